@@ -1,0 +1,10 @@
+//! Types that parse input into values that can't be invalid.
+
+pub mod email;
+pub mod password;
+pub mod profile;
+pub mod role;
+
+pub use email::Email;
+pub use password::Password;
+pub use role::{Realm, Role};

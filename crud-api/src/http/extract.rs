@@ -1,0 +1,169 @@
+//! Extractors that turn requests into typed input, with every failure as problem+json.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Query, Request};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::Json;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use crate::domain::{Realm, Role};
+use crate::error::{ApiError, FieldError};
+use crate::state::AppState;
+
+/// `Json<T>` whose rejections are problem+json: 400 malformed, 413 too large,
+/// 415 wrong content type, 422 with the offending field for type errors.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(JsonRejection::JsonDataError(e)) => Err(data_error(&e.body_text())),
+            Err(JsonRejection::JsonSyntaxError(_)) => Err(ApiError::Malformed("request body is not valid JSON".into())),
+            Err(JsonRejection::MissingJsonContentType(_)) => {
+                Err(ApiError::UnsupportedMediaType("expected Content-Type: application/json".into()))
+            }
+            Err(JsonRejection::BytesRejection(e)) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::PayloadTooLarge)
+            }
+            Err(e) => Err(ApiError::Malformed(e.body_text())),
+        }
+    }
+}
+
+/// Turns serde's "path: message" into a field error.
+fn data_error(text: &str) -> ApiError {
+    let msg = text.split_once("target type: ").map(|(_, m)| m).unwrap_or(text).to_string();
+    let (field, message) = match msg.split_once(": ") {
+        Some((path, rest)) if !path.contains(' ') && path != "." => (path.to_string(), rest.to_string()),
+        _ => {
+            // "missing field `email`" names the field itself.
+            let named = msg.split('`').nth(1).filter(|_| msg.starts_with("missing field"));
+            (named.unwrap_or("body").to_string(), msg.clone())
+        }
+    };
+    ApiError::Validation(vec![FieldError::new(field, message)])
+}
+
+/// `Query<T>` with problem+json rejections.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| ApiQuery(v))
+            .map_err(|e: QueryRejection| ApiError::Validation(vec![FieldError::new("query", e.body_text())]))
+    }
+}
+
+/// The client's IP: the socket peer, or the first `X-Forwarded-For` hop when configured to
+/// trust a proxy in front.
+pub struct ClientIp(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if state.config.trust_forwarded_for {
+            let forwarded = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .and_then(|v| v.trim().parse().ok());
+            if let Some(ip) = forwarded {
+                return Ok(ClientIp(ip));
+            }
+        }
+        let ip =
+            parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        Ok(ClientIp(ip))
+    }
+}
+
+fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+    let value = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .ok_or(ApiError::MissingToken)?
+        .to_str()
+        .map_err(|_| ApiError::InvalidToken("malformed Authorization header"))?;
+    let (scheme, token) = value.split_once(' ').ok_or(ApiError::InvalidToken("expected Bearer token"))?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(ApiError::InvalidToken("expected Bearer token"));
+    }
+    Ok(token.trim())
+}
+
+/// A signed-in user (customer, seller or admin).
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub id: Uuid,
+    pub role: Role,
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let claims = state.keys.verify(bearer(parts)?, Realm::User)?;
+        Ok(AuthUser { id: claims.sub, role: Role::from_db(claims.role.as_deref().unwrap_or("customer")) })
+    }
+}
+
+/// A signed-in admin.
+#[derive(Debug, Clone)]
+pub struct AdminUser(pub AuthUser);
+
+impl FromRequestParts<AppState> for AdminUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        if user.role != Role::Admin {
+            return Err(ApiError::Forbidden);
+        }
+        Ok(AdminUser(user))
+    }
+}
+
+/// A signed-in rider.
+#[derive(Debug, Clone)]
+pub struct AuthRider {
+    pub id: Uuid,
+}
+
+impl FromRequestParts<AppState> for AuthRider {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let claims = state.keys.verify(bearer(parts)?, Realm::Rider)?;
+        Ok(AuthRider { id: claims.sub })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_errors_name_fields() {
+        let e = data_error("Failed to deserialize the JSON body into the target type: name: invalid type: integer `5`, expected a string at line 1 column 10");
+        let ApiError::Validation(f) = e else { panic!() };
+        assert_eq!(f[0].field, "name");
+        let e = data_error(
+            "Failed to deserialize the JSON body into the target type: missing field `email` at line 1 column 2",
+        );
+        let ApiError::Validation(f) = e else { panic!() };
+        assert_eq!(f[0].field, "email");
+    }
+}

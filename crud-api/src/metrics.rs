@@ -1,0 +1,115 @@
+//! Prometheus metrics: HTTP requests by route template and status, latency histogram,
+//! database pool gauges, and security counters.
+
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+use crate::state::AppState;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct HttpLabels {
+    pub method: String,
+    pub route: String,
+    pub status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReasonLabels {
+    pub reason: String,
+}
+
+type HistogramFamily = Family<HttpLabels, Histogram, fn() -> Histogram>;
+
+fn latency_histogram() -> Histogram {
+    // 0.5 ms … ~16 s
+    Histogram::new(exponential_buckets(0.0005, 2.0, 16))
+}
+
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<HttpLabels, Counter>,
+    latency: HistogramFamily,
+    pool_open: Gauge,
+    pool_idle: Gauge,
+    pub refresh_reuse: Counter,
+    pub auth_failures: Family<ReasonLabels, Counter>,
+    pub rate_limited: Family<ReasonLabels, Counter>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("crud_api");
+        let requests = Family::<HttpLabels, Counter>::default();
+        let latency: HistogramFamily = Family::new_with_constructor(latency_histogram);
+        let pool_open = Gauge::default();
+        let pool_idle = Gauge::default();
+        let refresh_reuse = Counter::default();
+        let auth_failures = Family::<ReasonLabels, Counter>::default();
+        let rate_limited = Family::<ReasonLabels, Counter>::default();
+        registry.register("http_requests", "HTTP requests by route template and status", requests.clone());
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency by route template and status",
+            latency.clone(),
+        );
+        registry.register("db_pool_connections", "Open database connections", pool_open.clone());
+        registry.register("db_pool_idle_connections", "Idle database connections", pool_idle.clone());
+        registry.register(
+            "refresh_token_reuse",
+            "Refresh tokens presented twice (families revoked)",
+            refresh_reuse.clone(),
+        );
+        registry.register("auth_failures", "Failed sign-ins by reason", auth_failures.clone());
+        registry.register("rate_limited", "Requests refused by rate limits", rate_limited.clone());
+        Self { registry, requests, latency, pool_open, pool_idle, refresh_reuse, auth_failures, rate_limited }
+    }
+
+    pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let labels = HttpLabels { method: method.to_string(), route: route.to_string(), status };
+        self.requests.get_or_create(&labels).inc();
+        self.latency.get_or_create(&labels).observe(seconds);
+    }
+
+    pub fn set_pool(&self, open: u32, idle: usize) {
+        self.pool_open.set(open as i64);
+        self.pool_idle.set(idle as i64);
+    }
+
+    pub fn reason(family: &Family<ReasonLabels, Counter>, reason: &str) {
+        family.get_or_create(&ReasonLabels { reason: reason.to_string() }).inc();
+    }
+
+    /// Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &self.registry).expect("writing to a String never fails");
+        out
+    }
+}
+
+/// Route layer: records every matched request under its route template (`/api/v1/users/me`,
+/// never the raw path, so ids don't explode the label set).
+pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let route =
+        req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
+    let res = next.run(req).await;
+    state.metrics.observe(&method, &route, res.status().as_u16(), started.elapsed().as_secs_f64());
+    res
+}

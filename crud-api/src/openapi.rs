@@ -1,0 +1,58 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations.
+//! `api/crud-api.openapi.json` is this document, committed; a test fails when they drift.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::http;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Gajyeogagu CRUD API",
+        description = "가져가구 furniture marketplace: identity, catalogue, orders, deliveries. \
+                       Errors are RFC 9457 `application/problem+json` with a stable `code`.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+        contact(name = "Gajyeogagu platform team", url = "https://gajyeogagu.io"),
+    ),
+    servers((url = "http://localhost:8001", description = "make run")),
+    paths(
+        http::health::live, http::health::healthz, http::health::ready, http::health::metrics, http::health::jwks,
+        http::auth::signup, http::auth::login, http::auth::refresh, http::auth::logout,
+        http::oauth::authorize, http::oauth::callback,
+        http::users::me, http::users::update_me,
+        http::riders::create, http::riders::login, http::riders::refresh, http::riders::logout, http::riders::me,
+    ),
+    components(schemas(crate::error::Problem, crate::error::FieldError, crate::http::oauth::ProviderName)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Sign-up, login, tokens, social login"),
+        (name = "users", description = "Your profile"),
+        (name = "riders", description = "Delivery riders: a separate realm"),
+        (name = "operations", description = "Health, readiness, metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// Pretty JSON with a trailing newline, exactly as committed in `api/`.
+pub fn json() -> String {
+    let mut s = document().to_pretty_json().expect("the OpenAPI document serialises");
+    s.push('\n');
+    s
+}

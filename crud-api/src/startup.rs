@@ -1,0 +1,176 @@
+//! Builds the application from a `Config`: database, keys, bootstrap admin, router, listener.
+//! Tests bind port 0 and read the port back.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::auth::jwt::{self, JwtKeys};
+use crate::auth::oidc::Providers;
+use crate::config::Config;
+use crate::domain::{password, Email, Password};
+use crate::metrics::Metrics;
+use crate::state::{AppState, Inner, Limits};
+use crate::store::{oauth_states, refresh_tokens, users, Db};
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let listener =
+            TcpListener::bind(config.addr).await.with_context(|| format!("cannot listen on {}", config.addr))?;
+        Self::build_with_listener(config, listener).await
+    }
+
+    /// As `build`, on a listener bound by the caller (tests bind port 0 first, to know the
+    /// public URL before the app is built).
+    pub async fn build_with_listener(config: Config, listener: TcpListener) -> anyhow::Result<Self> {
+        let db = Db::connect(&config.database_url, config.database_max_connections)
+            .await
+            .context("cannot open the database")?;
+        let keys = load_keys(&config)?;
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("gajyeogagu-crud-api/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        let oidc = Providers::from_config(&config, &http);
+        let dummy_hash = tokio::task::spawn_blocking(password::dummy_hash).await?;
+        let state = AppState(Arc::new(Inner {
+            limits: Limits::from_config(&config),
+            metrics: Metrics::new(),
+            config,
+            db,
+            keys,
+            oidc,
+            dummy_hash,
+        }));
+        bootstrap_admin(&state).await?;
+        tracing::info!(
+            addr = %listener.local_addr()?,
+            backend = state.db.backend(),
+            kid = state.keys.current_kid(),
+            oidc = ?state.oidc.names(),
+            "crud-api ready"
+        );
+        Ok(Self { listener, state })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("bound listener has an address")
+    }
+
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// Serves until `shutdown` resolves, then drains in-flight requests and closes the pool.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let state = self.state.clone();
+        let janitor = tokio::spawn(purge_expired(state.clone()));
+        let app = crate::http::router(state.clone());
+        axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        janitor.abort();
+        state.db.close().await;
+        tracing::info!("crud-api stopped");
+        Ok(())
+    }
+}
+
+/// The signing key: explicit file, or for a file-backed SQLite database a key file generated
+/// next to it on first run (so `make run` needs no set-up).
+fn load_keys(cfg: &Config) -> anyhow::Result<JwtKeys> {
+    let current = match (&cfg.jwt_signing_key_file, Db::sqlite_file(&cfg.database_url)) {
+        (Some(path), _) => jwt::pem_decode(
+            &std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read JWT_SIGNING_KEY_FILE {}", path.display()))?,
+        )?,
+        (None, Some(db_file)) => {
+            let dir = db_file.parent().map(|d| d.to_path_buf()).unwrap_or_default();
+            jwt::load_or_create_key_file(&dir.join("jwt-signing-key.pem"))?
+        }
+        (None, None) => anyhow::bail!(
+            "JWT_SIGNING_KEY_FILE is required unless DATABASE_URL is a SQLite file \
+             (create one with: openssl genpkey -algorithm ed25519 -out jwt.pem)"
+        ),
+    };
+    let previous = cfg
+        .jwt_previous_key_files
+        .iter()
+        .map(|p| {
+            std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read previous key {}", p.display()))
+                .and_then(|pem| jwt::pem_decode(&pem))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    JwtKeys::new(&current, &previous, &cfg.jwt_issuer)
+}
+
+/// `ADMIN_EMAIL` + `ADMIN_PASSWORD` create or reset the admin. With neither set and no admin
+/// in the database, one is created with a random password, printed once.
+async fn bootstrap_admin(state: &AppState) -> anyhow::Result<()> {
+    let cfg = &state.config;
+    match (&cfg.admin_email, &cfg.admin_password) {
+        (Some(email), Some(pw)) => {
+            let email = Email::parse(email).map_err(|m| anyhow::anyhow!("ADMIN_EMAIL {m}"))?;
+            let pw = Password::parse(pw.expose()).map_err(|m| anyhow::anyhow!("ADMIN_PASSWORD {m}"))?;
+            let hash = password::hash_blocking(pw.expose().to_string()).await?;
+            let admin = users::upsert_admin(&state.db, email.as_str(), &hash).await?;
+            tracing::info!(admin = %admin.id, email = %email, "bootstrap admin ensured");
+        }
+        (None, None) => {
+            if !users::any_admin(&state.db).await? {
+                let email = "admin@gajyeogagu.local";
+                let pw = crate::auth::session::random_password();
+                let hash = password::hash_blocking(pw.clone()).await?;
+                users::upsert_admin(&state.db, email, &hash).await?;
+                // Printed, not logged: it must not end up in log aggregation.
+                println!("\n  Bootstrap admin created (shown once):\n    email:    {email}\n    password: {pw}\n");
+            }
+        }
+        _ => anyhow::bail!("set both ADMIN_EMAIL and ADMIN_PASSWORD, or neither"),
+    }
+    Ok(())
+}
+
+/// Hourly clean-up of expired refresh tokens and abandoned OAuth states.
+async fn purge_expired(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let now = chrono::Utc::now();
+        let tokens = refresh_tokens::purge_expired(&state.db, now - chrono::Duration::days(1)).await;
+        let states = oauth_states::purge_expired(&state.db, now).await;
+        tracing::debug!(?tokens, ?states, "purged expired sessions");
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutdown signal received; draining");
+}

@@ -1,0 +1,48 @@
+//! Shared application state handed to every handler.
+
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::auth::jwt::JwtKeys;
+use crate::auth::oidc::Providers;
+use crate::auth::ratelimit::RateLimiter;
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::store::Db;
+
+pub struct Limits {
+    pub per_ip: RateLimiter,
+    pub per_account: RateLimiter,
+}
+
+impl Limits {
+    pub fn from_config(cfg: &Config) -> Self {
+        Self {
+            per_ip: RateLimiter::new(cfg.rate_limit_per_ip_per_min, Duration::from_secs(60)),
+            per_account: RateLimiter::new(cfg.rate_limit_per_account_per_15min, Duration::from_secs(15 * 60)),
+        }
+    }
+}
+
+pub struct Inner {
+    pub config: Config,
+    pub db: Db,
+    pub keys: JwtKeys,
+    pub limits: Limits,
+    pub oidc: Providers,
+    pub metrics: Metrics,
+    /// Verified against when an email is unknown, so timing doesn't reveal accounts.
+    pub dummy_hash: String,
+}
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+impl Deref for AppState {
+    type Target = Inner;
+
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}

@@ -1,0 +1,216 @@
+//! `spawn_app()`: a real crud-api on 127.0.0.1 with an ephemeral port and a fresh database —
+//! a SQLite file in a temp dir, or, when `TEST_DATABASE_URL` points at a PostgreSQL server
+//! (`make test` starts a throwaway one), a new database created for this test alone.
+
+use std::str::FromStr;
+
+use crud_api::auth::jwt;
+use crud_api::state::AppState;
+use crud_api::{Application, Config};
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+
+pub const ADMIN_EMAIL: &str = "admin@test.local";
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub dir: tempfile::TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            h.abort();
+        }
+    }
+}
+
+pub struct Res {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Res {
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+
+    /// Asserts an RFC 9457 problem with this status and code.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
+        assert_eq!(self.headers["content-type"], "application/problem+json", "body: {}", self.body);
+        assert_eq!(self.code(), code, "body: {}", self.body);
+        assert_eq!(self.body["status"], status);
+        assert_eq!(self.body["type"], format!("https://gajyeogagu.io/problems/{code}"));
+        assert!(self.body["title"].is_string());
+    }
+}
+
+pub fn backend() -> &'static str {
+    if std::env::var("TEST_DATABASE_URL").is_ok() {
+        "postgres"
+    } else {
+        "sqlite"
+    }
+}
+
+async fn database_url(dir: &std::path::Path) -> String {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(base) => {
+            use sqlx::ConnectOptions;
+            let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+            let opts = sqlx::postgres::PgConnectOptions::from_str(&base).expect("TEST_DATABASE_URL parses");
+            let mut conn = opts.connect().await.expect("connect to the test PostgreSQL");
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create test database");
+            let mut url = url::Url::parse(&base).unwrap();
+            url.set_path(&format!("/{name}"));
+            url.to_string()
+        }
+        Err(_) => format!("sqlite://{}", dir.join("test.db").display()),
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(|_| {}).await
+}
+
+pub async fn spawn_with(customise: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("jwt.pem");
+    std::fs::write(&key_file, jwt::pem_encode(&jwt::generate_pkcs8())).unwrap();
+
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let base = format!("http://{addr}");
+
+    let mut config = Config::defaults();
+    config.addr = addr;
+    config.database_url = database_url(dir.path()).await;
+    config.database_max_connections = 8;
+    config.jwt_signing_key_file = Some(key_file);
+    config.admin_email = Some(ADMIN_EMAIL.into());
+    config.admin_password = Some(ADMIN_PASSWORD.parse().unwrap());
+    config.public_base_url = base.clone();
+    config.rate_limit_per_ip_per_min = 10_000;
+    config.rate_limit_per_account_per_15min = 10_000;
+    config.google_client_id = None;
+    config.kakao_client_id = None;
+    config.oauth_frontend_redirect = None;
+    customise(&mut config);
+
+    let app = Application::build_with_listener(config, listener).await.expect("app builds");
+    let state = app.state();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let handle = tokio::spawn(async move {
+        app.run_until(async {
+            let _ = rx.await;
+        })
+        .await
+        .expect("server runs");
+    });
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    TestApp { base, client, state, dir, shutdown: Some(tx), handle: Some(handle) }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> Res {
+        let res = req.send().await.expect("request reaches the server");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.bytes().await.unwrap();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Res { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Res {
+        let mut req = self.client.get(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        self.send(req).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value, token: Option<&str>) -> Res {
+        let mut req = self.client.post(self.url(path)).json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        self.send(req).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value, token: Option<&str>) -> Res {
+        let mut req = self.client.patch(self.url(path)).json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        self.send(req).await
+    }
+
+    /// Signs up and returns (access token, refresh token, user id).
+    pub async fn signup(&self, email: &str) -> (String, String, String) {
+        let res = self
+            .post(
+                "/api/v1/auth/signup",
+                json!({"email": email, "password": "correct-horse-1", "name": "테스트 사용자"}),
+                None,
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", res.body);
+        tokens(&res.body)
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Res {
+        self.post("/api/v1/auth/login", json!({"email": email, "password": password}), None).await
+    }
+
+    pub async fn admin_token(&self) -> String {
+        let res = self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        res.body["tokens"]["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// Creates a rider through the admin API and signs it in: (access, refresh).
+    pub async fn rider(&self, email: &str) -> (String, String) {
+        let admin = self.admin_token().await;
+        let res = self
+            .post(
+                "/api/v1/admin/riders",
+                json!({"email": email, "password": "rider-password-1", "name": "박배달", "phone": "010-9876-5432"}),
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", res.body);
+        let res =
+            self.post("/api/v1/rider/auth/login", json!({"email": email, "password": "rider-password-1"}), None).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        let (a, r, _) = tokens(&res.body);
+        (a, r)
+    }
+}
+
+/// (access, refresh, subject id) from an auth response.
+pub fn tokens(body: &Value) -> (String, String, String) {
+    let t = &body["tokens"];
+    let id = body["user"]["id"].as_str().or(body["rider"]["id"].as_str()).unwrap_or("").to_string();
+    (t["access_token"].as_str().unwrap().into(), t["refresh_token"].as_str().unwrap().into(), id)
+}

@@ -1,0 +1,12 @@
+//! crud-api integration tests: one binary, a module per feature. Each test starts its own
+//! server on 127.0.0.1 with a fresh database (SQLite, or PostgreSQL under `make test`).
+
+mod auth;
+mod helpers;
+mod idp;
+mod oidc;
+mod operations;
+mod profile;
+mod rate_limit;
+mod riders;
+mod tokens;
