@@ -242,6 +242,17 @@ mod tests {
     }
 
     #[test]
+    fn accepts_keys_made_by_openssl() {
+        // `openssl genpkey -algorithm ed25519`: PKCS#8 v1, without the public key inside.
+        let pem = "-----BEGIN PRIVATE KEY-----\n\
+                   MC4CAQAwBQYDK2VwBCIEIGtczkupB4D8HwnSR5Z88qHrRcCoovjUEBrrnX/4h+Dt\n\
+                   -----END PRIVATE KEY-----\n";
+        let keys = JwtKeys::new(&pem_decode(pem).unwrap(), &[], "test").unwrap();
+        let t = keys.issue(Realm::User, Uuid::now_v7(), None, false, 60).unwrap();
+        assert!(keys.verify(&t, Realm::User).is_ok());
+    }
+
+    #[test]
     fn pem_round_trip() {
         let der = generate_pkcs8();
         assert_eq!(pem_decode(&pem_encode(&der)).unwrap(), der);

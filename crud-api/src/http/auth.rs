@@ -57,10 +57,41 @@ pub fn guard_attempt(state: &AppState, action: &str, ip: IpAddr, account: Option
 
 /// Checks a password against a stored hash, or against a dummy hash when there is none, so
 /// the answer takes as long whether or not the account exists.
-pub async fn password_matches(state: &AppState, password: &str, stored: Option<&str>) -> ApiResult<bool> {
+async fn password_matches(state: &AppState, password: &str, stored: Option<&str>) -> ApiResult<bool> {
     let phc = stored.unwrap_or(&state.dummy_hash).to_string();
     let ok = password::verify_blocking(password.to_string(), phc).await?;
     Ok(ok && stored.is_some())
+}
+
+/// Password sign-in shared by both realms: rate limits, lookup by normalised email, constant-
+/// work password check. Returns the account; the caller checks it is enabled and issues tokens.
+pub async fn authenticate<T, F, Fut>(
+    state: &AppState,
+    action: &str,
+    ip: IpAddr,
+    req: &LoginRequest,
+    find: F,
+    hash_of: fn(&T) -> Option<&str>,
+) -> ApiResult<T>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Option<T>, sqlx::Error>>,
+{
+    let email = req.email.trim().to_lowercase();
+    guard_attempt(state, action, ip, Some(&email))?;
+    let account = find(email).await?;
+    if !password_matches(state, &req.password, account.as_ref().and_then(hash_of)).await? {
+        Metrics::reason(&state.metrics.auth_failures, "bad_password");
+        return Err(ApiError::InvalidCredentials);
+    }
+    Ok(account.expect("a password matched, so the account exists"))
+}
+
+/// Parses the email and password of a new account, collecting field errors.
+pub fn parse_new_credentials(email: &str, password: &str, errors: &mut Vec<FieldError>) -> Option<(Email, Password)> {
+    let email = Email::parse(email).map_err(|m| errors.push(FieldError::new("email", m))).ok();
+    let password = Password::parse(password).map_err(|m| errors.push(FieldError::new("password", m))).ok();
+    email.zip(password)
 }
 
 /// Create an account
@@ -79,10 +110,9 @@ pub async fn signup(
     ApiJson(req): ApiJson<SignupRequest>,
 ) -> ApiResult<impl IntoResponse> {
     let mut errors = Vec::new();
-    let email = Email::parse(&req.email).map_err(|m| errors.push(FieldError::new("email", m))).ok();
-    let pw = Password::parse(&req.password).map_err(|m| errors.push(FieldError::new("password", m))).ok();
+    let credentials = parse_new_credentials(&req.email, &req.password, &mut errors);
     let name = profile::parse_name("name", &req.name, &mut errors);
-    let (Some(email), Some(pw), true) = (email, pw, errors.is_empty()) else {
+    let (Some((email, pw)), true) = (credentials, errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
     guard_attempt(&state, "signup", ip, None)?;
@@ -125,15 +155,9 @@ pub async fn login(
     ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<axum::Json<AuthResponse>> {
-    let email = req.email.trim().to_lowercase();
-    guard_attempt(&state, "login", ip, Some(&email))?;
-    let user = users::by_email(&state.db, &email).await?;
-    let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());
-    if !password_matches(&state, &req.password, stored).await? {
-        Metrics::reason(&state.metrics.auth_failures, "bad_password");
-        return Err(ApiError::InvalidCredentials);
-    }
-    let user = user.expect("a password matched, so the user exists");
+    let db = state.db.clone();
+    let find = |email: String| async move { users::by_email(&db, &email).await };
+    let user = authenticate(&state, "login", ip, &req, find, |u: &users::UserRow| u.password_hash.as_deref()).await?;
     if user.disabled {
         return Err(ApiError::AccountDisabled);
     }

@@ -7,12 +7,11 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::auth::session::{self, Subject, TokenPair};
-use crate::domain::{password, profile, Email, Password, Realm};
-use crate::error::{ApiError, ApiResult, FieldError, Problem};
-use crate::http::auth::{guard_attempt, password_matches, LoginRequest, RefreshRequest};
+use crate::domain::{password, profile, Realm};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::http::auth::{authenticate, guard_attempt, parse_new_credentials, LoginRequest, RefreshRequest};
 use crate::http::extract::{AdminUser, ApiJson, AuthRider, ClientIp};
 use crate::http::views::{RiderAuthResponse, RiderView};
-use crate::metrics::Metrics;
 use crate::state::AppState;
 use crate::store::{is_unique_violation, riders};
 
@@ -52,11 +51,10 @@ pub async fn create(
     ApiJson(req): ApiJson<CreateRiderRequest>,
 ) -> ApiResult<(StatusCode, Json<RiderView>)> {
     let mut errors = Vec::new();
-    let email = Email::parse(&req.email).map_err(|m| errors.push(FieldError::new("email", m))).ok();
-    let pw = Password::parse(&req.password).map_err(|m| errors.push(FieldError::new("password", m))).ok();
+    let credentials = parse_new_credentials(&req.email, &req.password, &mut errors);
     let name = profile::parse_name("name", &req.name, &mut errors);
     let phone = profile::parse_phone("phone", &req.phone, &mut errors);
-    let (Some(email), Some(pw), true) = (email, pw, errors.is_empty()) else {
+    let (Some((email, pw)), true) = (credentials, errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
     let hash = password::hash_blocking(pw.expose().to_string()).await?;
@@ -85,14 +83,11 @@ pub async fn login(
     ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<RiderAuthResponse>> {
-    let email = req.email.trim().to_lowercase();
-    guard_attempt(&state, "rider-login", ip, Some(&email))?;
-    let rider = riders::by_email(&state.db, &email).await?;
-    if !password_matches(&state, &req.password, rider.as_ref().map(|r| r.password_hash.as_str())).await? {
-        Metrics::reason(&state.metrics.auth_failures, "bad_password");
-        return Err(ApiError::InvalidCredentials);
-    }
-    let rider = rider.expect("a password matched, so the rider exists");
+    let db = state.db.clone();
+    let find = |email: String| async move { riders::by_email(&db, &email).await };
+    let rider =
+        authenticate(&state, "rider-login", ip, &req, find, |r: &riders::RiderRow| Some(r.password_hash.as_str()))
+            .await?;
     if rider.disabled {
         return Err(ApiError::AccountDisabled);
     }
