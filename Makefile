@@ -14,7 +14,7 @@ help:
 ## run: crud-api on the embedded defaults (SQLite file, generated signing key, bootstrap admin).
 run:
 	mkdir -p data
-	DATABASE_URL=$${DATABASE_URL:-sqlite://data/gajyeogagu.db} $(CARGO) run -p crud-api
+	DATABASE_URL=$${DATABASE_URL:-sqlite://data/gajyeogagu.db} DEMO_DATA=$${DEMO_DATA:-true} $(CARGO) run -p crud-api
 
 ## test: all set-up, then every check CI runs.
 test: tools fmt-check clippy test-sqlite test-postgres openapi-lint

@@ -101,6 +101,22 @@ pub struct Config {
     #[arg(long, env = "OIDC_KAKAO_CLIENT_SECRET", hide_env_values = true)]
     pub kakao_client_secret: Option<Secret>,
 
+    /// Directory for uploaded images (content-addressed files).
+    #[arg(long, env = "IMAGE_DIR", default_value = "data/images")]
+    pub image_dir: std::path::PathBuf,
+
+    /// Largest accepted image file in bytes.
+    #[arg(long, env = "MAX_IMAGE_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub max_image_bytes: usize,
+
+    /// Largest accepted image side in pixels (bigger images are refused before decoding).
+    #[arg(long, env = "MAX_IMAGE_SIDE", default_value_t = 8000)]
+    pub max_image_side: u32,
+
+    /// Seed demo listings (a demo seller and ~30 products) into an empty catalogue.
+    #[arg(long, env = "DEMO_DATA", default_value_t = false)]
+    pub demo_data: bool,
+
     /// Log format: `text` or `json`.
     #[arg(long, env = "LOG_FORMAT", default_value = "text")]
     pub log_format: String,

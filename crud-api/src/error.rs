@@ -68,6 +68,8 @@ pub enum ApiError {
     WrongRealm,
     #[error("not allowed")]
     Forbidden,
+    #[error("only sellers can list items; set is_seller on your profile first")]
+    NotSeller,
     #[error("account disabled")]
     AccountDisabled,
     #[error("invalid refresh token")]
@@ -78,6 +80,9 @@ pub enum ApiError {
     RefreshTokenReused,
     #[error("email already registered")]
     EmailTaken,
+    /// A conflict with the current state of a resource, with its own stable code.
+    #[error("{1}")]
+    Conflict(&'static str, &'static str),
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("too many requests")]
@@ -120,11 +125,13 @@ impl ApiError {
             TokenExpired => (StatusCode::UNAUTHORIZED, "token_expired"),
             WrongRealm => (StatusCode::FORBIDDEN, "wrong_realm"),
             Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+            NotSeller => (StatusCode::FORBIDDEN, "not_a_seller"),
             AccountDisabled => (StatusCode::FORBIDDEN, "account_disabled"),
             InvalidRefreshToken => (StatusCode::UNAUTHORIZED, "invalid_refresh_token"),
             RefreshTokenExpired => (StatusCode::UNAUTHORIZED, "refresh_token_expired"),
             RefreshTokenReused => (StatusCode::UNAUTHORIZED, "refresh_token_reused"),
             EmailTaken => (StatusCode::CONFLICT, "email_taken"),
+            Conflict(code, _) => (StatusCode::CONFLICT, code),
             NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             UnknownProvider => (StatusCode::NOT_FOUND, "unknown_provider"),
@@ -154,11 +161,13 @@ impl ApiError {
             TokenExpired => "Access token expired",
             WrongRealm => "Token not valid for this API realm",
             Forbidden => "Not allowed",
+            NotSeller => "Not a seller",
             AccountDisabled => "Account disabled",
             InvalidRefreshToken => "Invalid refresh token",
             RefreshTokenExpired => "Refresh token expired",
             RefreshTokenReused => "Refresh token reused",
             EmailTaken => "Email already registered",
+            Conflict(..) => "Conflict",
             NotFound(_) => "Not found",
             RateLimited { .. } => "Too many requests",
             UnknownProvider => "Unknown identity provider",

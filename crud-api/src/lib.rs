@@ -12,9 +12,11 @@
 
 pub mod auth;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod media;
 pub mod metrics;
 pub mod openapi;
 pub mod secret;

@@ -22,13 +22,17 @@ use crate::http;
         http::oauth::authorize, http::oauth::callback,
         http::users::me, http::users::update_me,
         http::riders::create, http::riders::login, http::riders::refresh, http::riders::logout, http::riders::me,
+        http::categories::list, http::categories::create, http::categories::update, http::categories::delete,
+        http::products::list, http::products::get, http::products::create, http::products::update, http::products::delete,
+        http::images::upload, http::images::get,
     ),
-    components(schemas(crate::error::Problem, crate::error::FieldError, crate::http::oauth::ProviderName)),
+    components(schemas(crate::error::Problem, crate::error::FieldError, crate::http::oauth::ProviderName, crate::http::products::SortParam)),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Sign-up, login, tokens, social login"),
         (name = "users", description = "Your profile"),
         (name = "riders", description = "Delivery riders: a separate realm"),
+        (name = "catalogue", description = "Categories, products, photos, search"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
 )]

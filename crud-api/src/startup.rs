@@ -13,9 +13,10 @@ use crate::auth::jwt::{self, JwtKeys};
 use crate::auth::oidc::Providers;
 use crate::config::Config;
 use crate::domain::{password, Email, Password};
+use crate::media::image_store::ImageStore;
 use crate::metrics::Metrics;
 use crate::state::{AppState, Inner, Limits};
-use crate::store::{oauth_states, refresh_tokens, users, Db};
+use crate::store::{categories, oauth_states, refresh_tokens, users, Db};
 
 pub struct Application {
     listener: TcpListener,
@@ -44,6 +45,8 @@ impl Application {
             .build()?;
         let oidc = Providers::from_config(&config, &http);
         let dummy_hash = tokio::task::spawn_blocking(password::dummy_hash).await?;
+        let images = ImageStore::new(&config.image_dir)
+            .with_context(|| format!("cannot create IMAGE_DIR {}", config.image_dir.display()))?;
         let state = AppState(Arc::new(Inner {
             limits: Limits::from_config(&config),
             metrics: Metrics::new(),
@@ -52,8 +55,15 @@ impl Application {
             keys,
             oidc,
             dummy_hash,
+            images,
         }));
         bootstrap_admin(&state).await?;
+        if categories::seed_defaults(&state.db).await? {
+            tracing::info!("seeded the default category tree");
+        }
+        if state.config.demo_data {
+            crate::demo::seed(&state).await?;
+        }
         tracing::info!(
             addr = %listener.local_addr()?,
             backend = state.db.backend(),

@@ -8,6 +8,8 @@ use crate::auth::jwt::JwtKeys;
 use crate::auth::oidc::Providers;
 use crate::auth::ratelimit::RateLimiter;
 use crate::config::Config;
+use crate::media::image_store::ImageStore;
+use crate::media::images::ImageLimits;
 use crate::metrics::Metrics;
 use crate::store::Db;
 
@@ -34,6 +36,17 @@ pub struct Inner {
     pub metrics: Metrics,
     /// Verified against when an email is unknown, so timing doesn't reveal accounts.
     pub dummy_hash: String,
+    pub images: ImageStore,
+}
+
+impl Inner {
+    pub fn image_limits(&self) -> ImageLimits {
+        ImageLimits {
+            max_bytes: self.config.max_image_bytes,
+            max_side: self.config.max_image_side,
+            ..ImageLimits::default()
+        }
+    }
 }
 
 #[derive(Clone)]

@@ -1,9 +1,11 @@
 //! Types that parse input into values that can't be invalid.
 
 pub mod email;
+pub mod listing;
 pub mod password;
 pub mod profile;
 pub mod role;
+pub mod search;
 
 pub use email::Email;
 pub use password::Password;

@@ -51,6 +51,15 @@ fn data_error(text: &str) -> ApiError {
     ApiError::Validation(vec![FieldError::new(field, message)])
 }
 
+/// For PATCH bodies: tells an absent field (`None`) from an explicit `null` (`Some(None)`).
+pub fn double_option<'de, T, D>(de: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    serde::Deserialize::deserialize(de).map(Some)
+}
+
 /// `Query<T>` with problem+json rejections.
 pub struct ApiQuery<T>(pub T);
 
@@ -117,6 +126,19 @@ impl FromRequestParts<AppState> for AuthUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let claims = state.keys.verify(bearer(parts)?, Realm::User)?;
         Ok(AuthUser { id: claims.sub, role: Role::from_db(claims.role.as_deref().unwrap_or("customer")) })
+    }
+}
+
+/// Optional sign-in on public endpoints: no `Authorization` header is `None`; a header with a
+/// bad token is still refused, so clients learn their token is broken.
+impl axum::extract::OptionalFromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
+        if !parts.headers.contains_key(header::AUTHORIZATION) {
+            return Ok(None);
+        }
+        <AuthUser as FromRequestParts<AppState>>::from_request_parts(parts, state).await.map(Some)
     }
 }
 

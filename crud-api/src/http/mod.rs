@@ -1,9 +1,13 @@
 //! HTTP surface: one module per feature group, assembled by `router`.
 
 pub mod auth;
+pub mod categories;
 pub mod extract;
 pub mod health;
+pub mod images;
 pub mod oauth;
+pub mod product_views;
+pub mod products;
 pub mod riders;
 pub mod users;
 pub mod views;
@@ -14,7 +18,7 @@ use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue, Method, Request, Response};
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use axum::Router;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -29,6 +33,8 @@ use crate::state::AppState;
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: AppState) -> Router {
+    // A few photos per request, plus multipart framing.
+    let upload_limit = state.config.max_image_bytes * images::MAX_IMAGES_PER_PRODUCT as usize + 64 * 1024;
     let routes = Router::new()
         .route("/health", get(health::live))
         .route("/healthz", get(health::healthz))
@@ -47,6 +53,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/rider/auth/refresh", post(riders::refresh))
         .route("/api/v1/rider/auth/logout", post(riders::logout))
         .route("/api/v1/rider/me", get(riders::me))
+        .route("/api/v1/categories", get(categories::list))
+        .route("/api/v1/admin/categories", post(categories::create))
+        .route("/api/v1/admin/categories/{id}", patch(categories::update).delete(categories::delete))
+        .route("/api/v1/products", get(products::list).post(products::create))
+        .route("/api/v1/products/{id}", get(products::get).patch(products::update).delete(products::delete))
+        .route("/api/v1/products/{id}/images", post(images::upload).layer(DefaultBodyLimit::max(upload_limit)))
+        .route("/api/v1/images/{key}", get(images::get))
         .route_layer(from_fn_with_state(state.clone(), crate::metrics::track));
 
     let max_body = state.config.max_body_bytes;

@@ -155,3 +155,8 @@ pub async fn any_admin(db: &Db) -> Result<bool, sqlx::Error> {
     let n: i64 = on_db!(db, pool => sqlx::query_scalar(sql).fetch_one(pool).await?);
     Ok(n > 0)
 }
+
+pub async fn set_seller(db: &Db, id: Uuid, seller: bool) -> Result<(), sqlx::Error> {
+    let sql = "UPDATE users SET is_seller = $2, updated_at = $3 WHERE id = $1";
+    on_db!(db, pool => sqlx::query(sql).bind(id).bind(seller).bind(Utc::now()).execute(pool).await.map(|_| ()))
+}

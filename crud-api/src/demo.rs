@@ -1,0 +1,374 @@
+//! Demo listings for `make run`: a demo seller and 30 realistic used-furniture listings in
+//! Korean and English across Seoul areas. Seeded only into an empty catalogue.
+
+use crate::domain::password;
+use crate::state::AppState;
+use crate::store::products::{self, Listing};
+use crate::store::{categories, users};
+
+/// (category slug, title, description, price KRW, condition, area, tags, [w, d, h] cm)
+type Item =
+    (&'static str, &'static str, &'static str, i64, &'static str, &'static str, &'static [&'static str], [i32; 3]);
+
+const ITEMS: &[Item] = &[
+    (
+        "sofa",
+        "이케아 3인용 가죽소파",
+        "2년 사용, 생활 기스 조금 있어요. 엘리베이터 있습니다.",
+        150_000,
+        "good",
+        "마포구",
+        &["modern", "leather"],
+        [210, 90, 85],
+    ),
+    (
+        "sofa",
+        "Grey fabric 2-seater sofa",
+        "Moving out sale. Pet-free, smoke-free home.",
+        90_000,
+        "good",
+        "용산구",
+        &["scandinavian", "fabric"],
+        [160, 85, 80],
+    ),
+    (
+        "sofa-bed",
+        "접이식 소파베드 (퀸)",
+        "손님용으로 몇 번만 썼어요. 커버 세탁 완료.",
+        120_000,
+        "like_new",
+        "성동구",
+        &["modern"],
+        [200, 95, 88],
+    ),
+    (
+        "armchair",
+        "빈티지 1인 암체어 라탄",
+        "라탄 소재, 햇빛 바랜 부분 있음.",
+        70_000,
+        "fair",
+        "종로구",
+        &["vintage", "rattan"],
+        [75, 80, 90],
+    ),
+    (
+        "armchair",
+        "Velvet accent armchair, emerald",
+        "Bought last year, like new.",
+        180_000,
+        "like_new",
+        "강남구",
+        &["mid-century", "velvet"],
+        [78, 82, 85],
+    ),
+    (
+        "office-chair",
+        "허먼밀러 에어론 B사이즈",
+        "정품, 요추 지지대 포함. 직거래 선호.",
+        650_000,
+        "good",
+        "서초구",
+        &["ergonomic"],
+        [68, 65, 105],
+    ),
+    (
+        "office-chair",
+        "시디즈 T50 사무용 의자",
+        "팔걸이 멀쩡합니다. 바퀴 교체함.",
+        110_000,
+        "good",
+        "송파구",
+        &["ergonomic"],
+        [66, 66, 110],
+    ),
+    (
+        "dining-chair",
+        "Set of 4 oak dining chairs",
+        "Solid oak, sturdy. Some wear on seats.",
+        160_000,
+        "good",
+        "서대문구",
+        &["scandinavian", "oak"],
+        [45, 50, 80],
+    ),
+    (
+        "dining-chair",
+        "원목 식탁의자 2개",
+        "원목 의자 두 개 일괄 판매합니다.",
+        40_000,
+        "fair",
+        "노원구",
+        &["natural", "wood"],
+        [42, 48, 78],
+    ),
+    (
+        "dining-table",
+        "6인용 원목 식탁",
+        "아카시아 원목, 상판 오일 마감 다시 했어요.",
+        280_000,
+        "good",
+        "마포구",
+        &["natural", "wood"],
+        [180, 90, 75],
+    ),
+    (
+        "dining-table",
+        "Round marble dining table",
+        "White marble top, black steel base. Heavy!",
+        420_000,
+        "like_new",
+        "용산구",
+        &["modern", "marble"],
+        [110, 110, 75],
+    ),
+    (
+        "coffee-table",
+        "거실 테이블 화이트",
+        "수납 서랍 있는 화이트 거실 테이블.",
+        35_000,
+        "good",
+        "강서구",
+        &["minimal"],
+        [100, 50, 40],
+    ),
+    (
+        "coffee-table",
+        "Walnut coffee table",
+        "Mid-century style, solid walnut legs.",
+        140_000,
+        "good",
+        "성북구",
+        &["mid-century", "walnut"],
+        [120, 60, 42],
+    ),
+    (
+        "bed-frame",
+        "퀸 사이즈 침대 프레임 (저상형)",
+        "분해해서 드립니다. 매트리스 미포함.",
+        100_000,
+        "good",
+        "관악구",
+        &["minimal", "wood"],
+        [160, 210, 30],
+    ),
+    (
+        "bed-frame",
+        "Super single bed frame with drawers",
+        "Two storage drawers underneath.",
+        80_000,
+        "fair",
+        "동작구",
+        &["storage"],
+        [110, 205, 40],
+    ),
+    (
+        "mattress",
+        "시몬스 뷰티레스트 퀸 매트리스",
+        "방수커버 사용해서 깨끗해요.",
+        300_000,
+        "like_new",
+        "강동구",
+        &["premium"],
+        [150, 200, 30],
+    ),
+    (
+        "wardrobe",
+        "3도어 옷장 화이트",
+        "이사로 급처합니다. 직접 가져가셔야 해요.",
+        60_000,
+        "fair",
+        "은평구",
+        &["minimal"],
+        [120, 58, 200],
+    ),
+    (
+        "wardrobe",
+        "Sliding door wardrobe, oak finish",
+        "Mirror on one door. Disassembled for pickup.",
+        150_000,
+        "good",
+        "영등포구",
+        &["modern", "oak"],
+        [180, 60, 210],
+    ),
+    (
+        "bookcase",
+        "5단 책장 월넛",
+        "책장 두 개 있어요, 하나 가격입니다.",
+        45_000,
+        "good",
+        "동대문구",
+        &["walnut"],
+        [80, 30, 180],
+    ),
+    (
+        "bookcase",
+        "Industrial metal bookshelf",
+        "Black steel frame, pine shelves.",
+        95_000,
+        "like_new",
+        "광진구",
+        &["industrial", "metal"],
+        [90, 35, 185],
+    ),
+    (
+        "drawer",
+        "5단 서랍장 원목",
+        "서랍 레일 부드럽게 잘 열립니다.",
+        85_000,
+        "good",
+        "양천구",
+        &["natural", "wood"],
+        [80, 45, 110],
+    ),
+    (
+        "drawer",
+        "Vintage teak chest of drawers",
+        "1970s Danish teak, restored.",
+        380_000,
+        "good",
+        "종로구",
+        &["vintage", "teak", "mid-century"],
+        [100, 45, 80],
+    ),
+    (
+        "desk",
+        "컴퓨터 책상 1400 화이트",
+        "모니터 받침대 포함, 상판 흠집 조금.",
+        50_000,
+        "fair",
+        "구로구",
+        &["minimal"],
+        [140, 70, 73],
+    ),
+    (
+        "desk",
+        "Standing desk, electric, dual motor",
+        "Height 62–127 cm, memory presets.",
+        320_000,
+        "like_new",
+        "강남구",
+        &["ergonomic", "modern"],
+        [160, 80, 127],
+    ),
+    (
+        "desk",
+        "원목 좌식 책상",
+        "접이식 다리, 캠핑에도 좋아요.",
+        25_000,
+        "good",
+        "중랑구",
+        &["natural", "wood"],
+        [90, 50, 32],
+    ),
+    (
+        "lighting",
+        "루이스폴센 PH5 펜던트 조명 (정품)",
+        "화이트, 보증서 있음.",
+        700_000,
+        "like_new",
+        "서초구",
+        &["scandinavian", "designer"],
+        [50, 50, 27],
+    ),
+    (
+        "lighting",
+        "Arc floor lamp with marble base",
+        "Brass finish, LED bulb included.",
+        130_000,
+        "good",
+        "마포구",
+        &["mid-century", "brass"],
+        [40, 170, 200],
+    ),
+    (
+        "lighting",
+        "무드등 스탠드 2개",
+        "침실에서 쓰던 무드등, 전구 포함.",
+        20_000,
+        "good",
+        "금천구",
+        &["cozy"],
+        [25, 25, 45],
+    ),
+    (
+        "decor",
+        "전신 거울 원목 프레임",
+        "스탠드형, 각도 조절 가능.",
+        45_000,
+        "good",
+        "성동구",
+        &["natural", "wood"],
+        [50, 40, 165],
+    ),
+    (
+        "decor",
+        "Handwoven wool rug 200x300",
+        "Beige and terracotta, professionally cleaned.",
+        240_000,
+        "like_new",
+        "용산구",
+        &["bohemian", "wool"],
+        [200, 300, 1],
+    ),
+];
+
+pub async fn seed(state: &AppState) -> anyhow::Result<()> {
+    let db = &state.db;
+    let email = "demo-seller@gajyeogagu.local";
+    let seller = match users::by_email(db, email).await? {
+        Some(u) => u,
+        None => {
+            let hash = password::hash_blocking(crate::auth::session::random_password()).await?;
+            let u = users::insert(
+                db,
+                users::NewUser {
+                    email: Some(email),
+                    email_verified: true,
+                    password_hash: Some(&hash),
+                    name: "가져가구 데모 판매자",
+                    role: "customer",
+                },
+            )
+            .await?;
+            users::set_seller(db, u.id, true).await?;
+            u
+        }
+    };
+    let page = products::ListFilter {
+        categories: None,
+        query: None,
+        min_price: None,
+        max_price: None,
+        statuses: vec![],
+        seller: None,
+        style: None,
+        sort: products::Sort::Newest,
+        after: None,
+        limit: 1,
+    };
+    if !products::list(db, &page).await?.is_empty() {
+        return Ok(());
+    }
+    let cats = categories::all(db).await?;
+    for (slug, title, description, price, condition, area, tags, [w, d, h]) in ITEMS {
+        let Some(c) = cats.iter().find(|c| c.slug == *slug) else { continue };
+        let listing = Listing {
+            category_id: c.id,
+            title: title.to_string(),
+            description: description.to_string(),
+            price: *price,
+            condition: condition.to_string(),
+            width_cm: Some(*w),
+            depth_cm: Some(*d),
+            height_cm: Some(*h),
+            weight_kg: None,
+            quantity: 1,
+            style_tags: tags.iter().map(|t| t.to_string()).collect(),
+            area: area.to_string(),
+        };
+        products::insert(db, seller.id, &listing, &format!("{} {}", c.name, c.name_en)).await?;
+    }
+    tracing::info!(count = ITEMS.len(), "seeded demo listings");
+    Ok(())
+}

@@ -1,0 +1,136 @@
+//! Product photos: multipart upload (checked by content), and serving with cache headers.
+
+use axum::body::Body;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::http::extract::AuthUser;
+use crate::http::product_views::ImageView;
+use crate::media::image_store::{self, ImageStore};
+use crate::media::images::{self, ImageError};
+use crate::state::AppState;
+use crate::store::images::{insert_with_job, NewImage};
+use crate::store::products;
+
+/// Most photos one listing can have.
+pub const MAX_IMAGES_PER_PRODUCT: i64 = 10;
+
+/// Upload photos
+///
+/// `multipart/form-data` with one or more file parts (any field name). Each must be JPEG,
+/// PNG or WebP by content (the file name and declared type are ignored), within the size and
+/// pixel limits. Each stored photo gets a thumbnail and queues an analysis job.
+#[utoipa::path(post, path = "/api/v1/products/{id}/images", operation_id = "upload_product_images", tag = "catalogue",
+    security(("bearer" = [])), params(("id" = Uuid, Path)),
+    request_body(content_type = "multipart/form-data", description = "One or more image files", content = String),
+    responses(
+        (status = 201, description = "Stored images", body = [ImageView]),
+        (status = 403, description = "Not the seller", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The gallery is full (10 photos)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Upload too large", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not an accepted image, corrupt, or too many pixels", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn upload(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<Uuid>,
+    mut multipart: Multipart,
+) -> ApiResult<(StatusCode, Json<Vec<ImageView>>)> {
+    let p = products::by_id(&state.db, id).await?.ok_or(ApiError::NotFound("product"))?;
+    if p.seller_id != user.id && user.role != crate::domain::Role::Admin {
+        return Err(ApiError::Forbidden);
+    }
+    let limits = state.image_limits();
+    let mut stored = Vec::new();
+    let mut index = 0;
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+        if field.file_name().is_none() && field.content_type().is_none() {
+            continue; // a plain text field
+        }
+        let bytes = field.bytes().await.map_err(multipart_error)?;
+        let field_name = format!("files[{index}]");
+        index += 1;
+        let data = bytes.to_vec();
+        let processed = tokio::task::spawn_blocking(move || images::process(&data, limits).map(|p| (p, data)))
+            .await
+            .map_err(anyhow::Error::from)?;
+        let (img, data) = processed.map_err(|e| match e {
+            ImageError::TooLarge(..) => ApiError::PayloadTooLarge,
+            other => ApiError::Validation(vec![FieldError::new(field_name, other.to_string())]),
+        })?;
+        let digest = ImageStore::digest(&data);
+        let key = format!("{digest}.{}", img.extension());
+        let thumb_key = format!("{digest}-thumb.jpg");
+        state.images.put(&key, &data).await.map_err(anyhow::Error::from)?;
+        state.images.put(&thumb_key, &img.thumbnail).await.map_err(anyhow::Error::from)?;
+        let row = insert_with_job(
+            &state.db,
+            &NewImage {
+                product_id: id,
+                image_key: &key,
+                thumb_key: &thumb_key,
+                content_type: img.content_type(),
+                width: img.width as i32,
+                height: img.height as i32,
+                bytes: data.len() as i64,
+            },
+            MAX_IMAGES_PER_PRODUCT,
+        )
+        .await?
+        .ok_or(ApiError::Conflict("gallery_full", "a listing has at most 10 photos"))?;
+        stored.push(ImageView::from(&row));
+    }
+    if stored.is_empty() {
+        return Err(ApiError::field("files", "attach at least one image file"));
+    }
+    Ok((StatusCode::CREATED, Json(stored)))
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge
+    } else {
+        ApiError::Malformed(format!("multipart body: {}", e.body_text()))
+    }
+}
+
+/// A stored image
+///
+/// Content-addressed, so responses never change: cached for a year, with an ETag.
+#[utoipa::path(get, path = "/api/v1/images/{key}", operation_id = "get_image", tag = "catalogue",
+    params(("key" = String, Path, description = "`<sha256>.<jpg|png|webp>` or `<sha256>-thumb.jpg`")),
+    responses(
+        (status = 200, description = "The image bytes", content_type = "image/*"),
+        (status = 304, description = "Not modified"),
+        (status = 404, description = "No such image", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get(State(state): State<AppState>, Path(key): Path<String>, headers: HeaderMap) -> ApiResult<Response> {
+    let path = state.images.path_of(&key).ok_or(ApiError::NotFound("image"))?;
+    let etag = format!("\"{}\"", key.split(['.', '-']).next().unwrap_or_default());
+    let cache = "public, max-age=31536000, immutable";
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+        return Ok(
+            (StatusCode::NOT_MODIFIED, [(header::ETAG, etag), (header::CACHE_CONTROL, cache.into())]).into_response()
+        );
+    }
+    let bytes = match tokio::fs::read(&path).await {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ApiError::NotFound("image")),
+        Err(e) => return Err(anyhow::Error::from(e).into()),
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, image_store::content_type_of(&key).to_string()),
+            (header::CACHE_CONTROL, cache.into()),
+            (header::ETAG, etag),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".into()),
+        ],
+        Body::from(bytes),
+    )
+        .into_response())
+}

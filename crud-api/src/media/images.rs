@@ -1,0 +1,167 @@
+//! Image uploads are checked by content, never by name: the bytes must be JPEG, PNG or WebP,
+//! within size and pixel limits (the header's dimensions are checked before decoding, and the
+//! decoder's allocations are capped, so decompression bombs are refused cheaply).
+
+use std::io::Cursor;
+
+use image::{ImageFormat, ImageReader, Limits};
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ImageError {
+    #[error("not a JPEG, PNG or WebP image")]
+    UnsupportedFormat,
+    #[error("image is {0} bytes; the limit is {1}")]
+    TooLarge(usize, usize),
+    #[error("image is {0}x{1} pixels; the limit is {2} pixels per side and {3} megapixels")]
+    TooManyPixels(u32, u32, u32, u32),
+    #[error("image data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ImageLimits {
+    pub max_bytes: usize,
+    pub max_side: u32,
+    pub max_megapixels: u32,
+}
+
+impl Default for ImageLimits {
+    fn default() -> Self {
+        Self { max_bytes: 10 * 1024 * 1024, max_side: 8000, max_megapixels: 40 }
+    }
+}
+
+/// A checked image and its thumbnail.
+pub struct Processed {
+    pub format: ImageFormat,
+    pub width: u32,
+    pub height: u32,
+    /// JPEG, longest side `THUMB_SIDE`.
+    pub thumbnail: Vec<u8>,
+}
+
+pub const THUMB_SIDE: u32 = 400;
+
+impl Processed {
+    pub fn content_type(&self) -> &'static str {
+        self.format.to_mime_type()
+    }
+
+    pub fn extension(&self) -> &'static str {
+        match self.format {
+            ImageFormat::Png => "png",
+            ImageFormat::WebP => "webp",
+            _ => "jpg",
+        }
+    }
+}
+
+/// Checks and decodes `bytes`, and renders the thumbnail. CPU-heavy: call on the blocking pool.
+pub fn process(bytes: &[u8], limits: ImageLimits) -> Result<Processed, ImageError> {
+    if bytes.len() > limits.max_bytes {
+        return Err(ImageError::TooLarge(bytes.len(), limits.max_bytes));
+    }
+    let format = image::guess_format(bytes).map_err(|_| ImageError::UnsupportedFormat)?;
+    if !matches!(format, ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP) {
+        return Err(ImageError::UnsupportedFormat);
+    }
+    let too_many = |w: u32, h: u32| ImageError::TooManyPixels(w, h, limits.max_side, limits.max_megapixels);
+    let (w, h) = ImageReader::with_format(Cursor::new(bytes), format)
+        .into_dimensions()
+        .map_err(|e| ImageError::Corrupt(e.to_string()))?;
+    if w == 0
+        || h == 0
+        || w > limits.max_side
+        || h > limits.max_side
+        || (w as u64 * h as u64) > limits.max_megapixels as u64 * 1_000_000
+    {
+        return Err(too_many(w, h));
+    }
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut decoder_limits = Limits::default();
+    decoder_limits.max_image_width = Some(limits.max_side);
+    decoder_limits.max_image_height = Some(limits.max_side);
+    // RGBA8 of the largest allowed image, plus decoder slack.
+    decoder_limits.max_alloc = Some(limits.max_megapixels as u64 * 1_000_000 * 4 + 64 * 1024 * 1024);
+    reader.limits(decoder_limits);
+    let img = reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => too_many(w, h),
+        other => ImageError::Corrupt(other.to_string()),
+    })?;
+    let thumb = img.thumbnail(THUMB_SIDE, THUMB_SIDE).to_rgb8();
+    let mut thumbnail = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut thumbnail, 80)
+        .encode_image(&thumb)
+        .map_err(|e| ImageError::Corrupt(e.to_string()))?;
+    Ok(Processed { format, width: img.width(), height: img.height(), thumbnail })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(w: u32, h: u32) -> Vec<u8> {
+        let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 128]));
+        let mut out = Cursor::new(Vec::new());
+        img.write_to(&mut out, ImageFormat::Png).unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn accepts_png_and_makes_a_jpeg_thumbnail() {
+        let p = process(&png(1200, 800), ImageLimits::default()).unwrap();
+        assert_eq!((p.width, p.height, p.extension()), (1200, 800, "png"));
+        let thumb = image::load_from_memory(&p.thumbnail).unwrap();
+        assert_eq!((thumb.width(), thumb.height()), (400, 267));
+        assert_eq!(image::guess_format(&p.thumbnail).unwrap(), ImageFormat::Jpeg);
+    }
+
+    #[test]
+    fn refuses_by_content_not_name() {
+        assert_eq!(process(b"GIF89a........", ImageLimits::default()).err(), Some(ImageError::UnsupportedFormat));
+        assert_eq!(process(b"hello, this is text", ImageLimits::default()).err(), Some(ImageError::UnsupportedFormat));
+        let mut truncated = png(100, 100);
+        truncated.truncate(60);
+        assert!(matches!(process(&truncated, ImageLimits::default()), Err(ImageError::Corrupt(_))));
+    }
+
+    #[test]
+    fn refuses_decompression_bombs_before_decoding() {
+        // A 20000x20000 PNG header compresses to a few kilobytes but would need 1.6 GB.
+        let limits = ImageLimits { max_side: 8000, ..ImageLimits::default() };
+        let bomb = png_header_only(20_000, 20_000);
+        assert!(matches!(process(&bomb, limits), Err(ImageError::TooManyPixels(20_000, 20_000, _, _))));
+        let small = ImageLimits { max_bytes: 100, ..ImageLimits::default() };
+        assert!(matches!(process(&png(50, 50), small), Err(ImageError::TooLarge(_, 100))));
+    }
+
+    /// A valid PNG signature and IHDR claiming `w`x`h`, then an empty IDAT: a decoder that
+    /// trusted the header would allocate w*h*3 bytes.
+    fn png_header_only(w: u32, h: u32) -> Vec<u8> {
+        let mut ihdr = Vec::new();
+        ihdr.extend_from_slice(b"IHDR");
+        ihdr.extend_from_slice(&w.to_be_bytes());
+        ihdr.extend_from_slice(&h.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+        let crc = crc32(&ihdr);
+        let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+        out.extend_from_slice(&13u32.to_be_bytes());
+        out.extend_from_slice(&ihdr);
+        out.extend_from_slice(&crc.to_be_bytes());
+        out.extend_from_slice(&0u32.to_be_bytes());
+        out.extend_from_slice(b"IDAT");
+        out.extend_from_slice(&crc32(b"IDAT").to_be_bytes());
+        out
+    }
+
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &b in data {
+            crc ^= b as u32;
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+}

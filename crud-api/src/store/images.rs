@@ -1,0 +1,79 @@
+//! Product images, and the analysis job each new image queues for the inference service.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::store::args::{Arg, Args};
+use crate::store::Db;
+use crate::{bind_args, on_db};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ImageRow {
+    pub id: Uuid,
+    pub product_id: Uuid,
+    pub image_key: String,
+    pub thumb_key: String,
+    pub content_type: String,
+    pub width: i32,
+    pub height: i32,
+    pub bytes: i64,
+    pub position: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "id, product_id, image_key, thumb_key, content_type, width, height, bytes, position, created_at";
+
+pub struct NewImage<'a> {
+    pub product_id: Uuid,
+    pub image_key: &'a str,
+    pub thumb_key: &'a str,
+    pub content_type: &'a str,
+    pub width: i32,
+    pub height: i32,
+    pub bytes: i64,
+}
+
+/// Adds an image at the end of the product's gallery and queues its analysis job, atomically.
+/// None when the gallery is already full.
+#[tracing::instrument(skip_all)]
+pub async fn insert_with_job(
+    db: &Db,
+    img: &NewImage<'_>,
+    max_per_product: i64,
+) -> Result<Option<ImageRow>, sqlx::Error> {
+    let now = Utc::now();
+    let image_id = Uuid::now_v7();
+    let insert = format!(
+        "INSERT INTO product_images (id, product_id, image_key, thumb_key, content_type, width, height, bytes, position, created_at) \
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, COALESCE(MAX(position) + 1, 0), $9 FROM product_images WHERE product_id = $2 \
+         HAVING COUNT(*) < $10 RETURNING {COLUMNS}"
+    );
+    let job = "INSERT INTO image_analysis_jobs (id, image_id, created_at, updated_at) VALUES ($1, $2, $3, $3)";
+    on_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let row = sqlx::query_as::<_, ImageRow>(&insert)
+            .bind(image_id).bind(img.product_id).bind(img.image_key).bind(img.thumb_key).bind(img.content_type)
+            .bind(img.width).bind(img.height).bind(img.bytes).bind(now).bind(max_per_product)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if row.is_some() {
+            sqlx::query(job).bind(Uuid::now_v7()).bind(image_id).bind(now).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(row)
+    })
+}
+
+/// Images of several products, in gallery order.
+pub async fn for_products(db: &Db, product_ids: &[Uuid]) -> Result<Vec<ImageRow>, sqlx::Error> {
+    if product_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut args = Args::default();
+    let list: Vec<String> = product_ids.iter().map(|id| args.push(Arg::Uuid(*id))).collect();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM product_images WHERE product_id IN ({}) ORDER BY product_id, position",
+        list.join(", ")
+    );
+    on_db!(db, pool => bind_args!(sqlx::query_as::<_, ImageRow>(&sql), args.0).fetch_all(pool).await)
+}

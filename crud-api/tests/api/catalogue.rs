@@ -1,0 +1,328 @@
+//! Categories, listings, search, pagination, photos.
+
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, TestApp};
+
+async fn category_id(app: &TestApp, slug: &str) -> String {
+    let tree = app.get("/api/v1/categories", None).await.body;
+    fn find(nodes: &Value, slug: &str) -> Option<String> {
+        nodes.as_array()?.iter().find_map(|n| {
+            if n["slug"] == slug {
+                n["id"].as_str().map(String::from)
+            } else {
+                find(&n["children"], slug)
+            }
+        })
+    }
+    find(&tree, slug).unwrap_or_else(|| panic!("no category {slug}"))
+}
+
+/// A seller's access token.
+pub async fn seller(app: &TestApp, email: &str) -> String {
+    let (access, _, _) = app.signup(email).await;
+    let res = app.patch("/api/v1/users/me", json!({"is_seller": true}), Some(&access)).await;
+    assert_eq!(res.status, 200);
+    access
+}
+
+pub async fn list_item(app: &TestApp, token: &str, slug: &str, title: &str, price: i64, extra: Value) -> Value {
+    let mut body = json!({"title": title, "description": "", "price": price, "category_id": category_id(app, slug).await,
+                          "condition": "good", "area": "마포구"});
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    let res = app.post("/api/v1/products", body, Some(token)).await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    res.body
+}
+
+#[tokio::test]
+async fn seeded_category_tree() {
+    let app = spawn_app().await;
+    let tree = app.get("/api/v1/categories", None).await;
+    assert_eq!(tree.status, 200);
+    let slugs: Vec<_> = tree.body.as_array().unwrap().iter().map(|n| n["slug"].as_str().unwrap()).collect();
+    for s in ["sofa", "chair", "table", "bed", "storage", "desk", "lighting", "decor"] {
+        assert!(slugs.contains(&s), "{slugs:?}");
+    }
+    let table = tree.body.as_array().unwrap().iter().find(|n| n["slug"] == "table").unwrap();
+    assert!(table["children"].as_array().unwrap().iter().any(|c| c["slug"] == "dining-table" && c["name"] == "식탁"));
+}
+
+#[tokio::test]
+async fn admins_manage_categories() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (customer, _, _) = app.signup("c@example.com").await;
+    let body = json!({"slug": "outdoor", "name": "야외 가구", "name_en": "Outdoor"});
+    app.post("/api/v1/admin/categories", body.clone(), Some(&customer)).await.assert_problem(403, "forbidden");
+    let res = app.post("/api/v1/admin/categories", body.clone(), Some(&admin)).await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    let outdoor = res.body["id"].as_str().unwrap().to_string();
+    app.post("/api/v1/admin/categories", body, Some(&admin)).await.assert_problem(409, "slug_taken");
+
+    let res = app
+        .post(
+            "/api/v1/admin/categories",
+            json!({"slug": "garden-chair", "name": "정원 의자", "name_en": "Garden chairs", "parent_id": outdoor}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(res.status, 201);
+    let child = res.body["id"].as_str().unwrap().to_string();
+    // A cycle is refused.
+    let res =
+        app.patch(&format!("/api/v1/admin/categories/{outdoor}"), json!({"parent_id": child}), Some(&admin)).await;
+    res.assert_problem(422, "validation_failed");
+    // A category with children can't be deleted; a leaf can.
+    let path = format!("/api/v1/admin/categories/{outdoor}");
+    app.send(app.client.delete(app.url(&path)).bearer_auth(&admin)).await.assert_problem(409, "category_in_use");
+    let res =
+        app.send(app.client.delete(app.url(&format!("/api/v1/admin/categories/{child}"))).bearer_auth(&admin)).await;
+    assert_eq!(res.status, 204);
+    let res = app.patch(&path, json!({"name": "아웃도어", "parent_id": null}), Some(&admin)).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.body["name"], "아웃도어");
+}
+
+#[tokio::test]
+async fn only_sellers_list_and_only_owners_edit() {
+    let app = spawn_app().await;
+    let (customer, _, _) = app.signup("buyer@example.com").await;
+    let body = json!({"title": "소파", "price": 1000, "category_id": category_id(&app, "sofa").await, "condition": "good", "area": "마포구"});
+    app.post("/api/v1/products", body, Some(&customer)).await.assert_problem(403, "not_a_seller");
+
+    let s = seller(&app, "seller@example.com").await;
+    let p = list_item(
+        &app,
+        &s,
+        "sofa",
+        "이케아 3인용 가죽소파",
+        150_000,
+        json!({"style_tags": ["Modern", "leather"], "dimensions": {"width_cm": 210, "depth_cm": 90, "height_cm": 85}}),
+    )
+    .await;
+    assert_eq!(p["status"], "on_sale");
+    assert_eq!(p["quantity"], 1);
+    assert_eq!(p["available"], 1);
+    assert_eq!(p["style_tags"], json!(["modern", "leather"]));
+    assert_eq!(p["category"]["slug"], "sofa");
+    assert_eq!(p["dimensions"]["width_cm"], 210);
+    let id = p["id"].as_str().unwrap();
+    let path = format!("/api/v1/products/{id}");
+
+    app.patch(&path, json!({"price": 1}), Some(&customer)).await.assert_problem(403, "forbidden");
+    let res = app.patch(&path, json!({"price": 120_000, "quantity": 2}), Some(&s)).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!((res.body["price"].as_i64(), res.body["available"].as_i64()), (Some(120_000), Some(2)));
+    app.patch(&path, json!({"hidden": true}), Some(&s)).await.assert_problem(403, "forbidden");
+
+    // Admin hides it: gone for the public, visible to its seller.
+    let admin = app.admin_token().await;
+    assert_eq!(app.patch(&path, json!({"hidden": true}), Some(&admin)).await.body["status"], "hidden");
+    app.get(&path, None).await.assert_problem(404, "not_found");
+    assert_eq!(app.get(&path, Some(&s)).await.status, 200);
+    assert_eq!(app.get("/api/v1/products", None).await.body["items"].as_array().unwrap().len(), 0);
+
+    assert_eq!(app.send(app.client.delete(app.url(&path)).bearer_auth(&s)).await.status, 204);
+    app.get(&path, Some(&s)).await.assert_problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn listing_validation_names_fields() {
+    let app = spawn_app().await;
+    let s = seller(&app, "v@example.com").await;
+    let res = app
+        .post(
+            "/api/v1/products",
+            json!({"title": "x", "price": -5, "category_id": uuid::Uuid::now_v7(), "condition": "good",
+            "area": "", "quantity": 0, "style_tags": ["a b"], "dimensions": {"width_cm": 0}}),
+            Some(&s),
+        )
+        .await;
+    res.assert_problem(422, "validation_failed");
+    let mut fields: Vec<_> =
+        res.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_string()).collect();
+    fields.sort();
+    assert_eq!(fields, ["area", "category_id", "dimensions.width_cm", "price", "quantity", "style_tags[0]", "title"]);
+    let res = app
+        .post("/api/v1/products", json!({"title": "소파", "price": 5, "category_id": category_id(&app, "sofa").await, "condition": "broken", "area": "x"}), Some(&s))
+        .await;
+    res.assert_problem(422, "validation_failed");
+    assert_eq!(res.body["errors"][0]["field"], "condition");
+}
+
+#[tokio::test]
+async fn search_finds_korean_inside_compounds_and_english_prefixes() {
+    let app = spawn_app().await;
+    let s = seller(&app, "search@example.com").await;
+    list_item(&app, &s, "sofa", "이케아 3인용 가죽소파", 150_000, json!({})).await;
+    list_item(&app, &s, "sofa", "Grey fabric sofa", 90_000, json!({"area": "용산구"})).await;
+    list_item(&app, &s, "dining-table", "6인용 원목 식탁", 280_000, json!({"description": "아카시아 원목"})).await;
+    list_item(&app, &s, "desk", "Oak standing desk", 320_000, json!({"style_tags": ["modern"]})).await;
+
+    let titles = |body: &Value| -> Vec<String> {
+        body["items"].as_array().unwrap().iter().map(|i| i["title"].as_str().unwrap().to_string()).collect()
+    };
+    let res = app.get("/api/v1/products?q=소파", None).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let t = titles(&res.body);
+    assert!(t.contains(&"이케아 3인용 가죽소파".to_string()), "{t:?}");
+    // The category name is indexed too: "Grey fabric sofa" is in 소파.
+    assert!(t.contains(&"Grey fabric sofa".to_string()), "{t:?}");
+    assert_eq!(t.len(), 2);
+
+    assert_eq!(titles(&app.get("/api/v1/products?q=가죽소파", None).await.body), ["이케아 3인용 가죽소파"]);
+    assert_eq!(titles(&app.get("/api/v1/products?q=원목", None).await.body), ["6인용 원목 식탁"]);
+    assert_eq!(titles(&app.get("/api/v1/products?q=sta", None).await.body), ["Oak standing desk"]);
+    assert_eq!(titles(&app.get("/api/v1/products?q=oak%20desk", None).await.body), ["Oak standing desk"]);
+    assert!(titles(&app.get("/api/v1/products?q=wardrobe", None).await.body).is_empty());
+    // Filters combine with search.
+    assert_eq!(titles(&app.get("/api/v1/products?q=sofa&max_price=100000", None).await.body), ["Grey fabric sofa"]);
+    // Hostile query text is just text.
+    assert_eq!(app.get("/api/v1/products?q=%22%20OR%20*%20--", None).await.status, 200);
+}
+
+#[tokio::test]
+async fn filters_sorting_and_cursor_pages() {
+    let app = spawn_app().await;
+    let s = seller(&app, "pages@example.com").await;
+    let other = seller(&app, "other@example.com").await;
+    for i in 0..7 {
+        list_item(&app, &s, "dining-table", &format!("식탁 {i}"), 10_000 * (i + 1), json!({"style_tags": ["wood"]}))
+            .await;
+    }
+    list_item(&app, &other, "sofa", "소파", 55_000, json!({})).await;
+
+    // Category filter includes subcategories: "table" covers "dining-table".
+    let res = app.get("/api/v1/products?category=table&limit=100", None).await;
+    assert_eq!(res.body["items"].as_array().unwrap().len(), 7);
+    let res = app.get("/api/v1/products?min_price=30000&max_price=50000&sort=price_asc", None).await;
+    let prices: Vec<i64> = res.body["items"].as_array().unwrap().iter().map(|i| i["price"].as_i64().unwrap()).collect();
+    assert_eq!(prices, [30_000, 40_000, 50_000]);
+    let res = app.get("/api/v1/products?style=wood&limit=100", None).await;
+    assert_eq!(res.body["items"].as_array().unwrap().len(), 7);
+
+    // Walk price_desc in pages of 3: every product once, in order.
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/products?sort=price_desc&limit=3&cursor={c}"),
+            None => "/api/v1/products?sort=price_desc&limit=3".into(),
+        };
+        let page = app.get(&path, None).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        seen.extend(page.body["items"].as_array().unwrap().iter().map(|i| i["price"].as_i64().unwrap()));
+        match page.body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, [70_000, 60_000, 55_000, 50_000, 40_000, 30_000, 20_000, 10_000]);
+
+    // Newest first, by seller.
+    let seller_id = app.get("/api/v1/users/me", Some(&other)).await.body["id"].as_str().unwrap().to_string();
+    let res = app.get(&format!("/api/v1/products?seller={seller_id}"), None).await;
+    assert_eq!(res.body["items"].as_array().unwrap().len(), 1);
+
+    for bad in [
+        "limit=0",
+        "limit=101",
+        "cursor=garbage",
+        "status=lost",
+        "category=nope",
+        "min_price=9&max_price=1",
+        "sort=cheapest",
+    ] {
+        let res = app.get(&format!("/api/v1/products?{bad}"), None).await;
+        res.assert_problem(422, "validation_failed");
+    }
+}
+
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 7 % 256) as u8, (y * 3 % 256) as u8, 90]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn photo_upload_is_checked_by_content_and_served_cached() {
+    let app = spawn_app().await;
+    let s = seller(&app, "photos@example.com").await;
+    let p = list_item(&app, &s, "sofa", "사진 있는 소파", 10_000, json!({})).await;
+    let id = p["id"].as_str().unwrap();
+    let upload = |bytes: Vec<u8>, name: &'static str| {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(name).mime_str("image/jpeg").unwrap();
+        app.client
+            .post(app.url(&format!("/api/v1/products/{id}/images")))
+            .bearer_auth(&s)
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+    };
+
+    // A text file named .jpg is refused.
+    let res = app.send(upload(b"definitely not an image".to_vec(), "sofa.jpg")).await;
+    res.assert_problem(422, "validation_failed");
+
+    let res = app.send(upload(png(800, 600), "photo.jpg")).await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    let img = &res.body[0];
+    assert_eq!(img["content_type"], "image/png", "detected from content, not the name");
+    assert_eq!((img["width"].as_i64(), img["height"].as_i64()), (Some(800), Some(600)));
+
+    let full = app.send(app.client.get(app.url(img["url"].as_str().unwrap()))).await;
+    assert_eq!(full.status, 200);
+    assert_eq!(full.headers["content-type"], "image/png");
+    assert!(full.headers["cache-control"].to_str().unwrap().contains("immutable"));
+    let etag = full.headers["etag"].clone();
+    let again = app.send(app.client.get(app.url(img["url"].as_str().unwrap())).header("if-none-match", etag)).await;
+    assert_eq!(again.status, 304);
+    let thumb = app.client.get(app.url(img["thumbnail_url"].as_str().unwrap())).send().await.unwrap();
+    assert_eq!(thumb.headers()["content-type"], "image/jpeg");
+    let thumb = image::load_from_memory(&thumb.bytes().await.unwrap()).unwrap();
+    assert_eq!((thumb.width(), thumb.height()), (400, 300));
+
+    // The product shows it, the list has its thumbnail, and an analysis job is queued.
+    let detail = app.get(&format!("/api/v1/products/{id}"), None).await.body;
+    assert_eq!(detail["images"].as_array().unwrap().len(), 1);
+    let list = app.get("/api/v1/products", None).await.body;
+    assert_eq!(list["items"][0]["thumbnail_url"], img["thumbnail_url"]);
+    let image_id = img["id"].as_str().unwrap().parse().unwrap();
+    let job = crud_api::store::analysis_jobs::for_image(&app.state.db, image_id).await.unwrap().unwrap();
+    assert_eq!(job.status, "pending");
+
+    // Someone else can't add photos; path tricks find nothing.
+    let (stranger, _, _) = app.signup("stranger@example.com").await;
+    let part = reqwest::multipart::Part::bytes(png(10, 10)).file_name("x.png");
+    let res = app
+        .send(
+            app.client
+                .post(app.url(&format!("/api/v1/products/{id}/images")))
+                .bearer_auth(&stranger)
+                .multipart(reqwest::multipart::Form::new().part("f", part)),
+        )
+        .await;
+    res.assert_problem(403, "forbidden");
+    app.get("/api/v1/images/..%2F..%2Fetc%2Fpasswd", None).await.assert_problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn oversized_and_bomb_images_are_refused() {
+    let app = crate::helpers::spawn_with(|c| c.max_image_side = 1000).await;
+    let s = seller(&app, "bomb@example.com").await;
+    let p = list_item(&app, &s, "sofa", "큰 사진 소파", 10_000, json!({})).await;
+    let id = p["id"].as_str().unwrap();
+    let part = reqwest::multipart::Part::bytes(png(1200, 100)).file_name("wide.png");
+    let res = app
+        .send(
+            app.client
+                .post(app.url(&format!("/api/v1/products/{id}/images")))
+                .bearer_auth(&s)
+                .multipart(reqwest::multipart::Form::new().part("f", part)),
+        )
+        .await;
+    res.assert_problem(422, "validation_failed");
+    assert!(res.body["errors"][0]["message"].as_str().unwrap().contains("pixels"));
+}
