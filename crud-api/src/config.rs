@@ -113,6 +113,14 @@ pub struct Config {
     #[arg(long, env = "MAX_IMAGE_SIDE", default_value_t = 8000)]
     pub max_image_side: u32,
 
+    /// How long checkout reserves items for payment, in seconds.
+    #[arg(long, env = "RESERVATION_TTL_SECS", default_value_t = 15 * 60)]
+    pub reservation_ttl_secs: u64,
+
+    /// How often expired reservations are released, in seconds.
+    #[arg(long, env = "RESERVATION_SWEEP_SECS", default_value_t = 30)]
+    pub reservation_sweep_secs: u64,
+
     /// Seed demo listings (a demo seller and ~30 products) into an empty catalogue.
     #[arg(long, env = "DEMO_DATA", default_value_t = false)]
     pub demo_data: bool,

@@ -83,6 +83,12 @@ pub enum ApiError {
     /// A conflict with the current state of a resource, with its own stable code.
     #[error("{1}")]
     Conflict(&'static str, &'static str),
+    #[error("an order can't go from {} to {}", .from.as_str(), .to.as_str())]
+    IllegalTransition { from: crate::domain::order_status::OrderStatus, to: crate::domain::order_status::OrderStatus },
+    #[error("product {0} is no longer available in the requested quantity")]
+    OutOfStock(uuid::Uuid),
+    #[error("this Idempotency-Key was used with a different request body")]
+    IdempotencyKeyReused,
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("too many requests")]
@@ -132,6 +138,9 @@ impl ApiError {
             RefreshTokenReused => (StatusCode::UNAUTHORIZED, "refresh_token_reused"),
             EmailTaken => (StatusCode::CONFLICT, "email_taken"),
             Conflict(code, _) => (StatusCode::CONFLICT, code),
+            IllegalTransition { .. } => (StatusCode::CONFLICT, "illegal_transition"),
+            OutOfStock(_) => (StatusCode::CONFLICT, "out_of_stock"),
+            IdempotencyKeyReused => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
             NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             UnknownProvider => (StatusCode::NOT_FOUND, "unknown_provider"),
@@ -168,6 +177,9 @@ impl ApiError {
             RefreshTokenReused => "Refresh token reused",
             EmailTaken => "Email already registered",
             Conflict(..) => "Conflict",
+            IllegalTransition { .. } => "Illegal order transition",
+            OutOfStock(_) => "Out of stock",
+            IdempotencyKeyReused => "Idempotency key reused",
             NotFound(_) => "Not found",
             RateLimited { .. } => "Too many requests",
             UnknownProvider => "Unknown identity provider",

@@ -15,8 +15,9 @@ use crate::config::Config;
 use crate::domain::{password, Email, Password};
 use crate::media::image_store::ImageStore;
 use crate::metrics::Metrics;
+use crate::notify::{Notifier, OutboxPushSender};
 use crate::state::{AppState, Inner, Limits};
-use crate::store::{categories, oauth_states, refresh_tokens, users, Db};
+use crate::store::{categories, idempotency, oauth_states, refresh_tokens, users, Db};
 
 pub struct Application {
     listener: TcpListener,
@@ -44,6 +45,7 @@ impl Application {
             .user_agent(concat!("gajyeogagu-crud-api/", env!("CARGO_PKG_VERSION")))
             .build()?;
         let oidc = Providers::from_config(&config, &http);
+        let db_for_notifier = db.clone();
         let dummy_hash = tokio::task::spawn_blocking(password::dummy_hash).await?;
         let images = ImageStore::new(&config.image_dir)
             .with_context(|| format!("cannot create IMAGE_DIR {}", config.image_dir.display()))?;
@@ -56,6 +58,7 @@ impl Application {
             oidc,
             dummy_hash,
             images,
+            notifier: Notifier::new(db_for_notifier, Arc::new(OutboxPushSender)),
         }));
         bootstrap_admin(&state).await?;
         if categories::seed_defaults(&state.db).await? {
@@ -86,11 +89,13 @@ impl Application {
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let state = self.state.clone();
         let janitor = tokio::spawn(purge_expired(state.clone()));
+        let sweeper = tokio::spawn(sweep_reservations(state.clone()));
         let app = crate::http::router(state.clone());
         axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await?;
         janitor.abort();
+        sweeper.abort();
         state.db.close().await;
         tracing::info!("crud-api stopped");
         Ok(())
@@ -161,7 +166,19 @@ async fn purge_expired(state: AppState) {
         let now = chrono::Utc::now();
         let tokens = refresh_tokens::purge_expired(&state.db, now - chrono::Duration::days(1)).await;
         let states = oauth_states::purge_expired(&state.db, now).await;
-        tracing::debug!(?tokens, ?states, "purged expired sessions");
+        let keys = idempotency::purge(&state.db, now - chrono::Duration::hours(48)).await;
+        tracing::debug!(?tokens, ?states, ?keys, "purged expired sessions and idempotency keys");
+    }
+}
+
+/// Releases items of unpaid orders whose reservation ran out.
+async fn sweep_reservations(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(state.config.reservation_sweep_secs.max(1)));
+    loop {
+        tick.tick().await;
+        if let Err(e) = crate::orders::expire_reservations(&state, chrono::Utc::now()).await {
+            tracing::warn!(error = %e, "reservation sweep failed");
+        }
     }
 }
 

@@ -11,11 +11,16 @@ use crate::config::Config;
 use crate::media::image_store::ImageStore;
 use crate::media::images::ImageLimits;
 use crate::metrics::Metrics;
+use crate::notify::Notifier;
 use crate::store::Db;
 
 pub struct Limits {
     pub per_ip: RateLimiter,
     pub per_account: RateLimiter,
+    /// Wrong delivery codes per order.
+    pub delivery_codes: RateLimiter,
+    /// Position reports per rider.
+    pub rider_location: RateLimiter,
 }
 
 impl Limits {
@@ -23,6 +28,8 @@ impl Limits {
         Self {
             per_ip: RateLimiter::new(cfg.rate_limit_per_ip_per_min, Duration::from_secs(60)),
             per_account: RateLimiter::new(cfg.rate_limit_per_account_per_15min, Duration::from_secs(15 * 60)),
+            delivery_codes: RateLimiter::new(5, Duration::from_secs(15 * 60)),
+            rider_location: RateLimiter::new(5, Duration::from_secs(10)),
         }
     }
 }
@@ -37,6 +44,7 @@ pub struct Inner {
     /// Verified against when an email is unknown, so timing doesn't reveal accounts.
     pub dummy_hash: String,
     pub images: ImageStore,
+    pub notifier: Notifier,
 }
 
 impl Inner {

@@ -1,7 +1,9 @@
 //! Types that parse input into values that can't be invalid.
 
+pub mod areas;
 pub mod email;
 pub mod listing;
+pub mod order_status;
 pub mod password;
 pub mod profile;
 pub mod role;

@@ -54,11 +54,21 @@ pub fn verify(password: &str, phc: &str) -> bool {
     }
 }
 
+/// At most one hash per core at a time: argon2 is memory-bound (19 MiB each), and a hundred
+/// concurrent hashes on two cores thrash the caches and triple everyone's latency. Waiting
+/// logins queue here instead, in order.
+fn permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())))
+}
+
 pub async fn hash_blocking(password: String) -> anyhow::Result<String> {
+    let _permit = permits().acquire().await?;
     tokio::task::spawn_blocking(move || hash(&password)).await?
 }
 
 pub async fn verify_blocking(password: String, phc: String) -> anyhow::Result<bool> {
+    let _permit = permits().acquire().await?;
     Ok(tokio::task::spawn_blocking(move || verify(&password, &phc)).await?)
 }
 

@@ -22,18 +22,33 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(JsonRejection::JsonDataError(e)) => Err(data_error(&e.body_text())),
-            Err(JsonRejection::JsonSyntaxError(_)) => Err(ApiError::Malformed("request body is not valid JSON".into())),
-            Err(JsonRejection::MissingJsonContentType(_)) => {
-                Err(ApiError::UnsupportedMediaType("expected Content-Type: application/json".into()))
-            }
-            Err(JsonRejection::BytesRejection(e)) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(ApiError::PayloadTooLarge)
-            }
-            Err(e) => Err(ApiError::Malformed(e.body_text())),
+        Json::<T>::from_request(req, state).await.map(|Json(v)| ApiJson(v)).map_err(json_rejection)
+    }
+}
+
+impl<T: DeserializeOwned> ApiJson<T> {
+    /// Parses a body already read (handlers that also need the raw bytes, e.g. to hash them).
+    pub fn from_parts(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<Self, ApiError> {
+        let is_json = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+        if !is_json {
+            return Err(ApiError::UnsupportedMediaType("expected Content-Type: application/json".into()));
         }
+        Json::<T>::from_bytes(body).map(|Json(v)| ApiJson(v)).map_err(json_rejection)
+    }
+}
+
+fn json_rejection(e: JsonRejection) -> ApiError {
+    match e {
+        JsonRejection::JsonDataError(e) => data_error(&e.body_text()),
+        JsonRejection::JsonSyntaxError(_) => ApiError::Malformed("request body is not valid JSON".into()),
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::UnsupportedMediaType("expected Content-Type: application/json".into())
+        }
+        JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+        e => ApiError::Malformed(e.body_text()),
     }
 }
 

@@ -1,11 +1,16 @@
 //! HTTP surface: one module per feature group, assembled by `router`.
 
 pub mod auth;
+pub mod cart;
 pub mod categories;
+pub mod deliveries;
 pub mod extract;
 pub mod health;
 pub mod images;
+pub mod notifications;
 pub mod oauth;
+pub mod order_views;
+pub mod orders;
 pub mod product_views;
 pub mod products;
 pub mod riders;
@@ -60,6 +65,25 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/products/{id}", get(products::get).patch(products::update).delete(products::delete))
         .route("/api/v1/products/{id}/images", post(images::upload).layer(DefaultBodyLimit::max(upload_limit)))
         .route("/api/v1/images/{key}", get(images::get))
+        .route("/api/v1/cart", get(cart::get))
+        .route("/api/v1/cart/items", post(cart::add))
+        .route("/api/v1/cart/items/{id}", patch(cart::update).delete(cart::remove))
+        .route("/api/v1/orders", get(orders::list).post(orders::checkout))
+        .route("/api/v1/orders/{id}", get(orders::get))
+        .route("/api/v1/orders/{id}/cancel", post(orders::cancel))
+        .route("/api/v1/orders/{id}/ready", post(orders::ready))
+        .route("/api/v1/orders/{id}/delivery", get(deliveries::for_order))
+        .route("/api/v1/admin/orders/{id}/status", post(orders::admin_status))
+        .route("/api/v1/rider/deliveries", get(deliveries::list))
+        .route("/api/v1/rider/deliveries/{id}/accept", post(deliveries::accept))
+        .route("/api/v1/rider/deliveries/{id}/pickup", post(deliveries::pickup))
+        .route("/api/v1/rider/deliveries/{id}/complete", post(deliveries::complete))
+        .route("/api/v1/rider/location", post(deliveries::location))
+        .route("/api/v1/notifications", get(notifications::list))
+        .route("/api/v1/notifications/read-all", post(notifications::read_all))
+        .route("/api/v1/notifications/{id}/read", post(notifications::read))
+        .route("/api/v1/notifications/stream", get(notifications::stream))
+        .route("/api/v1/devices", post(notifications::register_device).delete(notifications::unregister_device))
         .route_layer(from_fn_with_state(state.clone(), crate::metrics::track));
 
     let max_body = state.config.max_body_bytes;

@@ -2,10 +2,15 @@
 
 pub mod analysis_jobs;
 pub mod args;
+pub mod cart;
 pub mod categories;
 pub mod db;
+pub mod deliveries;
+pub mod idempotency;
 pub mod images;
+pub mod notifications;
 pub mod oauth_states;
+pub mod orders;
 pub mod products;
 pub mod refresh_tokens;
 pub mod riders;

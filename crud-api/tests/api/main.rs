@@ -3,10 +3,13 @@
 
 mod auth;
 mod catalogue;
+mod deliveries;
 mod helpers;
 mod idp;
+mod notifications;
 mod oidc;
 mod operations;
+mod orders;
 mod profile;
 mod rate_limit;
 mod riders;

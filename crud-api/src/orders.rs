@@ -1,0 +1,61 @@
+//! Order operations shared by handlers and background work: state changes with their
+//! notifications, and reservation expiry.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::domain::order_status::OrderStatus;
+use crate::error::ApiError;
+use crate::notify::Event;
+use crate::state::AppState;
+use crate::store::orders::{self, Actor, OrderRow, TransitionError};
+
+/// Applies a transition and announces it. `expect` pins the state it must start from.
+pub async fn change_status(
+    state: &AppState,
+    id: Uuid,
+    expect: Option<OrderStatus>,
+    to: OrderStatus,
+    actor: Actor,
+    note: Option<&str>,
+) -> Result<OrderRow, ApiError> {
+    match orders::transition(&state.db, id, expect, to, actor, note).await? {
+        Ok(order) => {
+            let expired = matches!(actor, Actor::System) && to == OrderStatus::Cancelled;
+            if let Some(event) = Event::for_status(to, expired) {
+                state.notifier.order_event(event, &order).await;
+            }
+            tracing::info!(order = %id, to = to.as_str(), actor = ?actor, "order status changed");
+            Ok(order)
+        }
+        Err(TransitionError::NotFound) => Err(ApiError::NotFound("order")),
+        Err(TransitionError::Illegal { from, to }) => Err(ApiError::IllegalTransition { from, to }),
+    }
+}
+
+/// Cancels unpaid orders whose reservation ran out, returning their items to sale. Returns
+/// how many it cancelled. Safe to run on several replicas at once: each order's transition is
+/// conditional, so only one of them cancels it.
+pub async fn expire_reservations(state: &AppState, now: DateTime<Utc>) -> Result<usize, ApiError> {
+    let mut done = 0;
+    for id in orders::expired(&state.db, now, 500).await? {
+        match change_status(
+            state,
+            id,
+            Some(OrderStatus::PendingPayment),
+            OrderStatus::Cancelled,
+            Actor::System,
+            Some("reservation expired"),
+        )
+        .await
+        {
+            Ok(_) => done += 1,
+            Err(ApiError::IllegalTransition { .. }) => {} // paid or cancelled meanwhile
+            Err(e) => return Err(e),
+        }
+    }
+    if done > 0 {
+        tracing::info!(count = done, "expired reservations");
+    }
+    Ok(done)
+}

@@ -1,0 +1,146 @@
+//! Notifications: list, read state, SSE with resume, push devices and the outbox.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::catalogue::{list_item, seller};
+use crate::helpers::spawn_app;
+use crate::orders::buy;
+
+#[tokio::test]
+async fn list_read_and_unread_count() {
+    let app = spawn_app().await;
+    let s = seller(&app, "n-seller@example.com").await;
+    for i in 0..3 {
+        let p = list_item(&app, &s, "decor", &format!("소품 {i}"), 5_000, json!({})).await;
+        buy(&app, &format!("n-buyer{i}@example.com"), p["id"].as_str().unwrap()).await;
+    }
+    let page = app.get("/api/v1/notifications?limit=2", Some(&s)).await.body;
+    assert_eq!(page["unread_count"], 3);
+    assert_eq!(page["items"].as_array().unwrap().len(), 2);
+    assert_eq!(page["items"][0]["kind"], "order_placed");
+    let first = page["items"][0]["id"].as_str().unwrap().to_string();
+    let next = app
+        .get(&format!("/api/v1/notifications?limit=2&cursor={}", page["next_cursor"].as_str().unwrap()), Some(&s))
+        .await
+        .body;
+    assert_eq!(next["items"].as_array().unwrap().len(), 1);
+    assert_eq!(next["next_cursor"], serde_json::Value::Null);
+
+    assert_eq!(app.post(&format!("/api/v1/notifications/{first}/read"), json!({}), Some(&s)).await.status, 204);
+    assert_eq!(app.get("/api/v1/notifications", Some(&s)).await.body["unread_count"], 2);
+    // Someone else's notification doesn't exist for you.
+    let (other, _, _) = app.signup("n-other@example.com").await;
+    app.post(&format!("/api/v1/notifications/{first}/read"), json!({}), Some(&other))
+        .await
+        .assert_problem(404, "not_found");
+    assert_eq!(app.post("/api/v1/notifications/read-all", json!({}), Some(&s)).await.status, 204);
+    assert_eq!(app.get("/api/v1/notifications", Some(&s)).await.body["unread_count"], 0);
+}
+
+/// Reads SSE events until `n` have arrived: (id, event, data).
+async fn read_events(res: reqwest::Response, n: usize) -> Vec<(String, String, serde_json::Value)> {
+    let mut res = res;
+    let mut buf = String::new();
+    let mut out = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while out.len() < n {
+        let chunk = tokio::time::timeout_at(deadline, res.chunk())
+            .await
+            .expect("events arrive in time")
+            .unwrap()
+            .expect("stream open");
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buf.find("\n\n") {
+            let block: String = buf.drain(..end + 2).collect();
+            let (mut id, mut ev, mut data) = (String::new(), String::new(), String::new());
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("id:") {
+                    id = v.trim().into();
+                } else if let Some(v) = line.strip_prefix("event:") {
+                    ev = v.trim().into();
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    data.push_str(v.trim());
+                }
+            }
+            if !id.is_empty() {
+                out.push((id, ev, serde_json::from_str(&data).unwrap()));
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_stream_delivers_live_and_resumes_from_last_event_id() {
+    let app = spawn_app().await;
+    let s = seller(&app, "sse-seller@example.com").await;
+    let p1 = list_item(&app, &s, "decor", "거울", 5_000, json!({})).await;
+    buy(&app, "sse1@example.com", p1["id"].as_str().unwrap()).await;
+
+    let stream = app.client.get(app.url("/api/v1/notifications/stream")).bearer_auth(&s).send().await.unwrap();
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    let live = tokio::spawn(read_events(stream, 2));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let p2 = list_item(&app, &s, "decor", "러그", 5_000, json!({})).await;
+    buy(&app, "sse2@example.com", p2["id"].as_str().unwrap()).await;
+    let events = live.await.unwrap();
+    assert_eq!(events.len(), 2, "the backlog and the live one");
+    assert!(events.iter().all(|(_, ev, d)| ev == "order_placed" && d["kind"] == "order_placed"));
+
+    // Reconnect after the first: only the second comes again.
+    let resumed = app
+        .client
+        .get(app.url("/api/v1/notifications/stream"))
+        .bearer_auth(&s)
+        .header("last-event-id", &events[0].0)
+        .send()
+        .await
+        .unwrap();
+    let again = read_events(resumed, 1).await;
+    assert_eq!(again[0].0, events[1].0);
+
+    let bad = app
+        .send(app.client.get(app.url("/api/v1/notifications/stream")).bearer_auth(&s).header("last-event-id", "nope"))
+        .await;
+    bad.assert_problem(422, "validation_failed");
+}
+
+#[tokio::test]
+async fn pushes_go_to_registered_devices_through_the_outbox() {
+    let app = spawn_app().await;
+    let s = seller(&app, "push-seller@example.com").await;
+    let res = app.post("/api/v1/devices", json!({"token": "fcm-token-abc", "platform": "fcm"}), Some(&s)).await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    assert_eq!(
+        app.post("/api/v1/devices", json!({"token": "fcm-token-abc", "platform": "fcm"}), Some(&s)).await.status,
+        201
+    );
+    app.post("/api/v1/devices", json!({"token": "", "platform": "fcm"}), Some(&s))
+        .await
+        .assert_problem(422, "validation_failed");
+    app.post("/api/v1/devices", json!({"token": "x", "platform": "sms"}), Some(&s))
+        .await
+        .assert_problem(422, "validation_failed");
+
+    let p = list_item(&app, &s, "decor", "액자", 5_000, json!({})).await;
+    buy(&app, "push-buyer@example.com", p["id"].as_str().unwrap()).await;
+    let n = app.get("/api/v1/notifications", Some(&s)).await.body;
+    let nid = n["items"][0]["id"].as_str().unwrap().parse().unwrap();
+    let outbox = crud_api::store::notifications::outbox_for(&app.state.db, nid).await.unwrap();
+    assert_eq!(outbox.len(), 1, "one device, one push");
+    assert_eq!((outbox[0].0.as_str(), outbox[0].1.as_str()), ("fcm", "fcm-token-abc"));
+    let payload: serde_json::Value = serde_json::from_str(&outbox[0].2).unwrap();
+    assert_eq!(payload["data"]["kind"], "order_placed");
+
+    let res = app
+        .send(app.client.delete(app.url("/api/v1/devices")).bearer_auth(&s).json(&json!({"token": "fcm-token-abc"})))
+        .await;
+    assert_eq!(res.status, 204);
+    let p2 = list_item(&app, &s, "decor", "화분", 5_000, json!({})).await;
+    buy(&app, "push-buyer2@example.com", p2["id"].as_str().unwrap()).await;
+    let n = app.get("/api/v1/notifications", Some(&s)).await.body;
+    let nid = n["items"][0]["id"].as_str().unwrap().parse().unwrap();
+    assert!(crud_api::store::notifications::outbox_for(&app.state.db, nid).await.unwrap().is_empty());
+}
