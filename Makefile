@@ -3,13 +3,14 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SPECTRAL := tools/node/node_modules/.bin/spectral
 
-.PHONY: run test tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint bench-load help
+.PHONY: run test tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance bench-load help
 
 help:
 	@echo "make run        start crud-api on 0.0.0.0:8001 (SQLite under ./data, demo-ready)"
 	@echo "make test       everything: tools, fmt, clippy, tests on SQLite and PostgreSQL, OpenAPI lint"
 	@echo "make openapi    regenerate api/*.json from the code"
-	@echo "make bench-load load-test login and /users/me (see docs/benchmarks.md)"
+	@echo "make api-conformance  Bruno collection + schemathesis against a live server"
+	@echo "make bench-load load-test identity and catalogue endpoints (see docs/benchmarks.md)"
 
 ## run: crud-api on the embedded defaults (SQLite file, generated signing key, bootstrap admin).
 run:
@@ -17,7 +18,7 @@ run:
 	DATABASE_URL=$${DATABASE_URL:-sqlite://data/gajyeogagu.db} DEMO_DATA=$${DEMO_DATA:-true} $(CARGO) run -p crud-api
 
 ## test: all set-up, then every check CI runs.
-test: tools fmt-check clippy test-sqlite test-postgres openapi-lint
+test: tools fmt-check clippy test-sqlite test-postgres openapi-lint api-conformance
 
 tools:
 	scripts/node-tools.sh
@@ -41,6 +42,10 @@ openapi:
 
 openapi-lint: tools
 	$(SPECTRAL) lint api/*.openapi.json --ruleset tools/node/.spectral.yaml --fail-severity=warn
+
+# Bruno collection + schemathesis against a live server (SQLite).
+api-conformance: tools
+	scripts/api-conformance.sh
 
 bench-load:
 	scripts/bench-load.sh

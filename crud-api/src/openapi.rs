@@ -34,7 +34,7 @@ use crate::http;
         http::notifications::register_device, http::notifications::unregister_device,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError, crate::http::oauth::ProviderName, crate::http::products::SortParam, crate::http::deliveries::DeliveryFilter, crate::http::notifications::Platform)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonProblems),
     tags(
         (name = "auth", description = "Sign-up, login, tokens, social login"),
         (name = "users", description = "Your profile"),
@@ -56,6 +56,59 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
         );
+    }
+}
+
+/// Documents the problem responses every operation can give, so clients (and schemathesis)
+/// know them: malformed input, auth failures, missing resources, limits, outages. Responses an
+/// operation documents itself are kept.
+struct CommonProblems;
+
+impl Modify for CommonProblems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{path::ParameterIn, ContentBuilder, Ref, ResponseBuilder};
+        let problem = |desc: &str| {
+            ResponseBuilder::new()
+                .description(desc)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+            for op in ops.into_iter().flatten() {
+                let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let has_body = op.request_body.is_some();
+                let has_path = op.parameters.iter().flatten().any(|p| p.parameter_in == ParameterIn::Path);
+                let has_query = op
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .any(|p| matches!(p.parameter_in, ParameterIn::Query | ParameterIn::Header));
+                let mut add = |code: &str, desc: &str| {
+                    op.responses.responses.entry(code.to_string()).or_insert_with(|| problem(desc).into());
+                };
+                if has_body || has_query || has_path {
+                    add("400", "Malformed request");
+                    add("422", "Invalid input; `errors` lists the fields");
+                }
+                if has_body {
+                    add("413", "Request body too large");
+                    add("415", "Unsupported content type");
+                }
+                if secured {
+                    add("401", "Missing, invalid or expired token");
+                    add("403", "Token of the wrong realm, or not allowed");
+                }
+                if has_path {
+                    add("404", "Not found");
+                }
+                add("500", "Internal error (quote the x-request-id)");
+                add("503", "Database unavailable");
+            }
+        }
     }
 }
 

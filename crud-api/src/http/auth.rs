@@ -23,9 +23,9 @@ pub struct SignupRequest {
     #[schema(example = "minsu@example.com")]
     pub email: String,
     /// At least 10 characters.
-    #[schema(example = "correct-horse-battery")]
+    #[schema(example = "correct-horse-battery", min_length = 10, max_length = 128)]
     pub password: String,
-    #[schema(example = "김민수")]
+    #[schema(example = "김민수", min_length = 1, max_length = 100)]
     pub name: String,
 }
 

@@ -1,6 +1,6 @@
 //! The signed-in user's cart.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::http::extract::{ApiJson, AuthUser};
+use crate::http::extract::{ApiJson, ApiPath, AuthUser};
 use crate::http::product_views::ProductStatus;
 use crate::state::AppState;
 use crate::store::{cart, products};
@@ -78,12 +78,14 @@ pub async fn get(State(state): State<AppState>, user: AuthUser) -> ApiResult<Jso
 pub struct AddToCartRequest {
     pub product_id: Uuid,
     /// Default 1.
+    #[schema(minimum = 1, maximum = 100)]
     pub quantity: Option<i32>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCartLineRequest {
+    #[schema(minimum = 1, maximum = 100)]
     pub quantity: i32,
 }
 
@@ -138,7 +140,7 @@ pub async fn add(
 pub async fn update(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<UpdateCartLineRequest>,
 ) -> ApiResult<Json<CartView>> {
     check_quantity(req.quantity)?;
@@ -155,7 +157,11 @@ pub async fn update(
         (status = 200, description = "The updated cart", body = CartView),
         (status = 404, description = "No such line in your cart", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn remove(State(state): State<AppState>, user: AuthUser, Path(id): Path<Uuid>) -> ApiResult<Json<CartView>> {
+pub async fn remove(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<CartView>> {
     if !cart::remove(&state.db, user.id, id).await? {
         return Err(ApiError::NotFound("cart line"));
     }

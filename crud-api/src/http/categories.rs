@@ -1,6 +1,6 @@
 //! The category tree: public read, admin management.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
-use crate::http::extract::{AdminUser, ApiJson};
+use crate::http::extract::{AdminUser, ApiJson, ApiPath};
 use crate::state::AppState;
 use crate::store::categories::{self, CategoryRow};
 use crate::store::is_unique_violation;
@@ -157,7 +157,7 @@ fn leaf(c: &CategoryRow) -> CategoryNode {
 pub async fn update(
     State(state): State<AppState>,
     _admin: AdminUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<CategoryRequest>,
 ) -> ApiResult<Json<CategoryNode>> {
     let all = categories::all(&state.db).await?;
@@ -216,7 +216,11 @@ pub async fn update(
         (status = 404, description = "No such category", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Has subcategories or products", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn delete(State(state): State<AppState>, _admin: AdminUser, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
+pub async fn delete(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<StatusCode> {
     categories::by_id(&state.db, id).await?.ok_or(ApiError::NotFound("category"))?;
     let (children, products) = categories::usage(&state.db, id).await?;
     if children > 0 || products > 0 {

@@ -4,7 +4,7 @@
 //! recipient's name and phone, the items — and nothing else: no buyer email, no prices, no
 //! payment data.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
@@ -17,7 +17,7 @@ use crate::domain::areas;
 use crate::domain::order_status::OrderStatus;
 use crate::domain::profile::Address;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::http::extract::{ApiJson, ApiQuery, AuthRider, AuthUser};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery, AuthRider, AuthUser};
 use crate::http::orders::visible_order;
 use crate::notify::Event;
 use crate::orders::change_status;
@@ -149,7 +149,7 @@ async fn rider_view(state: &AppState, o: &OrderRow) -> ApiResult<DeliveryView> {
 pub async fn accept(
     State(state): State<AppState>,
     rider: AuthRider,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<DeliveryView>> {
     orders::by_id(&state.db, id).await?.ok_or(ApiError::NotFound("delivery"))?;
     if !orders::assign_rider(&state.db, id, rider.id).await? {
@@ -176,7 +176,7 @@ pub async fn accept(
 pub async fn pickup(
     State(state): State<AppState>,
     rider: AuthRider,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<DeliveryView>> {
     assigned_order(&state, &rider, id).await?;
     let o = change_status(&state, id, None, OrderStatus::PickedUp, Actor::Rider(rider.id), None).await?;
@@ -206,7 +206,7 @@ pub struct CompleteRequest {
 pub async fn complete(
     State(state): State<AppState>,
     rider: AuthRider,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<CompleteRequest>,
 ) -> ApiResult<Json<DeliveryView>> {
     let o = assigned_order(&state, &rider, id).await?;
@@ -232,9 +232,9 @@ pub async fn complete(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LocationRequest {
-    #[schema(example = 37.5563)]
+    #[schema(example = 37.5563, minimum = -90, maximum = 90)]
     pub lat: f64,
-    #[schema(example = 126.9220)]
+    #[schema(example = 126.9220, minimum = -180, maximum = 180)]
     pub lng: f64,
 }
 
@@ -310,7 +310,7 @@ pub struct BuyerDeliveryView {
 pub async fn for_order(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<BuyerDeliveryView>> {
     let o = visible_order(&state, &user, id).await?;
     let (rider, last_position) = match o.rider_id {

@@ -75,6 +75,37 @@ where
     serde::Deserialize::deserialize(de).map(Some)
 }
 
+/// `Path<T>` with problem+json rejections (a malformed id is a 400 with the reason).
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(v)| ApiPath(v))
+            .map_err(|e| ApiError::Malformed(format!("path: {}", e.body_text())))
+    }
+}
+
+/// `Multipart` with problem+json rejections (wrong content type → 415, bad framing → 400).
+pub struct ApiMultipart(pub axum::extract::Multipart);
+
+impl<S: Send + Sync> FromRequest<S> for ApiMultipart {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::multipart::MultipartRejection;
+        axum::extract::Multipart::from_request(req, state).await.map(ApiMultipart).map_err(|e| match e {
+            MultipartRejection::InvalidBoundary(_) => {
+                ApiError::UnsupportedMediaType("expected multipart/form-data with a boundary".into())
+            }
+            other => ApiError::Malformed(other.body_text()),
+        })
+    }
+}
+
 /// `Query<T>` with problem+json rejections.
 pub struct ApiQuery<T>(pub T);
 

@@ -1,14 +1,14 @@
 //! Product photos: multipart upload (checked by content), and serving with cache headers.
 
 use axum::body::Body;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
-use crate::http::extract::AuthUser;
+use crate::http::extract::{ApiMultipart, ApiPath, AuthUser};
 use crate::http::product_views::ImageView;
 use crate::media::image_store::{self, ImageStore};
 use crate::media::images::{self, ImageError};
@@ -38,8 +38,8 @@ pub const MAX_IMAGES_PER_PRODUCT: i64 = 10;
 pub async fn upload(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(id): Path<Uuid>,
-    mut multipart: Multipart,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiMultipart(mut multipart): ApiMultipart,
 ) -> ApiResult<(StatusCode, Json<Vec<ImageView>>)> {
     let p = products::by_id(&state.db, id).await?.ok_or(ApiError::NotFound("product"))?;
     if p.seller_id != user.id && user.role != crate::domain::Role::Admin {
@@ -109,7 +109,11 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
         (status = 304, description = "Not modified"),
         (status = 404, description = "No such image", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get(State(state): State<AppState>, Path(key): Path<String>, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn get(
+    State(state): State<AppState>,
+    ApiPath(key): ApiPath<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let path = state.images.path_of(&key).ok_or(ApiError::NotFound("image"))?;
     let etag = format!("\"{}\"", key.split(['.', '-']).next().unwrap_or_default());
     let cache = "public, max-age=31536000, immutable";

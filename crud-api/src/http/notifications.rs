@@ -3,7 +3,7 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::Json;
@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
-use crate::http::extract::{ApiJson, ApiQuery, AuthUser};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
 use crate::http::orders::{check_limit, decode_id_cursor, encode_id_cursor};
 use crate::state::AppState;
 use crate::store::notifications::{self, NotificationRow};
@@ -60,6 +60,7 @@ pub struct NotificationPage {
 pub struct NotificationQuery {
     pub cursor: Option<String>,
     /// 1 to 100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
 }
 
@@ -95,7 +96,7 @@ pub async fn list(
         (status = 204, description = "Read"),
         (status = 404, description = "Not yours", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn read(State(state): State<AppState>, user: AuthUser, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
+pub async fn read(State(state): State<AppState>, user: AuthUser, ApiPath(id): ApiPath<Uuid>) -> ApiResult<StatusCode> {
     if !notifications::mark_read(&state.db, user.id, id).await? {
         return Err(ApiError::NotFound("notification"));
     }

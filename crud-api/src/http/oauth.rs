@@ -5,7 +5,7 @@
 //! id_token (signature, iss, aud, exp, nonce), then sign the user in — linked by provider
 //! subject, or to an existing account only when the provider vouches for the email.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -20,7 +20,7 @@ use crate::auth::oidc::IdClaims;
 use crate::auth::session;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::auth::user_subject;
-use crate::http::extract::ApiQuery;
+use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::views::{AuthResponse, UserView};
 use crate::state::AppState;
 use crate::store::{oauth_states, users};
@@ -60,7 +60,7 @@ pub enum ProviderName {
         (status = 404, description = "Provider unknown or not configured", body = Problem, content_type = "application/problem+json"),
         (status = 502, description = "Provider unreachable", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn authorize(State(state): State<AppState>, Path(provider): Path<String>) -> ApiResult<Response> {
+pub async fn authorize(State(state): State<AppState>, ApiPath(provider): ApiPath<String>) -> ApiResult<Response> {
     let idp = state.oidc.get(&provider).ok_or(ApiError::UnknownProvider)?;
     let (oauth_state, nonce, verifier) = (random_token(), random_token(), random_token());
     let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
@@ -98,7 +98,7 @@ pub struct CallbackQuery {
     ))]
 pub async fn callback(
     State(state): State<AppState>,
-    Path(provider): Path<String>,
+    ApiPath(provider): ApiPath<String>,
     ApiQuery(q): ApiQuery<CallbackQuery>,
 ) -> ApiResult<Response> {
     let idp = state.oidc.get(&provider).ok_or(ApiError::UnknownProvider)?;

@@ -1,7 +1,7 @@
 //! Checkout and orders (`/api/v1/orders`).
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -16,7 +16,7 @@ use crate::domain::order_status::OrderStatus;
 use crate::domain::profile::{self, Address};
 use crate::domain::Role;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::http::extract::{AdminUser, ApiJson, ApiQuery, AuthUser};
+use crate::http::extract::{AdminUser, ApiJson, ApiPath, ApiQuery, AuthUser};
 use crate::http::order_views::{order_view, CheckoutResponse, OrderPage, OrderView};
 use crate::notify::Event;
 use crate::orders::change_status;
@@ -147,6 +147,7 @@ async fn place_orders(state: &AppState, user: &AuthUser, req: CheckoutRequest) -
 pub struct OrderListQuery {
     pub cursor: Option<String>,
     /// 1 to 100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
 }
 
@@ -218,7 +219,11 @@ async fn full_view(state: &AppState, o: &OrderRow, viewer: &AuthUser) -> ApiResu
         (status = 200, description = "The order", body = OrderView),
         (status = 404, description = "No such order (or not yours)", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get(State(state): State<AppState>, user: AuthUser, Path(id): Path<Uuid>) -> ApiResult<Json<OrderView>> {
+pub async fn get(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<OrderView>> {
     let o = visible_order(&state, &user, id).await?;
     Ok(Json(full_view(&state, &o, &user).await?))
 }
@@ -235,7 +240,11 @@ pub async fn get(State(state): State<AppState>, user: AuthUser, Path(id): Path<U
         (status = 404, description = "No such order", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Too late to cancel (`illegal_transition`)", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn cancel(State(state): State<AppState>, user: AuthUser, Path(id): Path<Uuid>) -> ApiResult<Json<OrderView>> {
+pub async fn cancel(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<OrderView>> {
     let o = visible_order(&state, &user, id).await?;
     let admin = user.role == Role::Admin;
     if o.buyer_id != user.id && !admin {
@@ -260,7 +269,11 @@ pub async fn cancel(State(state): State<AppState>, user: AuthUser, Path(id): Pat
         (status = 403, description = "Not the seller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not paid yet, or already further", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn ready(State(state): State<AppState>, user: AuthUser, Path(id): Path<Uuid>) -> ApiResult<Json<OrderView>> {
+pub async fn ready(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<OrderView>> {
     let o = visible_order(&state, &user, id).await?;
     if o.seller_id != user.id {
         return Err(ApiError::Forbidden);
@@ -293,7 +306,7 @@ pub struct AdminTransitionRequest {
 pub async fn admin_status(
     State(state): State<AppState>,
     AdminUser(admin): AdminUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<AdminTransitionRequest>,
 ) -> ApiResult<Json<OrderView>> {
     let note = req.note.trim();

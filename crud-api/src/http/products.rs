@@ -1,6 +1,6 @@
 //! Products: browse and search (public), list and edit (sellers, owners, admins).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::domain::listing::{self, Condition, Dimensions};
 use crate::domain::{search, Role};
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
-use crate::http::extract::{ApiJson, ApiQuery, AuthUser};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
 use crate::http::product_views::{self, ProductDetail, ProductPage, ProductStatus};
 use crate::state::AppState;
 use crate::store::products::{self, After, ListFilter, Listing, ProductRow, Sort, UpdateOutcome};
@@ -50,6 +50,7 @@ pub struct ListQuery {
     /// From the previous page's `next_cursor`.
     pub cursor: Option<String>,
     /// 1 to 100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
 }
 
@@ -191,7 +192,7 @@ fn visible_to(p: &ProductRow, viewer: Option<&AuthUser>) -> bool {
 pub async fn get(
     State(state): State<AppState>,
     viewer: Option<AuthUser>,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<ProductDetail>> {
     let p = products::by_id(&state.db, id)
         .await?
@@ -203,13 +204,13 @@ pub async fn get(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateProductRequest {
-    #[schema(example = "이케아 3인용 가죽소파")]
+    #[schema(example = "이케아 3인용 가죽소파", min_length = 2, max_length = 100)]
     pub title: String,
     #[serde(default)]
     #[schema(example = "2년 사용, 생활 기스 조금 있어요. 직접 가져가셔야 합니다.")]
     pub description: String,
     /// KRW.
-    #[schema(example = 150000)]
+    #[schema(example = 150000, minimum = 0, maximum = 1000000000)]
     pub price: i64,
     pub category_id: Uuid,
     pub condition: Condition,
@@ -217,12 +218,13 @@ pub struct CreateProductRequest {
     pub dimensions: Dimensions,
     pub weight_kg: Option<i32>,
     /// Default 1 (most listings are one-of-a-kind).
+    #[schema(minimum = 1, maximum = 1000)]
     pub quantity: Option<i32>,
     #[serde(default)]
     #[schema(example = json!(["modern", "leather"]))]
     pub style_tags: Vec<String>,
     /// Area name for pickup and delivery matching.
-    #[schema(example = "마포구")]
+    #[schema(example = "마포구", min_length = 1, max_length = 50)]
     pub area: String,
 }
 
@@ -332,7 +334,7 @@ async fn owned(state: &AppState, user: &AuthUser, id: Uuid) -> ApiResult<Product
 pub async fn update(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<UpdateProductRequest>,
 ) -> ApiResult<Json<ProductDetail>> {
     let p = owned(&state, &user, id).await?;
@@ -397,7 +399,11 @@ pub async fn update(
         (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Units are reserved by an order", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn delete(State(state): State<AppState>, user: AuthUser, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
+pub async fn delete(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<StatusCode> {
     owned(&state, &user, id).await?;
     if !products::soft_delete(&state.db, id).await? {
         return Err(ApiError::Conflict("product_reserved", "the listing has reserved units; it can't be removed now"));

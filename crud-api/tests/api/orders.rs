@@ -312,3 +312,77 @@ async fn the_state_machine_refuses_illegal_moves_and_keeps_an_audit_trail() {
         .await
         .assert_problem(409, "illegal_transition");
 }
+
+/// A second crud-api *process* on the same database, signing with the same key.
+struct OtherProcess {
+    child: tokio::process::Child,
+    base: String,
+}
+
+impl Drop for OtherProcess {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+async fn second_process(app: &TestApp) -> OtherProcess {
+    let port = crate::idp::free_port();
+    let cfg = &app.state.config;
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_crud-api"))
+        .env_clear()
+        .env("CRUD_API_ADDR", format!("127.0.0.1:{port}"))
+        .env("DATABASE_URL", &cfg.database_url)
+        .env("JWT_SIGNING_KEY_FILE", cfg.jwt_signing_key_file.as_ref().unwrap())
+        .env("IMAGE_DIR", app.dir.path().join("images2"))
+        .env("RATE_LIMIT_PER_IP_PER_MIN", "0")
+        .env("RATE_LIMIT_PER_ACCOUNT_PER_15MIN", "0")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("crud-api binary starts");
+    let base = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if reqwest::get(format!("{base}/readyz")).await.is_ok_and(|r| r.status().is_success()) {
+            return OtherProcess { child, base };
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the second crud-api process did not become ready");
+}
+
+#[tokio::test]
+async fn no_oversell_across_two_server_processes() {
+    let app = spawn_with(|c| c.database_max_connections = 16).await;
+    let other = second_process(&app).await;
+    let s = seller(&app, "xproc-seller@example.com").await;
+    let p = list_item(&app, &s, "sofa", "두 서버가 다투는 소파", 300_000, json!({})).await;
+    let id = p["id"].as_str().unwrap().to_string();
+    let mut buyers = Vec::new();
+    for i in 0..50 {
+        let (t, _, _) = app.signup(&format!("xproc{i}@example.com")).await;
+        assert_eq!(add_to_cart(&app, &t, &id, 1).await.status, 201);
+        buyers.push(t);
+    }
+    let app_ref = &app;
+    let other_base = other.base.clone();
+    let results = futures_util::future::join_all(buyers.iter().enumerate().map(|(i, t)| {
+        // Odd buyers go through the other process.
+        let url = if i % 2 == 1 { format!("{other_base}/api/v1/orders") } else { app_ref.url("/api/v1/orders") };
+        async move {
+            let req = app_ref
+                .client
+                .post(url)
+                .bearer_auth(t)
+                .header("idempotency-key", format!("x-{i}"))
+                .json(&json!({"delivery_address": address()}));
+            app_ref.send(req).await
+        }
+    }))
+    .await;
+    let statuses: Vec<u16> = results.iter().map(|r| r.status.as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 201 || *s == 409), "{statuses:?}");
+    let after = product(&app, &id).await;
+    assert_eq!((after["available"].as_i64(), after["status"].as_str()), (Some(0), Some("reserved")));
+}

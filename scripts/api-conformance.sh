@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Drives a live crud-api from the outside, the way clients will:
+#   1. the Bruno collection (bruno-collection/, npm @usebruno/cli): every public endpoint, in a
+#      realistic order — sign-up to delivery — with assertions;
+#   2. schemathesis (PyPI) against api/crud-api.openapi.json: every operation, with a signed-in
+#      seller, checking no 5xx and that every response matches the documented schema, status
+#      codes, content types and headers.
+# The server runs on 127.0.0.1 with a free port and a throwaway SQLite database, or against
+# TEST_DATABASE_URL's server when that is set (a fresh database is created there).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ST_VERSION=4.32.5
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/gajyeogagu
+venv=$cache/venv-schemathesis-$ST_VERSION
+
+if [ ! -x "$venv/bin/st" ]; then
+  echo "api-conformance: installing schemathesis $ST_VERSION into $venv" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q "schemathesis==$ST_VERSION"
+fi
+scripts/node-tools.sh
+cargo build -q -p crud-api
+
+work=$(mktemp -d)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+db="sqlite://$work/conformance.db"
+if [ -n "${TEST_DATABASE_URL:-}" ]; then
+  psql "$TEST_DATABASE_URL" -qc "CREATE DATABASE conformance" >/dev/null
+  db="${TEST_DATABASE_URL%/*}/conformance"
+  openssl genpkey -algorithm ed25519 -out "$work/jwt.pem" 2>/dev/null
+  export JWT_SIGNING_KEY_FILE="$work/jwt.pem"
+fi
+admin_email=admin@conformance.local
+admin_password=conformance-admin-1
+CRUD_API_ADDR=127.0.0.1:$port DATABASE_URL=$db IMAGE_DIR=$work/images DEMO_DATA=true \
+  ADMIN_EMAIL=$admin_email ADMIN_PASSWORD=$admin_password \
+  RATE_LIMIT_PER_IP_PER_MIN=0 RATE_LIMIT_PER_ACCOUNT_PER_15MIN=0 RUST_LOG=warn \
+  target/debug/crud-api >"$work/server.log" 2>&1 &
+server=$!
+cleanup() { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+base="http://127.0.0.1:$port"
+for _ in $(seq 100); do curl -fs "$base/readyz" >/dev/null && break; sleep 0.1; done
+curl -fs "$base/readyz" >/dev/null || { cat "$work/server.log"; exit 1; }
+
+echo "== Bruno collection against $base"
+(cd bruno-collection && ../tools/node/node_modules/.bin/bru run --env local \
+  --env-var "baseUrl=$base" --env-var "adminEmail=$admin_email" --env-var "adminPassword=$admin_password")
+
+echo "== schemathesis against $base/api-docs/openapi.json"
+token=$(curl -fs -X POST "$base/api/v1/auth/signup" -H 'content-type: application/json' \
+  -d '{"email":"schemathesis@example.com","password":"schemathesis-1","name":"Schemathesis"}' |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["tokens"]["access_token"])')
+curl -fs -X PATCH "$base/api/v1/users/me" -H "authorization: Bearer $token" -H 'content-type: application/json' \
+  -d '{"is_seller":true}' >/dev/null
+"$venv/bin/st" run "$base/api-docs/openapi.json" \
+  --header "Authorization: Bearer $token" \
+  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
+  --max-examples "${ST_MAX_EXAMPLES:-25}" --seed 1 --no-color --workers 2
