@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Load test of crud-api's identity endpoints with `hey` (Debian package), on loopback only:
-#   - POST /api/v1/auth/login   (argon2id-bound) at 16 and 100 connections
-#   - GET  /api/v1/users/me     (JWT verify + one indexed read) at 100 and 1000 connections
-# Usage: scripts/bench-load.sh [sqlite|postgres]   (default sqlite; postgres uses a throwaway
-# server from scripts/with-postgres.sh). DURATION=15s by default. Prints hey's summaries.
+# Load test of crud-api with `hey` (Debian package), on loopback only, release build:
+#   identity:  POST /api/v1/auth/login (argon2id-bound) at 16 and 100 connections,
+#              GET /api/v1/users/me (JWT verify + one read) at 100 and 1000 connections;
+#   catalogue: GET /api/v1/products?category=table&limit=20 and GET /api/v1/products/{id}
+#              at 100 and 1000 connections, over 1,000 seeded listings;
+#   postgres:  the listing's SQL through pgbench (custom script) at 100 connections: the
+#              database's own ceiling for that query, to compare with the API.
+# Usage: scripts/bench-load.sh [sqlite|postgres]   DURATION=15s by default.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 backend=${1:-sqlite}
@@ -12,26 +15,25 @@ DURATION=${DURATION:-15s}
 if [ "$backend" = postgres ] && [ -z "${TEST_DATABASE_URL:-}" ]; then
   exec scripts/with-postgres.sh "$0" postgres
 fi
-
 if ! command -v hey >/dev/null; then
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq hey >/dev/null
 fi
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
-cargo build --release -p crud-api
+cargo build -q --release -p crud-api
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 if [ "$backend" = postgres ]; then
-  db="${TEST_DATABASE_URL%/*}/bench"
   psql "$TEST_DATABASE_URL" -qc "CREATE DATABASE bench" >/dev/null
+  db="${TEST_DATABASE_URL%/*}/bench"
   openssl genpkey -algorithm ed25519 -out "$work/jwt.pem" 2>/dev/null
   export JWT_SIGNING_KEY_FILE="$work/jwt.pem"
 else
   db="sqlite://$work/bench.db"
 fi
 
-CRUD_API_ADDR=127.0.0.1:$port DATABASE_URL=$db DATABASE_MAX_CONNECTIONS=32 \
+CRUD_API_ADDR=127.0.0.1:$port DATABASE_URL=$db DATABASE_MAX_CONNECTIONS=32 IMAGE_DIR=$work/images \
   RATE_LIMIT_PER_IP_PER_MIN=0 RATE_LIMIT_PER_ACCOUNT_PER_15MIN=0 ACCESS_TOKEN_TTL_SECS=3600 \
   ADMIN_EMAIL=admin@bench.local ADMIN_PASSWORD=bench-admin-password RUST_LOG=warn \
   target/release/crud-api >"$work/server.log" 2>&1 &
@@ -40,19 +42,59 @@ trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
 base="http://127.0.0.1:$port"
 for _ in $(seq 100); do curl -fs "$base/readyz" >/dev/null && break; sleep 0.1; done
 
-body='{"email":"bench@example.com","password":"bench-password-1","name":"Bench"}'
-token=$(curl -fs -X POST "$base/api/v1/auth/signup" -H 'content-type: application/json' -d "$body" |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["tokens"]["access_token"])')
+# A signed-in seller and 1,000 listings spread over the category tree.
+read -r token product < <(python3 - "$base" <<'PY'
+import json, sys, http.client, urllib.parse
+base = urllib.parse.urlparse(sys.argv[1])
+c = http.client.HTTPConnection(base.hostname, base.port)
+def call(method, path, body=None, token=None):
+    h = {"content-type": "application/json"}
+    if token: h["authorization"] = "Bearer " + token
+    c.request(method, path, json.dumps(body) if body is not None else None, h)
+    r = c.getresponse(); data = r.read()
+    assert r.status < 300, (path, r.status, data)
+    return json.loads(data) if data else None
+t = call("POST", "/api/v1/auth/signup", {"email": "bench@example.com", "password": "bench-password-1", "name": "Bench"})["tokens"]["access_token"]
+call("PATCH", "/api/v1/users/me", {"is_seller": True}, t)
+cats = []
+def walk(nodes):
+    for n in nodes:
+        cats.append(n["id"]); walk(n["children"])
+walk(call("GET", "/api/v1/categories"))
+words = ["원목", "가죽", "소파", "식탁", "책상", "의자", "oak", "walnut", "modern", "vintage"]
+areas = ["마포구", "강남구", "송파구", "용산구", "성동구"]
+first = None
+for i in range(1000):
+    p = call("POST", "/api/v1/products", {"title": f"{words[i % 10]} {words[(i * 7) % 10]} 가구 {i}", "description": "벤치마크용 매물",
+             "price": 10000 + (i * 7919) % 990000, "category_id": cats[i % len(cats)], "condition": "good",
+             "area": areas[i % 5], "style_tags": [words[i % 10]]}, t)
+    first = first or p["id"]
+print(t, first)
+PY
+)
 
-echo "== crud-api $(git rev-parse --short HEAD) on $backend, $(nproc) cores, hey, $DURATION each =="
+hey_run() { # title, then hey args
+  echo "-- $1"; shift
+  hey -z "$DURATION" "$@" | sed -n '/Requests\/sec/p;/Average/p;/50% in/p;/99% in/p;/Status code distribution/,/^$/p'
+}
+echo "== crud-api $(git rev-parse --short HEAD) on $backend, $(nproc) cores, hey -z $DURATION =="
 for c in 16 100; do
-  echo "-- POST /api/v1/auth/login, $c connections"
-  hey -z "$DURATION" -c "$c" -m POST -T application/json \
-    -d '{"email":"bench@example.com","password":"bench-password-1"}' "$base/api/v1/auth/login" |
-    sed -n '/Summary/,/Latency distribution/p;/99%/p;/Status code distribution/,/^$/p'
+  hey_run "POST /api/v1/auth/login, $c connections" -c "$c" -m POST -T application/json \
+    -d '{"email":"bench@example.com","password":"bench-password-1"}' "$base/api/v1/auth/login"
 done
 for c in 100 1000; do
-  echo "-- GET /api/v1/users/me, $c connections"
-  hey -z "$DURATION" -c "$c" -H "Authorization: Bearer $token" "$base/api/v1/users/me" |
-    sed -n '/Summary/,/Latency distribution/p;/50%/p;/99%/p;/Status code distribution/,/^$/p'
+  hey_run "GET /api/v1/users/me, $c connections" -c "$c" -H "Authorization: Bearer $token" "$base/api/v1/users/me"
 done
+for c in 100 1000; do
+  hey_run "GET /api/v1/products?category=table&limit=20, $c connections" -c "$c" "$base/api/v1/products?category=table&limit=20"
+  hey_run "GET /api/v1/products/{id}, $c connections" -c "$c" "$base/api/v1/products/$product"
+done
+
+if [ "$backend" = postgres ]; then
+  pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  ids=$(psql "$db" -Atc "WITH RECURSIVE t(id) AS (SELECT id FROM categories WHERE slug = 'table' UNION ALL SELECT c.id FROM categories c JOIN t ON c.parent_id = t.id) SELECT string_agg(quote_literal(id::text), ',') FROM t")
+  cols="p.id, p.seller_id, p.category_id, p.title, p.description, p.price, p.condition, p.width_cm, p.depth_cm, p.height_cm, p.weight_kg, p.quantity, p.available, p.reserved, p.sold, p.hidden, p.style_tags, p.area, p.status, p.created_at, p.updated_at"
+  echo "SELECT $cols FROM products p WHERE NOT p.deleted AND p.category_id IN ($ids) AND p.status IN ('on_sale', 'reserved', 'sold') ORDER BY p.id DESC LIMIT 21 OFFSET 0;" > "$work/list.sql"
+  echo "-- pgbench: the listing query alone, 100 connections, 2 threads"
+  "$pg_bin/pgbench" -n -c 100 -j 2 -T "${DURATION%s}" -f "$work/list.sql" "$db" 2>&1 | grep -E "tps|latency average"
+fi

@@ -326,3 +326,47 @@ async fn oversized_and_bomb_images_are_refused() {
     res.assert_problem(422, "validation_failed");
     assert!(res.body["errors"][0]["message"].as_str().unwrap().contains("pixels"));
 }
+
+#[tokio::test]
+async fn analysis_jobs_are_claimed_once_by_concurrent_workers() {
+    use crud_api::store::analysis_jobs;
+    let app = spawn_app().await;
+    let s = seller(&app, "jobs@example.com").await;
+    let p = list_item(&app, &s, "sofa", "사진 많은 소파", 10_000, json!({})).await;
+    let id = p["id"].as_str().unwrap();
+    let mut form = reqwest::multipart::Form::new();
+    for i in 0..8 {
+        form =
+            form.part(format!("f{i}"), reqwest::multipart::Part::bytes(png(20 + i, 20)).file_name(format!("{i}.png")));
+    }
+    let res = app
+        .send(app.client.post(app.url(&format!("/api/v1/products/{id}/images"))).bearer_auth(&s).multipart(form))
+        .await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    assert_eq!(res.body.as_array().unwrap().len(), 8);
+
+    let db = &app.state.db;
+    let (a, b, c) = tokio::join!(
+        analysis_jobs::claim(db, "worker-a", 3),
+        analysis_jobs::claim(db, "worker-b", 3),
+        analysis_jobs::claim(db, "worker-c", 3)
+    );
+    let mut ids: Vec<_> = [a.unwrap(), b.unwrap(), c.unwrap()].concat().into_iter().map(|j| j.id).collect();
+    let claimed = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), claimed, "a job was claimed twice");
+    assert_eq!(claimed, 8, "3 + 3 + 2");
+    assert!(analysis_jobs::claim(db, "worker-d", 3).await.unwrap().is_empty());
+
+    // Failures retry until the attempt budget is spent; stale claims return to the queue.
+    analysis_jobs::fail(db, ids[0], "dl-api unreachable", 2).await.unwrap();
+    let again = analysis_jobs::claim(db, "worker-a", 10).await.unwrap();
+    assert_eq!(again.iter().map(|j| j.id).collect::<Vec<_>>(), vec![ids[0]]);
+    assert_eq!(again[0].attempts, 2);
+    analysis_jobs::fail(db, ids[0], "still unreachable", 2).await.unwrap();
+    assert!(analysis_jobs::claim(db, "worker-a", 10).await.unwrap().is_empty(), "failed for good");
+    analysis_jobs::complete(db, ids[1], r#"{"category":"sofa"}"#).await.unwrap();
+    let requeued = analysis_jobs::requeue_stale(db, chrono::Utc::now() + chrono::Duration::minutes(5)).await.unwrap();
+    assert_eq!(requeued, 6, "the six still running");
+}
