@@ -3,22 +3,32 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SPECTRAL := tools/node/node_modules/.bin/spectral
 
-.PHONY: run test tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance bench-load help
+.PHONY: run test plugins tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance bench-load help
 
 help:
 	@echo "make run        start crud-api on 0.0.0.0:8001 (SQLite under ./data, demo-ready)"
 	@echo "make test       everything: tools, fmt, clippy, tests on SQLite and PostgreSQL, OpenAPI lint"
+	@echo "make plugins    build the Wasm strategy plugins (wasm32-wasip2)"
 	@echo "make openapi    regenerate api/*.json from the code"
 	@echo "make api-conformance  Bruno collection + schemathesis against a live server"
 	@echo "make bench-load load-test identity and catalogue endpoints (see docs/benchmarks.md)"
 
+PLUGIN_GUESTS := payment-standard payment-promo recommend-style hostile-loop hostile-memory hostile-trap hostile-output hostile-wrong-version
+PLUGIN_OUT := target/wasm32-wasip2/plugin
+
+## plugins: the first-party (and hostile test) strategy plugins as Wasm components.
+plugins:
+	rustup target add wasm32-wasip2 >/dev/null 2>&1 || rustup target add wasm32-wasip2
+	$(CARGO) build --target wasm32-wasip2 --profile plugin $(addprefix -p ,$(PLUGIN_GUESTS))
+	@ls -l $(PLUGIN_OUT)/*.wasm | awk '{print "  " $$5 " bytes  " $$9}'
+
 ## run: crud-api on the embedded defaults (SQLite file, generated signing key, bootstrap admin).
-run:
+run: plugins
 	mkdir -p data
 	DATABASE_URL=$${DATABASE_URL:-sqlite://data/gajyeogagu.db} DEMO_DATA=$${DEMO_DATA:-true} $(CARGO) run -p crud-api
 
 ## test: all set-up, then every check CI runs.
-test: tools fmt-check clippy test-sqlite test-postgres openapi-lint api-conformance
+test: tools plugins fmt-check clippy test-sqlite test-postgres openapi-lint api-conformance
 
 tools:
 	scripts/node-tools.sh

@@ -32,15 +32,7 @@ pub struct CategoryNode {
 fn tree(all: &[CategoryRow], parent: Option<Uuid>) -> Vec<CategoryNode> {
     all.iter()
         .filter(|c| c.parent_id == parent)
-        .map(|c| CategoryNode {
-            id: c.id,
-            slug: c.slug.clone(),
-            name: c.name.clone(),
-            name_en: c.name_en.clone(),
-            position: c.position,
-            parent_id: c.parent_id,
-            children: tree(all, Some(c.id)),
-        })
+        .map(|c| CategoryNode { children: tree(all, Some(c.id)), ..leaf(c) })
         .collect()
 }
 

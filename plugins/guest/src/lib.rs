@@ -1,0 +1,153 @@
+//! Write a Gajyeogagu strategy plugin in Rust.
+//!
+//! Implement `PaymentStrategy` or `RecommendationStrategy` on a unit struct, then export it:
+//!
+//! ```ignore
+//! struct MyPayment;
+//! impl plugin_guest::PaymentStrategy for MyPayment {
+//!     fn quote(input: plugin_guest::Checkout) -> Result<plugin_guest::Plan, String> { … }
+//! }
+//! plugin_guest::export_payment!(MyPayment);
+//! ```
+//!
+//! and build with `cargo build --target wasm32-wasip2 --profile plugin`. The SDK converts
+//! between the WIT records and the plain types of `plugin-strategies`, so strategy code is
+//! ordinary Rust that unit-tests on the host.
+
+pub use plugin_strategies::{Adjustment, Candidate, Checkout, Context, Line, Payout, Plan, Ranked};
+
+pub mod payment {
+    wit_bindgen::generate!({
+        path: "../wit",
+        world: "payment-strategy",
+        default_bindings_module: "plugin_guest::payment",
+        pub_export_macro: true,
+        export_macro_name: "export_payment",
+    });
+}
+
+pub mod recommend {
+    wit_bindgen::generate!({
+        path: "../wit",
+        world: "recommendation-strategy",
+        default_bindings_module: "plugin_guest::recommend",
+        pub_export_macro: true,
+        export_macro_name: "export_recommendation",
+    });
+}
+
+pub use payment::export_payment;
+pub use recommend::export_recommendation;
+
+use payment::exports::gajyeogagu::plugins::payment as wp;
+use payment::gajyeogagu::plugins::host as payment_host;
+use recommend::exports::gajyeogagu::plugins::recommend as wr;
+
+/// Tenant configuration, read through the host.
+pub struct HostConfig;
+
+impl plugin_strategies::Config for HostConfig {
+    fn get(&self, key: &str) -> Option<String> {
+        payment_host::config(key)
+    }
+}
+
+/// Logs through the host (bounded there).
+pub fn log(message: &str) {
+    payment_host::log(payment_host::Level::Info, message);
+}
+
+/// A payment strategy: turn a checkout into a payment plan.
+pub trait PaymentStrategy: 'static {
+    fn quote(input: Checkout) -> Result<Plan, String>;
+}
+
+/// A recommendation strategy: rank candidates for a context.
+pub trait RecommendationStrategy: 'static {
+    fn rank(ctx: Context, candidates: Vec<Candidate>) -> Result<Vec<Ranked>, String>;
+}
+
+impl<T: PaymentStrategy> wp::Guest for T {
+    fn quote(input: wp::Checkout) -> Result<wp::Plan, String> {
+        let c = Checkout {
+            order_id: input.order_id,
+            buyer_id: input.buyer_id,
+            delivery_area: input.delivery_area,
+            pickup_area: input.pickup_area,
+            distance_km: input.distance_km,
+            coupon: input.coupon,
+            lines: input
+                .lines
+                .into_iter()
+                .map(|l| Line {
+                    product_id: l.product_id,
+                    title: l.title,
+                    category: l.category,
+                    seller_id: l.seller_id,
+                    unit_price: l.unit_price,
+                    quantity: l.quantity,
+                    width_cm: l.width_cm,
+                    depth_cm: l.depth_cm,
+                    height_cm: l.height_cm,
+                    weight_kg: l.weight_kg,
+                })
+                .collect(),
+        };
+        let p = T::quote(c)?;
+        Ok(wp::Plan {
+            adjustments: p
+                .adjustments
+                .into_iter()
+                .map(|a| wp::Adjustment { product_id: a.product_id, amount: a.amount, reason: a.reason })
+                .collect(),
+            delivery_fee: p.delivery_fee,
+            commission: p.commission,
+            payouts: p.payouts.into_iter().map(|x| wp::Payout { seller_id: x.seller_id, amount: x.amount }).collect(),
+            methods: p.methods,
+            gateway: p.gateway,
+            total: p.total,
+            notes: p.notes,
+        })
+    }
+}
+
+/// Tenant configuration for recommendation plugins.
+pub struct RecommendConfig;
+
+impl plugin_strategies::Config for RecommendConfig {
+    fn get(&self, key: &str) -> Option<String> {
+        recommend::gajyeogagu::plugins::host::config(key)
+    }
+}
+
+impl<T: RecommendationStrategy> wr::Guest for T {
+    fn rank(ctx: wr::Context, candidates: Vec<wr::Candidate>) -> Result<Vec<wr::Ranked>, String> {
+        let ctx = Context {
+            user_id: ctx.user_id,
+            recent_categories: ctx.recent_categories,
+            cart_categories: ctx.cart_categories,
+            purchased_categories: ctx.purchased_categories,
+            style_preferences: ctx.style_preferences,
+            price_low: ctx.price_low,
+            price_high: ctx.price_high,
+            limit: ctx.limit,
+        };
+        let candidates = candidates
+            .into_iter()
+            .map(|c| Candidate {
+                id: c.id,
+                category: c.category,
+                price: c.price,
+                age_days: c.age_days,
+                popularity: c.popularity,
+                similarity: c.similarity,
+                distance_km: c.distance_km,
+                style_tags: c.style_tags,
+            })
+            .collect();
+        Ok(T::rank(ctx, candidates)?
+            .into_iter()
+            .map(|r| wr::Ranked { id: r.id, score: r.score, reason: r.reason })
+            .collect())
+    }
+}

@@ -1,0 +1,48 @@
+//! How a plugin can fail. Each variant has a stable `kind` used in metrics and logs.
+
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+pub enum PluginError {
+    #[error("not a WebAssembly component: {0}")]
+    Invalid(String),
+    #[error("sha256 mismatch: configured {expected}, file has {actual}")]
+    DigestMismatch { expected: String, actual: String },
+    #[error("built for {found}; this host implements gajyeogagu:plugins@{expected} (rebuild against plugins/wit)")]
+    IncompatibleVersion { found: String, expected: String },
+    #[error("the component does not implement the {0} world")]
+    WrongWorld(String),
+    #[error("instruction budget exhausted ({0} fuel)")]
+    FuelExhausted(u64),
+    #[error("deadline of {0} ms passed")]
+    Timeout(u128),
+    #[error("memory limit of {0} bytes reached")]
+    MemoryExceeded(usize),
+    #[error("plugin trapped: {0}")]
+    Trap(String),
+    #[error("answer of {0} bytes exceeds the {1}-byte cap")]
+    OutputTooLarge(usize, usize),
+    #[error("plan rejected: {0}")]
+    InvalidPlan(String),
+    #[error("plugin refused: {0}")]
+    Refused(String),
+    #[error("no plugin configured")]
+    NotConfigured,
+}
+
+impl PluginError {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PluginError::Invalid(_) => "invalid",
+            PluginError::DigestMismatch { .. } => "digest_mismatch",
+            PluginError::IncompatibleVersion { .. } => "incompatible_version",
+            PluginError::WrongWorld(_) => "wrong_world",
+            PluginError::FuelExhausted(_) => "fuel_exhausted",
+            PluginError::Timeout(_) => "timeout",
+            PluginError::MemoryExceeded(_) => "memory_exceeded",
+            PluginError::Trap(_) => "trap",
+            PluginError::OutputTooLarge(..) => "output_too_large",
+            PluginError::InvalidPlan(_) => "invalid_plan",
+            PluginError::Refused(_) => "refused",
+            PluginError::NotConfigured => "not_configured",
+        }
+    }
+}

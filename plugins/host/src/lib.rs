@@ -1,0 +1,34 @@
+//! The sandbox for Gajyeogagu's strategy plugins.
+//!
+//! - `engine` — one wasmtime engine: pooling allocator, fuel, epoch deadlines, an on-disk
+//!   cache of precompiled components keyed by engine and module hash.
+//! - `plugin` — a loaded, pinned, version-checked plugin (`InstancePre`), and `Session`s: a
+//!   fresh `Store` per call with fuel, deadline, memory, output and log caps.
+//! - `error` — every way a plugin can fail, as a typed error with a stable kind.
+//! - `convert` — WIT records ↔ the plain types of `plugin-strategies`.
+//! - `registry` — what serves each strategy now: the plugin, its fallback, hot reload.
+
+pub mod bindings;
+pub mod convert;
+pub mod engine;
+pub mod error;
+pub mod limits;
+pub mod plugin;
+pub mod registry;
+pub mod state;
+
+pub use engine::PluginEngine;
+pub use error::PluginError;
+pub use limits::Limits;
+pub use plugin::{CallOutcome, Kind, Plugin};
+pub use registry::{Fallback, Outcome, Registry, StrategyConfig};
+
+/// The WIT package version this host implements. Components for another major version (for
+/// 0.x: another minor) are refused.
+pub const CONTRACT_VERSION: (u64, u64, u64) = (0, 1, 0);
+
+/// sha256 of bytes, lower-case hex.
+pub fn digest(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(bytes))
+}

@@ -1,0 +1,325 @@
+//! A loaded plugin and its calls.
+//!
+//! Loading checks, in order: the sha256 pin, that the bytes are a component, that it exports
+//! the expected world at a compatible contract version, and that it links (its imports are the
+//! host's `log` and `config`; anything else it imports — WASI clocks, randomness, files —
+//! becomes a function that traps). Each call then gets a fresh `Store` from the
+//! `InstancePre`, with the tenant's fuel, deadline, memory, output and log limits.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Store, Trap};
+
+use plugin_strategies as s;
+
+use crate::bindings::{payment, recommend};
+use crate::engine::PluginEngine;
+use crate::error::PluginError;
+use crate::limits::Limits;
+use crate::state::{CallState, LogLine};
+use crate::{convert, CONTRACT_VERSION};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Payment,
+    Recommendation,
+}
+
+impl Kind {
+    pub fn interface(self) -> &'static str {
+        match self {
+            Kind::Payment => "payment",
+            Kind::Recommendation => "recommend",
+        }
+    }
+
+    pub fn world(self) -> &'static str {
+        match self {
+            Kind::Payment => "payment-strategy",
+            Kind::Recommendation => "recommendation-strategy",
+        }
+    }
+}
+
+enum Pre {
+    Payment(payment::PaymentStrategyPre<CallState>),
+    Recommendation(recommend::RecommendationStrategyPre<CallState>),
+}
+
+pub struct Plugin {
+    pub name: String,
+    pub digest: String,
+    pub kind: Kind,
+    pre: Pre,
+}
+
+/// A successful call and what it cost.
+#[derive(Debug, Clone)]
+pub struct CallOutcome<T> {
+    pub value: T,
+    pub fuel_used: u64,
+    pub wall: Duration,
+    pub logs: Vec<LogLine>,
+    pub logs_dropped: usize,
+}
+
+/// Finds the contract version a component's export was built for.
+fn exported_version(engine: &PluginEngine, component: &Component, kind: Kind) -> Result<String, PluginError> {
+    let prefix = format!("gajyeogagu:plugins/{}@", kind.interface());
+    let ty = component.component_type();
+    for (name, _) in ty.exports(engine.engine()) {
+        if let Some(v) = name.strip_prefix(&prefix) {
+            return Ok(v.to_string());
+        }
+    }
+    Err(PluginError::WrongWorld(kind.world().into()))
+}
+
+fn compatible(found: &str) -> bool {
+    let mut parts = found.split('.').map(|p| p.parse::<u64>().ok());
+    let (major, minor) = (parts.next().flatten(), parts.next().flatten());
+    let (want_major, want_minor, _) = CONTRACT_VERSION;
+    // Semver: a major version breaks; in 0.x every minor version does.
+    match (major, minor) {
+        (Some(0), Some(m)) => want_major == 0 && m == want_minor,
+        (Some(m), Some(_)) => m == want_major,
+        _ => false,
+    }
+}
+
+impl Plugin {
+    pub fn load(
+        engine: &PluginEngine,
+        name: &str,
+        kind: Kind,
+        bytes: &[u8],
+        pinned_sha256: Option<&str>,
+    ) -> Result<Self, PluginError> {
+        let digest = crate::digest(bytes);
+        if let Some(expected) = pinned_sha256 {
+            if !expected.eq_ignore_ascii_case(&digest) {
+                return Err(PluginError::DigestMismatch { expected: expected.to_lowercase(), actual: digest });
+            }
+        }
+        if !bytes.starts_with(b"\0asm") {
+            return Err(PluginError::Invalid("missing the \\0asm header".into()));
+        }
+        let component = engine.compile(bytes, &digest)?;
+        let found = exported_version(engine, &component, kind)?;
+        if !compatible(&found) {
+            let (a, b, c) = CONTRACT_VERSION;
+            return Err(PluginError::IncompatibleVersion {
+                found: format!("gajyeogagu:plugins@{found}"),
+                expected: format!("{a}.{b}.{c}"),
+            });
+        }
+        let mut linker: Linker<CallState> = Linker::new(engine.engine());
+        let link_err = |e: wasmtime::Error| PluginError::Invalid(format!("linking: {e}"));
+        let pre = match kind {
+            Kind::Payment => {
+                payment::gajyeogagu::plugins::host::add_to_linker::<CallState, wasmtime::component::HasSelf<CallState>>(&mut linker, |s| s)
+                    .map_err(link_err)?;
+                linker.define_unknown_imports_as_traps(&component).map_err(link_err)?;
+                let pre = linker.instantiate_pre(&component).map_err(link_err)?;
+                Pre::Payment(
+                    payment::PaymentStrategyPre::new(pre).map_err(|_| PluginError::WrongWorld(kind.world().into()))?,
+                )
+            }
+            Kind::Recommendation => {
+                recommend::gajyeogagu::plugins::host::add_to_linker::<CallState, wasmtime::component::HasSelf<CallState>>(&mut linker, |s| s)
+                    .map_err(link_err)?;
+                linker.define_unknown_imports_as_traps(&component).map_err(link_err)?;
+                let pre = linker.instantiate_pre(&component).map_err(link_err)?;
+                Pre::Recommendation(
+                    recommend::RecommendationStrategyPre::new(pre)
+                        .map_err(|_| PluginError::WrongWorld(kind.world().into()))?,
+                )
+            }
+        };
+        Ok(Self { name: name.into(), digest, kind, pre })
+    }
+
+    fn store(
+        &self,
+        engine: &wasmtime::Engine,
+        config: Arc<BTreeMap<String, String>>,
+        limits: Limits,
+    ) -> Result<Store<CallState>, PluginError> {
+        let mut store = Store::new(engine, CallState::new(config, limits));
+        store.limiter(|s| s as &mut dyn wasmtime::ResourceLimiter);
+        store.set_fuel(limits.fuel).map_err(|e| PluginError::Trap(e.to_string()))?;
+        store.set_epoch_deadline(PluginEngine::ticks(limits.timeout));
+        store.epoch_deadline_trap();
+        Ok(store)
+    }
+
+    /// A session: one store and instance, for several calls (benchmarks; trusted batch work).
+    /// After a trap the session is dead: start a new one.
+    pub fn session(&self, config: Arc<BTreeMap<String, String>>, limits: Limits) -> Result<Session<'_>, PluginError> {
+        let engine = match &self.pre {
+            Pre::Payment(p) => p.engine().clone(),
+            Pre::Recommendation(p) => p.engine().clone(),
+        };
+        let mut store = self.store(&engine, config, limits)?;
+        let bound = match &self.pre {
+            Pre::Payment(p) => Bound::Payment(p.instantiate(&mut store).map_err(|e| classify(e, &store, &limits))?),
+            Pre::Recommendation(p) => {
+                Bound::Recommendation(p.instantiate(&mut store).map_err(|e| classify(e, &store, &limits))?)
+            }
+        };
+        Ok(Session { plugin: self, store, bound })
+    }
+
+    /// One quote in a fresh store.
+    pub fn quote(
+        &self,
+        config: Arc<BTreeMap<String, String>>,
+        limits: Limits,
+        input: &s::Checkout,
+    ) -> Result<CallOutcome<s::Plan>, PluginError> {
+        let started = Instant::now();
+        let mut session = self.session(config, limits)?;
+        let mut out = session.quote(input)?;
+        out.wall = started.elapsed();
+        Ok(out)
+    }
+
+    /// One ranking in a fresh store.
+    pub fn rank(
+        &self,
+        config: Arc<BTreeMap<String, String>>,
+        limits: Limits,
+        ctx: &s::Context,
+        candidates: &[s::Candidate],
+    ) -> Result<CallOutcome<Vec<s::Ranked>>, PluginError> {
+        let started = Instant::now();
+        let mut session = self.session(config, limits)?;
+        let mut out = session.rank(ctx, candidates)?;
+        out.wall = started.elapsed();
+        Ok(out)
+    }
+}
+
+enum Bound {
+    Payment(payment::PaymentStrategy),
+    Recommendation(recommend::RecommendationStrategy),
+}
+
+pub struct Session<'p> {
+    plugin: &'p Plugin,
+    store: Store<CallState>,
+    bound: Bound,
+}
+
+fn classify(e: wasmtime::Error, store: &Store<CallState>, limits: &Limits) -> PluginError {
+    if store.data().memory_denied {
+        return PluginError::MemoryExceeded(limits.memory_bytes);
+    }
+    match e.downcast_ref::<Trap>() {
+        Some(Trap::OutOfFuel) => PluginError::FuelExhausted(limits.fuel),
+        Some(Trap::Interrupt) => PluginError::Timeout(limits.timeout.as_millis()),
+        Some(t) => PluginError::Trap(t.to_string()),
+        // Guest panics arrive as "error while executing … wasm backtrace …": keep the first line.
+        None => PluginError::Trap(format!("{e}").lines().next().unwrap_or("trap").trim_end_matches(':').to_string()),
+    }
+}
+
+impl Session<'_> {
+    /// Refills fuel and re-arms the deadline, so each call on a reused instance gets the full
+    /// budget.
+    fn arm(&mut self) -> Result<Limits, PluginError> {
+        let limits = self.store.data().limits;
+        self.store.set_fuel(limits.fuel).map_err(|e| PluginError::Trap(e.to_string()))?;
+        self.store.set_epoch_deadline(PluginEngine::ticks(limits.timeout));
+        let data = self.store.data_mut();
+        data.logs.clear();
+        data.logs_dropped = 0;
+        Ok(limits)
+    }
+
+    fn finish<T>(&mut self, value: T, started: Instant) -> CallOutcome<T> {
+        let limits = self.store.data().limits;
+        let remaining = self.store.get_fuel().unwrap_or(0);
+        let data = self.store.data_mut();
+        CallOutcome {
+            value,
+            fuel_used: limits.fuel.saturating_sub(remaining),
+            wall: started.elapsed(),
+            logs: std::mem::take(&mut data.logs),
+            logs_dropped: data.logs_dropped,
+        }
+    }
+
+    pub fn quote(&mut self, input: &s::Checkout) -> Result<CallOutcome<s::Plan>, PluginError> {
+        let limits = self.arm()?;
+        let started = Instant::now();
+        let Bound::Payment(b) = &self.bound else { return Err(PluginError::WrongWorld(Kind::Payment.world().into())) };
+        let answer = b
+            .gajyeogagu_plugins_payment()
+            .call_quote(&mut self.store, &convert::checkout(input))
+            .map_err(|e| classify(e, &self.store, &limits))?;
+        let plan = answer.map_err(PluginError::Refused)?;
+        let size = convert::plan_size(&plan);
+        if size > limits.output_bytes {
+            return Err(PluginError::OutputTooLarge(size, limits.output_bytes));
+        }
+        let plan = convert::plan(plan);
+        plugin_strategies::verify::verify_plan(input, &plan).map_err(PluginError::InvalidPlan)?;
+        Ok(self.finish(plan, started))
+    }
+
+    pub fn rank(
+        &mut self,
+        ctx: &s::Context,
+        candidates: &[s::Candidate],
+    ) -> Result<CallOutcome<Vec<s::Ranked>>, PluginError> {
+        let limits = self.arm()?;
+        let started = Instant::now();
+        let Bound::Recommendation(b) = &self.bound else {
+            return Err(PluginError::WrongWorld(Kind::Recommendation.world().into()));
+        };
+        let cands: Vec<_> = candidates.iter().map(convert::candidate).collect();
+        let answer = b
+            .gajyeogagu_plugins_recommend()
+            .call_rank(&mut self.store, &convert::context(ctx), &cands)
+            .map_err(|e| classify(e, &self.store, &limits))?;
+        let ranked = answer.map_err(PluginError::Refused)?;
+        let size = convert::ranked_size(&ranked);
+        if size > limits.output_bytes {
+            return Err(PluginError::OutputTooLarge(size, limits.output_bytes));
+        }
+        // Only ids we offered, each once, at most `limit` of them.
+        let mut seen = std::collections::BTreeSet::new();
+        for r in &ranked {
+            if !candidates.iter().any(|c| c.id == r.id) || !seen.insert(r.id.clone()) || !r.score.is_finite() {
+                return Err(PluginError::Refused(format!("ranked an unknown, duplicate or non-finite entry {}", r.id)));
+            }
+        }
+        if ranked.len() > ctx.limit as usize {
+            return Err(PluginError::Refused(format!("returned {} items for a limit of {}", ranked.len(), ctx.limit)));
+        }
+        let ranked = ranked.into_iter().map(convert::ranked).collect();
+        Ok(self.finish(ranked, started))
+    }
+
+    pub fn plugin(&self) -> &Plugin {
+        self.plugin
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compatible;
+
+    #[test]
+    fn contract_versions() {
+        assert!(compatible("0.1.0"));
+        assert!(compatible("0.1.7"));
+        assert!(!compatible("0.2.0"));
+        assert!(!compatible("1.0.0"));
+        assert!(!compatible("garbage"));
+    }
+}

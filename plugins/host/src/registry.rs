@@ -1,0 +1,377 @@
+//! What serves each strategy of a tenant: its plugin (pinned by sha256), the limits it runs
+//! under, and its fallback — and hot reload.
+//!
+//! The configuration is a JSON file (a ConfigMap in Kubernetes):
+//!
+//! ```json
+//! { "payment": { "module": "payment-standard.wasm", "sha256": "…", "fuel": 50000000,
+//!                "timeout_ms": 200, "memory_mb": 32, "fallback": "builtin",
+//!                "config": { "coupons": "WELCOME10:10%" } },
+//!   "recommendation": { "module": "recommend-style.wasm", "sha256": "…", "fallback": "builtin" } }
+//! ```
+//!
+//! Module paths are relative to the file. `reload()` re-reads the file and modules and swaps
+//! in what validates; a broken new version leaves the old one serving. Calls in flight keep
+//! the `Arc<Plugin>` they started with.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime};
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry as MetricsRegistry;
+use serde::Deserialize;
+
+use plugin_strategies as s;
+
+use crate::engine::PluginEngine;
+use crate::error::PluginError;
+use crate::limits::Limits;
+use crate::plugin::{Kind, Plugin};
+use crate::state::LogLine;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Fallback {
+    /// The built-in Rust strategy (the same policy as the first-party plugin).
+    #[default]
+    Builtin,
+    /// Refuse: the caller gets the error.
+    FailClosed,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StrategyConfig {
+    pub module: Option<PathBuf>,
+    pub sha256: Option<String>,
+    pub fuel: Option<u64>,
+    pub timeout_ms: Option<u64>,
+    pub memory_mb: Option<usize>,
+    pub output_kb: Option<usize>,
+    #[serde(default)]
+    pub fallback: Fallback,
+    #[serde(default)]
+    pub config: BTreeMap<String, String>,
+}
+
+impl StrategyConfig {
+    pub fn limits(&self) -> Limits {
+        let d = Limits::default();
+        Limits {
+            fuel: self.fuel.unwrap_or(d.fuel),
+            timeout: self.timeout_ms.map(Duration::from_millis).unwrap_or(d.timeout),
+            memory_bytes: self.memory_mb.map(|m| m << 20).unwrap_or(d.memory_bytes),
+            output_bytes: self.output_kb.map(|k| k << 10).unwrap_or(d.output_bytes),
+            ..d
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PluginsFile {
+    pub payment: Option<StrategyConfig>,
+    pub recommendation: Option<StrategyConfig>,
+}
+
+/// What a strategy call produced.
+#[derive(Debug, Clone)]
+pub struct Outcome<T> {
+    pub value: T,
+    /// Digest of the plugin that answered; None when the fallback did.
+    pub digest: Option<String>,
+    /// Why the fallback answered, if it did.
+    pub fallback_reason: Option<PluginError>,
+    pub fuel_used: u64,
+    pub logs: Vec<LogLine>,
+}
+
+struct Active {
+    cfg: StrategyConfig,
+    config: Arc<BTreeMap<String, String>>,
+    plugin: Option<Arc<Plugin>>,
+    mtime: Option<SystemTime>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CallLabels {
+    strategy: String,
+    digest: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StrategyLabels {
+    strategy: String,
+    digest: String,
+}
+
+fn latency() -> Histogram {
+    Histogram::new(exponential_buckets(0.000_01, 2.0, 20))
+}
+
+fn fuel_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(1_000.0, 4.0, 12))
+}
+
+/// Plugin metrics, registered into the service's Prometheus registry.
+#[derive(Clone)]
+pub struct PluginMetrics {
+    calls: Family<CallLabels, Counter>,
+    latency: Family<StrategyLabels, Histogram, fn() -> Histogram>,
+    fuel: Family<StrategyLabels, Histogram, fn() -> Histogram>,
+    reloads: Family<CallLabels, Counter>,
+}
+
+impl Default for PluginMetrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PluginMetrics {
+    pub fn new() -> Self {
+        Self {
+            calls: Family::default(),
+            latency: Family::new_with_constructor(latency),
+            fuel: Family::new_with_constructor(fuel_histogram),
+            reloads: Family::default(),
+        }
+    }
+
+    pub fn register(&self, registry: &mut MetricsRegistry) {
+        registry.register("plugin_calls", "Strategy plugin calls by outcome (ok or error kind)", self.calls.clone());
+        registry.register("plugin_call_duration_seconds", "Strategy plugin call latency", self.latency.clone());
+        registry.register("plugin_fuel_used", "Fuel (instructions) used per successful call", self.fuel.clone());
+        registry.register("plugin_reloads", "Plugin (re)loads by outcome", self.reloads.clone());
+    }
+}
+
+pub struct Registry {
+    engine: Arc<PluginEngine>,
+    file: Option<PathBuf>,
+    payment: RwLock<Active>,
+    recommendation: RwLock<Active>,
+    pub metrics: PluginMetrics,
+}
+
+fn mtime(p: &Path) -> Option<SystemTime> {
+    std::fs::metadata(p).and_then(|m| m.modified()).ok()
+}
+
+impl Registry {
+    /// A registry from a plugins file (None: built-in strategies only).
+    pub fn new(engine: Arc<PluginEngine>, file: Option<PathBuf>, metrics: PluginMetrics) -> Result<Self, PluginError> {
+        let empty = || Active { cfg: StrategyConfig::default(), config: Arc::default(), plugin: None, mtime: None };
+        let r = Self { engine, file, payment: RwLock::new(empty()), recommendation: RwLock::new(empty()), metrics };
+        if let Some(errors) = r.reload_all(true) {
+            return Err(errors);
+        }
+        Ok(r)
+    }
+
+    fn read_file(&self) -> Result<(PluginsFile, PathBuf), PluginError> {
+        let Some(file) = &self.file else { return Ok((PluginsFile::default(), PathBuf::from("."))) };
+        let text =
+            std::fs::read_to_string(file).map_err(|e| PluginError::Invalid(format!("{}: {e}", file.display())))?;
+        let parsed: PluginsFile =
+            serde_json::from_str(&text).map_err(|e| PluginError::Invalid(format!("{}: {e}", file.display())))?;
+        Ok((parsed, file.parent().map(Path::to_path_buf).unwrap_or_default()))
+    }
+
+    /// Re-reads everything; at start-up (`strict`) the first error is returned, later errors
+    /// are logged and counted while the old plugins keep serving.
+    fn reload_all(&self, strict: bool) -> Option<PluginError> {
+        let (file, base) = match self.read_file() {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::error!(error = %e, "plugins file unreadable; keeping the current plugins");
+                return strict.then_some(e);
+            }
+        };
+        let mut first = None;
+        for (kind, cfg, slot) in [
+            (Kind::Payment, file.payment, &self.payment),
+            (Kind::Recommendation, file.recommendation, &self.recommendation),
+        ] {
+            let cfg = cfg.unwrap_or_default();
+            if let Err(e) = self.load_slot(kind, cfg, &base, slot) {
+                let name = kind.interface();
+                tracing::error!(strategy = name, error = %e, kind = e.kind(), "plugin not (re)loaded; the previous one keeps serving");
+                self.metrics
+                    .reloads
+                    .get_or_create(&CallLabels {
+                        strategy: name.into(),
+                        digest: String::new(),
+                        outcome: e.kind().into(),
+                    })
+                    .inc();
+                first.get_or_insert(e);
+            }
+        }
+        if strict {
+            first
+        } else {
+            None
+        }
+    }
+
+    fn load_slot(
+        &self,
+        kind: Kind,
+        cfg: StrategyConfig,
+        base: &Path,
+        slot: &RwLock<Active>,
+    ) -> Result<(), PluginError> {
+        let path = cfg.module.as_ref().map(|m| base.join(m));
+        let new_mtime = path.as_deref().and_then(mtime);
+        {
+            let cur = slot.read().expect("plugin slot lock");
+            let same_module =
+                cur.plugin.as_ref().map(|p| p.name.clone()) == path.as_ref().map(|p| p.display().to_string());
+            let same = same_module && cur.mtime == new_mtime && cur.cfg.sha256 == cfg.sha256;
+            if same
+                && cur.cfg.config == cfg.config
+                && cur.cfg.limits() == cfg.limits()
+                && cur.cfg.fallback == cfg.fallback
+            {
+                return Ok(());
+            }
+        }
+        let plugin = match &path {
+            Some(p) => {
+                let bytes = std::fs::read(p).map_err(|e| PluginError::Invalid(format!("{}: {e}", p.display())))?;
+                let plugin = Plugin::load(&self.engine, &p.display().to_string(), kind, &bytes, cfg.sha256.as_deref())?;
+                tracing::info!(strategy = kind.interface(), digest = %plugin.digest, module = %p.display(), "plugin loaded");
+                self.metrics
+                    .reloads
+                    .get_or_create(&CallLabels {
+                        strategy: kind.interface().into(),
+                        digest: plugin.digest.clone(),
+                        outcome: "ok".into(),
+                    })
+                    .inc();
+                Some(Arc::new(plugin))
+            }
+            None => None,
+        };
+        let mut w = slot.write().expect("plugin slot lock");
+        *w = Active { config: Arc::new(cfg.config.clone()), cfg, plugin, mtime: new_mtime };
+        Ok(())
+    }
+
+    /// Re-reads the plugins file and modules if anything changed.
+    pub fn reload(&self) {
+        self.reload_all(false);
+    }
+
+    /// Polls for changes every `every` on a background thread, for the life of the process.
+    pub fn watch(self: &Arc<Self>, every: Duration) {
+        let weak = Arc::downgrade(self);
+        let _ = std::thread::Builder::new().name("plugin-reload".into()).spawn(move || loop {
+            std::thread::sleep(every);
+            match weak.upgrade() {
+                Some(r) => r.reload(),
+                None => break,
+            }
+        });
+    }
+
+    /// (payment digest, recommendation digest) of what serves now.
+    pub fn digests(&self) -> (Option<String>, Option<String>) {
+        let d = |slot: &RwLock<Active>| slot.read().expect("lock").plugin.as_ref().map(|p| p.digest.clone());
+        (d(&self.payment), d(&self.recommendation))
+    }
+
+    fn record(&self, strategy: &str, digest: &str, result: Result<(u64, Duration), &PluginError>) {
+        let outcome = match result {
+            Ok(_) => "ok".to_string(),
+            Err(e) => e.kind().to_string(),
+        };
+        self.metrics
+            .calls
+            .get_or_create(&CallLabels { strategy: strategy.into(), digest: digest.into(), outcome })
+            .inc();
+        let labels = StrategyLabels { strategy: strategy.into(), digest: digest.into() };
+        if let Ok((fuel, wall)) = result {
+            self.metrics.latency.get_or_create(&labels).observe(wall.as_secs_f64());
+            self.metrics.fuel.get_or_create(&labels).observe(fuel as f64);
+        }
+    }
+
+    /// Runs the tenant's payment strategy, with its fallback. Synchronous and CPU-bound:
+    /// async callers use a blocking thread.
+    pub fn quote(&self, input: &s::Checkout) -> Result<Outcome<s::Plan>, PluginError> {
+        let (plugin, config, cfg) = {
+            let a = self.payment.read().expect("lock");
+            (a.plugin.clone(), a.config.clone(), a.cfg.clone())
+        };
+        let failure = match &plugin {
+            Some(p) => match p.quote(config.clone(), cfg.limits(), input) {
+                Ok(out) => {
+                    self.record("payment", &p.digest, Ok((out.fuel_used, out.wall)));
+                    return Ok(Outcome {
+                        value: out.value,
+                        digest: Some(p.digest.clone()),
+                        fallback_reason: None,
+                        fuel_used: out.fuel_used,
+                        logs: out.logs,
+                    });
+                }
+                Err(e) => {
+                    self.record("payment", &p.digest, Err(&e));
+                    tracing::warn!(digest = %p.digest, kind = e.kind(), error = %e, "payment plugin failed");
+                    Some(e)
+                }
+            },
+            None => None,
+        };
+        match cfg.fallback {
+            Fallback::FailClosed => Err(failure.unwrap_or(PluginError::NotConfigured)),
+            Fallback::Builtin => {
+                let value = s::payment_standard::quote(config.as_ref(), input).map_err(PluginError::Refused)?;
+                Ok(Outcome { value, digest: None, fallback_reason: failure, fuel_used: 0, logs: vec![] })
+            }
+        }
+    }
+
+    /// Runs the tenant's recommendation strategy, with its fallback.
+    pub fn rank(&self, ctx: &s::Context, candidates: &[s::Candidate]) -> Result<Outcome<Vec<s::Ranked>>, PluginError> {
+        let (plugin, config, cfg) = {
+            let a = self.recommendation.read().expect("lock");
+            (a.plugin.clone(), a.config.clone(), a.cfg.clone())
+        };
+        let failure = match &plugin {
+            Some(p) => match p.rank(config.clone(), cfg.limits(), ctx, candidates) {
+                Ok(out) => {
+                    self.record("recommendation", &p.digest, Ok((out.fuel_used, out.wall)));
+                    return Ok(Outcome {
+                        value: out.value,
+                        digest: Some(p.digest.clone()),
+                        fallback_reason: None,
+                        fuel_used: out.fuel_used,
+                        logs: out.logs,
+                    });
+                }
+                Err(e) => {
+                    self.record("recommendation", &p.digest, Err(&e));
+                    tracing::warn!(digest = %p.digest, kind = e.kind(), error = %e, "recommendation plugin failed");
+                    Some(e)
+                }
+            },
+            None => None,
+        };
+        match cfg.fallback {
+            Fallback::FailClosed => Err(failure.unwrap_or(PluginError::NotConfigured)),
+            Fallback::Builtin => {
+                let value = s::recommend_style::rank(config.as_ref(), ctx, candidates).map_err(PluginError::Refused)?;
+                Ok(Outcome { value, digest: None, fallback_reason: failure, fuel_used: 0, logs: vec![] })
+            }
+        }
+    }
+}

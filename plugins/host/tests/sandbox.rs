@@ -1,0 +1,218 @@
+//! The first-party plugins through the real host, and the hostile ones contained.
+//! Needs `make plugins` (make test runs it first).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use plugin_host::{Kind, Limits, Plugin, PluginEngine, PluginError};
+use plugin_strategies as s;
+
+fn wasm(name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/wasm32-wasip2/plugin")
+        .join(format!("{name}.wasm"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e} — run `make plugins` first", path.display()))
+}
+
+fn engine() -> PluginEngine {
+    PluginEngine::new(None).unwrap()
+}
+
+fn checkout() -> s::Checkout {
+    let line = |id: &str, cat: &str, seller: &str, price: i64, qty: u32| s::Line {
+        product_id: id.into(),
+        title: id.into(),
+        category: cat.into(),
+        seller_id: seller.into(),
+        unit_price: price,
+        quantity: qty,
+        width_cm: Some(200),
+        depth_cm: Some(90),
+        height_cm: Some(80),
+        weight_kg: None,
+    };
+    s::Checkout {
+        order_id: "o1".into(),
+        buyer_id: "b1".into(),
+        delivery_area: "강남구".into(),
+        pickup_area: "마포구".into(),
+        distance_km: Some(13.5),
+        lines: vec![line("p1", "sofa", "s1", 150_000, 1), line("p2", "lighting", "s2", 20_000, 2)],
+        coupon: Some("WELCOME10".into()),
+    }
+}
+
+fn config() -> Arc<BTreeMap<String, String>> {
+    Arc::new([("coupons".to_string(), "WELCOME10:10%".to_string())].into_iter().collect())
+}
+
+#[test]
+fn payment_standard_in_wasm_equals_the_native_policy() {
+    let e = engine();
+    let p = Plugin::load(&e, "payment-standard", Kind::Payment, &wasm("payment_standard"), None).unwrap();
+    let out = p.quote(config(), Limits::default(), &checkout()).unwrap();
+    let native = s::payment_standard::quote(config().as_ref(), &checkout()).unwrap();
+    assert_eq!(out.value, native);
+    assert!(out.fuel_used > 1_000 && out.fuel_used < Limits::default().fuel, "{}", out.fuel_used);
+    assert_eq!(p.digest, plugin_host::digest(&wasm("payment_standard")));
+}
+
+#[test]
+fn tenants_differ_payment_promo_is_another_policy() {
+    let e = engine();
+    let std_p = Plugin::load(&e, "std", Kind::Payment, &wasm("payment_standard"), None).unwrap();
+    let promo = Plugin::load(&e, "promo", Kind::Payment, &wasm("payment_promo"), None).unwrap();
+    let a = std_p.quote(config(), Limits::default(), &checkout()).unwrap().value;
+    let b = promo.quote(config(), Limits::default(), &checkout()).unwrap().value;
+    assert!(a.delivery_fee > 0);
+    assert_eq!(b.delivery_fee, 0, "promo delivers for free");
+    assert_ne!(a.total, b.total);
+    assert_eq!(b, s::payment_promo::quote(config().as_ref(), &checkout()).unwrap());
+}
+
+#[test]
+fn recommend_style_in_wasm_equals_native_on_a_thousand_candidates() {
+    let e = engine();
+    let p = Plugin::load(&e, "recommend-style", Kind::Recommendation, &wasm("recommend_style"), None).unwrap();
+    let ctx = s::Context {
+        style_preferences: vec!["modern".into()],
+        recent_categories: vec!["sofa".into()],
+        limit: 24,
+        ..Default::default()
+    };
+    let cands = s::recommend_style::synthetic_candidates(1000);
+    let out = p.rank(Arc::default(), Limits::default(), &ctx, &cands).unwrap();
+    assert_eq!(out.value, s::recommend_style::rank(&BTreeMap::new(), &ctx, &cands).unwrap());
+    assert_eq!(out.value.len(), 24);
+}
+
+#[test]
+fn a_session_reuses_one_instance_for_many_calls() {
+    let e = engine();
+    let p = Plugin::load(&e, "std", Kind::Payment, &wasm("payment_standard"), None).unwrap();
+    let mut session = p.session(config(), Limits::default()).unwrap();
+    let first = session.quote(&checkout()).unwrap();
+    for _ in 0..50 {
+        let again = session.quote(&checkout()).unwrap();
+        assert_eq!(again.value, first.value);
+    }
+}
+
+/// After every hostile call, a good plugin on the same engine still answers.
+fn still_serves(e: &PluginEngine) {
+    let p = Plugin::load(e, "std", Kind::Payment, &wasm("payment_standard"), None).unwrap();
+    assert!(p.quote(config(), Limits::default(), &checkout()).is_ok());
+}
+
+#[test]
+fn an_infinite_loop_runs_out_of_fuel() {
+    let e = engine();
+    let p = Plugin::load(&e, "loop", Kind::Payment, &wasm("hostile_loop"), None).unwrap();
+    let limits = Limits { fuel: 5_000_000, ..Limits::default() };
+    assert_eq!(p.quote(config(), limits, &checkout()).unwrap_err(), PluginError::FuelExhausted(5_000_000));
+    still_serves(&e);
+}
+
+#[test]
+fn an_infinite_loop_with_fuel_to_spare_hits_the_deadline() {
+    let e = engine();
+    let p = Plugin::load(&e, "loop", Kind::Payment, &wasm("hostile_loop"), None).unwrap();
+    let limits = Limits { fuel: u64::MAX / 2, timeout: Duration::from_millis(50), ..Limits::default() };
+    let started = std::time::Instant::now();
+    assert_eq!(p.quote(config(), limits, &checkout()).unwrap_err(), PluginError::Timeout(50));
+    assert!(started.elapsed() < Duration::from_secs(5));
+    still_serves(&e);
+}
+
+#[test]
+fn a_memory_bomb_hits_the_cap() {
+    let e = engine();
+    let p = Plugin::load(&e, "hog", Kind::Payment, &wasm("hostile_memory"), None).unwrap();
+    let limits =
+        Limits { memory_bytes: 8 << 20, fuel: u64::MAX / 2, timeout: Duration::from_secs(5), ..Limits::default() };
+    assert_eq!(p.quote(config(), limits, &checkout()).unwrap_err(), PluginError::MemoryExceeded(8 << 20));
+    still_serves(&e);
+}
+
+#[test]
+fn a_panic_is_a_contained_trap() {
+    let e = engine();
+    let p = Plugin::load(&e, "boom", Kind::Payment, &wasm("hostile_trap"), None).unwrap();
+    let err = p.quote(config(), Limits::default(), &checkout()).unwrap_err();
+    assert_eq!(err.kind(), "trap", "{err}");
+    still_serves(&e);
+}
+
+#[test]
+fn huge_answers_are_refused_and_logs_are_capped() {
+    let e = engine();
+    let p = Plugin::load(&e, "flood", Kind::Payment, &wasm("hostile_output"), None).unwrap();
+    let generous =
+        Limits { fuel: u64::MAX / 2, timeout: Duration::from_secs(10), memory_bytes: 128 << 20, ..Limits::default() };
+    let err = p.quote(config(), generous, &checkout()).unwrap_err();
+    assert!(matches!(err, PluginError::OutputTooLarge(n, cap) if n > cap && cap == 1 << 20), "{err}");
+    // With a big enough output cap the answer goes through, with the log cut to 100 lines.
+    let open = Limits { output_bytes: 64 << 20, ..generous };
+    let mut session = p.session(config(), open).unwrap();
+    let out = session.quote(&checkout()).unwrap();
+    assert_eq!(out.logs.len(), 100);
+    assert_eq!(out.logs_dropped, 10_000 - 100);
+    assert!(out.logs[0].message.starts_with("line 0:"));
+    still_serves(&e);
+}
+
+#[test]
+fn loading_refuses_wrong_versions_bad_bytes_and_digest_mismatches() {
+    let e = engine();
+    let err = Plugin::load(&e, "future", Kind::Payment, &wasm("hostile_wrong_version"), None).err().unwrap();
+    assert_eq!(
+        err,
+        PluginError::IncompatibleVersion { found: "gajyeogagu:plugins@1.0.0".into(), expected: "0.1.0".into() }
+    );
+    assert!(err.to_string().contains("rebuild against plugins/wit"));
+    assert_eq!(
+        Plugin::load(&e, "junk", Kind::Payment, b"\x00asm\x0d\x00\x01\x00garbage", None).err().unwrap().kind(),
+        "invalid"
+    );
+    assert_eq!(Plugin::load(&e, "text", Kind::Payment, b"hello", None).err().unwrap().kind(), "invalid");
+    let bytes = wasm("payment_standard");
+    let wrong = "0".repeat(64);
+    assert!(matches!(
+        Plugin::load(&e, "pinned", Kind::Payment, &bytes, Some(&wrong)),
+        Err(PluginError::DigestMismatch { .. })
+    ));
+    let right = plugin_host::digest(&bytes).to_uppercase();
+    assert!(Plugin::load(&e, "pinned", Kind::Payment, &bytes, Some(&right)).is_ok());
+    // A payment plugin is not a recommendation plugin.
+    assert!(matches!(Plugin::load(&e, "std", Kind::Recommendation, &bytes, None), Err(PluginError::WrongWorld(_))));
+}
+
+#[test]
+fn precompiled_components_are_cached_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = PluginEngine::new(Some(dir.path().to_path_buf())).unwrap();
+    let bytes = wasm("payment_standard");
+    Plugin::load(&e, "std", Kind::Payment, &bytes, None).unwrap();
+    let digest = plugin_host::digest(&bytes);
+    let cached: Vec<_> = walk(dir.path()).into_iter().filter(|p| p.ends_with(format!("{digest}.cwasm"))).collect();
+    assert_eq!(cached.len(), 1, "one precompiled file keyed by engine and digest");
+    // A second engine loads from the cache and still works.
+    let e2 = PluginEngine::new(Some(dir.path().to_path_buf())).unwrap();
+    let p = Plugin::load(&e2, "std", Kind::Payment, &bytes, None).unwrap();
+    assert!(p.quote(config(), Limits::default(), &checkout()).is_ok());
+}
+
+fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
