@@ -121,6 +121,30 @@ pub struct Config {
     #[arg(long, env = "RESERVATION_SWEEP_SECS", default_value_t = 30)]
     pub reservation_sweep_secs: u64,
 
+    /// The tenant's strategy plugins (JSON; see docs/plugins.md). Unset: built-in strategies.
+    #[arg(long, env = "PLUGINS_CONFIG")]
+    pub plugins_config: Option<std::path::PathBuf>,
+
+    /// Where precompiled plugins are cached between runs.
+    #[arg(long, env = "PLUGIN_CACHE_DIR", default_value = "data/plugin-cache")]
+    pub plugin_cache_dir: std::path::PathBuf,
+
+    /// How often the plugins file and modules are checked for changes, in seconds (0: never).
+    #[arg(long, env = "PLUGIN_RELOAD_SECS", default_value_t = 2)]
+    pub plugin_reload_secs: u64,
+
+    /// Secret that signs sandbox gateway webhooks (HMAC-SHA256, header X-Sandbox-Signature).
+    #[arg(long, env = "SANDBOX_WEBHOOK_SECRET", default_value = "sandbox-webhook-secret", hide_default_value = true)]
+    pub sandbox_webhook_secret: crate::secret::Secret,
+
+    /// Toss Payments secret key (`file:/path` reads it); enables the `toss` gateway.
+    #[arg(long, env = "TOSS_SECRET_KEY", hide_env_values = true)]
+    pub toss_secret_key: Option<crate::secret::Secret>,
+
+    /// Toss Payments API base URL.
+    #[arg(long, env = "TOSS_API_BASE", default_value = "https://api.tosspayments.com")]
+    pub toss_api_base: String,
+
     /// Seed demo listings (a demo seller and ~30 products) into an empty catalogue.
     #[arg(long, env = "DEMO_DATA", default_value_t = false)]
     pub demo_data: bool,

@@ -89,6 +89,14 @@ pub enum ApiError {
     OutOfStock(uuid::Uuid),
     #[error("this Idempotency-Key was used with a different request body")]
     IdempotencyKeyReused,
+    #[error("payment declined: {0}")]
+    PaymentDeclined(String),
+    #[error("payment gateway unavailable: {0}")]
+    GatewayUnavailable(String),
+    #[error("webhook signature invalid")]
+    InvalidSignature,
+    #[error("the tenant's {0} strategy failed and is configured to fail closed")]
+    StrategyUnavailable(String),
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("too many requests")]
@@ -140,6 +148,10 @@ impl ApiError {
             Conflict(code, _) => (StatusCode::CONFLICT, code),
             IllegalTransition { .. } => (StatusCode::CONFLICT, "illegal_transition"),
             OutOfStock(_) => (StatusCode::CONFLICT, "out_of_stock"),
+            PaymentDeclined(_) => (StatusCode::PAYMENT_REQUIRED, "payment_declined"),
+            GatewayUnavailable(_) => (StatusCode::BAD_GATEWAY, "gateway_unavailable"),
+            InvalidSignature => (StatusCode::UNAUTHORIZED, "invalid_signature"),
+            StrategyUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "strategy_unavailable"),
             IdempotencyKeyReused => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
             NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
@@ -179,6 +191,10 @@ impl ApiError {
             Conflict(..) => "Conflict",
             IllegalTransition { .. } => "Illegal order transition",
             OutOfStock(_) => "Out of stock",
+            PaymentDeclined(_) => "Payment declined",
+            GatewayUnavailable(_) => "Payment gateway unavailable",
+            InvalidSignature => "Invalid webhook signature",
+            StrategyUnavailable(_) => "Strategy unavailable",
             IdempotencyKeyReused => "Idempotency key reused",
             NotFound(_) => "Not found",
             RateLimited { .. } => "Too many requests",

@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod notify;
 pub mod openapi;
 pub mod orders;
+pub mod payments;
 pub mod secret;
 pub mod startup;
 pub mod state;

@@ -52,6 +52,13 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// Service metrics plus the plugin host's (`crud_api_plugin_*`).
+    pub fn with_plugins(plugins: &plugin_host::registry::PluginMetrics) -> Self {
+        let mut m = Self::new();
+        plugins.register(&mut m.registry);
+        m
+    }
+
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("crud_api");
         let requests = Family::<HttpLabels, Counter>::default();

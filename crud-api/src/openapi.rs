@@ -32,6 +32,8 @@ use crate::http;
         http::deliveries::location,
         http::notifications::list, http::notifications::read, http::notifications::read_all, http::notifications::stream,
         http::notifications::register_device, http::notifications::unregister_device,
+        http::payments::quote, http::payments::confirm, http::payments::webhook, http::payments::refund,
+        http::payments::list, http::recommendations::for_me, http::recommendations::similar,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError, crate::http::oauth::ProviderName, crate::http::products::SortParam, crate::http::deliveries::DeliveryFilter, crate::http::notifications::Platform)),
     modifiers(&BearerAuth, &CommonProblems),
@@ -42,6 +44,7 @@ use crate::http;
         (name = "catalogue", description = "Categories, products, photos, search"),
         (name = "orders", description = "Cart, checkout, orders, delivery status"),
         (name = "notifications", description = "In-app notifications, live stream, push devices"),
+        (name = "payments", description = "Payment plans from the tenant's strategy, confirmation, refunds, webhooks"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
 )]

@@ -46,12 +46,33 @@ impl Application {
             .build()?;
         let oidc = Providers::from_config(&config, &http);
         let db_for_notifier = db.clone();
+        let plugin_metrics = plugin_host::registry::PluginMetrics::new();
+        let engine = Arc::new(
+            plugin_host::PluginEngine::new(Some(config.plugin_cache_dir.clone()))
+                .map_err(|e| anyhow::anyhow!("plugin engine: {e}"))?,
+        );
+        let plugins = Arc::new(
+            plugin_host::Registry::new(engine, config.plugins_config.clone(), plugin_metrics.clone())
+                .map_err(|e| anyhow::anyhow!("PLUGINS_CONFIG: {e}"))?,
+        );
+        if config.plugin_reload_secs > 0 && config.plugins_config.is_some() {
+            plugins.watch(Duration::from_secs(config.plugin_reload_secs));
+        }
+        let sandbox = Arc::new(crate::payments::sandbox::SandboxGateway::new(config.sandbox_webhook_secret.clone()));
+        let mut gateways = crate::payments::Gateways::default().with(sandbox.clone());
+        if let Some(key) = &config.toss_secret_key {
+            gateways = gateways.with(Arc::new(crate::payments::toss::TossGateway::new(
+                &config.toss_api_base,
+                key,
+                http.clone(),
+            )));
+        }
         let dummy_hash = tokio::task::spawn_blocking(password::dummy_hash).await?;
         let images = ImageStore::new(&config.image_dir)
             .with_context(|| format!("cannot create IMAGE_DIR {}", config.image_dir.display()))?;
         let state = AppState(Arc::new(Inner {
             limits: Limits::from_config(&config),
-            metrics: Metrics::new(),
+            metrics: Metrics::with_plugins(&plugin_metrics),
             config,
             db,
             keys,
@@ -59,6 +80,9 @@ impl Application {
             dummy_hash,
             images,
             notifier: Notifier::new(db_for_notifier, Arc::new(OutboxPushSender)),
+            plugins,
+            gateways,
+            sandbox,
         }));
         bootstrap_admin(&state).await?;
         if categories::seed_defaults(&state.db).await? {
@@ -72,6 +96,8 @@ impl Application {
             backend = state.db.backend(),
             kid = state.keys.current_kid(),
             oidc = ?state.oidc.names(),
+            gateways = ?state.gateways.names(),
+            plugins = ?state.plugins.digests(),
             "crud-api ready"
         );
         Ok(Self { listener, state })

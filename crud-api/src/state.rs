@@ -45,6 +45,11 @@ pub struct Inner {
     pub dummy_hash: String,
     pub images: ImageStore,
     pub notifier: Notifier,
+    /// The tenant's payment and recommendation strategies.
+    pub plugins: Arc<plugin_host::Registry>,
+    pub gateways: crate::payments::Gateways,
+    /// The sandbox gateway itself (tests count its captures).
+    pub sandbox: Arc<crate::payments::sandbox::SandboxGateway>,
 }
 
 impl Inner {

@@ -11,8 +11,11 @@ pub mod notifications;
 pub mod oauth;
 pub mod order_views;
 pub mod orders;
+pub mod payment_views;
+pub mod payments;
 pub mod product_views;
 pub mod products;
+pub mod recommendations;
 pub mod riders;
 pub mod users;
 pub mod views;
@@ -84,6 +87,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/notifications/{id}/read", post(notifications::read))
         .route("/api/v1/notifications/stream", get(notifications::stream))
         .route("/api/v1/devices", post(notifications::register_device).delete(notifications::unregister_device))
+        .route("/api/v1/orders/{id}/payments/quote", post(payments::quote))
+        .route("/api/v1/orders/{id}/payments", get(payments::list))
+        .route("/api/v1/payments/confirm", post(payments::confirm))
+        .route("/api/v1/payments/webhooks/{gateway}", post(payments::webhook))
+        .route("/api/v1/admin/payments/{id}/refund", post(payments::refund))
+        .route("/api/v1/recommendations", get(recommendations::for_me))
+        .route("/api/v1/products/{id}/similar", get(recommendations::similar))
         .route_layer(from_fn_with_state(state.clone(), crate::metrics::track));
 
     let max_body = state.config.max_body_bytes;

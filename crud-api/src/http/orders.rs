@@ -255,7 +255,14 @@ pub async fn cancel(
         return Err(ApiError::IllegalTransition { from, to: OrderStatus::Cancelled });
     }
     let actor = if admin && o.buyer_id != user.id { Actor::Admin(user.id) } else { Actor::User(user.id) };
-    let o = change_status(&state, id, Some(from), from.cancel_target(), actor, Some("cancelled by request")).await?;
+    // A paid order is refunded through its gateway; the refund moves the order.
+    let refunded = from.cancel_target() == OrderStatus::Refunded
+        && crate::http::payments::refund_for_cancel(&state, id, user.id).await?;
+    let o = if refunded {
+        orders::by_id(&state.db, id).await?.ok_or(ApiError::NotFound("order"))?
+    } else {
+        change_status(&state, id, Some(from), from.cancel_target(), actor, Some("cancelled by request")).await?
+    };
     Ok(Json(full_view(&state, &o, &user).await?))
 }
 

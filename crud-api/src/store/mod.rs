@@ -11,6 +11,7 @@ pub mod images;
 pub mod notifications;
 pub mod oauth_states;
 pub mod orders;
+pub mod payments;
 pub mod products;
 pub mod refresh_tokens;
 pub mod riders;

@@ -347,3 +347,26 @@ pub async fn for_rider(db: &Db, rider_id: Uuid, statuses: &[&str], limit: i64) -
     );
     on_db!(db, pool => bind_args!(sqlx::query_as::<_, OrderRow>(&sql), args.0).fetch_all(pool).await)
 }
+
+/// What a payment strategy needs to know about each line of an order.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StrategyLine {
+    pub product_id: Uuid,
+    pub title: String,
+    pub category: String,
+    pub seller_id: Uuid,
+    pub unit_price: i64,
+    pub quantity: i32,
+    pub width_cm: Option<i32>,
+    pub depth_cm: Option<i32>,
+    pub height_cm: Option<i32>,
+    pub weight_kg: Option<i32>,
+}
+
+pub async fn strategy_lines(db: &Db, order_id: Uuid) -> Result<Vec<StrategyLine>, sqlx::Error> {
+    let sql = "SELECT i.product_id, i.title, c.slug AS category, p.seller_id, i.unit_price, i.quantity, \
+               p.width_cm, p.depth_cm, p.height_cm, p.weight_kg \
+               FROM order_items i JOIN products p ON p.id = i.product_id JOIN categories c ON c.id = p.category_id \
+               WHERE i.order_id = $1 ORDER BY i.product_id";
+    on_db!(db, pool => sqlx::query_as::<_, StrategyLine>(sql).bind(order_id).fetch_all(pool).await)
+}

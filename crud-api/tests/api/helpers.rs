@@ -108,6 +108,10 @@ pub async fn spawn_with(customise: impl FnOnce(&mut Config)) -> TestApp {
     config.google_client_id = None;
     config.kakao_client_id = None;
     config.oauth_frontend_redirect = None;
+    config.image_dir = dir.path().join("images");
+    config.plugin_cache_dir = dir.path().join("plugin-cache");
+    config.plugins_config = None;
+    config.plugin_reload_secs = 0;
     customise(&mut config);
 
     let app = Application::build_with_listener(config, listener).await.expect("app builds");

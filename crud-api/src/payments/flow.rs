@@ -1,0 +1,257 @@
+//! Quote, confirm, refund and webhooks: gateway calls tied to payments, orders and the ledger.
+//!
+//! Confirm captures exactly once: the open quote is claimed with a conditional UPDATE before
+//! the gateway is called, so of concurrent or replayed confirms one calls the gateway; the
+//! others see the claim (409 while it runs) or, once it is done, the confirmed payment (200).
+
+use uuid::Uuid;
+
+use plugin_strategies as s;
+
+use crate::domain::areas;
+use crate::domain::order_status::OrderStatus;
+use crate::error::ApiError;
+use crate::http::payment_views::{PlanView, QuoteView, StrategyInfo};
+use crate::orders::change_status;
+use crate::payments::gateway::GatewayError;
+use crate::payments::ledger;
+use crate::state::AppState;
+use crate::store::orders::{self, Actor, OrderRow};
+use crate::store::payments::{self, NewQuote, PaymentRow};
+
+fn strategy_error(e: plugin_host::PluginError) -> ApiError {
+    ApiError::StrategyUnavailable(format!("payment ({})", e.kind()))
+}
+
+/// Runs the tenant's payment strategy for an unpaid order and stores the verified plan.
+pub async fn quote(state: &AppState, order: &OrderRow, coupon: Option<String>) -> Result<QuoteView, ApiError> {
+    if order.status() != OrderStatus::PendingPayment {
+        return Err(ApiError::IllegalTransition { from: order.status(), to: OrderStatus::Paid });
+    }
+    let lines = orders::strategy_lines(&state.db, order.id).await?;
+    let distance_km = areas::centre(&order.pickup_area).zip(areas::centre(&order.delivery_area)).map(|(a, b)| {
+        // Roads are ~1.3× the straight line in Seoul.
+        (areas::distance_km(a, b) * 1.3 * 10.0).round() / 10.0
+    });
+    let checkout = s::Checkout {
+        order_id: order.id.to_string(),
+        buyer_id: order.buyer_id.to_string(),
+        delivery_area: order.delivery_area.clone(),
+        pickup_area: order.pickup_area.clone(),
+        distance_km,
+        coupon: coupon.filter(|c| !c.trim().is_empty()),
+        lines: lines
+            .iter()
+            .map(|l| s::Line {
+                product_id: l.product_id.to_string(),
+                title: l.title.clone(),
+                category: l.category.clone(),
+                seller_id: l.seller_id.to_string(),
+                unit_price: l.unit_price,
+                quantity: l.quantity.max(0) as u32,
+                width_cm: l.width_cm.map(|v| v.max(0) as u32),
+                depth_cm: l.depth_cm.map(|v| v.max(0) as u32),
+                height_cm: l.height_cm.map(|v| v.max(0) as u32),
+                weight_kg: l.weight_kg.map(|v| v.max(0) as u32),
+            })
+            .collect(),
+    };
+    let registry = state.plugins.clone();
+    let outcome = tokio::task::spawn_blocking(move || registry.quote(&checkout))
+        .await
+        .map_err(anyhow::Error::from)?
+        .map_err(strategy_error)?;
+    let plan = PlanView::from(&outcome.value);
+    if state.gateways.get(&plan.gateway).is_none() {
+        return Err(ApiError::StrategyUnavailable(format!("payment (plan names unknown gateway {})", plan.gateway)));
+    }
+    let row = payments::insert_quote(
+        &state.db,
+        &NewQuote {
+            order_id: order.id,
+            gateway: &plan.gateway,
+            plan: &serde_json::to_string(&plan).map_err(anyhow::Error::from)?,
+            amount: plan.total,
+            delivery_fee: plan.delivery_fee,
+            commission: plan.commission,
+            digest: outcome.digest.as_deref(),
+        },
+    )
+    .await?;
+    Ok(QuoteView {
+        payment_id: row.id,
+        order_id: order.id,
+        plan,
+        strategy: StrategyInfo {
+            plugin_digest: outcome.digest,
+            fallback_reason: outcome.fallback_reason.map(|e| e.kind().to_string()),
+        },
+    })
+}
+
+/// Confirms the order's open quote with the gateway, once.
+pub async fn confirm(
+    state: &AppState,
+    order: &OrderRow,
+    payment_key: &str,
+    amount: i64,
+) -> Result<PaymentRow, ApiError> {
+    // A replay of a finished confirm answers what it answered.
+    if let Some(done) = payments::by_key(&state.db, payment_key).await? {
+        if done.order_id != order.id {
+            return Err(ApiError::Conflict("payment_key_used", "this payment key belongs to another order"));
+        }
+        return match done.status.as_str() {
+            "confirming" => Err(ApiError::Conflict("payment_in_progress", "this payment is being confirmed")),
+            "failed" => Err(ApiError::PaymentDeclined(done.failure.unwrap_or_default())),
+            _ => Ok(done),
+        };
+    }
+    let quote = payments::open_quote(&state.db, order.id).await?.ok_or_else(|| {
+        if order.status() == OrderStatus::PendingPayment {
+            ApiError::Conflict("no_quote", "quote the payment first: POST /api/v1/orders/{id}/payments/quote")
+        } else {
+            ApiError::Conflict("already_paid", "this order is not waiting for payment")
+        }
+    })?;
+    if amount != quote.amount {
+        return Err(ApiError::Validation(vec![crate::error::FieldError::new(
+            "amount",
+            format!("must equal the quoted total {}", quote.amount),
+        )]));
+    }
+    if !payments::claim(&state.db, quote.id, payment_key).await? {
+        return Err(ApiError::Conflict("payment_in_progress", "another confirmation of this order is running"));
+    }
+    let gateway = state
+        .gateways
+        .get(&quote.gateway)
+        .cloned()
+        .ok_or_else(|| ApiError::GatewayUnavailable(quote.gateway.clone()))?;
+    let receipt = match gateway.confirm(payment_key, order.id, quote.amount).await {
+        Ok(r) => r,
+        Err(GatewayError::Declined(why)) => {
+            payments::set_status(&state.db, quote.id, "confirming", "failed", Some(&why)).await?;
+            return Err(ApiError::PaymentDeclined(why));
+        }
+        Err(e) => {
+            payments::release(&state.db, quote.id).await?;
+            return Err(ApiError::GatewayUnavailable(e.to_string()));
+        }
+    };
+    // Money is captured: the order must become paid. If its reservation ran out meanwhile,
+    // give the money back rather than keep it for an order that no longer exists.
+    if let Err(e) = change_status(
+        state,
+        order.id,
+        Some(OrderStatus::PendingPayment),
+        OrderStatus::Paid,
+        Actor::User(order.buyer_id),
+        Some("payment confirmed"),
+    )
+    .await
+    {
+        let _ = gateway.cancel(payment_key, quote.amount, "order no longer payable").await;
+        payments::set_status(&state.db, quote.id, "confirming", "cancelled", Some("order no longer payable")).await?;
+        return Err(e);
+    }
+    let plan: PlanView = serde_json::from_str(&quote.plan).map_err(anyhow::Error::from)?;
+    let payouts: Vec<(String, i64)> = plan.payouts.iter().map(|p| (p.seller_id.clone(), p.amount)).collect();
+    let entries = ledger::capture(&quote.gateway, quote.amount, quote.delivery_fee, quote.commission, &payouts);
+    let row = payments::confirm(&state.db, quote.id, &receipt.method, &entries)
+        .await?
+        .ok_or_else(|| ApiError::Conflict("payment_in_progress", "the payment changed during confirmation"))?;
+    tracing::info!(order = %order.id, payment = %row.id, amount = row.amount, gateway = %row.gateway, "payment captured");
+    Ok(row)
+}
+
+/// Refunds `amount` (None: everything left) of a captured payment. A full refund of an order
+/// that has not left the seller also refunds the order and puts the item back on sale.
+pub async fn refund(
+    state: &AppState,
+    payment: &PaymentRow,
+    amount: Option<i64>,
+    reason: &str,
+    admin: Uuid,
+) -> Result<PaymentRow, ApiError> {
+    if !matches!(payment.status.as_str(), "confirmed" | "partially_refunded") {
+        return Err(ApiError::Conflict("not_refundable", "only captured payments can be refunded"));
+    }
+    let left = payment.amount - payment.refunded_amount;
+    let amount = amount.unwrap_or(left);
+    if amount <= 0 || amount > left {
+        return Err(ApiError::field("amount", &format!("must be 1 to {left}")));
+    }
+    let key = payment.payment_key.clone().ok_or_else(|| ApiError::Conflict("not_refundable", "no payment key"))?;
+    let gateway = state
+        .gateways
+        .get(&payment.gateway)
+        .cloned()
+        .ok_or_else(|| ApiError::GatewayUnavailable(payment.gateway.clone()))?;
+    gateway.cancel(&key, amount, reason).await.map_err(|e| match e {
+        GatewayError::Declined(why) => ApiError::PaymentDeclined(why),
+        other => ApiError::GatewayUnavailable(other.to_string()),
+    })?;
+    let plan: PlanView = serde_json::from_str(&payment.plan).map_err(anyhow::Error::from)?;
+    let (seller, payout) = plan.payouts.first().map(|p| (p.seller_id.clone(), p.amount)).unwrap_or_default();
+    let entries =
+        ledger::refund(&payment.gateway, payment.refunded_amount, amount, payment.delivery_fee, &seller, payout);
+    let row = payments::refund(&state.db, payment.id, amount, &entries)
+        .await?
+        .ok_or_else(|| ApiError::Conflict("not_refundable", "the refund exceeds what is left"))?;
+    if row.status == "refunded" {
+        let order = orders::by_id(&state.db, row.order_id).await?.ok_or(ApiError::NotFound("order"))?;
+        if order.status().can_become(OrderStatus::Refunded) {
+            change_status(
+                state,
+                order.id,
+                Some(order.status()),
+                OrderStatus::Refunded,
+                Actor::Admin(admin),
+                Some(reason),
+            )
+            .await?;
+        }
+    }
+    tracing::info!(payment = %row.id, amount, "refunded");
+    Ok(row)
+}
+
+/// Applies a verified webhook once: a cancellation made at the gateway (e.g. from its
+/// dashboard) refunds what is left here too. Other events are recorded only.
+pub async fn webhook(
+    state: &AppState,
+    gateway: &str,
+    event: &crate::payments::WebhookEvent,
+    body: &str,
+) -> Result<bool, ApiError> {
+    if !payments::record_webhook(&state.db, gateway, &event.event_id, body).await? {
+        return Ok(false); // seen before
+    }
+    if event.status == "canceled" || event.status == "cancelled" {
+        if let Some(p) = payments::by_key(&state.db, &event.payment_key).await? {
+            let left = p.amount - p.refunded_amount;
+            if matches!(p.status.as_str(), "confirmed" | "partially_refunded") && left > 0 {
+                let plan: PlanView = serde_json::from_str(&p.plan).map_err(anyhow::Error::from)?;
+                let (seller, payout) =
+                    plan.payouts.first().map(|x| (x.seller_id.clone(), x.amount)).unwrap_or_default();
+                let entries = ledger::refund(&p.gateway, p.refunded_amount, left, p.delivery_fee, &seller, payout);
+                if let Some(row) = payments::refund(&state.db, p.id, left, &entries).await? {
+                    let order = orders::by_id(&state.db, row.order_id).await?.ok_or(ApiError::NotFound("order"))?;
+                    if order.status().can_become(OrderStatus::Refunded) {
+                        change_status(
+                            state,
+                            order.id,
+                            Some(order.status()),
+                            OrderStatus::Refunded,
+                            Actor::System,
+                            Some("cancelled at the gateway"),
+                        )
+                        .await?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(true)
+}

@@ -1,0 +1,10 @@
+//! Payments: gateways behind one trait, the double-entry ledger, and the confirm and refund
+//! flows that tie a gateway's answer to an order's state.
+
+pub mod flow;
+pub mod gateway;
+pub mod ledger;
+pub mod sandbox;
+pub mod toss;
+
+pub use gateway::{GatewayError, Gateways, PaymentGateway, Receipt, WebhookEvent};

@@ -1,0 +1,365 @@
+//! Payments end to end: quotes from the tenant's strategy (Wasm or built-in), confirmation
+//! exactly once, refunds, webhooks, the ledger, hostile plugins, and the Toss adapter against a
+//! local stand-in.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use crate::catalogue::{list_item, seller};
+use crate::helpers::{spawn_with, TestApp};
+use crate::orders::buy;
+
+fn wasm(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/wasm32-wasip2/plugin").join(format!("{name}.wasm"))
+}
+
+/// Writes a plugins file using `module` for payments (None: built-in) and returns its path.
+pub fn plugins_file(dir: &Path, module: Option<&str>, fallback: &str, config: Value) -> PathBuf {
+    let mut payment = json!({ "fallback": fallback, "config": config, "fuel": 20_000_000, "timeout_ms": 500 });
+    if let Some(m) = module {
+        let bytes = std::fs::read(wasm(m)).expect("run `make plugins` first");
+        std::fs::write(dir.join(format!("{m}.wasm")), &bytes).unwrap();
+        payment["module"] = json!(format!("{m}.wasm"));
+        payment["sha256"] = json!(plugin_host::digest(&bytes));
+    }
+    let file = dir.join("plugins.json");
+    std::fs::write(&file, json!({ "payment": payment, "recommendation": { "fallback": "builtin" } }).to_string())
+        .unwrap();
+    file
+}
+
+async fn app_with_payment(module: Option<&str>, fallback: &str, config: Value) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let file = plugins_file(dir.path(), module, fallback, config);
+    let app = spawn_with(|c| c.plugins_config = Some(file)).await;
+    std::mem::forget(dir); // the app reads the module dir for hot reload; lives as long as the test
+    app
+}
+
+/// A paid-for-nothing order ready to pay: (buyer token, order id).
+async fn unpaid_order(app: &TestApp, tag: &str) -> (String, String) {
+    let s = seller(app, &format!("pay-seller-{tag}@example.com")).await;
+    let p = list_item(
+        app,
+        &s,
+        "sofa",
+        "결제할 소파",
+        150_000,
+        json!({"dimensions": {"width_cm": 210, "depth_cm": 90, "height_cm": 85}}),
+    )
+    .await;
+    buy(app, &format!("pay-buyer-{tag}@example.com"), p["id"].as_str().unwrap()).await
+}
+
+async fn quote(app: &TestApp, token: &str, order: &str, coupon: Option<&str>) -> crate::helpers::Res {
+    app.post(&format!("/api/v1/orders/{order}/payments/quote"), json!({"coupon": coupon}), Some(token)).await
+}
+
+async fn confirm(app: &TestApp, token: &str, order: &str, key: &str, amount: i64) -> crate::helpers::Res {
+    app.post("/api/v1/payments/confirm", json!({"order_id": order, "payment_key": key, "amount": amount}), Some(token))
+        .await
+}
+
+async fn ledger_is_balanced(app: &TestApp) -> Vec<(String, i64)> {
+    let balances = crud_api::store::payments::balances(&app.state.db).await.unwrap();
+    assert_eq!(balances.iter().map(|b| b.1).sum::<i64>(), 0, "{balances:?}");
+    balances
+}
+
+#[tokio::test]
+async fn quote_then_confirm_captures_once_and_books_the_ledger() {
+    let app = app_with_payment(Some("payment_standard"), "fail_closed", json!({"coupons": "WELCOME10:10%"})).await;
+    let (buyer, order) = unpaid_order(&app, "happy").await;
+    let q = quote(&app, &buyer, &order, Some("welcome10")).await;
+    assert_eq!(q.status, 200, "{}", q.body);
+    let plan = &q.body["plan"];
+    assert_eq!(plan["adjustments"][0]["amount"], -15_000);
+    assert!(plan["delivery_fee"].as_i64().unwrap() >= 15_000, "a large item across Seoul: {plan}");
+    assert_eq!(q.body["strategy"]["plugin_digest"].as_str().unwrap().len(), 64);
+    let total = plan["total"].as_i64().unwrap();
+    // The order now shows the plan's total.
+    assert_eq!(app.get(&format!("/api/v1/orders/{order}"), Some(&buyer)).await.body["total"], total);
+
+    confirm(&app, &buyer, &order, "pk_1", total - 1).await.assert_problem(422, "validation_failed");
+    let res = confirm(&app, &buyer, &order, "pk_1", total).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.body["status"], "confirmed");
+    assert_eq!(res.body["method"], "card");
+    assert_eq!(app.get(&format!("/api/v1/orders/{order}"), Some(&buyer)).await.body["status"], "paid");
+
+    // Replays answer the same payment; the gateway captured once.
+    let again = confirm(&app, &buyer, &order, "pk_1", total).await;
+    assert_eq!((again.status.as_u16(), &again.body["id"]), (200, &res.body["id"]));
+    assert_eq!(app.state.sandbox.captures(), 1);
+    let balances = ledger_is_balanced(&app).await;
+    assert!(balances.iter().any(|(a, v)| a == "gateway:sandbox" && *v == total));
+    assert!(balances.iter().any(|(a, v)| a == "platform:commission" && *v == -13_500));
+
+    let list = app.get(&format!("/api/v1/orders/{order}/payments"), Some(&buyer)).await;
+    assert_eq!(list.body.as_array().unwrap().len(), 1);
+    // A second confirm with another key: the order is paid.
+    confirm(&app, &buyer, &order, "pk_2", total).await.assert_problem(409, "already_paid");
+}
+
+#[tokio::test]
+async fn concurrent_confirms_capture_exactly_once() {
+    let app = app_with_payment(None, "builtin", json!({})).await;
+    let (buyer, order) = unpaid_order(&app, "race").await;
+    let total = quote(&app, &buyer, &order, None).await.body["plan"]["total"].as_i64().unwrap();
+    let app_ref = &app;
+    let (b, o) = (&buyer, &order);
+    let results =
+        futures_util::future::join_all((0..10).map(|_| async move { confirm(app_ref, b, o, "pk_race", total).await }))
+            .await;
+    let statuses: Vec<u16> = results.iter().map(|r| r.status.as_u16()).collect();
+    assert!(statuses.contains(&200), "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 409), "{statuses:?}");
+    assert_eq!(app.state.sandbox.captures(), 1);
+    let pid = results.iter().find(|r| r.status == 200).unwrap().body["id"].as_str().unwrap().parse().unwrap();
+    assert_eq!(crud_api::store::payments::entry_groups(&app.state.db, pid).await.unwrap(), 1);
+    ledger_is_balanced(&app).await;
+}
+
+#[tokio::test]
+async fn declined_payments_fail_and_a_new_quote_can_be_paid() {
+    let app = app_with_payment(None, "builtin", json!({})).await;
+    let (buyer, order) = unpaid_order(&app, "decline").await;
+    let total = quote(&app, &buyer, &order, None).await.body["plan"]["total"].as_i64().unwrap();
+    confirm(&app, &buyer, &order, "fail_card", total).await.assert_problem(402, "payment_declined");
+    // The declined attempt is recorded; without a new quote there is nothing to pay.
+    confirm(&app, &buyer, &order, "pk_ok", total).await.assert_problem(409, "no_quote");
+    let total = quote(&app, &buyer, &order, None).await.body["plan"]["total"].as_i64().unwrap();
+    assert_eq!(confirm(&app, &buyer, &order, "pk_ok", total).await.status, 200);
+    let statuses: Vec<String> = app
+        .get(&format!("/api/v1/orders/{order}/payments"), Some(&buyer))
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["status"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(statuses, ["failed", "confirmed"]);
+}
+
+#[tokio::test]
+async fn tenants_differ_by_plugin() {
+    let standard = app_with_payment(Some("payment_standard"), "fail_closed", json!({})).await;
+    let promo = app_with_payment(Some("payment_promo"), "fail_closed", json!({})).await;
+    let (b1, o1) = unpaid_order(&standard, "t1").await;
+    let (b2, o2) = unpaid_order(&promo, "t2").await;
+    let a = quote(&standard, &b1, &o1, None).await.body;
+    let b = quote(&promo, &b2, &o2, None).await.body;
+    assert!(a["plan"]["delivery_fee"].as_i64().unwrap() > 0);
+    assert_eq!(b["plan"]["delivery_fee"], 0);
+    assert_ne!(a["strategy"]["plugin_digest"], b["strategy"]["plugin_digest"]);
+}
+
+#[tokio::test]
+async fn hostile_plugins_are_contained_and_the_service_keeps_answering() {
+    // Fallback: the built-in strategy answers, and says why.
+    let app = app_with_payment(Some("hostile_trap"), "builtin", json!({})).await;
+    let (buyer, order) = unpaid_order(&app, "trap").await;
+    for _ in 0..3 {
+        let q = quote(&app, &buyer, &order, None).await;
+        assert_eq!(q.status, 200, "{}", q.body);
+        assert_eq!(q.body["strategy"]["fallback_reason"], "trap");
+        assert_eq!(q.body["strategy"]["plugin_digest"], Value::Null);
+    }
+    let metrics = app.get("/metrics", None).await.body.as_str().unwrap().to_string();
+    assert!(
+        metrics.contains("crud_api_plugin_calls_total{strategy=\"payment\"") && metrics.contains("outcome=\"trap\"} 3"),
+        "{metrics}"
+    );
+
+    // Fail closed: a clear 503, and the rest of the service is fine.
+    let app = app_with_payment(Some("hostile_loop"), "fail_closed", json!({})).await;
+    let (buyer, order) = unpaid_order(&app, "loop").await;
+    quote(&app, &buyer, &order, None).await.assert_problem(503, "strategy_unavailable");
+    assert_eq!(app.get("/api/v1/products", None).await.status, 200);
+    quote(&app, &buyer, &order, None).await.assert_problem(503, "strategy_unavailable");
+}
+
+#[tokio::test]
+async fn refunds_partial_then_full_keep_the_ledger_balanced() {
+    let app = app_with_payment(None, "builtin", json!({})).await;
+    let (buyer, order) = unpaid_order(&app, "refund").await;
+    let total = quote(&app, &buyer, &order, None).await.body["plan"]["total"].as_i64().unwrap();
+    let pay = confirm(&app, &buyer, &order, "pk_refund", total).await.body;
+    let pid = pay["id"].as_str().unwrap();
+    let admin = app.admin_token().await;
+    let path = format!("/api/v1/admin/payments/{pid}/refund");
+    app.post(&path, json!({"amount": 10_000, "reason": "scratch"}), Some(&buyer))
+        .await
+        .assert_problem(403, "forbidden");
+    let res = app.post(&path, json!({"amount": 10_000, "reason": "스크래치 보상"}), Some(&admin)).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(
+        (res.body["status"].as_str(), res.body["refunded_amount"].as_i64()),
+        (Some("partially_refunded"), Some(10_000))
+    );
+    app.post(&path, json!({"amount": total, "reason": "too much"}), Some(&admin))
+        .await
+        .assert_problem(422, "validation_failed");
+    let res = app.post(&path, json!({"reason": "주문 취소"}), Some(&admin)).await;
+    assert_eq!(res.body["status"], "refunded");
+    assert_eq!(app.state.sandbox.cancelled("pk_refund"), total);
+    let balances = ledger_is_balanced(&app).await;
+    assert!(balances.iter().all(|(_, v)| *v == 0), "a full refund zeroes every account: {balances:?}");
+    // The order is refunded and the sofa back on sale.
+    let o = app.get(&format!("/api/v1/orders/{order}"), Some(&buyer)).await.body;
+    assert_eq!(o["status"], "refunded");
+    let product = o["items"][0]["product_id"].as_str().unwrap();
+    assert_eq!(app.get(&format!("/api/v1/products/{product}"), None).await.body["status"], "on_sale");
+}
+
+#[tokio::test]
+async fn a_buyer_cancelling_a_paid_order_gets_the_money_back() {
+    let app = app_with_payment(None, "builtin", json!({})).await;
+    let (buyer, order) = unpaid_order(&app, "cancel").await;
+    let total = quote(&app, &buyer, &order, None).await.body["plan"]["total"].as_i64().unwrap();
+    confirm(&app, &buyer, &order, "pk_cancel", total).await;
+    let res = app.post(&format!("/api/v1/orders/{order}/cancel"), json!({}), Some(&buyer)).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.body["status"], "refunded");
+    assert_eq!(app.state.sandbox.cancelled("pk_cancel"), total);
+    ledger_is_balanced(&app).await;
+}
+
+#[tokio::test]
+async fn webhooks_are_verified_and_applied_once() {
+    let app = app_with_payment(None, "builtin", json!({})).await;
+    let (buyer, order) = unpaid_order(&app, "hook").await;
+    let total = quote(&app, &buyer, &order, None).await.body["plan"]["total"].as_i64().unwrap();
+    confirm(&app, &buyer, &order, "pk_hook", total).await;
+    let body = json!({"event_id": "evt_1", "payment_key": "pk_hook", "status": "CANCELED"}).to_string();
+    let send = |sig: String| {
+        app.client
+            .post(app.url("/api/v1/payments/webhooks/sandbox"))
+            .header("x-sandbox-signature", sig)
+            .body(body.clone())
+    };
+    app.send(send("00".repeat(32))).await.assert_problem(401, "invalid_signature");
+    app.send(app.client.post(app.url("/api/v1/payments/webhooks/sandbox")).body(body.clone()))
+        .await
+        .assert_problem(401, "invalid_signature");
+    let sig = crud_api::payments::sandbox::SandboxGateway::sign("sandbox-webhook-secret", body.as_bytes());
+    let res = app.send(send(sig.clone())).await;
+    assert_eq!((res.status.as_u16(), &res.body["processed"]), (200, &json!(true)));
+    assert_eq!(app.send(send(sig)).await.body["processed"], false, "replayed events do nothing");
+    let o = app.get(&format!("/api/v1/orders/{order}"), Some(&buyer)).await.body;
+    assert_eq!(o["status"], "refunded");
+    app.post("/api/v1/payments/webhooks/paypal", json!({}), None).await.assert_problem(404, "not_found");
+}
+
+/// A local stand-in for Toss Payments' API: checks Basic auth, remembers payments.
+async fn toss_stand_in() -> String {
+    use axum::extract::Path as P;
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::routing::{get, post};
+    use std::sync::{Arc, Mutex};
+    let payments: Arc<Mutex<std::collections::BTreeMap<String, (i64, String)>>> = Arc::default();
+    let expected =
+        format!("Basic {}", base64::Engine::encode(&base64::engine::general_purpose::STANDARD, "test_sk_123:"));
+    let authed = move |h: &HeaderMap| h.get("authorization").and_then(|v| v.to_str().ok()) == Some(expected.as_str());
+    let (a1, a2, a3) = (authed.clone(), authed.clone(), authed);
+    let (p1, p2, p3) = (payments.clone(), payments.clone(), payments);
+    let app = axum::Router::new()
+        .route(
+            "/v1/payments/confirm",
+            post(move |h: HeaderMap, axum::Json(b): axum::Json<Value>| async move {
+                if !a1(&h) {
+                    return (
+                        StatusCode::UNAUTHORIZED,
+                        axum::Json(json!({"code": "UNAUTHORIZED_KEY", "message": "bad key"})),
+                    );
+                }
+                let key = b["paymentKey"].as_str().unwrap_or("").to_string();
+                let amount = b["amount"].as_i64().unwrap_or(0);
+                if key.starts_with("reject") {
+                    return (
+                        StatusCode::BAD_REQUEST,
+                        axum::Json(json!({"code": "REJECT_CARD_COMPANY", "message": "카드사 거절"})),
+                    );
+                }
+                p1.lock().unwrap().insert(key.clone(), (amount, "DONE".into()));
+                (
+                    StatusCode::OK,
+                    axum::Json(json!({"paymentKey": key, "status": "DONE", "method": "카드", "totalAmount": amount})),
+                )
+            }),
+        )
+        .route(
+            "/v1/payments/{key}/cancel",
+            post(move |h: HeaderMap, P(key): P<String>| async move {
+                if !a2(&h) {
+                    return StatusCode::UNAUTHORIZED;
+                }
+                match p2.lock().unwrap().get_mut(&key) {
+                    Some(p) => {
+                        p.1 = "CANCELED".into();
+                        StatusCode::OK
+                    }
+                    None => StatusCode::NOT_FOUND,
+                }
+            }),
+        )
+        .route(
+            "/v1/payments/{key}",
+            get(move |h: HeaderMap, P(key): P<String>| async move {
+                if !a3(&h) {
+                    return (StatusCode::UNAUTHORIZED, axum::Json(json!({})));
+                }
+                match p3.lock().unwrap().get(&key) {
+                    Some((amount, status)) => (
+                        StatusCode::OK,
+                        axum::Json(json!({"paymentKey": key, "status": status, "totalAmount": amount})),
+                    ),
+                    None => {
+                        (StatusCode::NOT_FOUND, axum::Json(json!({"code": "NOT_FOUND_PAYMENT", "message": "없음"})))
+                    }
+                }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    base
+}
+
+#[tokio::test]
+async fn the_toss_adapter_confirms_cancels_and_verifies_webhooks() {
+    let toss = toss_stand_in().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = plugins_file(dir.path(), None, "builtin", json!({"gateway": "toss"}));
+    let app = spawn_with(|c| {
+        c.plugins_config = Some(file);
+        c.toss_secret_key = Some("test_sk_123".parse().unwrap());
+        c.toss_api_base = toss.clone();
+    })
+    .await;
+    let (buyer, order) = unpaid_order(&app, "toss").await;
+    let q = quote(&app, &buyer, &order, None).await;
+    assert_eq!(q.body["plan"]["gateway"], "toss");
+    let total = q.body["plan"]["total"].as_i64().unwrap();
+    confirm(&app, &buyer, &order, "reject_me", total).await.assert_problem(402, "payment_declined");
+    let total = quote(&app, &buyer, &order, None).await.body["plan"]["total"].as_i64().unwrap();
+    let res = confirm(&app, &buyer, &order, "tgen_ok", total).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.body["method"], "카드");
+
+    // A forged webhook (the API says DONE, the body says CANCELED) is refused.
+    let forged =
+        json!({"eventType": "PAYMENT_STATUS_CHANGED", "data": {"paymentKey": "tgen_ok", "status": "CANCELED"}});
+    app.post("/api/v1/payments/webhooks/toss", forged.clone(), None).await.assert_problem(401, "invalid_signature");
+    // Refund through Toss, then its webhook agrees with the API and is a no-op for money.
+    let admin = app.admin_token().await;
+    let pid = res.body["id"].as_str().unwrap();
+    let r =
+        app.post(&format!("/api/v1/admin/payments/{pid}/refund"), json!({"reason": "고객 요청"}), Some(&admin)).await;
+    assert_eq!(r.body["status"], "refunded", "{}", r.body);
+    let hook = app.post("/api/v1/payments/webhooks/toss", forged, None).await;
+    assert_eq!(hook.status, 200, "{}", hook.body);
+    ledger_is_balanced(&app).await;
+}

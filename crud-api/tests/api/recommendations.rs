@@ -1,0 +1,58 @@
+//! Recommendations through the tenant's recommendation strategy.
+
+use serde_json::json;
+
+use crate::catalogue::{list_item, seller};
+use crate::helpers::spawn_app;
+use crate::orders::{add_to_cart, buy};
+
+#[tokio::test]
+async fn recommendations_follow_what_you_buy_and_want() {
+    let app = spawn_app().await;
+    let s = seller(&app, "rec-seller@example.com").await;
+    let bought =
+        list_item(&app, &s, "sofa", "모던 가죽 소파", 300_000, json!({"style_tags": ["modern", "leather"]})).await;
+    let lamp = list_item(&app, &s, "lighting", "모던 조명", 80_000, json!({"style_tags": ["modern"]})).await;
+    list_item(&app, &s, "decor", "빈티지 액자", 20_000, json!({"style_tags": ["vintage"]})).await;
+    for i in 0..6 {
+        list_item(&app, &s, "sofa", &format!("모던 소파 {i}"), 250_000 + i * 1000, json!({"style_tags": ["modern"]}))
+            .await;
+    }
+    let (buyer, _) = buy(&app, "rec-buyer@example.com", bought["id"].as_str().unwrap()).await;
+    let res = app.get("/api/v1/recommendations?limit=5", Some(&buyer)).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let items = res.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 5);
+    assert!(items.iter().all(|i| i["product"]["id"] != bought["id"]), "reserved items are not offered");
+    let tags: Vec<String> = items
+        .iter()
+        .flat_map(|i| i["product"]["style_tags"].as_array().unwrap().iter().map(|t| t.to_string()))
+        .collect();
+    assert!(tags.iter().filter(|t| t.contains("modern")).count() >= 4, "{tags:?}");
+    assert!(items.iter().all(|i| i["reason"].is_string() && i["score"].is_number()));
+    assert_eq!(res.body["strategy"]["plugin_digest"], serde_json::Value::Null, "built-in without a plugin");
+    // Diversity: at most 3 sofas in the top 5.
+    assert!(items.iter().filter(|i| i["product"]["category_id"] == bought["category"]["id"]).count() <= 3);
+
+    // What is in the cart is not recommended again.
+    add_to_cart(&app, &buyer, lamp["id"].as_str().unwrap(), 1).await;
+    let res = app.get("/api/v1/recommendations?limit=20", Some(&buyer)).await;
+    assert!(res.body["items"].as_array().unwrap().iter().all(|i| i["product"]["id"] != lamp["id"]));
+    app.get("/api/v1/recommendations?limit=0", Some(&buyer)).await.assert_problem(422, "validation_failed");
+}
+
+#[tokio::test]
+async fn similar_items_share_style_and_exclude_the_item() {
+    let app = spawn_app().await;
+    let s = seller(&app, "sim-seller@example.com").await;
+    let p = list_item(&app, &s, "dining-table", "원목 식탁", 200_000, json!({"style_tags": ["wood", "natural"]})).await;
+    let twin =
+        list_item(&app, &s, "dining-table", "원목 식탁 2", 210_000, json!({"style_tags": ["wood", "natural"]})).await;
+    list_item(&app, &s, "lighting", "네온 조명", 900_000, json!({"style_tags": ["neon"]})).await;
+    let res = app.get(&format!("/api/v1/products/{}/similar?limit=2", p["id"].as_str().unwrap()), None).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let items = res.body["items"].as_array().unwrap();
+    assert!(items.iter().all(|i| i["product"]["id"] != p["id"]));
+    assert_eq!(items[0]["product"]["id"], twin["id"]);
+    app.get(&format!("/api/v1/products/{}/similar", uuid::Uuid::now_v7()), None).await.assert_problem(404, "not_found");
+}
