@@ -25,7 +25,7 @@ plugins:
 ## run: crud-api on the embedded defaults (SQLite file, generated signing key, bootstrap admin).
 run: plugins
 	mkdir -p data
-	DATABASE_URL=$${DATABASE_URL:-sqlite://data/gajyeogagu.db} DEMO_DATA=$${DEMO_DATA:-true} $(CARGO) run -p crud-api
+	DATABASE_URL=$${DATABASE_URL:-sqlite://data/gajyeogagu.db} DEMO_DATA=$${DEMO_DATA:-true} PLUGINS_CONFIG=$${PLUGINS_CONFIG:-plugins/demo/plugins.json} $(CARGO) run -p crud-api
 
 ## test: all set-up, then every check CI runs.
 test: tools plugins fmt-check clippy test-sqlite test-postgres openapi-lint api-conformance

@@ -4,6 +4,8 @@
 #              GET /api/v1/users/me (JWT verify + one read) at 100 and 1000 connections;
 #   catalogue: GET /api/v1/products?category=table&limit=20 and GET /api/v1/products/{id}
 #              at 100 and 1000 connections, over 1,000 seeded listings;
+#   plugins:   POST /api/v1/orders/{id}/payments/quote through the Wasm payment-standard
+#              plugin, and /products/{id}/similar through recommend-style (1,000 candidates);
 #   postgres:  the listing's SQL through pgbench (custom script) at 100 connections: the
 #              database's own ceiling for that query, to compare with the API.
 # Usage: scripts/bench-load.sh [sqlite|postgres]   DURATION=15s by default.
@@ -21,6 +23,7 @@ if ! command -v hey >/dev/null; then
 fi
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
+make -s plugins >/dev/null
 cargo build -q --release -p crud-api
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -34,6 +37,7 @@ else
 fi
 
 CRUD_API_ADDR=127.0.0.1:$port DATABASE_URL=$db DATABASE_MAX_CONNECTIONS=32 IMAGE_DIR=$work/images \
+  PLUGINS_CONFIG=plugins/demo/plugins.json PLUGIN_CACHE_DIR=$work/plugin-cache \
   RATE_LIMIT_PER_IP_PER_MIN=0 RATE_LIMIT_PER_ACCOUNT_PER_15MIN=0 ACCESS_TOKEN_TTL_SECS=3600 \
   ADMIN_EMAIL=admin@bench.local ADMIN_PASSWORD=bench-admin-password RUST_LOG=warn \
   target/release/crud-api >"$work/server.log" 2>&1 &
@@ -43,7 +47,7 @@ base="http://127.0.0.1:$port"
 for _ in $(seq 100); do curl -fs "$base/readyz" >/dev/null && break; sleep 0.1; done
 
 # A signed-in seller and 1,000 listings spread over the category tree.
-read -r token product < <(python3 - "$base" <<'PY'
+read -r token product buyer order < <(python3 - "$base" <<'PY'
 import json, sys, http.client, urllib.parse
 base = urllib.parse.urlparse(sys.argv[1])
 c = http.client.HTTPConnection(base.hostname, base.port)
@@ -69,7 +73,13 @@ for i in range(1000):
              "price": 10000 + (i * 7919) % 990000, "category_id": cats[i % len(cats)], "condition": "good",
              "area": areas[i % 5], "style_tags": [words[i % 10]]}, t)
     first = first or p["id"]
-print(t, first)
+b = call("POST", "/api/v1/auth/signup", {"email": "bench-buyer@example.com", "password": "bench-password-1", "name": "Buyer"})["tokens"]["access_token"]
+call("POST", "/api/v1/cart/items", {"product_id": first}, b)
+c.request("POST", "/api/v1/orders", json.dumps({"delivery_address": {"label": "집", "recipient": "김", "phone": "010-1234-5678",
+          "line1": "서울 강남구 1", "postal_code": "06236", "area": "강남구"}}),
+          {"content-type": "application/json", "authorization": "Bearer " + b, "idempotency-key": "bench"})
+order = json.loads(c.getresponse().read())["orders"][0]["id"]
+print(t, first, b, order)
 PY
 )
 
@@ -89,6 +99,13 @@ for c in 100 1000; do
   hey_run "GET /api/v1/products?category=table&limit=20, $c connections" -c "$c" "$base/api/v1/products?category=table&limit=20"
   hey_run "GET /api/v1/products/{id}, $c connections" -c "$c" "$base/api/v1/products/$product"
 done
+
+for c in 16 100; do
+  hey_run "POST /api/v1/orders/{id}/payments/quote (Wasm payment-standard), $c connections" -c "$c" -m POST \
+    -T application/json -d '{"coupon":"WELCOME10"}' -H "Authorization: Bearer $buyer" "$base/api/v1/orders/$order/payments/quote"
+done
+hey_run "GET /api/v1/products/{id}/similar (Wasm recommend-style, 1,000 candidates), 16 connections" -c 16 \
+  "$base/api/v1/products/$product/similar?limit=10"
 
 if [ "$backend" = postgres ]; then
   pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)

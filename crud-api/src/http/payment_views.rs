@@ -118,4 +118,7 @@ pub struct QuoteView {
     pub order_id: Uuid,
     pub plan: PlanView,
     pub strategy: StrategyInfo,
+    /// Parameters for the plan's gateway to start the payment on the client.
+    #[schema(value_type = Object)]
+    pub initiate: serde_json::Value,
 }

@@ -62,9 +62,14 @@ pub async fn quote(state: &AppState, order: &OrderRow, coupon: Option<String>) -
         .map_err(anyhow::Error::from)?
         .map_err(strategy_error)?;
     let plan = PlanView::from(&outcome.value);
-    if state.gateways.get(&plan.gateway).is_none() {
-        return Err(ApiError::StrategyUnavailable(format!("payment (plan names unknown gateway {})", plan.gateway)));
-    }
+    let gateway = state.gateways.get(&plan.gateway).cloned().ok_or_else(|| {
+        ApiError::StrategyUnavailable(format!("payment (plan names unknown gateway {})", plan.gateway))
+    })?;
+    let order_name = match lines.len() {
+        0 => "가져가구 주문".to_string(),
+        1 => lines[0].title.clone(),
+        n => format!("{} 외 {}건", lines[0].title, n - 1),
+    };
     let row = payments::insert_quote(
         &state.db,
         &NewQuote {
@@ -81,6 +86,7 @@ pub async fn quote(state: &AppState, order: &OrderRow, coupon: Option<String>) -
     Ok(QuoteView {
         payment_id: row.id,
         order_id: order.id,
+        initiate: gateway.initiate(order.id, plan.total, &order_name),
         plan,
         strategy: StrategyInfo {
             plugin_digest: outcome.digest,

@@ -45,6 +45,10 @@ pub enum GatewayError {
 pub trait PaymentGateway: Send + Sync {
     fn name(&self) -> &'static str;
 
+    /// What the client needs to start the payment in the gateway's own UI (widget or SDK):
+    /// returned with the quote. The client then gets a `payment_key` and calls confirm.
+    fn initiate(&self, order_id: Uuid, amount: i64, order_name: &str) -> serde_json::Value;
+
     /// Captures `amount` for a payment the client authorised with `payment_key`.
     fn confirm<'a>(
         &'a self,

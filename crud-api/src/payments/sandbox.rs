@@ -48,6 +48,13 @@ impl PaymentGateway for SandboxGateway {
         "sandbox"
     }
 
+    fn initiate(&self, order_id: Uuid, amount: i64, order_name: &str) -> serde_json::Value {
+        serde_json::json!({
+            "order_id": order_id, "amount": amount, "order_name": order_name,
+            "note": "sandbox: confirm with any payment_key; keys starting with fail_ are declined",
+        })
+    }
+
     fn confirm<'a>(
         &'a self,
         payment_key: &'a str,

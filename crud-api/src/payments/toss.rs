@@ -53,6 +53,12 @@ impl PaymentGateway for TossGateway {
         "toss"
     }
 
+    fn initiate(&self, order_id: Uuid, amount: i64, order_name: &str) -> serde_json::Value {
+        // The parameters of Toss's payment widget `requestPayment`; the client key lives in
+        // the frontend, the secret key never leaves this service.
+        json!({ "orderId": order_id.to_string(), "amount": amount, "orderName": order_name })
+    }
+
     fn confirm<'a>(
         &'a self,
         payment_key: &'a str,

@@ -363,3 +363,13 @@ async fn the_toss_adapter_confirms_cancels_and_verifies_webhooks() {
     assert_eq!(hook.status, 200, "{}", hook.body);
     ledger_is_balanced(&app).await;
 }
+
+#[tokio::test]
+async fn the_quote_tells_the_client_how_to_start_the_payment() {
+    let app = app_with_payment(None, "builtin", json!({})).await;
+    let (buyer, order) = unpaid_order(&app, "initiate").await;
+    let q = quote(&app, &buyer, &order, None).await.body;
+    assert_eq!(q["initiate"]["order_id"], order.as_str());
+    assert_eq!(q["initiate"]["amount"], q["plan"]["total"]);
+    assert_eq!(q["initiate"]["order_name"], "결제할 소파");
+}
