@@ -198,27 +198,7 @@ pub async fn refund(
         GatewayError::Declined(why) => ApiError::PaymentDeclined(why),
         other => ApiError::GatewayUnavailable(other.to_string()),
     })?;
-    let plan: PlanView = serde_json::from_str(&payment.plan).map_err(anyhow::Error::from)?;
-    let (seller, payout) = plan.payouts.first().map(|p| (p.seller_id.clone(), p.amount)).unwrap_or_default();
-    let entries =
-        ledger::refund(&payment.gateway, payment.refunded_amount, amount, payment.delivery_fee, &seller, payout);
-    let row = payments::refund(&state.db, payment.id, amount, &entries)
-        .await?
-        .ok_or_else(|| ApiError::Conflict("not_refundable", "the refund exceeds what is left"))?;
-    if row.status == "refunded" {
-        let order = orders::by_id(&state.db, row.order_id).await?.ok_or(ApiError::NotFound("order"))?;
-        if order.status().can_become(OrderStatus::Refunded) {
-            change_status(
-                state,
-                order.id,
-                Some(order.status()),
-                OrderStatus::Refunded,
-                Actor::Admin(admin),
-                Some(reason),
-            )
-            .await?;
-        }
-    }
+    let row = book_refund(state, payment, amount, reason, Actor::Admin(admin)).await?;
     tracing::info!(payment = %row.id, amount, "refunded");
     Ok(row)
 }
@@ -238,26 +218,35 @@ pub async fn webhook(
         if let Some(p) = payments::by_key(&state.db, &event.payment_key).await? {
             let left = p.amount - p.refunded_amount;
             if matches!(p.status.as_str(), "confirmed" | "partially_refunded") && left > 0 {
-                let plan: PlanView = serde_json::from_str(&p.plan).map_err(anyhow::Error::from)?;
-                let (seller, payout) =
-                    plan.payouts.first().map(|x| (x.seller_id.clone(), x.amount)).unwrap_or_default();
-                let entries = ledger::refund(&p.gateway, p.refunded_amount, left, p.delivery_fee, &seller, payout);
-                if let Some(row) = payments::refund(&state.db, p.id, left, &entries).await? {
-                    let order = orders::by_id(&state.db, row.order_id).await?.ok_or(ApiError::NotFound("order"))?;
-                    if order.status().can_become(OrderStatus::Refunded) {
-                        change_status(
-                            state,
-                            order.id,
-                            Some(order.status()),
-                            OrderStatus::Refunded,
-                            Actor::System,
-                            Some("cancelled at the gateway"),
-                        )
-                        .await?;
-                    }
-                }
+                book_refund(state, &p, left, "cancelled at the gateway", Actor::System).await?;
             }
         }
     }
     Ok(true)
+}
+
+/// Records a refund the gateway already made: ledger entries, the payment's refunded amount,
+/// and — once fully refunded — the order's move to `refunded` (restocking an item that has not
+/// left the seller).
+async fn book_refund(
+    state: &AppState,
+    payment: &PaymentRow,
+    amount: i64,
+    reason: &str,
+    actor: Actor,
+) -> Result<PaymentRow, ApiError> {
+    let plan: PlanView = serde_json::from_str(&payment.plan).map_err(anyhow::Error::from)?;
+    let (seller, payout) = plan.payouts.first().map(|p| (p.seller_id.clone(), p.amount)).unwrap_or_default();
+    let entries =
+        ledger::refund(&payment.gateway, payment.refunded_amount, amount, payment.delivery_fee, &seller, payout);
+    let row = payments::refund(&state.db, payment.id, amount, &entries)
+        .await?
+        .ok_or_else(|| ApiError::Conflict("not_refundable", "the refund exceeds what is left"))?;
+    if row.status == "refunded" {
+        let order = orders::by_id(&state.db, row.order_id).await?.ok_or(ApiError::NotFound("order"))?;
+        if order.status().can_become(OrderStatus::Refunded) {
+            change_status(state, order.id, Some(order.status()), OrderStatus::Refunded, actor, Some(reason)).await?;
+        }
+    }
+    Ok(row)
 }

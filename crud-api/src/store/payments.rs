@@ -109,23 +109,40 @@ pub async fn set_status(db: &Db, id: Uuid, from: &str, to: &str, failure: Option
     Ok(n == 1)
 }
 
+const LEDGER_INSERT: &str =
+    "INSERT INTO ledger_entries (id, entry_group, payment_id, account, amount, memo, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+/// Writes one group of ledger entries inside the transaction `$tx`.
+macro_rules! insert_ledger {
+    ($tx:expr, $payment:expr, $entries:expr, $now:expr) => {{
+        let group = Uuid::now_v7();
+        for (account, amount, memo) in $entries {
+            sqlx::query(LEDGER_INSERT)
+                .bind(Uuid::now_v7())
+                .bind(group)
+                .bind($payment)
+                .bind(account)
+                .bind(*amount)
+                .bind(memo)
+                .bind($now)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+
 /// Marks a claimed payment confirmed and writes its capture entries, atomically.
 pub async fn confirm(db: &Db, id: Uuid, method: &str, entries: &[Entry]) -> Result<Option<PaymentRow>, sqlx::Error> {
     let now = Utc::now();
-    let group = Uuid::now_v7();
     let sql = format!(
         "UPDATE payments SET status = 'confirmed', method = $2, confirmed_at = $3, updated_at = $3 \
          WHERE id = $1 AND status = 'confirming' RETURNING {COLUMNS}"
     );
-    let entry = "INSERT INTO ledger_entries (id, entry_group, payment_id, account, amount, memo, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
     on_db!(db, pool => {
         let mut tx = pool.begin().await?;
         let row = sqlx::query_as::<_, PaymentRow>(&sql).bind(id).bind(method).bind(now).fetch_optional(&mut *tx).await?;
         if row.is_some() {
-            for (account, amount, memo) in entries {
-                sqlx::query(entry).bind(Uuid::now_v7()).bind(group).bind(id).bind(account).bind(*amount).bind(memo).bind(now)
-                    .execute(&mut *tx).await?;
-            }
+            insert_ledger!(tx, id, entries, now);
         }
         tx.commit().await?;
         Ok(row)
@@ -136,21 +153,16 @@ pub async fn confirm(db: &Db, id: Uuid, method: &str, entries: &[Entry]) -> Resu
 /// is left to refund (or the payment is not captured).
 pub async fn refund(db: &Db, id: Uuid, amount: i64, entries: &[Entry]) -> Result<Option<PaymentRow>, sqlx::Error> {
     let now = Utc::now();
-    let group = Uuid::now_v7();
     let sql = format!(
         "UPDATE payments SET refunded_amount = refunded_amount + $2, \
          status = CASE WHEN refunded_amount + $2 = amount THEN 'refunded' ELSE 'partially_refunded' END, updated_at = $3 \
          WHERE id = $1 AND status IN ('confirmed', 'partially_refunded') AND refunded_amount + $2 <= amount RETURNING {COLUMNS}"
     );
-    let entry = "INSERT INTO ledger_entries (id, entry_group, payment_id, account, amount, memo, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
     on_db!(db, pool => {
         let mut tx = pool.begin().await?;
         let row = sqlx::query_as::<_, PaymentRow>(&sql).bind(id).bind(amount).bind(now).fetch_optional(&mut *tx).await?;
         if row.is_some() {
-            for (account, amount, memo) in entries {
-                sqlx::query(entry).bind(Uuid::now_v7()).bind(group).bind(id).bind(account).bind(*amount).bind(memo).bind(now)
-                    .execute(&mut *tx).await?;
-            }
+            insert_ledger!(tx, id, entries, now);
         }
         tx.commit().await?;
         Ok(row)

@@ -304,17 +304,22 @@ impl Registry {
         }
     }
 
-    /// Runs the tenant's payment strategy, with its fallback. Synchronous and CPU-bound:
-    /// async callers use a blocking thread.
-    pub fn quote(&self, input: &s::Checkout) -> Result<Outcome<s::Plan>, PluginError> {
+    /// Runs a strategy: the plugin if one is loaded, else (or when it fails) the fallback.
+    fn run<T>(
+        &self,
+        strategy: &str,
+        slot: &RwLock<Active>,
+        call: impl FnOnce(&Plugin, Arc<BTreeMap<String, String>>, Limits) -> Result<crate::CallOutcome<T>, PluginError>,
+        builtin: impl FnOnce(&BTreeMap<String, String>) -> Result<T, String>,
+    ) -> Result<Outcome<T>, PluginError> {
         let (plugin, config, cfg) = {
-            let a = self.payment.read().expect("lock");
+            let a = slot.read().expect("plugin slot lock");
             (a.plugin.clone(), a.config.clone(), a.cfg.clone())
         };
         let failure = match &plugin {
-            Some(p) => match p.quote(config.clone(), cfg.limits(), input) {
+            Some(p) => match call(p, config.clone(), cfg.limits()) {
                 Ok(out) => {
-                    self.record("payment", &p.digest, Ok((out.fuel_used, out.wall)));
+                    self.record(strategy, &p.digest, Ok((out.fuel_used, out.wall)));
                     return Ok(Outcome {
                         value: out.value,
                         digest: Some(p.digest.clone()),
@@ -324,8 +329,8 @@ impl Registry {
                     });
                 }
                 Err(e) => {
-                    self.record("payment", &p.digest, Err(&e));
-                    tracing::warn!(digest = %p.digest, kind = e.kind(), error = %e, "payment plugin failed");
+                    self.record(strategy, &p.digest, Err(&e));
+                    tracing::warn!(strategy, digest = %p.digest, kind = e.kind(), error = %e, "plugin failed");
                     Some(e)
                 }
             },
@@ -334,44 +339,30 @@ impl Registry {
         match cfg.fallback {
             Fallback::FailClosed => Err(failure.unwrap_or(PluginError::NotConfigured)),
             Fallback::Builtin => {
-                let value = s::payment_standard::quote(config.as_ref(), input).map_err(PluginError::Refused)?;
+                let value = builtin(config.as_ref()).map_err(PluginError::Refused)?;
                 Ok(Outcome { value, digest: None, fallback_reason: failure, fuel_used: 0, logs: vec![] })
             }
         }
     }
 
+    /// Runs the tenant's payment strategy, with its fallback. Synchronous and CPU-bound:
+    /// async callers use a blocking thread.
+    pub fn quote(&self, input: &s::Checkout) -> Result<Outcome<s::Plan>, PluginError> {
+        self.run(
+            "payment",
+            &self.payment,
+            |p, config, limits| p.quote(config, limits, input),
+            |config| s::payment_standard::quote(config, input),
+        )
+    }
+
     /// Runs the tenant's recommendation strategy, with its fallback.
     pub fn rank(&self, ctx: &s::Context, candidates: &[s::Candidate]) -> Result<Outcome<Vec<s::Ranked>>, PluginError> {
-        let (plugin, config, cfg) = {
-            let a = self.recommendation.read().expect("lock");
-            (a.plugin.clone(), a.config.clone(), a.cfg.clone())
-        };
-        let failure = match &plugin {
-            Some(p) => match p.rank(config.clone(), cfg.limits(), ctx, candidates) {
-                Ok(out) => {
-                    self.record("recommendation", &p.digest, Ok((out.fuel_used, out.wall)));
-                    return Ok(Outcome {
-                        value: out.value,
-                        digest: Some(p.digest.clone()),
-                        fallback_reason: None,
-                        fuel_used: out.fuel_used,
-                        logs: out.logs,
-                    });
-                }
-                Err(e) => {
-                    self.record("recommendation", &p.digest, Err(&e));
-                    tracing::warn!(digest = %p.digest, kind = e.kind(), error = %e, "recommendation plugin failed");
-                    Some(e)
-                }
-            },
-            None => None,
-        };
-        match cfg.fallback {
-            Fallback::FailClosed => Err(failure.unwrap_or(PluginError::NotConfigured)),
-            Fallback::Builtin => {
-                let value = s::recommend_style::rank(config.as_ref(), ctx, candidates).map_err(PluginError::Refused)?;
-                Ok(Outcome { value, digest: None, fallback_reason: failure, fuel_used: 0, logs: vec![] })
-            }
-        }
+        self.run(
+            "recommendation",
+            &self.recommendation,
+            |p, config, limits| p.rank(config, limits, ctx, candidates),
+            |config| s::recommend_style::rank(config, ctx, candidates),
+        )
     }
 }
