@@ -10,7 +10,8 @@
 //! plugin_guest::export_payment!(MyPayment);
 //! ```
 //!
-//! and build with `cargo build --target wasm32-wasip2 --profile plugin`. The SDK converts
+//! and build with `cargo rustc --target wasm32-wasip2 --profile plugin --crate-type cdylib -p <crate>`
+//! (`make plugins`). The SDK converts
 //! between the WIT records and the plain types of `plugin-strategies`, so strategy code is
 //! ordinary Rust that unit-tests on the host.
 
