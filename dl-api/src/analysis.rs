@@ -1,0 +1,83 @@
+//! `/v1/analyze`: one photo → category suggestion, ImageNet labels, dominant
+//! colours and the embedding.
+
+use bytes::Bytes;
+use serde::Serialize;
+
+use crate::colours::Colour;
+use crate::error::DlError;
+use crate::models::categories::CategoryScore;
+use crate::models::image::{self, normalised, softmax, top_k, ImageInput};
+use crate::preprocess;
+use crate::state::AppState;
+
+#[derive(Debug, Serialize)]
+pub struct Label {
+    pub index: usize,
+    pub label: String,
+    pub probability: f32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Suggestion {
+    /// A top-level category slug (`sofa`, `chair`, `table`, `bed`, `desk`, `storage`, `lighting`).
+    pub slug: &'static str,
+    /// Its share of the furniture probability mass, 0–1.
+    pub confidence: f32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Analysis {
+    pub model: &'static str,
+    pub model_version: &'static str,
+    /// Best furniture category; `None` when the photo shows no furniture we know.
+    pub category: Option<Suggestion>,
+    /// Every category with its summed ImageNet probability, best first.
+    pub categories: Vec<CategoryScore>,
+    /// How much of the probability mass falls on furniture classes at all.
+    pub furniture_probability: f32,
+    pub labels: Vec<Label>,
+    pub colours: Vec<Colour>,
+    /// L2-normalised 1280-d embedding (cosine similarity = dot product).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub embedding: Option<Vec<f32>>,
+    pub width: u32,
+    pub height: u32,
+    pub format: &'static str,
+}
+
+/// Below this much furniture mass we don't suggest a category.
+const MIN_FURNITURE: f32 = 0.05;
+
+pub async fn analyze(state: &AppState, bytes: Bytes, with_embedding: bool) -> Result<Analysis, DlError> {
+    let models = state.models()?;
+    let max_pixels = state.config.max_image_pixels;
+    let prepared = tokio::task::spawn_blocking(move || preprocess::prepare(&bytes, max_pixels))
+        .await
+        .map_err(|e| DlError::Internal(e.to_string()))??;
+    let mut rows = models.image.batcher.infer(ImageInput { pixels: prepared.tensor, rows: 1 }).await?;
+    let out = rows.pop().ok_or_else(|| DlError::Internal("no output row".into()))?;
+    let backend = &models.image.backend;
+    let probabilities = softmax(&out.logits);
+    let categories = backend.categories.scores(&probabilities);
+    let furniture: f32 = categories.iter().map(|c| c.score).sum();
+    let category = (furniture >= MIN_FURNITURE)
+        .then(|| Suggestion { slug: categories[0].category, confidence: categories[0].score / furniture });
+    let labels = top_k(&probabilities, 5)
+        .into_iter()
+        .map(|(index, probability)| Label { index, label: backend.labels[index].clone(), probability })
+        .collect();
+    Ok(Analysis {
+        model: image::NAME,
+        model_version: image::VERSION,
+        category,
+        categories,
+        furniture_probability: furniture,
+        labels,
+        colours: prepared.colours,
+        embedding: with_embedding.then(|| normalised(&out.embedding)),
+        width: prepared.width,
+        height: prepared.height,
+        format: prepared.format,
+    })
+}

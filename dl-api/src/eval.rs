@@ -1,0 +1,183 @@
+//! Offline evaluation of the image model on a labelled set (`labels.tsv`:
+//! path, category, name), shared by the `dl-eval` binary and the tests.
+//!
+//! Three classifiers are measured side by side:
+//! - `imagenet`: the summed ImageNet class probabilities per category;
+//! - `knn`: the categories of the k nearest catalogue items by embedding cosine
+//!   (leave-one-out: an item never votes for itself), as crud-api does with its
+//!   catalogue;
+//! - `combined`: both, the kNN vote weighted by similarity — what crud-api ships.
+//!
+//! Retrieval precision@5: of each item's five nearest neighbours, the share in the
+//! same category.
+
+use std::path::Path;
+
+use crate::batcher::Backend;
+use crate::models::categories::CATEGORIES;
+use crate::models::image::{normalised, softmax, ImageInput, ImageModel};
+use crate::preprocess;
+
+pub struct Item {
+    pub path: String,
+    pub category: String,
+    pub name: String,
+    /// ImageNet category scores in `CATEGORIES` order.
+    pub imagenet: [f32; 7],
+    pub embedding: Vec<f32>,
+    pub probabilities: Vec<f32>,
+}
+
+pub fn read_labels(dir: &Path) -> anyhow::Result<Vec<(String, String, String)>> {
+    let text = std::fs::read_to_string(dir.join("labels.tsv"))?;
+    Ok(text
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let mut f = l.split('\t');
+            Some((f.next()?.to_string(), f.next()?.to_string(), f.next().unwrap_or("").to_string()))
+        })
+        .collect())
+}
+
+/// Runs every image through the model (batches of 16).
+pub fn embed_all(
+    model: &ImageModel,
+    session: &mut ort::session::Session,
+    dir: &Path,
+    labels: &[(String, String, String)],
+) -> anyhow::Result<Vec<Item>> {
+    let mut items = Vec::new();
+    for chunk in labels.chunks(16) {
+        let mut pixels = Vec::new();
+        for (path, _, _) in chunk {
+            let bytes = std::fs::read(dir.join(path))?;
+            pixels.extend(preprocess::prepare(&bytes, 40_000_000).map_err(|e| anyhow::anyhow!("{path}: {e}"))?.tensor);
+        }
+        let out = model
+            .run(session, vec![ImageInput { pixels, rows: chunk.len() }])
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .remove(0);
+        for ((path, category, name), o) in chunk.iter().zip(out) {
+            let probabilities = softmax(&o.logits);
+            let scores = model.categories.scores(&probabilities);
+            let mut imagenet = [0f32; 7];
+            for s in scores {
+                imagenet[CATEGORIES.iter().position(|c| *c == s.category).expect("known")] = s.score;
+            }
+            items.push(Item {
+                path: path.clone(),
+                category: category.clone(),
+                name: name.clone(),
+                imagenet,
+                embedding: normalised(&o.embedding),
+                probabilities,
+            });
+        }
+    }
+    Ok(items)
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Indices of the `k` nearest other items by cosine.
+fn neighbours(items: &[Item], i: usize, k: usize) -> Vec<(usize, f32)> {
+    let mut sims: Vec<(usize, f32)> = items
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| *j != i)
+        .map(|(j, o)| (j, dot(&items[i].embedding, &o.embedding)))
+        .collect();
+    sims.sort_by(|a, b| b.1.total_cmp(&a.1));
+    sims.truncate(k);
+    sims
+}
+
+/// Similarity-weighted kNN vote per category (sums to 1 when any neighbour exists).
+pub fn knn_votes<'a>(neighbours: impl Iterator<Item = (&'a str, f32)>) -> [f32; 7] {
+    let mut votes = [0f32; 7];
+    for (category, sim) in neighbours {
+        if let Some(c) = CATEGORIES.iter().position(|x| *x == category) {
+            votes[c] += sim.max(0.0);
+        }
+    }
+    let total: f32 = votes.iter().sum();
+    if total > 0.0 {
+        votes.iter_mut().for_each(|v| *v /= total);
+    }
+    votes
+}
+
+/// The category crud-api suggests: ImageNet scores plus `weight` × kNN votes.
+pub fn combine(imagenet: &[f32; 7], votes: &[f32; 7], weight: f32) -> usize {
+    let furniture: f32 = imagenet.iter().sum::<f32>().max(1e-6);
+    (0..7)
+        .max_by(|a, b| {
+            let sa = imagenet[*a] / furniture + weight * votes[*a];
+            let sb = imagenet[*b] / furniture + weight * votes[*b];
+            sa.total_cmp(&sb)
+        })
+        .expect("seven categories")
+}
+
+fn argmax(v: &[f32; 7]) -> usize {
+    (0..7).max_by(|a, b| v[*a].total_cmp(&v[*b])).expect("seven categories")
+}
+
+pub struct Report {
+    pub total: usize,
+    pub imagenet_accuracy: f64,
+    pub knn_accuracy: f64,
+    pub combined_accuracy: f64,
+    pub precision_at_5: f64,
+    /// Per category: (name, count, imagenet correct, combined correct).
+    pub per_category: Vec<(&'static str, usize, usize, usize)>,
+    pub misses: Vec<String>,
+}
+
+pub const K: usize = 5;
+pub const KNN_WEIGHT: f32 = 1.0;
+
+pub fn evaluate(items: &[Item]) -> Report {
+    let mut imagenet_ok = 0;
+    let mut knn_ok = 0;
+    let mut combined_ok = 0;
+    let mut precision = 0.0;
+    let mut per: Vec<(&'static str, usize, usize, usize)> = CATEGORIES.iter().map(|c| (*c, 0, 0, 0)).collect();
+    let mut misses = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let truth = CATEGORIES.iter().position(|c| *c == item.category).expect("labels use our categories");
+        let near = neighbours(items, i, K);
+        precision += near.iter().filter(|(j, _)| items[*j].category == item.category).count() as f64 / K as f64;
+        let votes = knn_votes(near.iter().map(|(j, s)| (items[*j].category.as_str(), *s)));
+        let by_imagenet = argmax(&item.imagenet);
+        let by_knn = argmax(&votes);
+        let by_both = combine(&item.imagenet, &votes, KNN_WEIGHT);
+        per[truth].1 += 1;
+        if by_imagenet == truth {
+            imagenet_ok += 1;
+            per[truth].2 += 1;
+        }
+        if by_knn == truth {
+            knn_ok += 1;
+        }
+        if by_both == truth {
+            combined_ok += 1;
+            per[truth].3 += 1;
+        } else {
+            misses.push(format!("{} ({}): {} → {}", item.path, item.name, item.category, CATEGORIES[by_both]));
+        }
+    }
+    let n = items.len().max(1) as f64;
+    Report {
+        total: items.len(),
+        imagenet_accuracy: imagenet_ok as f64 / n,
+        knn_accuracy: knn_ok as f64 / n,
+        combined_accuracy: combined_ok as f64 / n,
+        precision_at_5: precision / n,
+        per_category: per,
+        misses,
+    }
+}

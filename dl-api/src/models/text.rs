@@ -1,0 +1,100 @@
+//! all-MiniLM-L6-v2 sentence embeddings: WordPiece tokens (the model's own
+//! tokenizer.json via the `tokenizers` crate), the int8 ONNX encoder, then mean
+//! pooling over real tokens and L2 normalisation, as sentence-transformers does.
+
+use std::path::Path;
+
+use ndarray::ArrayView;
+use ort::session::Session;
+use ort::value::TensorRef;
+use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
+
+use crate::batcher::Backend;
+use crate::error::DlError;
+
+pub const NAME: &str = "minilm-l6-v2";
+pub const VERSION: &str = "1";
+pub const DIM: usize = 384;
+/// Longest input in tokens; longer texts are truncated.
+pub const MAX_TOKENS: usize = 256;
+
+pub struct TextModel {
+    tokenizer: Tokenizer,
+}
+
+impl TextModel {
+    pub fn load(dir: &Path) -> anyhow::Result<Self> {
+        let path = dir.join("tokenizer.json");
+        let mut tokenizer = Tokenizer::from_file(&path)
+            .map_err(|e| anyhow::anyhow!("loading {}: {e} — run scripts/fetch-models.sh", path.display()))?;
+        tokenizer.with_padding(Some(PaddingParams { strategy: PaddingStrategy::BatchLongest, ..Default::default() }));
+        tokenizer
+            .with_truncation(Some(TruncationParams { max_length: MAX_TOKENS, ..Default::default() }))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(Self { tokenizer })
+    }
+}
+
+impl Backend for TextModel {
+    /// One caller's texts.
+    type Input = Vec<String>;
+    /// One normalised embedding per text.
+    type Output = Vec<Vec<f32>>;
+
+    fn rows(input: &Vec<String>) -> usize {
+        input.len()
+    }
+
+    fn run(&self, session: &mut Session, inputs: Vec<Vec<String>>) -> Result<Vec<Vec<Vec<f32>>>, DlError> {
+        let texts: Vec<&str> = inputs.iter().flatten().map(String::as_str).collect();
+        let encodings =
+            self.tokenizer.encode_batch(texts, true).map_err(|e| DlError::Inference(format!("tokenizer: {e}")))?;
+        let rows = encodings.len();
+        let len = encodings.iter().map(|e| e.get_ids().len()).max().unwrap_or(0).max(1);
+        let mut ids = vec![0i64; rows * len];
+        let mut mask = vec![0i64; rows * len];
+        let mut types = vec![0i64; rows * len];
+        for (r, e) in encodings.iter().enumerate() {
+            for (t, ((id, m), ty)) in e.get_ids().iter().zip(e.get_attention_mask()).zip(e.get_type_ids()).enumerate() {
+                ids[r * len + t] = i64::from(*id);
+                mask[r * len + t] = i64::from(*m);
+                types[r * len + t] = i64::from(*ty);
+            }
+        }
+        let outputs = session
+            .run(ort::inputs![
+                "input_ids" => tensor(&ids, rows, len)?,
+                "attention_mask" => tensor(&mask, rows, len)?,
+                "token_type_ids" => tensor(&types, rows, len)?,
+            ])
+            .map_err(|e| DlError::Inference(e.to_string()))?;
+        let (_, hidden) =
+            outputs["last_hidden_state"].try_extract_tensor::<f32>().map_err(|e| DlError::Inference(e.to_string()))?;
+        let pooled: Vec<Vec<f32>> = (0..rows).map(|r| mean_pool(hidden, &mask, r, len)).collect();
+        let mut pooled = pooled.into_iter();
+        Ok(inputs.iter().map(|texts| pooled.by_ref().take(texts.len()).collect()).collect())
+    }
+}
+
+fn tensor(v: &[i64], rows: usize, len: usize) -> Result<TensorRef<'_, i64>, DlError> {
+    let view = ArrayView::from_shape((rows, len), v).map_err(|e| DlError::Internal(e.to_string()))?;
+    TensorRef::from_array_view(view).map_err(|e| DlError::Inference(e.to_string()))
+}
+
+/// Mean of row `r`'s token vectors where the mask is 1, L2-normalised.
+fn mean_pool(hidden: &[f32], mask: &[i64], r: usize, len: usize) -> Vec<f32> {
+    let mut sum = vec![0f32; DIM];
+    let mut count = 0f32;
+    for t in 0..len {
+        if mask[r * len + t] == 0 {
+            continue;
+        }
+        count += 1.0;
+        let start = (r * len + t) * DIM;
+        for (s, h) in sum.iter_mut().zip(&hidden[start..start + DIM]) {
+            *s += h;
+        }
+    }
+    let mean: Vec<f32> = sum.iter().map(|s| s / count.max(1.0)).collect();
+    crate::models::image::normalised(&mean)
+}
