@@ -145,6 +145,38 @@ pub struct Config {
     #[arg(long, env = "TOSS_API_BASE", default_value = "https://api.tosspayments.com")]
     pub toss_api_base: String,
 
+    /// dl-api base URL (e.g. `http://127.0.0.1:8002`); enables photo analysis and style match.
+    #[arg(long, env = "DL_API_URL")]
+    pub dl_api_url: Option<String>,
+
+    /// Key crud-api presents to dl-api (`file:/path` reads it from a file).
+    #[arg(long, env = "DL_API_KEY", hide_env_values = true)]
+    pub dl_api_key: Option<crate::secret::Secret>,
+
+    /// Run the photo-analysis worker in this instance (needs DL_API_URL).
+    #[arg(long, env = "ML_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub ml_worker: bool,
+
+    /// How often an idle worker looks for new analysis jobs, in milliseconds.
+    #[arg(long, env = "ML_POLL_MS", default_value_t = 1000)]
+    pub ml_poll_ms: u64,
+
+    /// Attempts before an analysis job is given up.
+    #[arg(long, env = "ML_MAX_ATTEMPTS", default_value_t = 8)]
+    pub ml_max_attempts: i32,
+
+    /// First retry delay after a failed analysis, in milliseconds; doubles per attempt (max 5 min).
+    #[arg(long, env = "ML_BACKOFF_MS", default_value_t = 2000)]
+    pub ml_backoff_ms: u64,
+
+    /// Timeout of one dl-api call, in seconds.
+    #[arg(long, env = "ML_TIMEOUT_SECS", default_value_t = 30)]
+    pub ml_timeout_secs: u64,
+
+    /// How often the embedding index reloads from the database (other instances' work).
+    #[arg(long, env = "ML_INDEX_RELOAD_SECS", default_value_t = 60)]
+    pub ml_index_reload_secs: u64,
+
     /// Seed demo listings (a demo seller and ~30 products) into an empty catalogue.
     #[arg(long, env = "DEMO_DATA", default_value_t = false)]
     pub demo_data: bool,

@@ -97,6 +97,8 @@ pub enum ApiError {
     InvalidSignature,
     #[error("the tenant's {0} strategy failed and is configured to fail closed")]
     StrategyUnavailable(String),
+    #[error("image analysis is unavailable: {0}")]
+    MlUnavailable(String),
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("too many requests")]
@@ -152,6 +154,7 @@ impl ApiError {
             GatewayUnavailable(_) => (StatusCode::BAD_GATEWAY, "gateway_unavailable"),
             InvalidSignature => (StatusCode::UNAUTHORIZED, "invalid_signature"),
             StrategyUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "strategy_unavailable"),
+            MlUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "ml_unavailable"),
             IdempotencyKeyReused => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
             NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
@@ -195,6 +198,7 @@ impl ApiError {
             GatewayUnavailable(_) => "Payment gateway unavailable",
             InvalidSignature => "Invalid webhook signature",
             StrategyUnavailable(_) => "Strategy unavailable",
+            MlUnavailable(_) => "Image analysis unavailable",
             IdempotencyKeyReused => "Idempotency key reused",
             NotFound(_) => "Not found",
             RateLimited { .. } => "Too many requests",
@@ -280,6 +284,9 @@ fn problem_response(err: &ApiError, problem: Problem) -> Response {
     match err {
         ApiError::RateLimited { retry_after_secs } => {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+        }
+        ApiError::MlUnavailable(_) => {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         }
         ApiError::MissingToken | ApiError::InvalidToken(_) | ApiError::TokenExpired => {
             let value = match err {

@@ -7,6 +7,7 @@
 //! - `domain/` — types that parse input (`Email`, `Password`, profile fields, roles).
 //! - `auth/` — access JWTs, rotating refresh sessions, rate limits, OpenID Connect.
 //! - `store/` — SQL over SQLite or PostgreSQL, written once (`store::db`).
+//! - `ml/` — dl-api client, photo-analysis worker, embedding index and style prototypes.
 //! - `error` — every failure mapped once to RFC 9457 problem+json.
 //! - `metrics`, `telemetry`, `openapi`.
 
@@ -18,6 +19,7 @@ pub mod error;
 pub mod http;
 pub mod media;
 pub mod metrics;
+pub mod ml;
 pub mod notify;
 pub mod openapi;
 pub mod orders;

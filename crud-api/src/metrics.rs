@@ -43,6 +43,9 @@ pub struct Metrics {
     pub refresh_reuse: Counter,
     pub auth_failures: Family<ReasonLabels, Counter>,
     pub rate_limited: Family<ReasonLabels, Counter>,
+    /// Photo-analysis jobs by outcome (done, retry, failed).
+    pub ml_jobs: Family<ReasonLabels, Counter>,
+    pub ml_indexed: Gauge,
 }
 
 impl Default for Metrics {
@@ -83,7 +86,22 @@ impl Metrics {
         );
         registry.register("auth_failures", "Failed sign-ins by reason", auth_failures.clone());
         registry.register("rate_limited", "Requests refused by rate limits", rate_limited.clone());
-        Self { registry, requests, latency, pool_open, pool_idle, refresh_reuse, auth_failures, rate_limited }
+        let ml_jobs = Family::<ReasonLabels, Counter>::default();
+        let ml_indexed = Gauge::default();
+        registry.register("ml_jobs", "Photo-analysis jobs by outcome", ml_jobs.clone());
+        registry.register("ml_index_products", "Products in the embedding index", ml_indexed.clone());
+        Self {
+            registry,
+            requests,
+            latency,
+            pool_open,
+            pool_idle,
+            refresh_reuse,
+            auth_failures,
+            rate_limited,
+            ml_jobs,
+            ml_indexed,
+        }
     }
 
     pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {

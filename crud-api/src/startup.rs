@@ -70,6 +70,14 @@ impl Application {
         let dummy_hash = tokio::task::spawn_blocking(password::dummy_hash).await?;
         let images = ImageStore::new(&config.image_dir)
             .with_context(|| format!("cannot create IMAGE_DIR {}", config.image_dir.display()))?;
+        let dl = match &config.dl_api_url {
+            Some(url) => Some(crate::ml::DlClient::new(
+                url,
+                config.dl_api_key.clone().unwrap_or_else(|| crate::secret::Secret::new("")),
+                Duration::from_secs(config.ml_timeout_secs.max(1)),
+            )?),
+            None => None,
+        };
         let state = AppState(Arc::new(Inner {
             limits: Limits::from_config(&config),
             metrics: Metrics::with_plugins(&plugin_metrics),
@@ -83,6 +91,8 @@ impl Application {
             plugins,
             gateways,
             sandbox,
+            dl,
+            index: Arc::new(crate::ml::EmbeddingIndex::default()),
         }));
         bootstrap_admin(&state).await?;
         if categories::seed_defaults(&state.db).await? {
@@ -91,6 +101,7 @@ impl Application {
         if state.config.demo_data {
             crate::demo::seed(&state).await?;
         }
+        let indexed = state.index.reload(&state.db).await?;
         tracing::info!(
             addr = %listener.local_addr()?,
             backend = state.db.backend(),
@@ -98,6 +109,8 @@ impl Application {
             oidc = ?state.oidc.names(),
             gateways = ?state.gateways.names(),
             plugins = ?state.plugins.digests(),
+            dl_api = state.config.dl_api_url.as_deref().unwrap_or("off"),
+            indexed,
             "crud-api ready"
         );
         Ok(Self { listener, state })
@@ -116,12 +129,14 @@ impl Application {
         let state = self.state.clone();
         let janitor = tokio::spawn(purge_expired(state.clone()));
         let sweeper = tokio::spawn(sweep_reservations(state.clone()));
+        let worker = tokio::spawn(crate::ml::worker::run(state.clone()));
         let app = crate::http::router(state.clone());
         axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await?;
         janitor.abort();
         sweeper.abort();
+        worker.abort();
         state.db.close().await;
         tracing::info!("crud-api stopped");
         Ok(())

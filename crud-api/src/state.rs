@@ -50,6 +50,10 @@ pub struct Inner {
     pub gateways: crate::payments::Gateways,
     /// The sandbox gateway itself (tests count its captures).
     pub sandbox: Arc<crate::payments::sandbox::SandboxGateway>,
+    /// dl-api, when `DL_API_URL` is set.
+    pub dl: Option<crate::ml::DlClient>,
+    /// Product embeddings for visual similarity and style match.
+    pub index: Arc<crate::ml::EmbeddingIndex>,
 }
 
 impl Inner {

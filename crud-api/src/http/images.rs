@@ -91,7 +91,7 @@ pub async fn upload(
     Ok((StatusCode::CREATED, Json(stored)))
 }
 
-fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+pub(crate) fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::PayloadTooLarge
     } else {

@@ -1,5 +1,6 @@
 //! HTTP surface: one module per feature group, assembled by `router`.
 
+pub mod analysis;
 pub mod auth;
 pub mod cart;
 pub mod categories;
@@ -17,6 +18,7 @@ pub mod product_views;
 pub mod products;
 pub mod recommendations;
 pub mod riders;
+pub mod style_match;
 pub mod users;
 pub mod views;
 
@@ -94,6 +96,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/admin/payments/{id}/refund", post(payments::refund))
         .route("/api/v1/recommendations", get(recommendations::for_me))
         .route("/api/v1/products/{id}/similar", get(recommendations::similar))
+        .route("/api/v1/products/{id}/analysis", get(analysis::for_product))
+        .route(
+            "/api/v1/recommendations/style-match",
+            post(style_match::style_match).layer(DefaultBodyLimit::max(upload_limit)),
+        )
         .route_layer(from_fn_with_state(state.clone(), crate::metrics::track));
 
     let max_body = state.config.max_body_bytes;

@@ -1,10 +1,9 @@
 //! Recommendations ranked by the tenant's recommendation strategy (Wasm plugin or built-in).
 //!
-//! Candidates come from the catalogue's features (category, price, age, distance, style tags).
-//! Visual similarity joins when image embeddings exist (the dl-api issue); the contract already
-//! carries it.
+//! Candidates come from the catalogue's features (category, price, age, distance, style tags),
+//! plus visual similarity (cosine of dl-api image embeddings) wherever photos were analysed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use axum::extract::State;
 use axum::Json;
@@ -30,6 +29,10 @@ const MAX_CANDIDATES: i64 = 1000;
 pub struct Recommendation {
     pub product: ProductSummary,
     pub score: f64,
+    /// Visual similarity to the reference photo or product (cosine, −1–1), when both have
+    /// analysed photos.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<f32>,
     /// Why, for the UI: e.g. "비슷한 스타일".
     pub reason: String,
 }
@@ -48,7 +51,7 @@ pub struct RecommendationQuery {
     pub limit: Option<u32>,
 }
 
-fn limit(q: &RecommendationQuery, default: u32) -> ApiResult<u32> {
+pub(crate) fn limit(q: &RecommendationQuery, default: u32) -> ApiResult<u32> {
     let l = q.limit.unwrap_or(default);
     if !(1..=50).contains(&l) {
         return Err(ApiError::field("limit", "must be 1 to 50"));
@@ -56,7 +59,7 @@ fn limit(q: &RecommendationQuery, default: u32) -> ApiResult<u32> {
     Ok(l)
 }
 
-async fn on_sale(state: &AppState) -> ApiResult<Vec<ProductRow>> {
+pub(crate) async fn on_sale(state: &AppState) -> ApiResult<Vec<ProductRow>> {
     let f = ListFilter {
         categories: None,
         query: None,
@@ -72,27 +75,35 @@ async fn on_sale(state: &AppState) -> ApiResult<Vec<ProductRow>> {
     Ok(products::list(&state.db, &f).await?)
 }
 
-fn candidate(p: &ProductRow, slugs: &BTreeMap<Uuid, String>, from: Option<(f64, f64)>) -> s::Candidate {
+fn candidate(
+    p: &ProductRow,
+    slugs: &BTreeMap<Uuid, String>,
+    from: Option<(f64, f64)>,
+    similarity: Option<f32>,
+) -> s::Candidate {
     s::Candidate {
         id: p.id.to_string(),
         category: slugs.get(&p.category_id).cloned().unwrap_or_default(),
         price: p.price,
         age_days: (chrono::Utc::now() - p.created_at).num_days().max(0) as u32,
         popularity: 0.0,
-        similarity: None,
+        similarity: similarity.map(f64::from),
         distance_km: from.zip(areas::centre(&p.area)).map(|(a, b)| areas::distance_km(a, b)),
         style_tags: product_views::tags(p),
     }
 }
 
-async fn rank(
+/// Ranks `rows` with the tenant's strategy; `similarity` holds visual similarity by product.
+pub(crate) async fn rank(
     state: &AppState,
     ctx: s::Context,
     rows: Vec<ProductRow>,
     from: Option<(f64, f64)>,
+    similarity: &HashMap<Uuid, f32>,
 ) -> ApiResult<RecommendationPage> {
     let slugs: BTreeMap<Uuid, String> = categories::all(&state.db).await?.into_iter().map(|c| (c.id, c.slug)).collect();
-    let cands: Vec<s::Candidate> = rows.iter().map(|p| candidate(p, &slugs, from)).collect();
+    let cands: Vec<s::Candidate> =
+        rows.iter().map(|p| candidate(p, &slugs, from, similarity.get(&p.id).copied())).collect();
     let registry = state.plugins.clone();
     let outcome = tokio::task::spawn_blocking(move || registry.rank(&ctx, &cands))
         .await
@@ -106,7 +117,12 @@ async fn rank(
         .filter_map(|r| {
             let p = rows.iter().find(|p| p.id.to_string() == r.id)?;
             let first = imgs.iter().find(|i| i.product_id == p.id);
-            Some(Recommendation { product: product_views::summary(p, first), score: r.score, reason: r.reason.clone() })
+            Some(Recommendation {
+                product: product_views::summary(p, first),
+                score: r.score,
+                similarity: similarity.get(&p.id).copied(),
+                reason: r.reason.clone(),
+            })
         })
         .collect();
     Ok(RecommendationPage {
@@ -173,13 +189,14 @@ pub async fn for_me(
         .and_then(|a| areas::centre(&a.area));
     let rows: Vec<ProductRow> =
         on_sale(&state).await?.into_iter().filter(|p| p.seller_id != user.id && !cart_ids.contains(&p.id)).collect();
-    Ok(Json(rank(&state, ctx, rows, home).await?))
+    Ok(Json(rank(&state, ctx, rows, home, &HashMap::new()).await?))
 }
 
 /// Similar items
 ///
-/// Products like this one (same style tags, category and price range), ranked by the tenant's
-/// recommendation strategy.
+/// Products like this one, ranked by the tenant's recommendation strategy: visual similarity
+/// of analysed photos (dl-api embeddings) where both have them, else style tags, category and
+/// price range.
 #[utoipa::path(get, path = "/api/v1/products/{id}/similar", operation_id = "similar_products", tag = "catalogue",
     params(("id" = Uuid, Path), RecommendationQuery),
     responses(
@@ -206,5 +223,14 @@ pub async fn similar(
         limit,
     };
     let rows: Vec<ProductRow> = on_sale(&state).await?.into_iter().filter(|x| x.id != p.id).collect();
-    Ok(Json(rank(&state, ctx, rows, areas::centre(&p.area)).await?))
+    let similarity: HashMap<Uuid, f32> = match state.index.vector_of(p.id) {
+        Some(v) => state
+            .index
+            .nearest(&v, MAX_CANDIDATES as usize, |e| e.product_id != p.id)
+            .into_iter()
+            .map(|(e, s)| (e.product_id, s))
+            .collect(),
+        None => HashMap::new(),
+    };
+    Ok(Json(rank(&state, ctx, rows, areas::centre(&p.area), &similarity).await?))
 }

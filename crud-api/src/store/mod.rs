@@ -6,6 +6,7 @@ pub mod cart;
 pub mod categories;
 pub mod db;
 pub mod deliveries;
+pub mod embeddings;
 pub mod idempotency;
 pub mod images;
 pub mod notifications;

@@ -359,14 +359,17 @@ async fn analysis_jobs_are_claimed_once_by_concurrent_workers() {
     assert_eq!(claimed, 8, "3 + 3 + 2");
     assert!(analysis_jobs::claim(db, "worker-d", 3).await.unwrap().is_empty());
 
-    // Failures retry until the attempt budget is spent; stale claims return to the queue.
-    analysis_jobs::fail(db, ids[0], "dl-api unreachable", 2).await.unwrap();
+    // Failures retry until the attempt budget is spent, not before their back-off; stale
+    // claims return to the queue.
+    let now = chrono::Utc::now();
+    analysis_jobs::fail(db, ids[2], "dl-api unreachable", 5, now + chrono::Duration::hours(1)).await.unwrap();
+    analysis_jobs::fail(db, ids[0], "dl-api unreachable", 2, now).await.unwrap();
     let again = analysis_jobs::claim(db, "worker-a", 10).await.unwrap();
     assert_eq!(again.iter().map(|j| j.id).collect::<Vec<_>>(), vec![ids[0]]);
     assert_eq!(again[0].attempts, 2);
-    analysis_jobs::fail(db, ids[0], "still unreachable", 2).await.unwrap();
+    analysis_jobs::fail(db, ids[0], "still unreachable", 2, now).await.unwrap();
     assert!(analysis_jobs::claim(db, "worker-a", 10).await.unwrap().is_empty(), "failed for good");
     analysis_jobs::complete(db, ids[1], r#"{"category":"sofa"}"#).await.unwrap();
     let requeued = analysis_jobs::requeue_stale(db, chrono::Utc::now() + chrono::Duration::minutes(5)).await.unwrap();
-    assert_eq!(requeued, 6, "the six still running");
+    assert_eq!(requeued, 5, "the five still running (one waits for its back-off)");
 }

@@ -6,6 +6,7 @@ mod catalogue;
 mod deliveries;
 mod helpers;
 mod idp;
+mod ml;
 mod notifications;
 mod oidc;
 mod operations;

@@ -1,0 +1,212 @@
+//! Photo analysis and style match through both services: a real dl-api (the `dl-api`
+//! crate, real models) on loopback, and crud-api's worker, index and endpoints.
+
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+
+use crate::catalogue::{list_item, seller};
+use crate::helpers::{spawn_with, TestApp};
+
+const KEY: &str = "crud-to-dl-test-key";
+
+fn render(rel: &str) -> Vec<u8> {
+    let dir = std::env::var_os("DL_EVAL_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| dl_api::config::Config::cache_dir().join("eval/sweethome3d-furniture-1.8-1"));
+    std::fs::read(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e} — run scripts/fetch-eval-images.sh"))
+}
+
+/// Serves dl-api on `listener` until the returned sender is dropped.
+fn serve_dl(listener: TcpListener) -> tokio::sync::oneshot::Sender<()> {
+    let config = dl_api::config::Config::parse_from(["dl-api", "--api-keys", KEY]);
+    let state = dl_api::startup::state(config).unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        dl_api::startup::serve(listener, state, async move {
+            let _ = rx.await;
+        })
+        .await
+        .expect("dl-api runs (models fetched? `make models`)");
+    });
+    tx
+}
+
+async fn app_with_dl(url: &str) -> TestApp {
+    let url = url.to_string();
+    spawn_with(move |c| {
+        c.dl_api_url = Some(url);
+        c.dl_api_key = Some(KEY.parse().unwrap());
+        c.ml_poll_ms = 50;
+        c.ml_backoff_ms = 100;
+        c.ml_timeout_secs = 2;
+        c.ml_index_reload_secs = 3600;
+    })
+    .await
+}
+
+async fn upload(app: &TestApp, token: &str, product: &str, rel: &str) {
+    let part = reqwest::multipart::Part::bytes(render(rel)).file_name("photo.png").mime_str("image/png").unwrap();
+    let req = app
+        .client
+        .post(app.url(&format!("/api/v1/products/{product}/images")))
+        .bearer_auth(token)
+        .multipart(reqwest::multipart::Form::new().part("files", part));
+    let res = app.send(req).await;
+    assert_eq!(res.status, 201, "{}", res.body);
+}
+
+/// Polls the product's analysis until `done(first photo)` holds.
+async fn wait_analysis(app: &TestApp, token: &str, product: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let res = app.get(&format!("/api/v1/products/{product}/analysis"), Some(token)).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        let first = res.body[0].clone();
+        if done(&first) {
+            return first;
+        }
+        assert!(Instant::now() < deadline, "analysis never reached the expected state: {first}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn upload_survives_dl_api_outage_and_the_worker_retries_until_it_is_back() {
+    // Bound but not yet served: connections hang until the client times out, like a dead service.
+    let dl_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", dl_listener.local_addr().unwrap());
+    let app = app_with_dl(&url).await;
+    let s = seller(&app, "ml-seller@test.local").await;
+    let p = list_item(&app, &s, "sofa", "베이지 소파", 150_000, json!({})).await;
+    let id = p["id"].as_str().unwrap();
+    upload(&app, &s, id, "sofa/Scopia-beige_sofa.png").await; // 201 with dl-api down
+
+    let failing = wait_analysis(&app, &s, id, |a| a["attempts"].as_i64().unwrap_or(0) >= 2).await;
+    assert_ne!(failing["status"], "done");
+    assert!(failing["error"].as_str().unwrap().contains("unavailable"), "{failing}");
+
+    let _dl = serve_dl(dl_listener);
+    let done = wait_analysis(&app, &s, id, |a| a["status"] == "done").await;
+    let result = &done["result"];
+    assert_eq!(result["category"]["slug"], "sofa", "{done}");
+    assert_eq!(result["labels"][0]["label"], "studio couch");
+    assert_eq!(result["colours"][0]["name"], "beige");
+    assert_eq!(app.state.index.len(), 1);
+    let raw = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(raw.contains("crud_api_ml_jobs_total{reason=\"retry\"}"), "retries are counted");
+    assert!(raw.contains("crud_api_ml_jobs_total{reason=\"done\"} 1"));
+}
+
+#[tokio::test]
+async fn style_match_and_similar_items_use_the_embeddings() {
+    let dl_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", dl_listener.local_addr().unwrap());
+    let _dl = serve_dl(dl_listener);
+    let app = app_with_dl(&url).await;
+    let s = seller(&app, "style-seller@test.local").await;
+    let catalogue = [
+        ("sofa", "modern", "sofa/Scopia-leather_sofa.png"),
+        ("sofa", "modern", "sofa/Scopia-burlap_sofa.png"),
+        ("sofa", "modern", "sofa/BlendSwap-CC-0-sofa.png"),
+        ("lighting", "industrial", "lighting/Scopia-desk_lamp1.png"),
+        ("lighting", "industrial", "lighting/Scopia-table_lamp.png"),
+        ("lighting", "industrial", "lighting/BlendSwap-CC-0-lamp2.png"),
+        ("chair", "scandinavian", "chair/BlendSwap-CC-0-oakChair.png"),
+        ("chair", "scandinavian", "chair/BlendSwap-CC-0-chair.png"),
+        ("chair", "scandinavian", "chair/Scopia-plastic_chair.png"),
+    ];
+    let mut ids = Vec::new();
+    for (i, (slug, style, photo)) in catalogue.iter().enumerate() {
+        let p =
+            list_item(&app, &s, slug, &format!("item {i}"), 50_000 + i as i64, json!({"style_tags": [style]})).await;
+        let id = p["id"].as_str().unwrap().to_string();
+        upload(&app, &s, &id, photo).await;
+        wait_analysis(&app, &s, &id, |a| a["status"] == "done").await;
+        ids.push(id);
+    }
+    assert_eq!(app.state.index.len(), 9);
+    // Later analyses were helped by the catalogue built so far.
+    let last = wait_analysis(&app, &s, &ids[8], |a| a["status"] == "done").await;
+    assert_eq!(last["result"]["category"]["source"], "imagenet+catalogue");
+
+    let (buyer, _, _) = app.signup("style-buyer@test.local").await;
+    let part = reqwest::multipart::Part::bytes(render("sofa/Scopia-beige_sofa.png"))
+        .file_name("room.png")
+        .mime_str("image/png")
+        .unwrap();
+    let req = app
+        .client
+        .post(app.url("/api/v1/recommendations/style-match?limit=5"))
+        .bearer_auth(&buyer)
+        .multipart(reqwest::multipart::Form::new().part("file", part));
+    let res = app.send(req).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let body = &res.body;
+    assert_eq!(body["detected"]["category"]["slug"], "sofa", "{body}");
+    assert_eq!(body["detected"]["style"]["label"], "modern", "{body}");
+    assert_eq!(body["detected"]["colours"][0]["name"], "beige");
+    let items = body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 5);
+    let sofa_ids: Vec<&str> = ids[..3].iter().map(String::as_str).collect();
+    for item in &items[..3] {
+        assert!(sofa_ids.contains(&item["product"]["id"].as_str().unwrap()), "sofas first: {body}");
+        assert!(item["similarity"].as_f64().unwrap() > 0.3, "{item}");
+    }
+    let sims: Vec<f64> = items.iter().map(|i| i["similarity"].as_f64().unwrap()).collect();
+    let mean = |s: &[f64]| s.iter().sum::<f64>() / s.len() as f64;
+    assert!(mean(&sims[..3]) > mean(&sims[3..]) + 0.1, "sofas are visually closer than the rest: {sims:?}");
+
+    // Similar items of a lamp: the other lamps, by embedding.
+    let res = app.get(&format!("/api/v1/products/{}/similar?limit=2", ids[3]), None).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let similar: Vec<&str> =
+        res.body["items"].as_array().unwrap().iter().map(|i| i["product"]["id"].as_str().unwrap()).collect();
+    assert_eq!(similar.len(), 2);
+    for id in similar {
+        assert!(ids[4..6].iter().any(|l| l == id), "lamps are similar to lamps: {}", res.body);
+    }
+}
+
+#[tokio::test]
+async fn style_match_refuses_cleanly_without_dl_api_or_with_a_bad_photo() {
+    let app = spawn_with(|_| {}).await;
+    let (buyer, _, _) = app.signup("nodl@test.local").await;
+    let part = || reqwest::multipart::Part::bytes(render("sofa/Scopia-beige_sofa.png")).file_name("a.png");
+    let req = app
+        .client
+        .post(app.url("/api/v1/recommendations/style-match"))
+        .bearer_auth(&buyer)
+        .multipart(reqwest::multipart::Form::new().part("file", part()));
+    let res = app.send(req).await;
+    res.assert_problem(503, "ml_unavailable");
+    assert!(res.headers.contains_key("retry-after"));
+
+    let dl_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", dl_listener.local_addr().unwrap());
+    let _dl = serve_dl(dl_listener);
+    let app = app_with_dl(&url).await;
+    let (buyer, _, _) = app.signup("baddl@test.local").await;
+    // Wait for dl-api readiness through a real request.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let bad =
+            reqwest::multipart::Part::bytes(b"not a photo".to_vec()).file_name("x.png").mime_str("image/png").unwrap();
+        let req = app
+            .client
+            .post(app.url("/api/v1/recommendations/style-match"))
+            .bearer_auth(&buyer)
+            .multipart(reqwest::multipart::Form::new().part("file", bad));
+        let res = app.send(req).await;
+        if res.status == 503 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        }
+        res.assert_problem(422, "validation_failed");
+        break;
+    }
+    let unauthenticated = app.client.post(app.url("/api/v1/recommendations/style-match")).send().await.unwrap();
+    assert_eq!(unauthenticated.status(), 401);
+}
