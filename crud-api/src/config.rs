@@ -181,6 +181,11 @@ pub struct Config {
     #[arg(long, env = "DEMO_DATA", default_value_t = false)]
     pub demo_data: bool,
 
+    /// A labelled photo set (`labels.tsv` + `<category>/*.png`, from
+    /// scripts/fetch-eval-images.sh) whose renders the demo listings get as photos.
+    #[arg(long, env = "DEMO_IMAGES_DIR")]
+    pub demo_images_dir: Option<std::path::PathBuf>,
+
     /// Log format: `text` or `json`.
     #[arg(long, env = "LOG_FORMAT", default_value = "text")]
     pub log_format: String,

@@ -1,5 +1,7 @@
 //! Demo listings for `make run`: a demo seller and 30 realistic used-furniture listings in
-//! Korean and English across Seoul areas. Seeded only into an empty catalogue.
+//! Korean and English across Seoul areas. Seeded only into an empty catalogue. With
+//! `DEMO_IMAGES_DIR` each listing gets a furniture render of its category as its photo,
+//! which the analysis worker sends through dl-api, so style match works on a fresh machine.
 
 use crate::domain::password;
 use crate::state::AppState;
@@ -351,6 +353,9 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         return Ok(());
     }
     let cats = categories::all(db).await?;
+    let roots = crate::ml::suggest::top_level_slugs(&cats);
+    let mut photos = DemoPhotos::load(state.config.demo_images_dir.as_deref());
+    let mut with_photos = 0;
     for (slug, title, description, price, condition, area, tags, [w, d, h]) in ITEMS {
         let Some(c) = cats.iter().find(|c| c.slug == *slug) else { continue };
         let listing = Listing {
@@ -367,8 +372,45 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
             style_tags: tags.iter().map(|t| t.to_string()).collect(),
             area: area.to_string(),
         };
-        products::insert(db, seller.id, &listing, &format!("{} {}", c.name, c.name_en)).await?;
+        let row = products::insert(db, seller.id, &listing, &format!("{} {}", c.name, c.name_en)).await?;
+        if let Some(photo) = roots.get(&c.id).and_then(|root| photos.next(root)) {
+            match crate::http::images::save_photo(state, row.id, photo, "demo").await {
+                Ok(_) => with_photos += 1,
+                Err(e) => tracing::warn!(error = %e, "demo photo skipped"),
+            }
+        }
     }
-    tracing::info!(count = ITEMS.len(), "seeded demo listings");
+    tracing::info!(count = ITEMS.len(), with_photos, "seeded demo listings");
     Ok(())
+}
+
+/// Renders per top-level category, handed out round-robin.
+#[derive(Default)]
+struct DemoPhotos {
+    by_category: std::collections::HashMap<String, (Vec<std::path::PathBuf>, usize)>,
+}
+
+impl DemoPhotos {
+    fn load(dir: Option<&std::path::Path>) -> Self {
+        let mut me = Self::default();
+        let Some(dir) = dir else { return me };
+        let Ok(labels) = std::fs::read_to_string(dir.join("labels.tsv")) else {
+            tracing::warn!(dir = %dir.display(), "DEMO_IMAGES_DIR has no labels.tsv; demo listings get no photos");
+            return me;
+        };
+        for line in labels.lines().skip(1) {
+            let mut f = line.split('\t');
+            if let (Some(path), Some(category)) = (f.next(), f.next()) {
+                me.by_category.entry(category.to_string()).or_default().0.push(dir.join(path));
+            }
+        }
+        me
+    }
+
+    fn next(&mut self, category: &str) -> Option<Vec<u8>> {
+        let (paths, i) = self.by_category.get_mut(category)?;
+        let path = paths.get(*i % paths.len().max(1))?.clone();
+        *i += 1;
+        std::fs::read(path).ok()
+    }
 }

@@ -13,7 +13,7 @@ use crate::http::product_views::ImageView;
 use crate::media::image_store::{self, ImageStore};
 use crate::media::images::{self, ImageError};
 use crate::state::AppState;
-use crate::store::images::{insert_with_job, NewImage};
+use crate::store::images::{insert_with_job, ImageRow, NewImage};
 use crate::store::products;
 
 /// Most photos one listing can have.
@@ -45,7 +45,6 @@ pub async fn upload(
     if p.seller_id != user.id && user.role != crate::domain::Role::Admin {
         return Err(ApiError::Forbidden);
     }
-    let limits = state.image_limits();
     let mut stored = Vec::new();
     let mut index = 0;
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
@@ -55,40 +54,51 @@ pub async fn upload(
         let bytes = field.bytes().await.map_err(multipart_error)?;
         let field_name = format!("files[{index}]");
         index += 1;
-        let data = bytes.to_vec();
-        let processed = tokio::task::spawn_blocking(move || images::process(&data, limits).map(|p| (p, data)))
-            .await
-            .map_err(anyhow::Error::from)?;
-        let (img, data) = processed.map_err(|e| match e {
-            ImageError::TooLarge(..) => ApiError::PayloadTooLarge,
-            other => ApiError::Validation(vec![FieldError::new(field_name, other.to_string())]),
-        })?;
-        let digest = ImageStore::digest(&data);
-        let key = format!("{digest}.{}", img.extension());
-        let thumb_key = format!("{digest}-thumb.jpg");
-        state.images.put(&key, &data).await.map_err(anyhow::Error::from)?;
-        state.images.put(&thumb_key, &img.thumbnail).await.map_err(anyhow::Error::from)?;
-        let row = insert_with_job(
-            &state.db,
-            &NewImage {
-                product_id: id,
-                image_key: &key,
-                thumb_key: &thumb_key,
-                content_type: img.content_type(),
-                width: img.width as i32,
-                height: img.height as i32,
-                bytes: data.len() as i64,
-            },
-            MAX_IMAGES_PER_PRODUCT,
-        )
-        .await?
-        .ok_or(ApiError::Conflict("gallery_full", "a listing has at most 10 photos"))?;
+        let row = save_photo(&state, id, bytes.to_vec(), &field_name).await?;
         stored.push(ImageView::from(&row));
     }
     if stored.is_empty() {
         return Err(ApiError::field("files", "attach at least one image file"));
     }
     Ok((StatusCode::CREATED, Json(stored)))
+}
+
+/// Checks, stores (original + thumbnail) and records one photo of a listing, queueing its
+/// analysis job. Shared by uploads and the demo data.
+pub(crate) async fn save_photo(
+    state: &AppState,
+    product_id: Uuid,
+    data: Vec<u8>,
+    field_name: &str,
+) -> ApiResult<ImageRow> {
+    let limits = state.image_limits();
+    let processed = tokio::task::spawn_blocking(move || images::process(&data, limits).map(|p| (p, data)))
+        .await
+        .map_err(anyhow::Error::from)?;
+    let (img, data) = processed.map_err(|e| match e {
+        ImageError::TooLarge(..) => ApiError::PayloadTooLarge,
+        other => ApiError::Validation(vec![FieldError::new(field_name, other.to_string())]),
+    })?;
+    let digest = ImageStore::digest(&data);
+    let key = format!("{digest}.{}", img.extension());
+    let thumb_key = format!("{digest}-thumb.jpg");
+    state.images.put(&key, &data).await.map_err(anyhow::Error::from)?;
+    state.images.put(&thumb_key, &img.thumbnail).await.map_err(anyhow::Error::from)?;
+    insert_with_job(
+        &state.db,
+        &NewImage {
+            product_id,
+            image_key: &key,
+            thumb_key: &thumb_key,
+            content_type: img.content_type(),
+            width: img.width as i32,
+            height: img.height as i32,
+            bytes: data.len() as i64,
+        },
+        MAX_IMAGES_PER_PRODUCT,
+    )
+    .await?
+    .ok_or(ApiError::Conflict("gallery_full", "a listing has at most 10 photos"))
 }
 
 pub(crate) fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
