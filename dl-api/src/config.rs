@@ -44,8 +44,9 @@ pub struct Config {
     #[arg(long, env = "DL_MAX_BATCH", default_value_t = 8)]
     pub max_batch: usize,
     /// How long a run waits for more requests to fill its batch (ms); 0 turns batching off.
-    #[arg(long, env = "DL_MAX_QUEUE_DELAY_MS", default_value_t = 4)]
-    pub max_queue_delay_ms: u64,
+    /// Default: 4 on CUDA, 0 on CPU, where batches measured no faster (docs/benchmarks.md).
+    #[arg(long, env = "DL_MAX_QUEUE_DELAY_MS")]
+    pub max_queue_delay_ms: Option<u64>,
     /// ONNX Runtime intra-op threads per session (0 = cores / concurrency).
     #[arg(long, env = "DL_INTRA_THREADS", default_value_t = 0)]
     pub intra_threads: usize,
@@ -103,6 +104,13 @@ impl Config {
         }
         keys.retain(|k| !k.is_empty());
         Ok(keys)
+    }
+
+    pub fn queue_delay_ms(&self) -> u64 {
+        self.max_queue_delay_ms.unwrap_or(match self.execution_provider {
+            ExecutionProvider::Cuda => 4,
+            ExecutionProvider::Cpu => 0,
+        })
     }
 
     pub fn threads_per_session(&self) -> usize {

@@ -33,7 +33,7 @@ pub fn prepare(bytes: &[u8], max_pixels: u64) -> Result<Prepared, DlError> {
     let format = image::guess_format(bytes).map(format_name).unwrap_or("unknown");
     let rgb = flatten_on_white(&image);
     let cropped = resize_and_crop(&rgb);
-    let colours = colours_of(&image);
+    let colours = colours_of(&image, &cropped);
     Ok(Prepared { tensor: to_tensor(&cropped), width, height, format, colours })
 }
 
@@ -73,15 +73,19 @@ pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<DynamicImage, DlError> {
 }
 
 /// Colours of the object: for images with transparency only opaque pixels count, so
-/// a cut-out sofa's colours aren't drowned by its (absent) background.
-fn colours_of(image: &DynamicImage) -> Vec<crate::colours::Colour> {
-    let small = image.thumbnail(96, 96).to_rgba8();
-    let opaque = small.pixels().filter(|p| p.0[3] >= 128).count();
-    if image.color().has_alpha() && opaque > 0 {
-        crate::colours::of_pixels(small.pixels().filter(|p| p.0[3] >= 128).map(|p| [p.0[0], p.0[1], p.0[2]]), 5)
-    } else {
-        crate::colours::of_pixels(small.pixels().map(|p| [p.0[0], p.0[1], p.0[2]]), 5)
+/// a cut-out sofa's colours aren't drowned by its (absent) background. Opaque photos use
+/// the model's crop (already small), every other pixel.
+fn colours_of(image: &DynamicImage, cropped: &RgbImage) -> Vec<crate::colours::Colour> {
+    if image.color().has_alpha() {
+        let small = image.thumbnail(96, 96).to_rgba8();
+        if small.pixels().any(|p| p.0[3] >= 128) {
+            return crate::colours::of_pixels(
+                small.pixels().filter(|p| p.0[3] >= 128).map(|p| [p.0[0], p.0[1], p.0[2]]),
+                5,
+            );
+        }
     }
+    crate::colours::of_pixels(cropped.pixels().step_by(2).map(|p| p.0), 5)
 }
 
 fn flatten_on_white(image: &DynamicImage) -> RgbImage {
@@ -103,9 +107,13 @@ fn resize_and_crop(rgb: &RgbImage) -> RgbImage {
     let scale = RESIZE_TO as f64 / f64::from(w.min(h));
     let nw = ((f64::from(w) * scale).round() as u32).max(INPUT_SIZE);
     let nh = ((f64::from(h) * scale).round() as u32).max(INPUT_SIZE);
-    // Big photos: a cheap box pre-shrink first, then the bilinear resize the model saw.
-    let source = if w > nw * 4 && h > nh * 4 { image::imageops::thumbnail(rgb, nw * 2, nh * 2) } else { rgb.clone() };
-    let resized = image::imageops::resize(&source, nw, nh, image::imageops::FilterType::Triangle);
+    // Shrinking by 2× or more: area averaging (antialiased like PIL's reducing resize, and
+    // ~8× cheaper than a wide triangle filter); otherwise bilinear.
+    let resized = if w >= nw * 2 && h >= nh * 2 {
+        image::imageops::thumbnail(rgb, nw, nh)
+    } else {
+        image::imageops::resize(rgb, nw, nh, image::imageops::FilterType::Triangle)
+    };
     let x = (nw - INPUT_SIZE) / 2;
     let y = (nh - INPUT_SIZE) / 2;
     image::imageops::crop_imm(&resized, x, y, INPUT_SIZE, INPUT_SIZE).to_image()

@@ -121,7 +121,7 @@ pub async fn models(State(state): State<AppState>) -> Result<Json<Value>, DlErro
         "concurrency": c.concurrency,
         "queue_capacity": c.queue_capacity,
         "max_batch": c.max_batch,
-        "max_queue_delay_ms": c.max_queue_delay_ms,
+        "max_queue_delay_ms": c.queue_delay_ms(),
         "intra_threads": c.threads_per_session(),
     })))
 }

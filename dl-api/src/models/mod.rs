@@ -68,7 +68,7 @@ impl Models {
             concurrency: config.concurrency.max(1),
             queue_capacity: config.queue_capacity,
             max_batch: config.max_batch.max(1),
-            max_delay: Duration::from_millis(config.max_queue_delay_ms),
+            max_delay: Duration::from_millis(config.queue_delay_ms()),
         };
         let cfg = config.clone();
         let image = tokio::task::spawn_blocking(move || load_image(&cfg)).await??;
