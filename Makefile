@@ -14,6 +14,7 @@ help:
 	@echo "make openapi    regenerate api/*.json from the code"
 	@echo "make api-conformance  Bruno collection + schemathesis against a live server"
 	@echo "make bench-load load-test identity and catalogue endpoints (see docs/benchmarks.md)"
+	@echo "make bench-dl   dl-api analyze throughput vs raw ONNX Runtime (see docs/benchmarks.md)"
 
 PLUGIN_GUESTS := payment-standard payment-promo recommend-style hostile-loop hostile-memory hostile-trap hostile-output hostile-wrong-version
 PLUGIN_OUT := target/wasm32-wasip2/plugin
@@ -76,3 +77,6 @@ oip-conformance: models
 
 bench-load:
 	scripts/bench-load.sh
+
+bench-dl:
+	scripts/bench-dl.sh
