@@ -34,7 +34,7 @@ use crate::http;
         http::notifications::register_device, http::notifications::unregister_device,
         http::payments::quote, http::payments::confirm, http::payments::webhook, http::payments::refund,
         http::payments::list, http::recommendations::for_me, http::recommendations::similar,
-        http::style_match::style_match, http::analysis::for_product,
+        http::style_match::style_match, http::analysis::for_product, http::style_prototypes::export,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError, crate::http::oauth::ProviderName, crate::http::products::SortParam, crate::http::deliveries::DeliveryFilter, crate::http::notifications::Platform)),
     modifiers(&BearerAuth, &CommonProblems),

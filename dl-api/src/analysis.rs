@@ -10,6 +10,7 @@ use crate::models::categories::CategoryScore;
 use crate::models::image::{self, normalised, softmax, top_k, ImageInput};
 use crate::preprocess;
 use crate::state::AppState;
+use crate::styles::Style;
 
 #[derive(Debug, Serialize)]
 pub struct Label {
@@ -38,6 +39,9 @@ pub struct Analysis {
     pub furniture_probability: f32,
     pub labels: Vec<Label>,
     pub colours: Vec<Colour>,
+    /// Nearest style prototype, when `DL_STYLE_PROTOTYPES` is configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub style: Option<Style>,
     /// L2-normalised 1280-d embedding (cosine similarity = dot product).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub embedding: Option<Vec<f32>>,
@@ -67,7 +71,9 @@ pub async fn analyze(state: &AppState, bytes: Bytes, with_embedding: bool) -> Re
         .into_iter()
         .map(|(index, probability)| Label { index, label: backend.labels[index].clone(), probability })
         .collect();
+    let embedding = normalised(&out.embedding);
     Ok(Analysis {
+        style: state.styles.classify(&embedding),
         model: image::NAME,
         model_version: image::VERSION,
         category,
@@ -75,7 +81,7 @@ pub async fn analyze(state: &AppState, bytes: Bytes, with_embedding: bool) -> Re
         furniture_probability: furniture,
         labels,
         colours: prepared.colours,
-        embedding: with_embedding.then(|| normalised(&out.embedding)),
+        embedding: with_embedding.then_some(embedding),
         width: prepared.width,
         height: prepared.height,
         format: prepared.format,

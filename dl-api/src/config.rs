@@ -34,6 +34,10 @@ pub struct Config {
     /// Directory with the text model (`model.onnx`, `tokenizer.json`); empty disables it.
     #[arg(long, env = "DL_TEXT_MODEL_DIR")]
     pub text_model_dir: Option<PathBuf>,
+    /// Style prototypes (JSON, as crud-api's `/api/v1/admin/style-prototypes` exports them);
+    /// `/v1/analyze` then names each photo's nearest style.
+    #[arg(long, env = "DL_STYLE_PROTOTYPES")]
+    pub style_prototypes: Option<PathBuf>,
     /// Inference runs allowed at once per model (each has its own session).
     #[arg(long, env = "DL_CONCURRENCY", default_value_t = 2)]
     pub concurrency: usize,

@@ -17,3 +17,4 @@ pub mod preprocess;
 pub mod runtime;
 pub mod startup;
 pub mod state;
+pub mod styles;

@@ -16,7 +16,12 @@ pub fn state(config: Config) -> anyhow::Result<AppState> {
     if keys.is_empty() {
         anyhow::bail!("no API keys configured: set DL_API_KEYS or DL_API_KEYS_FILE");
     }
+    let styles = match &config.style_prototypes {
+        Some(path) => crate::styles::Styles::load(path)?,
+        None => crate::styles::Styles::default(),
+    };
     Ok(AppState {
+        styles: Arc::new(styles),
         config: Arc::new(config),
         metrics: Arc::new(Metrics::new()),
         models: Arc::new(OnceLock::new()),

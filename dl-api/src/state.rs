@@ -14,6 +14,7 @@ pub struct AppState {
     /// Filled once every model has loaded and warmed up; empty means not ready.
     pub models: Arc<OnceLock<Models>>,
     pub keys: Arc<crate::auth::ApiKeys>,
+    pub styles: Arc<crate::styles::Styles>,
 }
 
 impl AppState {

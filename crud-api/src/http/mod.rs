@@ -19,6 +19,7 @@ pub mod products;
 pub mod recommendations;
 pub mod riders;
 pub mod style_match;
+pub mod style_prototypes;
 pub mod users;
 pub mod views;
 
@@ -97,6 +98,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/recommendations", get(recommendations::for_me))
         .route("/api/v1/products/{id}/similar", get(recommendations::similar))
         .route("/api/v1/products/{id}/analysis", get(analysis::for_product))
+        .route("/api/v1/admin/style-prototypes", get(style_prototypes::export))
         .route(
             "/api/v1/recommendations/style-match",
             post(style_match::style_match).layer(DefaultBodyLimit::max(upload_limit)),

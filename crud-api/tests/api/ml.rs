@@ -21,7 +21,13 @@ fn render(rel: &str) -> Vec<u8> {
 
 /// Serves dl-api on `listener` until the returned sender is dropped.
 fn serve_dl(listener: TcpListener) -> tokio::sync::oneshot::Sender<()> {
-    let config = dl_api::config::Config::parse_from(["dl-api", "--api-keys", KEY]);
+    serve_dl_with(listener, &[])
+}
+
+fn serve_dl_with(listener: TcpListener, extra: &[&str]) -> tokio::sync::oneshot::Sender<()> {
+    let mut args = vec!["dl-api", "--api-keys", KEY];
+    args.extend_from_slice(extra);
+    let config = dl_api::config::Config::parse_from(args);
     let state = dl_api::startup::state(config).unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
@@ -158,6 +164,42 @@ async fn style_match_and_similar_items_use_the_embeddings() {
     let sims: Vec<f64> = items.iter().map(|i| i["similarity"].as_f64().unwrap()).collect();
     let mean = |s: &[f64]| s.iter().sum::<f64>() / s.len() as f64;
     assert!(mean(&sims[..3]) > mean(&sims[3..]) + 0.1, "sofas are visually closer than the rest: {sims:?}");
+
+    // The style prototypes crud-api learnt, exported for dl-api: a second dl-api loaded with
+    // them names the style of a new sofa photo itself.
+    let admin = app.admin_token().await;
+    let res = app.get("/api/v1/admin/style-prototypes", Some(&admin)).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let styles: Vec<&str> =
+        res.body["prototypes"].as_array().unwrap().iter().map(|p| p["style"].as_str().unwrap()).collect();
+    assert_eq!(styles, ["industrial", "modern", "scandinavian"]);
+    assert_eq!(res.body["prototypes"][1]["examples"], 3);
+    assert_eq!(res.body["prototypes"][1]["vector"].as_array().unwrap().len(), 1280);
+    assert_eq!(app.get("/api/v1/admin/style-prototypes", Some(&buyer)).await.status, 403);
+    let file = app.dir.path().join("styles.json");
+    std::fs::write(&file, res.body.to_string()).unwrap();
+    let styled = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let styled_url = format!("http://{}", styled.local_addr().unwrap());
+    let _styled = serve_dl_with(styled, &["--style-prototypes", file.to_str().unwrap()]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let analysis: Value = loop {
+        let r = app
+            .client
+            .post(format!("{styled_url}/v1/analyze?embedding=false"))
+            .header("x-api-key", KEY)
+            .header("content-type", "image/png")
+            .body(render("sofa/Scopia-beige_sofa.png"))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 503 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        }
+        assert_eq!(r.status(), 200);
+        break r.json().await.unwrap();
+    };
+    assert_eq!(analysis["style"]["label"], "modern", "{analysis}");
 
     // Similar items of a lamp: the other lamps, by embedding.
     let res = app.get(&format!("/api/v1/products/{}/similar?limit=2", ids[3]), None).await;
