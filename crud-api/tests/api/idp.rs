@@ -26,9 +26,19 @@ fn tools_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tools/node")
 }
 
-/// A free loopback port, to tell crud-api the issuer before the provider starts.
+/// A free loopback port, to tell crud-api the issuer before the provider starts. Never the
+/// same port twice in this process: two providers racing for one port would answer each
+/// other's tests (seen as a flaky `redirect_uri did not match`).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    static HANDED_OUT: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut seen = HANDED_OUT.lock().unwrap();
+        if !seen.contains(&port) {
+            seen.push(port);
+            return port;
+        }
+    }
 }
 
 /// Starts a provider on `port` with one client; `clock_offset_secs` shifts its clock.
@@ -38,7 +48,7 @@ pub async fn start(port: u16, client_id: &str, redirect_uri: &str, clock_offset_
         dir.join("node_modules/oidc-provider").exists(),
         "tools/node/node_modules is missing: run `make test` (or `make tools`) to install the test IdP"
     );
-    let child = tokio::process::Command::new("node")
+    let mut child = tokio::process::Command::new("node")
         .arg(dir.join("idp.mjs"))
         .env("IDP_PORT", port.to_string())
         .env("IDP_CLIENT_ID", client_id)
@@ -53,7 +63,16 @@ pub async fn start(port: u16, client_id: &str, redirect_uri: &str, clock_offset_
     let issuer = format!("http://127.0.0.1:{port}");
     let discovery = format!("{issuer}/.well-known/openid-configuration");
     for _ in 0..150 {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the test IdP exited ({status}): port {port} taken by another process?");
+        }
         if reqwest::get(&discovery).await.is_ok_and(|r| r.status().is_success()) {
+            // Ours answered only if it is still running (a second provider on a taken port
+            // exits with EADDRINUSE while the first one answers).
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("the test IdP exited ({status}): port {port} taken by another process?");
+            }
             return Idp { child, issuer };
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
