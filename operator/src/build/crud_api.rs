@@ -1,0 +1,317 @@
+//! ApiTenant → crud-api ConfigMap (plugins.json), Deployment, Service and optional
+//! PodDisruptionBudget, wired to the ModelDeployment it names.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource, KeyToPath,
+    PodSpec, PodTemplateSpec, SecretKeySelector, SecretVolumeSource, Service, ServicePort, ServiceSpec, Volume,
+    VolumeMount,
+};
+use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use kube::ResourceExt;
+use serde_json::{json, Value};
+
+use super::common::{child_name, labels, owner_reference, selector, spec_hash};
+use super::dl_api::{self, probe, restricted, stamp, FETCHER_IMAGE};
+use crate::crd::api_tenant::{ApiTenant, OidcProvider, PluginFallback, PluginModule};
+use crate::crd::model_deployment::ModelDeployment;
+
+pub const COMPONENT: &str = "crud-api";
+pub const PORT: i32 = 8001;
+const SECRETS_DIR: &str = "/var/run/secrets/gajyeogagu";
+const CONFIG_DIR: &str = "/etc/gajyeogagu";
+const PLUGINS_DIR: &str = "/plugins";
+
+pub struct Children {
+    pub config_map: ConfigMap,
+    pub deployment: Deployment,
+    pub service: Service,
+    pub pdb: Option<PodDisruptionBudget>,
+}
+
+pub fn name(t: &ApiTenant) -> String {
+    child_name(&t.name_any(), COMPONENT)
+}
+
+pub fn endpoint(t_name: &str, namespace: &str) -> String {
+    format!("http://{}.{namespace}.svc:{PORT}", child_name(t_name, COMPONENT))
+}
+
+fn meta(t: &ApiTenant, name: String) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name),
+        namespace: t.namespace(),
+        labels: Some(labels(COMPONENT, &t.name_any())),
+        owner_references: Some(vec![owner_reference(t)]),
+        ..Default::default()
+    }
+}
+
+fn env(name: &str, value: impl ToString) -> EnvVar {
+    EnvVar { name: name.to_string(), value: Some(value.to_string()), ..Default::default() }
+}
+
+fn secret_volume(name: &str, secret: &str, key: &str, path: &str) -> Volume {
+    Volume {
+        name: name.into(),
+        secret: Some(SecretVolumeSource {
+            secret_name: Some(secret.into()),
+            items: Some(vec![KeyToPath { key: key.into(), path: path.into(), mode: None }]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn mount(name: &str, path: String) -> VolumeMount {
+    VolumeMount { name: name.into(), mount_path: path, read_only: Some(true), ..Default::default() }
+}
+
+/// The host's plugins.json entry for one module (format of `plugins/demo/plugins.json`).
+fn plugin_entry(kind: &str, m: &PluginModule) -> Value {
+    json!({
+        "module": format!("{PLUGINS_DIR}/{kind}/module.wasm"),
+        "sha256": m.sha256,
+        "fuel": m.limits.fuel,
+        "timeout_ms": m.limits.timeout_ms,
+        "memory_mb": m.limits.memory_mib,
+        "fallback": match m.fallback { PluginFallback::Builtin => "builtin", PluginFallback::FailClosed => "fail_closed" },
+        "config": m.config,
+    })
+}
+
+/// `model`: the referenced ModelDeployment when it exists (its key secret is mounted).
+pub fn build(t: &ApiTenant, model: Option<&ModelDeployment>) -> Children {
+    let spec = &t.spec;
+    let name = name(t);
+    let instance = t.name_any();
+    let namespace = t.namespace().unwrap_or_default();
+
+    let modules: Vec<(&str, &PluginModule)> =
+        [("payment", &spec.plugins.payment), ("recommendation", &spec.plugins.recommendation)]
+            .into_iter()
+            .filter_map(|(k, m)| m.as_ref().map(|m| (k, m)))
+            .collect();
+    let plugins_json: serde_json::Map<String, Value> =
+        modules.iter().map(|(k, m)| (k.to_string(), plugin_entry(k, m))).collect();
+    let mut config_map = ConfigMap {
+        metadata: meta(t, child_name(&instance, "crud-api-config")),
+        data: Some(BTreeMap::from([(
+            "plugins.json".to_string(),
+            serde_json::to_string_pretty(&plugins_json).expect("JSON serialises"),
+        )])),
+        ..Default::default()
+    };
+    let h = spec_hash(&config_map);
+    stamp(&mut config_map.metadata, h.clone());
+
+    let mut envs = vec![
+        env("CRUD_API_ADDR", format!("0.0.0.0:{PORT}")),
+        EnvVar {
+            name: "DATABASE_URL".into(),
+            value_from: Some(EnvVarSource {
+                secret_key_ref: Some(SecretKeySelector {
+                    name: spec.database_secret_ref.name.clone(),
+                    key: spec.database_secret_ref.key.clone(),
+                    optional: Some(false),
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        env("JWT_SIGNING_KEY_FILE", format!("{SECRETS_DIR}/signing/key.pem")),
+        env("PLUGINS_CONFIG", format!("{CONFIG_DIR}/plugins.json")),
+        env("PLUGIN_CACHE_DIR", "/tmp/plugin-cache"),
+        env("IMAGE_DIR", "/data/images"),
+        env("LOG_FORMAT", "json"),
+    ];
+    if let Some(host) = &spec.ingress_host {
+        envs.push(env("PUBLIC_BASE_URL", format!("https://{host}")));
+    }
+    let mut volumes = vec![
+        secret_volume(
+            "signing-key",
+            &spec.auth.signing_key_secret_ref.name,
+            &spec.auth.signing_key_secret_ref.key,
+            "key.pem",
+        ),
+        Volume {
+            name: "config".into(),
+            config_map: Some(ConfigMapVolumeSource {
+                name: child_name(&instance, "crud-api-config"),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        Volume { name: "tmp".into(), empty_dir: Some(EmptyDirVolumeSource::default()), ..Default::default() },
+        Volume { name: "data".into(), empty_dir: Some(EmptyDirVolumeSource::default()), ..Default::default() },
+    ];
+    let mut mounts = vec![
+        mount("signing-key", format!("{SECRETS_DIR}/signing")),
+        mount("config", CONFIG_DIR.into()),
+        VolumeMount { name: "tmp".into(), mount_path: "/tmp".into(), ..Default::default() },
+        VolumeMount { name: "data".into(), mount_path: "/data".into(), ..Default::default() },
+    ];
+    for oidc in &spec.auth.oidc {
+        let p = match oidc.provider {
+            OidcProvider::Google => "google",
+            OidcProvider::Kakao => "kakao",
+        };
+        let upper = p.to_uppercase();
+        envs.push(env(&format!("{upper}_CLIENT_ID"), &oidc.client_id));
+        envs.push(env(&format!("{upper}_CLIENT_SECRET"), format!("file:{SECRETS_DIR}/oidc-{p}/secret")));
+        volumes.push(secret_volume(
+            &format!("oidc-{p}"),
+            &oidc.client_secret_ref.name,
+            &oidc.client_secret_ref.key,
+            "secret",
+        ));
+        mounts.push(mount(&format!("oidc-{p}"), format!("{SECRETS_DIR}/oidc-{p}")));
+    }
+    let mut init_containers = Vec::new();
+    for (kind, m) in &modules {
+        let vol = format!("plugin-{kind}");
+        let items = |key: &str| Some(vec![KeyToPath { key: key.into(), path: "module.wasm".into(), mode: None }]);
+        if let Some(cm) = &m.source.config_map {
+            volumes.push(Volume {
+                name: vol.clone(),
+                config_map: Some(ConfigMapVolumeSource {
+                    name: cm.name.clone(),
+                    items: items(&cm.key),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            });
+        } else if let Some(s) = &m.source.secret {
+            volumes.push(Volume {
+                name: vol.clone(),
+                secret: Some(SecretVolumeSource {
+                    secret_name: Some(s.name.clone()),
+                    items: items(&s.key),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            });
+        } else if let Some(url) = &m.source.url {
+            // Fetched at pod start; the host checks the sha256 pin before running it anyway.
+            volumes.push(Volume {
+                name: vol.clone(),
+                empty_dir: Some(EmptyDirVolumeSource::default()),
+                ..Default::default()
+            });
+            init_containers.push(Container {
+                name: format!("fetch-{kind}-plugin"),
+                image: Some(FETCHER_IMAGE.into()),
+                command: Some(vec![
+                    "sh".into(),
+                    "-c".into(),
+                    "curl -fsSL \"$URL\" -o /out/module.wasm && echo \"$SHA256  /out/module.wasm\" | sha256sum -c -"
+                        .into(),
+                ]),
+                env: Some(vec![env("URL", url), env("SHA256", &m.sha256)]),
+                volume_mounts: Some(vec![VolumeMount {
+                    name: vol.clone(),
+                    mount_path: "/out".into(),
+                    ..Default::default()
+                }]),
+                security_context: Some(restricted()),
+                ..Default::default()
+            });
+        }
+        mounts.push(mount(&vol, format!("{PLUGINS_DIR}/{kind}")));
+    }
+    if let Some(md) = model {
+        let md_ns = md.namespace().unwrap_or_else(|| namespace.clone());
+        envs.push(env("DL_API_URL", dl_api::endpoint(&md.name_any(), &md_ns)));
+        envs.push(env("DL_API_KEY", format!("file:{SECRETS_DIR}/dl-api/key")));
+        volumes.push(secret_volume(
+            "dl-api-key",
+            &md.spec.api_key_secret_ref.name,
+            &md.spec.api_key_secret_ref.key,
+            "key",
+        ));
+        mounts.push(mount("dl-api-key", format!("{SECRETS_DIR}/dl-api")));
+    }
+
+    let container = Container {
+        name: COMPONENT.into(),
+        image: Some(spec.image.clone()),
+        ports: Some(vec![ContainerPort { name: Some("http".into()), container_port: PORT, ..Default::default() }]),
+        env: Some(envs),
+        volume_mounts: Some(mounts),
+        readiness_probe: Some(probe("/readyz", 5, 3)),
+        liveness_probe: Some(probe("/healthz", 10, 10)),
+        security_context: Some(restricted()),
+        ..Default::default()
+    };
+    let mut deployment = Deployment {
+        metadata: meta(t, name.clone()),
+        spec: Some(DeploymentSpec {
+            replicas: Some(spec.replicas),
+            selector: LabelSelector { match_labels: Some(selector(COMPONENT, &instance)), ..Default::default() },
+            template: PodTemplateSpec {
+                metadata: Some(ObjectMeta {
+                    labels: Some({
+                        let mut l = labels(COMPONENT, &instance);
+                        l.insert("gajyeogagu.io/tenant".into(), spec.tenant_id.clone());
+                        l
+                    }),
+                    // Plugin config changes roll the pods (the host also hot-reloads).
+                    annotations: Some(BTreeMap::from([("gajyeogagu.io/config-hash".to_string(), h)])),
+                    ..Default::default()
+                }),
+                spec: Some(PodSpec {
+                    containers: vec![container],
+                    init_containers: (!init_containers.is_empty()).then_some(init_containers),
+                    volumes: Some(volumes),
+                    automount_service_account_token: Some(false),
+                    ..Default::default()
+                }),
+            },
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let h = spec_hash(&deployment);
+    stamp(&mut deployment.metadata, h);
+
+    let mut service = Service {
+        metadata: meta(t, name.clone()),
+        spec: Some(ServiceSpec {
+            selector: Some(selector(COMPONENT, &instance)),
+            ports: Some(vec![ServicePort {
+                name: Some("http".into()),
+                port: PORT,
+                target_port: Some(IntOrString::String("http".into())),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let h = spec_hash(&service);
+    stamp(&mut service.metadata, h);
+
+    let pdb = spec.disruption_budget.as_ref().map(|b| {
+        let mut pdb = PodDisruptionBudget {
+            metadata: meta(t, name.clone()),
+            spec: Some(PodDisruptionBudgetSpec {
+                min_available: Some(IntOrString::Int(b.min_available)),
+                selector: Some(LabelSelector {
+                    match_labels: Some(selector(COMPONENT, &instance)),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let h = spec_hash(&pdb);
+        stamp(&mut pdb.metadata, h);
+        pdb
+    });
+    Children { config_map, deployment, service, pdb }
+}

@@ -1,0 +1,322 @@
+//! ModelDeployment → dl-api Deployment, Service, optional PodDisruptionBudget and
+//! HorizontalPodAutoscaler.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
+use k8s_openapi::api::autoscaling::v2::{
+    CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricIdentifier, MetricSpec,
+    MetricTarget, PodsMetricSource,
+};
+use k8s_openapi::api::core::v1::{
+    Capabilities, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, HTTPGetAction,
+    KeyToPath, PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec, Probe, SecretVolumeSource, SecurityContext,
+    Service, ServicePort, ServiceSpec, Volume, VolumeMount,
+};
+use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use kube::ResourceExt;
+
+use super::common::{child_name, labels, owner_reference, selector, spec_hash, HASH_ANNOTATION};
+use crate::crd::model_deployment::{ExecutionProvider, ModelDeployment};
+
+pub const COMPONENT: &str = "dl-api";
+pub const PORT: i32 = 8002;
+const KEYS_DIR: &str = "/var/run/secrets/gajyeogagu/api-keys";
+const MODEL_DIR: &str = "/models";
+/// Image of the init container that downloads `https://` models (a tar.gz of the model dir).
+pub const FETCHER_IMAGE: &str = "docker.io/curlimages/curl:8.11.1";
+
+/// What one ModelDeployment should own.
+pub struct Children {
+    pub deployment: Deployment,
+    pub service: Service,
+    pub pdb: Option<PodDisruptionBudget>,
+    pub hpa: Option<HorizontalPodAutoscaler>,
+}
+
+/// Why a spec cannot be turned into children (reported as `Degraded`).
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum SpecError {
+    #[error("model uri scheme {0:?} is not supported by this operator (use https:// or pvc://)")]
+    UnsupportedUri(String),
+}
+
+pub fn name(md: &ModelDeployment) -> String {
+    child_name(&md.name_any(), COMPONENT)
+}
+
+/// `http://<name>-dl-api.<namespace>.svc:8002`
+pub fn endpoint(md_name: &str, namespace: &str) -> String {
+    format!("http://{}.{namespace}.svc:{PORT}", child_name(md_name, COMPONENT))
+}
+
+fn meta(md: &ModelDeployment, name: String) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name),
+        namespace: md.namespace(),
+        labels: Some(labels(COMPONENT, &md.name_any())),
+        owner_references: Some(vec![owner_reference(md)]),
+        ..Default::default()
+    }
+}
+
+/// Stamps the content hash on a child (after building it, before applying it).
+pub fn stamp(meta: &mut ObjectMeta, hash: String) {
+    meta.annotations.get_or_insert_with(BTreeMap::new).insert(HASH_ANNOTATION.to_string(), hash);
+}
+
+fn env(name: &str, value: impl ToString) -> EnvVar {
+    EnvVar { name: name.to_string(), value: Some(value.to_string()), ..Default::default() }
+}
+
+pub fn build(md: &ModelDeployment) -> Result<Children, SpecError> {
+    let spec = &md.spec;
+    let name = name(md);
+    let instance = md.name_any();
+    let model = &spec.model;
+
+    let mut volumes = vec![Volume {
+        name: "api-keys".into(),
+        secret: Some(SecretVolumeSource {
+            secret_name: Some(spec.api_key_secret_ref.name.clone()),
+            items: Some(vec![KeyToPath { key: spec.api_key_secret_ref.key.clone(), path: "keys".into(), mode: None }]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }];
+    let mut init_containers = Vec::new();
+    let mut model_subdir = String::new();
+    if let Some(pvc) = &model.pvc {
+        volumes.push(Volume {
+            name: "model".into(),
+            persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
+                claim_name: pvc.name.clone(),
+                read_only: Some(true),
+            }),
+            ..Default::default()
+        });
+        model_subdir = pvc.path.clone();
+    } else if let Some(cm) = &model.config_map {
+        volumes.push(Volume {
+            name: "model".into(),
+            config_map: Some(ConfigMapVolumeSource { name: cm.name.clone(), ..Default::default() }),
+            ..Default::default()
+        });
+        model_subdir = cm.path.clone();
+    } else if let Some(uri) = &model.uri {
+        if let Some(rest) = uri.strip_prefix("pvc://") {
+            let (claim, path) = rest.split_once('/').unwrap_or((rest, ""));
+            volumes.push(Volume {
+                name: "model".into(),
+                persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
+                    claim_name: claim.to_string(),
+                    read_only: Some(true),
+                }),
+                ..Default::default()
+            });
+            model_subdir = path.to_string();
+        } else if uri.starts_with("https://") {
+            volumes.push(Volume {
+                name: "model".into(),
+                empty_dir: Some(EmptyDirVolumeSource::default()),
+                ..Default::default()
+            });
+            init_containers.push(Container {
+                name: "fetch-model".into(),
+                image: Some(FETCHER_IMAGE.into()),
+                command: Some(vec!["sh".into(), "-c".into(), "curl -fsSL \"$MODEL_URI\" | tar -xz -C /models".into()]),
+                env: Some(vec![env("MODEL_URI", uri)]),
+                volume_mounts: Some(vec![VolumeMount {
+                    name: "model".into(),
+                    mount_path: MODEL_DIR.into(),
+                    ..Default::default()
+                }]),
+                security_context: Some(restricted()),
+                ..Default::default()
+            });
+        } else {
+            return Err(SpecError::UnsupportedUri(uri.split("://").next().unwrap_or("").to_string()));
+        }
+    }
+    let model_dir = if model_subdir.is_empty() {
+        MODEL_DIR.to_string()
+    } else {
+        format!("{MODEL_DIR}/{}", model_subdir.trim_matches('/'))
+    };
+
+    let provider = match spec.execution_provider {
+        ExecutionProvider::Cpu => "cpu",
+        ExecutionProvider::Cuda => "cuda",
+    };
+    let container = Container {
+        name: COMPONENT.into(),
+        image: Some(spec.image.clone()),
+        ports: Some(vec![ContainerPort { name: Some("http".into()), container_port: PORT, ..Default::default() }]),
+        env: Some(vec![
+            env("DL_API_ADDR", format!("0.0.0.0:{PORT}")),
+            env("DL_API_KEYS_FILE", format!("{KEYS_DIR}/keys")),
+            env("DL_IMAGE_MODEL_DIR", &model_dir),
+            env("DL_TEXT_MODEL_DIR", ""),
+            env("DL_CONCURRENCY", spec.concurrency),
+            env("DL_MAX_BATCH", spec.batching.max_batch_size),
+            env("DL_MAX_QUEUE_DELAY_MS", spec.batching.max_queue_delay_ms),
+            env("DL_QUEUE_CAPACITY", spec.batching.queue_capacity),
+            env("DL_EXECUTION_PROVIDER", provider),
+            env("LOG_FORMAT", "json"),
+        ]),
+        volume_mounts: Some(vec![
+            VolumeMount {
+                name: "api-keys".into(),
+                mount_path: KEYS_DIR.into(),
+                read_only: Some(true),
+                ..Default::default()
+            },
+            VolumeMount {
+                name: "model".into(),
+                mount_path: MODEL_DIR.into(),
+                read_only: Some(true),
+                ..Default::default()
+            },
+        ]),
+        readiness_probe: Some(probe("/readyz", 2, 5)),
+        liveness_probe: Some(probe("/healthz", 10, 10)),
+        resources: spec.resources.clone(),
+        security_context: Some(restricted()),
+        ..Default::default()
+    };
+    let template = PodTemplateSpec {
+        metadata: Some(ObjectMeta {
+            labels: Some(labels(COMPONENT, &instance)),
+            // A new model version rolls the pods even when the files keep their paths.
+            annotations: Some(BTreeMap::from([("gajyeogagu.io/model-version".to_string(), model.version.clone())])),
+            ..Default::default()
+        }),
+        spec: Some(PodSpec {
+            containers: vec![container],
+            init_containers: (!init_containers.is_empty()).then_some(init_containers),
+            volumes: Some(volumes),
+            node_selector: spec.node_selector.clone(),
+            tolerations: spec.tolerations.clone(),
+            affinity: spec.affinity.clone(),
+            automount_service_account_token: Some(false),
+            ..Default::default()
+        }),
+    };
+    // With autoscaling the HPA owns `replicas`: leaving it out of the applied object keeps
+    // server-side apply from fighting it.
+    let replicas = if spec.autoscaling.is_some() { None } else { Some(spec.replicas.unwrap_or(1)) };
+    let mut deployment = Deployment {
+        metadata: meta(md, name.clone()),
+        spec: Some(DeploymentSpec {
+            replicas,
+            selector: LabelSelector { match_labels: Some(selector(COMPONENT, &instance)), ..Default::default() },
+            template,
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let h = spec_hash(&deployment);
+    stamp(&mut deployment.metadata, h);
+
+    let mut service = Service {
+        metadata: meta(md, name.clone()),
+        spec: Some(ServiceSpec {
+            selector: Some(selector(COMPONENT, &instance)),
+            ports: Some(vec![ServicePort {
+                name: Some("http".into()),
+                port: PORT,
+                target_port: Some(IntOrString::String("http".into())),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let h = spec_hash(&service);
+    stamp(&mut service.metadata, h);
+
+    let pdb = spec.disruption_budget.as_ref().map(|b| {
+        let mut pdb = PodDisruptionBudget {
+            metadata: meta(md, name.clone()),
+            spec: Some(PodDisruptionBudgetSpec {
+                min_available: Some(IntOrString::Int(b.min_available)),
+                selector: Some(LabelSelector {
+                    match_labels: Some(selector(COMPONENT, &instance)),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let h = spec_hash(&pdb);
+        stamp(&mut pdb.metadata, h);
+        pdb
+    });
+
+    let hpa = spec.autoscaling.as_ref().map(|a| {
+        let mut hpa = HorizontalPodAutoscaler {
+            metadata: meta(md, name.clone()),
+            spec: Some(HorizontalPodAutoscalerSpec {
+                scale_target_ref: CrossVersionObjectReference {
+                    api_version: Some("apps/v1".into()),
+                    kind: "Deployment".into(),
+                    name: name.clone(),
+                },
+                min_replicas: Some(a.min_replicas.max(1)),
+                max_replicas: a.max_replicas,
+                // In-flight inferences per pod, from dl-api's /metrics via a metrics adapter.
+                metrics: Some(vec![MetricSpec {
+                    type_: "Pods".into(),
+                    pods: Some(PodsMetricSource {
+                        metric: MetricIdentifier { name: "dl_api_inference_in_flight".into(), selector: None },
+                        target: MetricTarget {
+                            type_: "AverageValue".into(),
+                            average_value: Some(Quantity(a.target_concurrency.to_string())),
+                            ..Default::default()
+                        },
+                    }),
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let h = spec_hash(&hpa);
+        stamp(&mut hpa.metadata, h);
+        hpa
+    });
+
+    Ok(Children { deployment, service, pdb, hpa })
+}
+
+pub(crate) fn probe(path: &str, period: i32, initial_delay: i32) -> Probe {
+    Probe {
+        http_get: Some(HTTPGetAction {
+            path: Some(path.into()),
+            port: IntOrString::String("http".into()),
+            ..Default::default()
+        }),
+        period_seconds: Some(period),
+        initial_delay_seconds: Some(initial_delay),
+        failure_threshold: Some(3),
+        ..Default::default()
+    }
+}
+
+/// Pod Security "restricted": non-root, no privilege escalation, no capabilities.
+pub(crate) fn restricted() -> SecurityContext {
+    SecurityContext {
+        run_as_non_root: Some(true),
+        allow_privilege_escalation: Some(false),
+        read_only_root_filesystem: Some(true),
+        capabilities: Some(Capabilities { drop: Some(vec!["ALL".into()]), ..Default::default() }),
+        seccomp_profile: Some(k8s_openapi::api::core::v1::SeccompProfile {
+            type_: "RuntimeDefault".into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}

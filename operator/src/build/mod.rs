@@ -1,0 +1,8 @@
+//! Pure builders: a custom resource in, the children it should have out. No API calls,
+//! so every rule here is unit-tested; the reconcilers only apply what these return.
+
+pub mod common;
+pub mod crud_api;
+pub mod dl_api;
+
+pub use common::{child_name, labels, owner_reference, spec_hash, MANAGER};

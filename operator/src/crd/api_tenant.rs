@@ -1,0 +1,187 @@
+//! `ApiTenant` (short name `tenant`): one tenant's crud-api, with its database, keys,
+//! strategy plugins and the ModelDeployment it uses for AI.
+
+use std::collections::BTreeMap;
+
+use kube::{CustomResource, KubeSchema};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::common::{Condition, DisruptionBudget, SecretKeyRef};
+
+#[derive(CustomResource, KubeSchema, Deserialize, Serialize, Clone, Debug, PartialEq)]
+#[kube(
+    group = "gajyeogagu.io",
+    version = "v1alpha1",
+    kind = "ApiTenant",
+    namespaced,
+    shortname = "tenant",
+    status = "ApiTenantStatus",
+    printcolumn = r#"{"name":"Ready","type":"string","jsonPath":".status.conditions[?(@.type==\"Ready\")].status"}"#,
+    printcolumn = r#"{"name":"Replicas","type":"integer","jsonPath":".status.readyReplicas"}"#,
+    printcolumn = r#"{"name":"Endpoint","type":"string","jsonPath":".status.endpoint"}"#,
+    printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
+)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiTenantSpec {
+    /// Stable tenant id (a DNS label); immutable.
+    #[x_kube(validation = Rule::new("self.matches('^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$')").message("tenantId must be a DNS label: lowercase letters, digits and '-', at most 63"))]
+    #[x_kube(validation = Rule::new("self == oldSelf").message("tenantId is immutable"))]
+    pub tenant_id: String,
+    /// The crud-api container image.
+    #[x_kube(validation = Rule::new("self.size() > 0").message("image must not be empty"))]
+    pub image: String,
+    #[serde(default = "one")]
+    #[schemars(range(min = 0, max = 50))]
+    pub replicas: i32,
+    /// Secret key holding `DATABASE_URL` (PostgreSQL).
+    pub database_secret_ref: SecretKeyRef,
+    pub auth: TenantAuth,
+    #[serde(default)]
+    pub plugins: TenantPlugins,
+    /// Name of the ModelDeployment (same namespace) for photo analysis and style match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_deployment: Option<String>,
+    /// Public host name; with it the tenant's `PUBLIC_BASE_URL` is `https://<host>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[x_kube(validation = Rule::new("self.matches('^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$')").message("ingressHost must be a DNS name"))]
+    pub ingress_host: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disruption_budget: Option<DisruptionBudget>,
+}
+
+fn one() -> i32 {
+    1
+}
+
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantAuth {
+    /// Ed25519 PKCS#8 PEM that signs access tokens.
+    pub signing_key_secret_ref: SecretKeyRef,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub oidc: Vec<OidcClient>,
+}
+
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OidcClient {
+    pub provider: OidcProvider,
+    #[schemars(length(min = 1))]
+    pub client_id: String,
+    pub client_secret_ref: SecretKeyRef,
+}
+
+#[derive(Deserialize, Serialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OidcProvider {
+    Google,
+    Kakao,
+}
+
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantPlugins {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<PluginModule>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommendation: Option<PluginModule>,
+}
+
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, KubeSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PluginModule {
+    pub source: PluginSource,
+    /// sha256 of the module, hex; the host refuses any other bytes.
+    #[x_kube(validation = Rule::new("self.matches('^[a-f0-9]{64}$')").message("sha256 must be 64 lowercase hex characters"))]
+    pub sha256: String,
+    #[serde(default)]
+    pub limits: PluginLimits,
+    #[serde(default)]
+    pub fallback: PluginFallback,
+    /// Read-only settings the plugin reads through `host.config`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub config: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, KubeSchema)]
+#[x_kube(validation = Rule::new("[has(self.configMap), has(self.secret), has(self.url)].filter(x, x).size() == 1").message("set exactly one of configMap, secret or url"))]
+#[serde(rename_all = "camelCase")]
+pub struct PluginSource {
+    /// A key in a ConfigMap (binaryData) holding the `.wasm`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_map: Option<KeyRef>,
+    /// A key in a Secret holding the `.wasm`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<KeyRef>,
+    /// An HTTPS URL, fetched by an init container and checked against `sha256`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[x_kube(validation = Rule::new("self.startsWith('https://')").message("url must be https://"))]
+    pub url: Option<String>,
+}
+
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyRef {
+    #[schemars(length(min = 1, max = 253))]
+    pub name: String,
+    #[schemars(length(min = 1, max = 253))]
+    pub key: String,
+}
+
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PluginLimits {
+    /// Instructions per call.
+    #[serde(default = "default_fuel")]
+    #[schemars(range(min = 1000, max = 10_000_000_000_i64))]
+    pub fuel: i64,
+    #[serde(default = "default_memory")]
+    #[schemars(range(min = 1, max = 1024))]
+    pub memory_mib: i32,
+    #[serde(default = "default_timeout")]
+    #[schemars(range(min = 1, max = 10_000))]
+    pub timeout_ms: i32,
+}
+
+impl Default for PluginLimits {
+    fn default() -> Self {
+        Self { fuel: default_fuel(), memory_mib: default_memory(), timeout_ms: default_timeout() }
+    }
+}
+
+fn default_fuel() -> i64 {
+    50_000_000
+}
+fn default_memory() -> i32 {
+    32
+}
+fn default_timeout() -> i32 {
+    200
+}
+
+#[derive(Deserialize, Serialize, Clone, Copy, Debug, PartialEq, Eq, Default, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum PluginFallback {
+    /// The built-in Rust strategy answers when the plugin fails.
+    #[default]
+    Builtin,
+    /// The caller gets the error (503).
+    FailClosed,
+}
+
+#[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiTenantStatus {
+    #[serde(default)]
+    pub conditions: Vec<Condition>,
+    #[serde(default)]
+    pub ready_replicas: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    /// sha256 of each configured plugin module, by kind (`payment`, `recommendation`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub plugin_digests: BTreeMap<String, String>,
+}

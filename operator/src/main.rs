@@ -1,0 +1,95 @@
+//! `gajyeogagu-operator`: waits to lead (Lease), then runs the controllers until SIGTERM
+//! or until it loses the lease (it exits, so a restarted pod rejoins as a candidate).
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser;
+use operator::leader::LeaderElector;
+use operator::metrics::Metrics;
+
+#[derive(Parser, Debug)]
+#[command(name = "gajyeogagu-operator", version)]
+struct Args {
+    /// Health and metrics listen address.
+    #[arg(long, env = "OPERATOR_HTTP_ADDR", default_value = "0.0.0.0:8080")]
+    http_addr: SocketAddr,
+    /// Watch only this namespace (default: all).
+    #[arg(long, env = "WATCH_NAMESPACE")]
+    namespace: Option<String>,
+    /// Leader election (off: this replica reconciles at once; for a single replica or tests).
+    #[arg(long, env = "LEADER_ELECTION", default_value_t = true, action = clap::ArgAction::Set)]
+    leader_election: bool,
+    #[arg(long, env = "LEASE_NAMESPACE", default_value = "gajyeogagu-system")]
+    lease_namespace: String,
+    #[arg(long, env = "LEASE_NAME", default_value = "gajyeogagu-operator")]
+    lease_name: String,
+    #[arg(long, env = "LEASE_SECONDS", default_value_t = 15)]
+    lease_seconds: u64,
+    /// This replica's identity (the pod name via the downward API).
+    #[arg(long, env = "POD_NAME", default_value = "gajyeogagu-operator")]
+    identity: String,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,kube=warn".into());
+    tracing_subscriber::fmt().with_env_filter(filter).json().init();
+    let client = kube::Client::try_default().await?;
+    let metrics = Arc::new(Metrics::default());
+    let ready = Arc::new(AtomicBool::new(false));
+    tokio::spawn(operator::run::serve_http(args.http_addr, metrics.clone(), ready.clone()));
+
+    let (lost_tx, lost_rx) = tokio::sync::oneshot::channel::<()>();
+    if args.leader_election {
+        let elector = LeaderElector::new(
+            client.clone(),
+            &args.lease_namespace,
+            &args.lease_name,
+            &args.identity,
+            Duration::from_secs(args.lease_seconds),
+        );
+        while !elector.try_acquire().await.unwrap_or(false) {
+            tracing::info!(identity = %args.identity, "standing by: another replica leads");
+            tokio::select! {
+                _ = tokio::time::sleep(elector.renew_every()) => {}
+                _ = shutdown_signal() => return Ok(()),
+            }
+        }
+        tracing::info!(identity = %args.identity, "leading");
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(elector.renew_every()).await;
+                if !elector.try_acquire().await.unwrap_or(false) {
+                    tracing::error!("lost the lease; stopping");
+                    let _ = lost_tx.send(());
+                    return;
+                }
+            }
+        });
+    } else {
+        drop(lost_tx);
+    }
+    ready.store(true, Ordering::Relaxed);
+    let stop = async move {
+        tokio::select! {
+            _ = shutdown_signal() => {}
+            Ok(()) = lost_rx => {}
+        }
+    };
+    operator::run::controllers(client, args.namespace.as_deref(), metrics, &args.identity, stop).await;
+    tracing::info!("controllers stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    tokio::select! { _ = tokio::signal::ctrl_c() => {}, _ = term => {} }
+}

@@ -1,0 +1,116 @@
+//! ApiTenant reconciler.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{ConfigMap, ObjectReference, Service};
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use kube::api::{Patch, PatchParams};
+use kube::runtime::controller::Action;
+use kube::runtime::events::{Event, EventType};
+use kube::{Api, Resource, ResourceExt};
+use serde_json::json;
+
+use super::apply::{apply, remove};
+use super::model_deployment::now;
+use super::status::{self, Problem};
+use super::{Context, Error, RESYNC};
+use crate::build::{crud_api, MANAGER};
+use crate::crd::{ApiTenant, ApiTenantStatus, Condition, ModelDeployment};
+use crate::metrics::KindLabels;
+
+pub const KIND: &str = "ApiTenant";
+
+pub async fn reconcile(t: Arc<ApiTenant>, ctx: Arc<Context>) -> Result<Action, Error> {
+    let started = Instant::now();
+    let ns = t.namespace().ok_or(Error::NoNamespace)?;
+    let name = t.name_any();
+    let m = &ctx.metrics;
+    let mds: Api<ModelDeployment> = Api::namespaced(ctx.client.clone(), &ns);
+    let (model, problem) = match &t.spec.model_deployment {
+        None => (None, None),
+        Some(md_name) => match mds.get_opt(md_name).await? {
+            Some(md) => (Some(md), None),
+            None => (
+                None,
+                Some(Problem {
+                    reason: "ModelDeploymentNotFound".into(),
+                    message: format!("ModelDeployment {md_name} not found; running without photo analysis"),
+                }),
+            ),
+        },
+    };
+    let children = crud_api::build(&t, model.as_ref());
+    let cms: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), &ns);
+    let deployments: Api<Deployment> = Api::namespaced(ctx.client.clone(), &ns);
+    let services: Api<Service> = Api::namespaced(ctx.client.clone(), &ns);
+    let pdbs: Api<PodDisruptionBudget> = Api::namespaced(ctx.client.clone(), &ns);
+    apply(&cms, &children.config_map, m).await?;
+    let dep = apply(&deployments, &children.deployment, m).await?;
+    apply(&services, &children.service, m).await?;
+    match &children.pdb {
+        Some(p) => drop(apply(&pdbs, p, m).await?),
+        None => drop(remove(&pdbs, &crud_api::name(&t), m).await?),
+    }
+
+    let derived = status::derive(Some(&dep), t.metadata.generation, problem.as_ref());
+    let old = t.status.clone().unwrap_or_default();
+    let mut conditions = derived.conditions;
+    status::carry_transitions(&mut conditions, &old.conditions, &now());
+    let plugin_digests: BTreeMap<String, String> =
+        [("payment", &t.spec.plugins.payment), ("recommendation", &t.spec.plugins.recommendation)]
+            .into_iter()
+            .filter_map(|(k, p)| p.as_ref().map(|p| (k.to_string(), p.sha256.clone())))
+            .collect();
+    let new = ApiTenantStatus {
+        conditions,
+        ready_replicas: derived.ready_replicas,
+        endpoint: Some(crud_api::endpoint(&name, &ns)),
+        observed_generation: t.metadata.generation,
+        plugin_digests,
+    };
+    if new != old {
+        let api: Api<ApiTenant> = Api::namespaced(ctx.client.clone(), &ns);
+        let body = json!({ "apiVersion": "gajyeogagu.io/v1alpha1", "kind": KIND, "status": new });
+        api.patch_status(&name, &PatchParams::apply(MANAGER).force(), &Patch::Apply(&body)).await?;
+        m.wrote("ApiTenant/status");
+        publish_transition(&ctx, &t.object_ref(&()), &old.conditions, &new.conditions).await;
+    }
+    let labels = KindLabels { kind: KIND.into() };
+    m.reconciles.get_or_create(&labels).inc();
+    m.duration.get_or_create(&labels).observe(started.elapsed().as_secs_f64());
+    Ok(Action::requeue(RESYNC))
+}
+
+pub fn error_policy(t: Arc<ApiTenant>, err: &Error, ctx: Arc<Context>) -> Action {
+    super::error_policy(t, err, ctx, KIND)
+}
+
+/// A Kubernetes Event when `Ready` or `Degraded` flips (not on every status refresh).
+pub(crate) async fn publish_transition(
+    ctx: &Context,
+    reference: &ObjectReference,
+    old: &[Condition],
+    new: &[Condition],
+) {
+    let status = |conds: &[Condition], t: &str| conds.iter().find(|c| c.type_ == t).map(|c| c.status.clone());
+    for (t, good) in [("Ready", "True"), ("Degraded", "False")] {
+        let (before, after) = (status(old, t), status(new, t));
+        if before == after {
+            continue;
+        }
+        let Some(c) = new.iter().find(|c| c.type_ == t) else { continue };
+        let event = Event {
+            type_: if after.as_deref() == Some(good) { EventType::Normal } else { EventType::Warning },
+            reason: format!("{t}{}", c.status),
+            note: Some(c.message.chars().take(1000).collect()),
+            action: "Reconcile".into(),
+            secondary: None,
+        };
+        if let Err(e) = ctx.recorder.publish(&event, reference).await {
+            tracing::warn!(error = %e, "publishing an event failed");
+        }
+    }
+}

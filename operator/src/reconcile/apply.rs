@@ -1,0 +1,87 @@
+//! Apply-if-different: a child is sent (server-side apply, forced, our field manager) only
+//! when it is missing or some field we set differs from the live object. A pass with
+//! nothing to change therefore writes nothing; a field someone else changed (drift) is
+//! put back.
+
+use std::fmt::Debug;
+
+use kube::api::{Patch, PatchParams};
+use kube::{Api, Resource};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::build::MANAGER;
+use crate::metrics::Metrics;
+
+/// True when every field of `desired` has the same value in `live` (extra fields in
+/// `live` — server defaults, status, other managers' fields — are ignored).
+pub fn is_subset(desired: &Value, live: &Value) -> bool {
+    match (desired, live) {
+        (Value::Object(d), Value::Object(l)) => d.iter().all(|(k, v)| match l.get(k) {
+            Some(lv) => is_subset(v, lv),
+            None => v.is_null() || v == &Value::Array(vec![]) || v == &Value::Object(Default::default()),
+        }),
+        (Value::Array(d), Value::Array(l)) => d.len() == l.len() && d.iter().zip(l).all(|(a, b)| is_subset(a, b)),
+        (Value::Null, _) => true,
+        (a, b) => a == b,
+    }
+}
+
+/// Applies `desired` unless the live object already matches it. Returns the object as the
+/// API server holds it afterwards.
+pub async fn apply<K>(api: &Api<K>, desired: &K, metrics: &Metrics) -> Result<K, kube::Error>
+where
+    K: Resource<DynamicType = ()> + Serialize + DeserializeOwned + Clone + Debug,
+{
+    let name = desired.meta().name.clone().expect("builders name every child");
+    if let Some(live) = api.get_opt(&name).await? {
+        let d = serde_json::to_value(desired).expect("children serialise");
+        let l = serde_json::to_value(&live).expect("objects serialise");
+        if is_subset(&d, &l) {
+            return Ok(live);
+        }
+    }
+    let applied = api.patch(&name, &PatchParams::apply(MANAGER).force(), &Patch::Apply(desired)).await?;
+    metrics.wrote(&K::kind(&()));
+    Ok(applied)
+}
+
+/// Deletes a child we no longer want (e.g. the PDB after `disruptionBudget` was removed).
+pub async fn remove<K>(api: &Api<K>, name: &str, metrics: &Metrics) -> Result<bool, kube::Error>
+where
+    K: Resource<DynamicType = ()> + DeserializeOwned + Clone + Debug,
+{
+    if api.get_opt(name).await?.is_none() {
+        return Ok(false);
+    }
+    match api.delete(name, &Default::default()).await {
+        Ok(_) => {
+            metrics.wrote(&K::kind(&()));
+            Ok(true)
+        }
+        Err(kube::Error::Api(e)) if e.code == 404 => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn subset_ignores_server_defaults_but_sees_changes() {
+        let desired = json!({"spec": {"replicas": 2, "template": {"containers": [{"name": "a", "image": "x"}]}}});
+        let live = json!({"spec": {"replicas": 2, "progressDeadlineSeconds": 600,
+            "template": {"containers": [{"name": "a", "image": "x", "imagePullPolicy": "IfNotPresent"}]}},
+            "status": {"readyReplicas": 1}});
+        assert!(is_subset(&desired, &live));
+        let scaled = json!({"spec": {"replicas": 5, "template": {"containers": [{"name": "a", "image": "x"}]}}});
+        assert!(!is_subset(&desired, &scaled));
+        let extra_container =
+            json!({"spec": {"replicas": 2, "template": {"containers": [{"name": "a", "image": "x"}, {"name": "b"}]}}});
+        assert!(!is_subset(&desired, &extra_container));
+        assert!(!is_subset(&json!({"metadata": {"labels": {"a": "1"}}}), &json!({"metadata": {}})));
+    }
+}

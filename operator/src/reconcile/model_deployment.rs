@@ -1,0 +1,83 @@
+//! ModelDeployment reconciler.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::core::v1::Service;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use kube::api::{Patch, PatchParams};
+use kube::runtime::controller::Action;
+use kube::{Api, Resource, ResourceExt};
+use serde_json::json;
+
+use super::apply::{apply, remove};
+use super::status::{self, Problem};
+use super::{Context, Error, RESYNC};
+use crate::build::{dl_api, MANAGER};
+use crate::crd::{ModelDeployment, ModelDeploymentStatus};
+use crate::metrics::KindLabels;
+
+pub const KIND: &str = "ModelDeployment";
+
+pub async fn reconcile(md: Arc<ModelDeployment>, ctx: Arc<Context>) -> Result<Action, Error> {
+    let started = Instant::now();
+    let ns = md.namespace().ok_or(Error::NoNamespace)?;
+    let name = md.name_any();
+    let child = dl_api::name(&md);
+    let deployments: Api<Deployment> = Api::namespaced(ctx.client.clone(), &ns);
+    let services: Api<Service> = Api::namespaced(ctx.client.clone(), &ns);
+    let pdbs: Api<PodDisruptionBudget> = Api::namespaced(ctx.client.clone(), &ns);
+    let hpas: Api<HorizontalPodAutoscaler> = Api::namespaced(ctx.client.clone(), &ns);
+    let m = &ctx.metrics;
+
+    let (deployment, problem) = match dl_api::build(&md) {
+        Ok(children) => {
+            let dep = apply(&deployments, &children.deployment, m).await?;
+            apply(&services, &children.service, m).await?;
+            match &children.pdb {
+                Some(p) => drop(apply(&pdbs, p, m).await?),
+                None => drop(remove(&pdbs, &child, m).await?),
+            }
+            match &children.hpa {
+                Some(h) => drop(apply(&hpas, h, m).await?),
+                None => drop(remove(&hpas, &child, m).await?),
+            }
+            (Some(dep), None)
+        }
+        Err(e) => {
+            (deployments.get_opt(&child).await?, Some(Problem { reason: "InvalidSpec".into(), message: e.to_string() }))
+        }
+    };
+
+    let derived = status::derive(deployment.as_ref(), md.metadata.generation, problem.as_ref());
+    let old = md.status.clone().unwrap_or_default();
+    let mut conditions = derived.conditions;
+    status::carry_transitions(&mut conditions, &old.conditions, &now());
+    let new = ModelDeploymentStatus {
+        conditions,
+        ready_replicas: derived.ready_replicas,
+        endpoint: Some(dl_api::endpoint(&name, &ns)),
+        observed_generation: md.metadata.generation,
+    };
+    if new != old {
+        let api: Api<ModelDeployment> = Api::namespaced(ctx.client.clone(), &ns);
+        let body = json!({ "apiVersion": "gajyeogagu.io/v1alpha1", "kind": KIND, "status": new });
+        api.patch_status(&name, &PatchParams::apply(MANAGER).force(), &Patch::Apply(&body)).await?;
+        m.wrote("ModelDeployment/status");
+        super::api_tenant::publish_transition(&ctx, &md.object_ref(&()), &old.conditions, &new.conditions).await;
+    }
+    let labels = KindLabels { kind: KIND.into() };
+    m.reconciles.get_or_create(&labels).inc();
+    m.duration.get_or_create(&labels).observe(started.elapsed().as_secs_f64());
+    Ok(Action::requeue(RESYNC))
+}
+
+pub fn error_policy(md: Arc<ModelDeployment>, err: &Error, ctx: Arc<Context>) -> Action {
+    super::error_policy(md, err, ctx, KIND)
+}
+
+pub(crate) fn now() -> String {
+    k8s_openapi::jiff::Timestamp::now().round(k8s_openapi::jiff::Unit::Second).unwrap_or_default().to_string()
+}

@@ -1,0 +1,107 @@
+//! Resource → desired children, without an API server.
+
+use k8s_openapi::api::core::v1::EnvVar;
+use operator::build::{crud_api, dl_api};
+use operator::crd::{ApiTenant, ModelDeployment};
+
+fn sample<K: serde::de::DeserializeOwned + kube::Resource>(file: &str) -> K {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../crds/samples").join(file);
+    let mut k: K = serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    // As the API server would return it.
+    k.meta_mut().uid = Some("0b6c3a4e-1111-2222-3333-444455556666".into());
+    k
+}
+
+fn env<'a>(envs: &'a [EnvVar], name: &str) -> Option<&'a str> {
+    envs.iter().find(|e| e.name == name).and_then(|e| e.value.as_deref())
+}
+
+#[test]
+fn model_deployment_becomes_a_gpu_dl_api() {
+    let md: ModelDeployment = sample("model-deployment.yaml");
+    let c = dl_api::build(&md).unwrap();
+    let d = &c.deployment;
+    assert_eq!(d.metadata.name.as_deref(), Some("furniture-vision-dl-api"));
+    assert_eq!(d.metadata.namespace.as_deref(), Some("shop"));
+    let owner = &d.metadata.owner_references.as_ref().unwrap()[0];
+    assert_eq!(
+        (owner.kind.as_str(), owner.name.as_str(), owner.controller),
+        ("ModelDeployment", "furniture-vision", Some(true))
+    );
+    let spec = d.spec.as_ref().unwrap();
+    assert_eq!(spec.replicas, Some(2));
+    let pod = spec.template.spec.as_ref().unwrap();
+    let ctr = &pod.containers[0];
+    let envs = ctr.env.as_ref().unwrap();
+    assert_eq!(env(envs, "DL_CONCURRENCY"), Some("2"));
+    assert_eq!(env(envs, "DL_MAX_BATCH"), Some("8"));
+    assert_eq!(env(envs, "DL_MAX_QUEUE_DELAY_MS"), Some("4"));
+    assert_eq!(env(envs, "DL_EXECUTION_PROVIDER"), Some("cuda"));
+    assert_eq!(env(envs, "DL_IMAGE_MODEL_DIR"), Some("/models/efficientnet-lite0/1"));
+    let limits = ctr.resources.as_ref().unwrap().limits.as_ref().unwrap();
+    assert_eq!(limits["nvidia.com/gpu"].0, "1");
+    assert_eq!(pod.node_selector.as_ref().unwrap()["nvidia.com/gpu.present"], "true");
+    assert_eq!(pod.tolerations.as_ref().unwrap()[0].key.as_deref(), Some("nvidia.com/gpu"));
+    assert_eq!(ctr.readiness_probe.as_ref().unwrap().http_get.as_ref().unwrap().path.as_deref(), Some("/readyz"));
+    assert_eq!(ctr.liveness_probe.as_ref().unwrap().http_get.as_ref().unwrap().path.as_deref(), Some("/healthz"));
+    assert_eq!(ctr.security_context.as_ref().unwrap().run_as_non_root, Some(true));
+    assert_eq!(c.service.spec.as_ref().unwrap().ports.as_ref().unwrap()[0].port, 8002);
+    assert_eq!(
+        c.pdb.as_ref().unwrap().spec.as_ref().unwrap().min_available,
+        Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(1))
+    );
+    assert!(c.hpa.is_none());
+    // Deterministic: building twice gives the same children (same hash annotation).
+    let again = dl_api::build(&md).unwrap();
+    assert_eq!(again.deployment, c.deployment);
+}
+
+#[test]
+fn autoscaling_leaves_replicas_to_the_hpa_and_bad_uris_are_refused() {
+    let mut md: ModelDeployment = sample("model-deployment.yaml");
+    md.spec.replicas = None;
+    md.spec.autoscaling =
+        Some(serde_json::from_value(serde_json::json!({"minReplicas": 1, "maxReplicas": 4})).unwrap());
+    let c = dl_api::build(&md).unwrap();
+    assert_eq!(c.deployment.spec.as_ref().unwrap().replicas, None);
+    let hpa = c.hpa.unwrap();
+    assert_eq!(hpa.spec.as_ref().unwrap().max_replicas, 4);
+    md.spec.model.pvc = None;
+    md.spec.model.uri = Some("s3://bucket/model".into());
+    assert!(dl_api::build(&md).is_err());
+    md.spec.model.uri = Some("https://models.example.com/effnet.tar.gz".into());
+    let c = dl_api::build(&md).unwrap();
+    let init = c.deployment.spec.unwrap().template.spec.unwrap().init_containers.unwrap();
+    assert_eq!(init[0].name, "fetch-model");
+}
+
+#[test]
+fn tenant_gets_plugins_config_secrets_and_the_model_endpoint() {
+    let md: ModelDeployment = sample("model-deployment.yaml");
+    let t: ApiTenant = sample("api-tenant.yaml");
+    let c = crud_api::build(&t, Some(&md));
+    let plugins: serde_json::Value =
+        serde_json::from_str(&c.config_map.data.as_ref().unwrap()["plugins.json"]).unwrap();
+    assert_eq!(plugins["payment"]["module"], "/plugins/payment/module.wasm");
+    assert_eq!(plugins["payment"]["fuel"], 50_000_000);
+    assert_eq!(plugins["payment"]["config"]["coupons"], "WELCOME10:10%");
+    assert_eq!(plugins["recommendation"]["fallback"], "fail_closed");
+    let pod = c.deployment.spec.as_ref().unwrap().template.spec.as_ref().unwrap();
+    let envs = pod.containers[0].env.as_ref().unwrap();
+    assert_eq!(env(envs, "DL_API_URL"), Some("http://furniture-vision-dl-api.shop.svc:8002"));
+    assert_eq!(env(envs, "DL_API_KEY"), Some("file:/var/run/secrets/gajyeogagu/dl-api/key"));
+    assert_eq!(env(envs, "PUBLIC_BASE_URL"), Some("https://seoul.gajyeogagu.example"));
+    assert_eq!(env(envs, "GOOGLE_CLIENT_ID"), Some("1234.apps.googleusercontent.com"));
+    let db = envs.iter().find(|e| e.name == "DATABASE_URL").unwrap();
+    assert_eq!(db.value_from.as_ref().unwrap().secret_key_ref.as_ref().unwrap().name, "seoul-db");
+    let init = pod.init_containers.as_ref().unwrap();
+    assert_eq!(init[0].name, "fetch-recommendation-plugin");
+    let volumes: Vec<&str> = pod.volumes.as_ref().unwrap().iter().map(|v| v.name.as_str()).collect();
+    for v in ["signing-key", "config", "plugin-payment", "plugin-recommendation", "dl-api-key", "oidc-google"] {
+        assert!(volumes.contains(&v), "volume {v} in {volumes:?}");
+    }
+    // Without the ModelDeployment the tenant runs without AI.
+    let alone = crud_api::build(&t, None);
+    let envs = alone.deployment.spec.unwrap().template.spec.unwrap().containers[0].env.clone().unwrap();
+    assert!(env(&envs, "DL_API_URL").is_none());
+}
