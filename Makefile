@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SPECTRAL := tools/node/node_modules/.bin/spectral
 
-.PHONY: run test plugins models eval crds tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance bench-load bench-dl help
+.PHONY: run test plugins models kube-tools eval crds tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance bench-load bench-dl help
 
 help:
 	@echo "make run        start dl-api on 127.0.0.1:8002 and crud-api on 0.0.0.0:8001 (SQLite under ./data, demo-ready)"
@@ -34,6 +34,10 @@ models:
 	scripts/fetch-models.sh >/dev/null
 	scripts/fetch-eval-images.sh >/dev/null
 
+## kube-tools: kube-apiserver (built from Go modules) and etcd for the operator's tests, cached.
+kube-tools:
+	scripts/kube-test-tools.sh >/dev/null
+
 eval: models
 	$(CARGO) run -q -p dl-api --bin dl-eval -- $$(scripts/fetch-eval-images.sh)
 
@@ -43,7 +47,7 @@ run: plugins
 	CARGO=$(CARGO) scripts/run.sh
 
 ## test: all set-up, then every check CI runs.
-test: tools plugins models fmt-check clippy test-sqlite test-postgres openapi-lint api-conformance oip-conformance
+test: tools plugins models kube-tools fmt-check clippy test-sqlite test-postgres openapi-lint api-conformance oip-conformance
 
 tools:
 	scripts/node-tools.sh

@@ -20,7 +20,13 @@ pub fn is_subset(desired: &Value, live: &Value) -> bool {
     match (desired, live) {
         (Value::Object(d), Value::Object(l)) => d.iter().all(|(k, v)| match l.get(k) {
             Some(lv) => is_subset(v, lv),
-            None => v.is_null() || v == &Value::Array(vec![]) || v == &Value::Object(Default::default()),
+            // Go's `omitempty`: the server drops empty strings, lists and maps.
+            None => {
+                v.is_null()
+                    || v == &Value::String(String::new())
+                    || v == &Value::Array(vec![])
+                    || v == &Value::Object(Default::default())
+            }
         }),
         (Value::Array(d), Value::Array(l)) => d.len() == l.len() && d.iter().zip(l).all(|(a, b)| is_subset(a, b)),
         (Value::Null, _) => true,
@@ -83,5 +89,7 @@ mod tests {
             json!({"spec": {"replicas": 2, "template": {"containers": [{"name": "a", "image": "x"}, {"name": "b"}]}}});
         assert!(!is_subset(&desired, &extra_container));
         assert!(!is_subset(&json!({"metadata": {"labels": {"a": "1"}}}), &json!({"metadata": {}})));
+        // An env var with an empty value comes back without `value`.
+        assert!(is_subset(&json!({"env": [{"name": "A", "value": ""}]}), &json!({"env": [{"name": "A"}]})));
     }
 }

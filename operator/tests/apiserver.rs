@@ -1,0 +1,288 @@
+//! The operator against a real kube-apiserver (see `cluster`): CRD validation, children,
+//! server-side-apply ownership, status from faked Deployment status, drift repair,
+//! idempotency (no writes on a pass with nothing to change) and tenant wiring.
+
+mod cluster;
+
+use std::sync::Arc;
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{ConfigMap, Service};
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use kube::api::{ApiResource, DynamicObject, Patch, PatchParams, PostParams};
+use kube::{Api, Client, ResourceExt};
+use operator::crd::{ApiTenant, ModelDeployment};
+use operator::metrics::Metrics;
+use serde_json::{json, Value};
+
+use cluster::eventually;
+
+fn sample(file: &str, ns: &str) -> Value {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../crds/samples").join(file);
+    let mut v: Value = serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    v["metadata"]["namespace"] = json!(ns);
+    v
+}
+
+/// Runs the controllers for `ns` in the background until the returned sender drops.
+fn start_operator(client: &Client, ns: &str) -> (Arc<Metrics>, tokio::sync::oneshot::Sender<()>) {
+    let metrics = Arc::new(Metrics::default());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let (client, ns, m) = (client.clone(), ns.to_string(), metrics.clone());
+    tokio::spawn(async move {
+        operator::run::controllers(client, Some(&ns), m, "test", async move {
+            let _ = rx.await;
+        })
+        .await;
+    });
+    (metrics, tx)
+}
+
+fn condition(status: &Value, t: &str) -> Option<(String, String)> {
+    status["conditions"].as_array()?.iter().find(|c| c["type"] == t).map(|c| {
+        (c["status"].as_str().unwrap_or_default().to_string(), c["reason"].as_str().unwrap_or_default().to_string())
+    })
+}
+
+/// What the deployment controller would write once the pods are up.
+async fn fake_available(deployments: &Api<Deployment>, name: &str, ready: i32) {
+    let d = deployments.get(name).await.unwrap();
+    let status = json!({ "status": {
+    "observedGeneration": d.metadata.generation, "replicas": ready, "readyReplicas": ready,
+    "updatedReplicas": ready, "availableReplicas": ready,
+    "conditions": [
+        { "type": "Available", "status": "True", "reason": "MinimumReplicasAvailable", "message": "ok",
+          "lastTransitionTime": "2026-11-26T00:00:00Z", "lastUpdateTime": "2026-11-26T00:00:00Z" },
+        { "type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable", "message": "ok",
+          "lastTransitionTime": "2026-11-26T00:00:00Z", "lastUpdateTime": "2026-11-26T00:00:00Z" }
+    ]}});
+    deployments.patch_status(name, &PatchParams::default(), &Patch::Merge(&status)).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_api_server_refuses_broken_resources_with_a_message_that_says_what_to_fix() {
+    let ns = "cel";
+    let client = cluster::client(ns).await;
+    // Untyped, so values the Rust types could never hold reach the server too.
+    let mds: Api<DynamicObject> = Api::namespaced_with(client.clone(), ns, &ApiResource::erase::<ModelDeployment>(&()));
+    let tenants: Api<ApiTenant> = Api::namespaced(client.clone(), ns);
+    let create_md = |patch: Value| {
+        let mut v = sample("model-deployment.yaml", ns);
+        json_patch(&mut v, &patch);
+        serde_json::from_value::<DynamicObject>(v).unwrap()
+    };
+    let cases = [
+        (json!({"spec": {"autoscaling": {"minReplicas": 1, "maxReplicas": 3}}}), "set either replicas or autoscaling"),
+        (
+            json!({"spec": {"replicas": null, "autoscaling": {"minReplicas": 5, "maxReplicas": 3}}}),
+            "minReplicas must not exceed maxReplicas",
+        ),
+        (json!({"spec": {"model": {"uri": "https://m.example/x.tgz"}}}), "set exactly one of uri, pvc or configMap"),
+        (json!({"spec": {"concurrency": 0}}), "spec.concurrency"),
+        (json!({"spec": {"executionProvider": "tpu"}}), "spec.executionProvider"),
+    ];
+    for (i, (patch, message)) in cases.iter().enumerate() {
+        let mut md = create_md(patch.clone());
+        md.metadata.name = Some(format!("bad-{i}"));
+        let err = mds.create(&PostParams::default(), &md).await.expect_err("refused");
+        let kube::Error::Api(e) = err else { panic!("{err}") };
+        assert_eq!(e.code, 422, "{}", e.message);
+        assert!(e.message.contains(message), "{patch}: {}", e.message);
+    }
+    let mut t: ApiTenant = serde_json::from_value(sample("api-tenant.yaml", ns)).unwrap();
+    t.spec.plugins.payment.as_mut().unwrap().sha256 = "not-a-digest".into();
+    let kube::Error::Api(e) = tenants.create(&PostParams::default(), &t).await.expect_err("refused") else { panic!() };
+    assert!(e.message.contains("sha256 must be 64 lowercase hex characters"), "{}", e.message);
+    // tenantId is immutable.
+    let t: ApiTenant = serde_json::from_value(sample("api-tenant.yaml", ns)).unwrap();
+    tenants.create(&PostParams::default(), &t).await.unwrap();
+    let change = json!({"spec": {"tenantId": "busan"}});
+    let kube::Error::Api(e) =
+        tenants.patch("seoul", &PatchParams::default(), &Patch::Merge(&change)).await.expect_err("refused")
+    else {
+        panic!()
+    };
+    assert!(e.message.contains("tenantId is immutable"), "{}", e.message);
+}
+
+fn json_patch(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    json_patch(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
+}
+
+#[tokio::test]
+async fn model_deployment_children_status_drift_and_idempotency() {
+    let ns = "md";
+    let client = cluster::client(ns).await;
+    let (metrics, _stop) = start_operator(&client, ns);
+    let mds: Api<ModelDeployment> = Api::namespaced(client.clone(), ns);
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns);
+    let services: Api<Service> = Api::namespaced(client.clone(), ns);
+    let pdbs: Api<PodDisruptionBudget> = Api::namespaced(client.clone(), ns);
+    let md: ModelDeployment = serde_json::from_value(sample("model-deployment.yaml", ns)).unwrap();
+    mds.create(&PostParams::default(), &md).await.unwrap();
+
+    let dep =
+        eventually("the dl-api Deployment", || async { deployments.get_opt("furniture-vision-dl-api").await.unwrap() })
+            .await;
+    let owner = &dep.metadata.owner_references.as_ref().unwrap()[0];
+    assert_eq!((owner.kind.as_str(), owner.name.as_str()), ("ModelDeployment", "furniture-vision"));
+    let managers: Vec<String> =
+        dep.metadata.managed_fields.iter().flatten().filter_map(|f| f.manager.clone()).collect();
+    assert!(managers.contains(&"gajyeogagu-operator".to_string()), "{managers:?}");
+    let limits = dep.spec.as_ref().unwrap().template.spec.as_ref().unwrap().containers[0]
+        .resources
+        .clone()
+        .unwrap()
+        .limits
+        .unwrap();
+    assert_eq!(limits["nvidia.com/gpu"].0, "1");
+    eventually("the Service", || async { services.get_opt("furniture-vision-dl-api").await.unwrap() }).await;
+    eventually("the PodDisruptionBudget", || async { pdbs.get_opt("furniture-vision-dl-api").await.unwrap() }).await;
+
+    // No pods run here: not ready yet, rolling out.
+    let status = eventually("status", || async {
+        let s = serde_json::to_value(mds.get("furniture-vision").await.unwrap().status?).unwrap();
+        condition(&s, "Ready").map(|_| s)
+    })
+    .await;
+    assert_eq!(condition(&status, "Ready").unwrap().0, "False");
+    assert_eq!(status["endpoint"], "http://furniture-vision-dl-api.md.svc:8002");
+
+    // The deployment controller reports the pods available → Ready.
+    fake_available(&deployments, "furniture-vision-dl-api", 2).await;
+    eventually("Ready=True", || async {
+        let s = serde_json::to_value(mds.get("furniture-vision").await.unwrap().status?).unwrap();
+        (condition(&s, "Ready")?.0 == "True" && s["readyReplicas"] == 2).then_some(())
+    })
+    .await;
+
+    // Drift: someone scales the Deployment by hand; the operator puts it back.
+    let scale = json!({"spec": {"replicas": 5}});
+    deployments.patch("furniture-vision-dl-api", &PatchParams::apply("someone").force(), &Patch::Apply(&json!({
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "furniture-vision-dl-api"}, "spec": scale["spec"]
+    }))).await.unwrap();
+    eventually("drift repaired", || async {
+        (deployments.get("furniture-vision-dl-api").await.unwrap().spec?.replicas == Some(2)).then_some(())
+    })
+    .await;
+
+    // Idempotency: a pass with nothing to change (an annotation bump triggers it) writes nothing.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let before = metrics.total_writes();
+    let reconciles_before = metrics.render();
+    mds.patch(
+        "furniture-vision",
+        &PatchParams::default(),
+        &Patch::Merge(&json!({"metadata": {"annotations": {"touch": "1"}}})),
+    )
+    .await
+    .unwrap();
+    eventually("another reconcile", || async { (metrics.render() != reconciles_before).then_some(()) }).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let writes = |m: &str| m.lines().filter(|l| l.contains("api_writes_total")).collect::<Vec<_>>().join("\n");
+    assert_eq!(
+        metrics.total_writes(),
+        before,
+        "a pass with nothing to change must not write:\nbefore {}\nafter {}",
+        writes(&reconciles_before),
+        writes(&metrics.render())
+    );
+
+    // Removing the budget removes the PDB.
+    mds.patch("furniture-vision", &PatchParams::default(), &Patch::Merge(&json!({"spec": {"disruptionBudget": null}})))
+        .await
+        .unwrap();
+    eventually("PDB removed", || async {
+        pdbs.get_opt("furniture-vision-dl-api").await.unwrap().is_none().then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn progress_deadline_exceeded_is_degraded() {
+    let ns = "deadline";
+    let client = cluster::client(ns).await;
+    let (_metrics, _stop) = start_operator(&client, ns);
+    let mds: Api<ModelDeployment> = Api::namespaced(client.clone(), ns);
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns);
+    let md: ModelDeployment = serde_json::from_value(sample("model-deployment.yaml", ns)).unwrap();
+    mds.create(&PostParams::default(), &md).await.unwrap();
+    let d = eventually("Deployment", || async { deployments.get_opt("furniture-vision-dl-api").await.unwrap() }).await;
+    let status = json!({ "status": { "observedGeneration": d.metadata.generation, "replicas": 2, "readyReplicas": 0,
+    "updatedReplicas": 2, "unavailableReplicas": 2,
+    "conditions": [
+        { "type": "Available", "status": "False", "reason": "MinimumReplicasUnavailable", "message": "no pods",
+          "lastTransitionTime": "2026-11-26T00:00:00Z", "lastUpdateTime": "2026-11-26T00:00:00Z" },
+        { "type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded",
+          "message": "ReplicaSet has timed out progressing.",
+          "lastTransitionTime": "2026-11-26T00:00:00Z", "lastUpdateTime": "2026-11-26T00:00:00Z" }
+    ]}});
+    deployments.patch_status("furniture-vision-dl-api", &PatchParams::default(), &Patch::Merge(&status)).await.unwrap();
+    let s = eventually("Degraded", || async {
+        let s = serde_json::to_value(mds.get("furniture-vision").await.unwrap().status?).unwrap();
+        (condition(&s, "Degraded")?.0 == "True").then_some(s)
+    })
+    .await;
+    assert_eq!(condition(&s, "Degraded").unwrap().1, "ProgressDeadlineExceeded");
+    assert_eq!(condition(&s, "Ready").unwrap().0, "False");
+}
+
+#[tokio::test]
+async fn tenant_is_wired_to_its_model_deployment_when_it_appears() {
+    let ns = "tenant";
+    let client = cluster::client(ns).await;
+    let (_metrics, _stop) = start_operator(&client, ns);
+    let tenants: Api<ApiTenant> = Api::namespaced(client.clone(), ns);
+    let mds: Api<ModelDeployment> = Api::namespaced(client.clone(), ns);
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns);
+    let cms: Api<ConfigMap> = Api::namespaced(client.clone(), ns);
+    let t: ApiTenant = serde_json::from_value(sample("api-tenant.yaml", ns)).unwrap();
+    tenants.create(&PostParams::default(), &t).await.unwrap();
+
+    // Its ModelDeployment does not exist yet: crud-api runs without AI, Degraded says why.
+    let s = eventually("Degraded", || async {
+        let s = serde_json::to_value(tenants.get("seoul").await.unwrap().status?).unwrap();
+        (condition(&s, "Degraded")?.0 == "True").then_some(s)
+    })
+    .await;
+    assert_eq!(condition(&s, "Degraded").unwrap().1, "ModelDeploymentNotFound");
+    assert_eq!(
+        s["pluginDigests"]["recommendation"],
+        "eb474c0a7a25f38533ca16fc1e5eba2c6917a8fe537e12af91a6392ca0d7b83f"
+    );
+    let cm = cms.get("seoul-crud-api-config").await.unwrap();
+    let plugins: Value = serde_json::from_str(&cm.data.unwrap()["plugins.json"]).unwrap();
+    assert_eq!(plugins["payment"]["memory_mb"], 32);
+
+    // The ModelDeployment appears: the tenant is re-reconciled and wired to it.
+    let md: ModelDeployment = serde_json::from_value(sample("model-deployment.yaml", ns)).unwrap();
+    mds.create(&PostParams::default(), &md).await.unwrap();
+    eventually("DL_API_URL wired", || async {
+        let d = deployments.get("seoul-crud-api").await.ok()?;
+        let envs = d.spec?.template.spec?.containers[0].env.clone()?;
+        envs.iter()
+            .any(|e| {
+                e.name == "DL_API_URL" && e.value.as_deref() == Some("http://furniture-vision-dl-api.tenant.svc:8002")
+            })
+            .then_some(())
+    })
+    .await;
+    eventually("Degraded cleared", || async {
+        let s = serde_json::to_value(tenants.get("seoul").await.unwrap().status?).unwrap();
+        (condition(&s, "Degraded")?.0 == "False").then_some(())
+    })
+    .await;
+    let dep = deployments.get("seoul-crud-api").await.unwrap();
+    assert_eq!(dep.owner_references()[0].kind, "ApiTenant");
+}
