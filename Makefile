@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SPECTRAL := tools/node/node_modules/.bin/spectral
 
-.PHONY: run test plugins models kube-tools eval crds tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance bench-load bench-dl help
+.PHONY: run test plugins models kube-tools eval crds tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance manifests bench-load bench-dl bench-operator help
 
 help:
 	@echo "make run        start dl-api on 127.0.0.1:8002 and crud-api on 0.0.0.0:8001 (SQLite under ./data, demo-ready)"
@@ -47,7 +47,7 @@ run: plugins
 	CARGO=$(CARGO) scripts/run.sh
 
 ## test: all set-up, then every check CI runs.
-test: tools plugins models kube-tools fmt-check clippy test-sqlite test-postgres openapi-lint api-conformance oip-conformance
+test: tools plugins models kube-tools fmt-check clippy test-sqlite test-postgres openapi-lint api-conformance oip-conformance manifests
 
 tools:
 	scripts/node-tools.sh
@@ -80,6 +80,12 @@ openapi-lint: tools
 api-conformance: tools
 	scripts/api-conformance.sh
 
+# kustomize overlays, the Helm chart (lint + template) and CRD samples, validated with
+# kubernetes-validate (strict, Kubernetes 1.33); compose files checked statically.
+manifests:
+	eval "$$(scripts/helm-tool.sh)" && HELM=$$HELM scripts/validate-manifests.sh
+	$${GAJYEOGAGU_CACHE:-$$HOME/.cache/gajyeogagu}/venv-kubernetes-validate-1.33.0/bin/python scripts/check-compose.py
+
 # tritonclient[http] (PyPI) against a live dl-api: binary tensors, BYTES, metadata, errors.
 oip-conformance: models
 	scripts/oip-conformance.sh
@@ -89,3 +95,7 @@ bench-load:
 
 bench-dl:
 	scripts/bench-dl.sh
+
+# The operator converging 1,000 ModelDeployments and 100 ApiTenants on the test API server.
+bench-operator: kube-tools
+	$(CARGO) test --release -p operator --test converge -- --ignored --nocapture

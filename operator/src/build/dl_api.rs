@@ -201,6 +201,7 @@ pub fn build(md: &ModelDeployment) -> Result<Children, SpecError> {
             node_selector: spec.node_selector.clone(),
             tolerations: spec.tolerations.clone(),
             affinity: spec.affinity.clone(),
+            runtime_class_name: spec.runtime_class_name.clone(),
             automount_service_account_token: Some(false),
             ..Default::default()
         }),

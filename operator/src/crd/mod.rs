@@ -11,7 +11,8 @@ pub use model_deployment::{ModelDeployment, ModelDeploymentSpec, ModelDeployment
 
 pub const GROUP: &str = "gajyeogagu.io";
 
-/// The CRDs as YAML documents, in a stable order.
+/// The CRDs as YAML documents, in a stable order (`crds/crds.yaml`, and
+/// `kustomize/base/crds.yaml` for kustomize, which only reads files under its root).
 pub fn all_yaml() -> String {
     use kube::CustomResourceExt;
     let docs = [serde_yaml::to_string(&ModelDeployment::crd()), serde_yaml::to_string(&ApiTenant::crd())];

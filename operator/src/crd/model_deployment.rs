@@ -55,6 +55,9 @@ pub struct ModelDeploymentSpec {
     pub affinity: Option<Affinity>,
     #[serde(default)]
     pub execution_provider: ExecutionProvider,
+    /// RuntimeClass of the pods (e.g. `nvidia` on GPU nodes using the NVIDIA container runtime).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime_class_name: Option<String>,
     /// The Secret key holding the API keys dl-api accepts (one per line).
     pub api_key_secret_ref: SecretKeyRef,
     /// Optional PodDisruptionBudget.
