@@ -286,3 +286,26 @@ async fn tenant_is_wired_to_its_model_deployment_when_it_appears() {
     let dep = deployments.get("seoul-crud-api").await.unwrap();
     assert_eq!(dep.owner_references()[0].kind, "ApiTenant");
 }
+
+#[tokio::test]
+async fn only_one_replica_leads_and_an_expired_lease_is_taken_over() {
+    use operator::leader::LeaderElector;
+    let ns = "leader";
+    let client = cluster::client(ns).await;
+    let lease = std::time::Duration::from_secs(2);
+    let a = LeaderElector::new(client.clone(), ns, "operator", "replica-a", lease);
+    let b = LeaderElector::new(client.clone(), ns, "operator", "replica-b", lease);
+    assert!(a.try_acquire().await.unwrap(), "the first candidate takes the free lease");
+    assert!(!b.try_acquire().await.unwrap(), "the second stands by");
+    assert!(a.try_acquire().await.unwrap(), "the leader renews");
+    assert!(!b.try_acquire().await.unwrap());
+    // The leader stops renewing (crashed): after the lease duration the standby takes over.
+    tokio::time::sleep(lease + std::time::Duration::from_millis(1200)).await;
+    assert!(b.try_acquire().await.unwrap(), "expired lease taken over");
+    assert!(!a.try_acquire().await.unwrap(), "the old leader does not get it back");
+    let l: k8s_openapi::api::coordination::v1::Lease =
+        Api::namespaced(client.clone(), ns).get("operator").await.unwrap();
+    let spec = l.spec.unwrap();
+    assert_eq!(spec.holder_identity.as_deref(), Some("replica-b"));
+    assert_eq!(spec.lease_transitions, Some(1));
+}
