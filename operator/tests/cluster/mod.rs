@@ -163,7 +163,9 @@ async fn install_crds(client: &Client) {
     }
 }
 
-/// Polls `check` until it returns Some, or fails after 30 s.
+/// Polls `check` until it returns Some, or fails after 30 s. (Not every test binary that
+/// includes this module polls.)
+#[allow(dead_code)]
 pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
 where
     F: FnMut() -> Fut,
