@@ -8,7 +8,7 @@ use std::sync::Arc;
 use futures_util::StreamExt;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Service};
-use kube::runtime::controller::Controller;
+use kube::runtime::controller::{self, Controller};
 use kube::runtime::events::{Recorder, Reporter};
 use kube::runtime::reflector::ObjectRef;
 use kube::runtime::watcher;
@@ -17,6 +17,9 @@ use kube::{Api, Client, ResourceExt};
 use crate::crd::{ApiTenant, ModelDeployment};
 use crate::metrics::Metrics;
 use crate::reconcile::{api_tenant, model_deployment, Context};
+
+/// Reconciles running at once per controller.
+pub const RECONCILE_CONCURRENCY: u16 = 16;
 
 /// Runs both controllers until `shutdown` resolves. `namespace`: watch one namespace, or all.
 pub async fn controllers(
@@ -38,6 +41,9 @@ pub async fn controllers(
         }
     }
     let wc = watcher::Config::default();
+    // Bounded parallel reconciles: unbounded, a thousand objects at start-up open a thousand
+    // connections and run into the API server's in-flight limits (429s and retry storms).
+    let cfg = controller::Config::default().concurrency(RECONCILE_CONCURRENCY);
     let (stop_tx, _) = tokio::sync::broadcast::channel::<()>(1);
     let stop_md = stop_tx.subscribe();
     let stop_t = stop_tx.subscribe();
@@ -52,6 +58,7 @@ pub async fn controllers(
     let mds = Controller::new(api::<ModelDeployment>(&client, namespace), wc.clone())
         .owns(api::<Deployment>(&client, namespace), wc.clone())
         .owns(api::<Service>(&client, namespace), wc.clone())
+        .with_config(cfg.clone())
         .graceful_shutdown_on(wait(stop_md))
         .run(model_deployment::reconcile, model_deployment::error_policy, ctx.clone())
         .for_each(|r| async move {
@@ -77,6 +84,7 @@ pub async fn controllers(
                 .map(|t| ObjectRef::from_obj(&*t))
                 .collect::<Vec<_>>()
         })
+        .with_config(cfg)
         .graceful_shutdown_on(wait(stop_t))
         .run(api_tenant::reconcile, api_tenant::error_policy, ctx)
         .for_each(|r| async move {

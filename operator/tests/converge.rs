@@ -14,8 +14,10 @@ use operator::crd::{ApiTenant, ModelDeployment};
 use operator::metrics::Metrics;
 use serde_json::json;
 
-const MDS: usize = 1000;
-const TENANTS: usize = 100;
+/// `BENCH_MDS` / `BENCH_TENANTS` override the counts (1,000 / 100).
+fn count(var: &str, default: usize) -> usize {
+    std::env::var(var).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
 
 fn peak_rss_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -28,6 +30,7 @@ fn peak_rss_mib() -> f64 {
 }
 
 async fn converged(mds: &Api<ModelDeployment>, tenants: &Api<ApiTenant>) -> (usize, usize) {
+    // Conservative: a resource counts once its status reflects the current generation.
     let lp = ListParams::default();
     let m = mds
         .list(&lp)
@@ -49,8 +52,13 @@ async fn converged(mds: &Api<ModelDeployment>, tenants: &Api<ApiTenant>) -> (usi
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[allow(non_snake_case)]
 #[ignore = "benchmark: make bench-operator"]
 async fn converge_1000_model_deployments_and_100_tenants() {
+    let (MDS, TENANTS) = (count("BENCH_MDS", 1000), count("BENCH_TENANTS", 100));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
+        .try_init();
     let ns = "bench";
     let client = cluster::client(ns).await;
     let mds: Api<ModelDeployment> = Api::namespaced(client.clone(), ns);
@@ -80,7 +88,7 @@ async fn converge_1000_model_deployments_and_100_tenants() {
             let mut v = t_sample.clone();
             v["metadata"] = json!({ "name": format!("tenant-{i:03}"), "namespace": ns });
             v["spec"]["tenantId"] = json!(format!("tenant-{i:03}"));
-            v["spec"]["modelDeployment"] = json!(format!("model-{:04}", i * 10));
+            v["spec"]["modelDeployment"] = json!(format!("model-{:04}", (i * 10) % MDS));
             let tenants = tenants.clone();
             async move {
                 tenants.create(&PostParams::default(), &serde_json::from_value(v).unwrap()).await.unwrap();
@@ -100,6 +108,12 @@ async fn converge_1000_model_deployments_and_100_tenants() {
         let (m, t) = converged(&mds, &tenants).await;
         if m == MDS && t == TENANTS {
             break;
+        }
+        if started.elapsed().as_secs() % 30 == 0 {
+            println!(
+                "  {:.0} s: {m}/{MDS} ModelDeployments, {t}/{TENANTS} ApiTenants with status",
+                started.elapsed().as_secs_f64()
+            );
         }
         assert!(started.elapsed().as_secs() < 1200, "not converged after 20 minutes ({m}/{MDS}, {t}/{TENANTS})");
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;

@@ -95,7 +95,7 @@ fn start() -> Info {
              --advertise-address=127.0.0.1 --tls-cert-file={d}/apiserver.crt --tls-private-key-file={d}/apiserver.key \
              --cert-dir={d}/certs --service-account-issuer=https://kubernetes.default.svc \
              --service-account-key-file={d}/sa.pub --service-account-signing-key-file={d}/sa.key \
-             --token-auth-file={d}/tokens.csv --authorization-mode=RBAC --service-cluster-ip-range=10.0.0.0/24 \
+             --token-auth-file={d}/tokens.csv --authorization-mode=RBAC --service-cluster-ip-range=10.96.0.0/16 \
              --disable-admission-plugins=ServiceAccount --endpoint-reconciler-type=none",
             apiserver.display()
         ),
