@@ -6,17 +6,17 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::core::v1::{
     ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource, KeyToPath,
-    PodSpec, PodTemplateSpec, SecretKeySelector, SecretVolumeSource, Service, ServicePort, ServiceSpec, Volume,
-    VolumeMount,
+    PodSpec, PodTemplateSpec, SecretKeySelector, SecretVolumeSource, Service, Volume, VolumeMount,
 };
-use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kube::ResourceExt;
 use serde_json::{json, Value};
 
-use super::common::{child_name, labels, owner_reference, selector, spec_hash};
-use super::dl_api::{self, probe, restricted, stamp, FETCHER_IMAGE};
+use super::common::{
+    child_name, disruption_budget, env, http_service, labels, owner_reference, selector, spec_hash, stamp,
+};
+use super::dl_api::{self, probe, restricted, FETCHER_IMAGE};
 use crate::crd::api_tenant::{ApiTenant, OidcProvider, PluginFallback, PluginModule};
 use crate::crd::model_deployment::ModelDeployment;
 
@@ -49,10 +49,6 @@ fn meta(t: &ApiTenant, name: String) -> ObjectMeta {
         owner_references: Some(vec![owner_reference(t)]),
         ..Default::default()
     }
-}
-
-fn env(name: &str, value: impl ToString) -> EnvVar {
-    EnvVar { name: name.to_string(), value: Some(value.to_string()), ..Default::default() }
 }
 
 fn secret_volume(name: &str, secret: &str, key: &str, path: &str) -> Volume {
@@ -279,39 +275,11 @@ pub fn build(t: &ApiTenant, model: Option<&ModelDeployment>) -> Children {
     let h = spec_hash(&deployment);
     stamp(&mut deployment.metadata, h);
 
-    let mut service = Service {
-        metadata: meta(t, name.clone()),
-        spec: Some(ServiceSpec {
-            selector: Some(selector(COMPONENT, &instance)),
-            ports: Some(vec![ServicePort {
-                name: Some("http".into()),
-                port: PORT,
-                target_port: Some(IntOrString::String("http".into())),
-                ..Default::default()
-            }]),
-            ..Default::default()
-        }),
-        ..Default::default()
-    };
-    let h = spec_hash(&service);
-    stamp(&mut service.metadata, h);
+    let service = http_service(meta(t, name.clone()), COMPONENT, &instance, PORT);
 
-    let pdb = spec.disruption_budget.as_ref().map(|b| {
-        let mut pdb = PodDisruptionBudget {
-            metadata: meta(t, name.clone()),
-            spec: Some(PodDisruptionBudgetSpec {
-                min_available: Some(IntOrString::Int(b.min_available)),
-                selector: Some(LabelSelector {
-                    match_labels: Some(selector(COMPONENT, &instance)),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }),
-            ..Default::default()
-        };
-        let h = spec_hash(&pdb);
-        stamp(&mut pdb.metadata, h);
-        pdb
-    });
+    let pdb = spec
+        .disruption_budget
+        .as_ref()
+        .map(|b| disruption_budget(meta(t, name.clone()), COMPONENT, &instance, b.min_available));
     Children { config_map, deployment, service, pdb }
 }

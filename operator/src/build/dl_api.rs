@@ -9,17 +9,19 @@ use k8s_openapi::api::autoscaling::v2::{
     MetricTarget, PodsMetricSource,
 };
 use k8s_openapi::api::core::v1::{
-    Capabilities, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, HTTPGetAction,
-    KeyToPath, PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec, Probe, SecretVolumeSource, SecurityContext,
-    Service, ServicePort, ServiceSpec, Volume, VolumeMount,
+    Capabilities, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, HTTPGetAction, KeyToPath,
+    PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec, Probe, SecretVolumeSource, SecurityContext, Service,
+    Volume, VolumeMount,
 };
-use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kube::ResourceExt;
 
-use super::common::{child_name, labels, owner_reference, selector, spec_hash, HASH_ANNOTATION};
+use super::common::{
+    child_name, disruption_budget, env, http_service, labels, owner_reference, selector, spec_hash, stamp,
+};
 use crate::crd::model_deployment::{ExecutionProvider, ModelDeployment};
 
 pub const COMPONENT: &str = "dl-api";
@@ -61,15 +63,6 @@ fn meta(md: &ModelDeployment, name: String) -> ObjectMeta {
         owner_references: Some(vec![owner_reference(md)]),
         ..Default::default()
     }
-}
-
-/// Stamps the content hash on a child (after building it, before applying it).
-pub fn stamp(meta: &mut ObjectMeta, hash: String) {
-    meta.annotations.get_or_insert_with(BTreeMap::new).insert(HASH_ANNOTATION.to_string(), hash);
-}
-
-fn env(name: &str, value: impl ToString) -> EnvVar {
-    EnvVar { name: name.to_string(), value: Some(value.to_string()), ..Default::default() }
 }
 
 pub fn build(md: &ModelDeployment) -> Result<Children, SpecError> {
@@ -222,40 +215,12 @@ pub fn build(md: &ModelDeployment) -> Result<Children, SpecError> {
     let h = spec_hash(&deployment);
     stamp(&mut deployment.metadata, h);
 
-    let mut service = Service {
-        metadata: meta(md, name.clone()),
-        spec: Some(ServiceSpec {
-            selector: Some(selector(COMPONENT, &instance)),
-            ports: Some(vec![ServicePort {
-                name: Some("http".into()),
-                port: PORT,
-                target_port: Some(IntOrString::String("http".into())),
-                ..Default::default()
-            }]),
-            ..Default::default()
-        }),
-        ..Default::default()
-    };
-    let h = spec_hash(&service);
-    stamp(&mut service.metadata, h);
+    let service = http_service(meta(md, name.clone()), COMPONENT, &instance, PORT);
 
-    let pdb = spec.disruption_budget.as_ref().map(|b| {
-        let mut pdb = PodDisruptionBudget {
-            metadata: meta(md, name.clone()),
-            spec: Some(PodDisruptionBudgetSpec {
-                min_available: Some(IntOrString::Int(b.min_available)),
-                selector: Some(LabelSelector {
-                    match_labels: Some(selector(COMPONENT, &instance)),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }),
-            ..Default::default()
-        };
-        let h = spec_hash(&pdb);
-        stamp(&mut pdb.metadata, h);
-        pdb
-    });
+    let pdb = spec
+        .disruption_budget
+        .as_ref()
+        .map(|b| disruption_budget(meta(md, name.clone()), COMPONENT, &instance, b.min_available));
 
     let hpa = spec.autoscaling.as_ref().map(|a| {
         let mut hpa = HorizontalPodAutoscaler {
