@@ -19,17 +19,25 @@ pub fn elements(shape: &[i64]) -> Result<usize, DlError> {
     })
 }
 
-pub fn f32_from_json(name: &str, data: &Value, expected: usize) -> Result<Vec<f32>, DlError> {
+/// The `expected` elements of JSON `data` (flat or nested), each converted by `convert`;
+/// `kind` names what a bad element should have been.
+fn from_json<T>(
+    name: &str,
+    data: &Value,
+    expected: usize,
+    kind: &str,
+    convert: impl Fn(&Value) -> Option<T>,
+) -> Result<Vec<T>, DlError> {
     let mut flat = Vec::with_capacity(expected);
     flatten(data, &mut flat);
     if flat.len() != expected {
         return Err(DlError::BadRequest(format!("input {name}: {} values for a shape of {expected}", flat.len())));
     }
-    flat.into_iter()
-        .map(|v| {
-            v.as_f64().map(|x| x as f32).ok_or_else(|| DlError::BadRequest(format!("input {name}: non-numeric value")))
-        })
-        .collect()
+    flat.into_iter().map(|v| convert(v).ok_or_else(|| DlError::BadRequest(format!("input {name}: {kind}")))).collect()
+}
+
+pub fn f32_from_json(name: &str, data: &Value, expected: usize) -> Result<Vec<f32>, DlError> {
+    from_json(name, data, expected, "non-numeric value", |v| v.as_f64().map(|x| x as f32))
 }
 
 pub fn f32_from_bytes(name: &str, bytes: &[u8], expected: usize) -> Result<Vec<f32>, DlError> {
@@ -43,18 +51,7 @@ pub fn f32_from_bytes(name: &str, bytes: &[u8], expected: usize) -> Result<Vec<f
 }
 
 pub fn strings_from_json(name: &str, data: &Value, expected: usize) -> Result<Vec<String>, DlError> {
-    let mut flat = Vec::with_capacity(expected);
-    flatten(data, &mut flat);
-    if flat.len() != expected {
-        return Err(DlError::BadRequest(format!("input {name}: {} values for a shape of {expected}", flat.len())));
-    }
-    flat.into_iter()
-        .map(|v| {
-            v.as_str()
-                .map(String::from)
-                .ok_or_else(|| DlError::BadRequest(format!("input {name}: BYTES data must be strings")))
-        })
-        .collect()
+    from_json(name, data, expected, "BYTES data must be strings", |v| v.as_str().map(String::from))
 }
 
 /// BYTES elements in binary form: each is a little-endian u32 length then the bytes.
