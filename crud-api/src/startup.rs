@@ -51,13 +51,6 @@ impl Application {
             plugin_host::PluginEngine::new(Some(config.plugin_cache_dir.clone()))
                 .map_err(|e| anyhow::anyhow!("plugin engine: {e}"))?,
         );
-        let plugins = Arc::new(
-            plugin_host::Registry::new(engine, config.plugins_config.clone(), plugin_metrics.clone())
-                .map_err(|e| anyhow::anyhow!("PLUGINS_CONFIG: {e}"))?,
-        );
-        if config.plugin_reload_secs > 0 && config.plugins_config.is_some() {
-            plugins.watch(Duration::from_secs(config.plugin_reload_secs));
-        }
         let sandbox = Arc::new(crate::payments::sandbox::SandboxGateway::new(config.sandbox_webhook_secret.clone()));
         let mut gateways = crate::payments::Gateways::default().with(sandbox.clone());
         if let Some(key) = &config.toss_secret_key {
@@ -66,6 +59,14 @@ impl Application {
                 key,
                 http.clone(),
             )));
+        }
+        let plugins = Arc::new(
+            plugin_host::Registry::new(engine, config.plugins_config.clone(), plugin_metrics.clone())
+                .map_err(|e| anyhow::anyhow!("PLUGINS_CONFIG: {e}"))?
+                .with_plan_rules(gateways.plan_rules()),
+        );
+        if config.plugin_reload_secs > 0 && config.plugins_config.is_some() {
+            plugins.watch(Duration::from_secs(config.plugin_reload_secs));
         }
         let dummy_hash = tokio::task::spawn_blocking(password::dummy_hash).await?;
         let images = ImageStore::new(&config.image_dir)
@@ -130,6 +131,7 @@ impl Application {
         let janitor = tokio::spawn(purge_expired(state.clone()));
         let sweeper = tokio::spawn(sweep_reservations(state.clone()));
         let worker = tokio::spawn(crate::ml::worker::run(state.clone()));
+        let photos = tokio::spawn(clean_stored_photos(state.clone()));
         let app = crate::http::router(state.clone());
         axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
@@ -137,9 +139,17 @@ impl Application {
         janitor.abort();
         sweeper.abort();
         worker.abort();
+        photos.abort();
         state.db.close().await;
         tracing::info!("crud-api stopped");
         Ok(())
+    }
+}
+
+/// Photos stored before renditions were clean lose their metadata (see `media::sanitize`).
+async fn clean_stored_photos(state: AppState) {
+    if let Err(e) = crate::media::sanitize::clean_stored_photos(&state.db, &state.images, state.image_limits()).await {
+        tracing::warn!(error = %e, "cleaning stored photos stopped; the next start-up resumes it");
     }
 }
 

@@ -2,7 +2,9 @@
 //!
 //! Refresh tokens are 256-bit random strings; only their SHA-256 is stored. Each use rotates
 //! the token within its family; presenting a token that was already used means it leaked
-//! (or a client bug), so the whole family is revoked and the caller gets 401.
+//! (or a client bug), so the whole family is revoked and the caller gets 401. Rotation and
+//! reuse detection are one atomic step on the family (see `store::refresh_tokens`), so this
+//! holds for concurrent presentations on any number of instances.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -16,7 +18,7 @@ use uuid::Uuid;
 use crate::domain::Realm;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::refresh_tokens::{self, RefreshTokenRow};
+use crate::store::refresh_tokens::{self, NewToken, RefreshTokenRow, Rotation};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TokenPair {
@@ -59,22 +61,9 @@ pub fn random_password() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// Issues a pair; `family` is `None` at login (a new family starts) and the old family on
-/// refresh.
-pub async fn issue_pair(state: &AppState, who: Subject<'_>, family: Option<Uuid>) -> Result<TokenPair, ApiError> {
+fn access_token(state: &AppState, who: &Subject<'_>, refresh_token: String) -> Result<TokenPair, ApiError> {
     let cfg = &state.config;
     let access_token = state.keys.issue(who.realm, who.id, who.role, who.seller, cfg.access_token_ttl_secs)?;
-    let refresh_token = new_refresh_token();
-    let expires_at = Utc::now() + chrono::Duration::seconds(cfg.refresh_token_ttl_secs as i64);
-    refresh_tokens::insert(
-        &state.db,
-        &hash_refresh_token(&refresh_token),
-        family.unwrap_or_else(Uuid::now_v7),
-        who.realm.as_str(),
-        who.id,
-        expires_at,
-    )
-    .await?;
     Ok(TokenPair {
         access_token,
         refresh_token,
@@ -84,9 +73,22 @@ pub async fn issue_pair(state: &AppState, who: Subject<'_>, family: Option<Uuid>
     })
 }
 
-/// Consumes a refresh token of `realm`. On success the caller issues the next pair in the
-/// returned row's family. Reuse revokes the family.
-pub async fn consume_refresh(state: &AppState, realm: Realm, token: &str) -> Result<RefreshTokenRow, ApiError> {
+fn refresh_expiry(state: &AppState) -> chrono::DateTime<Utc> {
+    Utc::now() + chrono::Duration::seconds(state.config.refresh_token_ttl_secs as i64)
+}
+
+/// Issues a pair at sign-in: a new refresh family starts.
+pub async fn issue_pair(state: &AppState, who: Subject<'_>) -> Result<TokenPair, ApiError> {
+    let refresh_token = new_refresh_token();
+    let new = NewToken { hash: &hash_refresh_token(&refresh_token), expires_at: refresh_expiry(state) };
+    refresh_tokens::start_family(&state.db, who.realm.as_str(), who.id, &new).await?;
+    access_token(state, &who, refresh_token)
+}
+
+/// Looks up a presented refresh token of `realm` and checks it can still be used. Cheap
+/// checks only: the rotation itself (`rotate_pair`) rechecks under the family's lock. A token
+/// already used here means it leaked (or a client bug): its family is revoked.
+pub async fn presented_refresh(state: &AppState, realm: Realm, token: &str) -> Result<RefreshTokenRow, ApiError> {
     let row =
         refresh_tokens::by_hash(&state.db, &hash_refresh_token(token)).await?.ok_or(ApiError::InvalidRefreshToken)?;
     if row.realm != realm.as_str() {
@@ -95,16 +97,32 @@ pub async fn consume_refresh(state: &AppState, realm: Realm, token: &str) -> Res
     if row.revoked_at.is_some() {
         return Err(ApiError::InvalidRefreshToken);
     }
-    if row.used_at.is_some() || !refresh_tokens::mark_used(&state.db, row.id).await? {
-        let revoked = refresh_tokens::revoke_family(&state.db, row.family_id).await?;
-        tracing::warn!(family = %row.family_id, subject = %row.subject_id, revoked, "refresh token reuse; family revoked");
-        state.metrics.refresh_reuse.inc();
-        return Err(ApiError::RefreshTokenReused);
+    if row.used_at.is_some() {
+        return Err(reused(state, &row, refresh_tokens::revoke_family(&state.db, row.family_id).await?));
     }
     if row.expires_at <= Utc::now() {
         return Err(ApiError::RefreshTokenExpired);
     }
     Ok(row)
+}
+
+fn reused(state: &AppState, row: &RefreshTokenRow, revoked: u64) -> ApiError {
+    tracing::warn!(family = %row.family_id, subject = %row.subject_id, revoked, "refresh token reuse; family revoked");
+    state.metrics.refresh_reuse.inc();
+    ApiError::RefreshTokenReused
+}
+
+/// Rotates `old` (from `presented_refresh`) into a new pair for `who`, in one atomic step:
+/// of concurrent presentations of one token exactly one succeeds, and then the family is
+/// revoked — the winner's new token included.
+pub async fn rotate_pair(state: &AppState, old: &RefreshTokenRow, who: Subject<'_>) -> Result<TokenPair, ApiError> {
+    let refresh_token = new_refresh_token();
+    let new = NewToken { hash: &hash_refresh_token(&refresh_token), expires_at: refresh_expiry(state) };
+    match refresh_tokens::rotate(&state.db, old, &new).await? {
+        Rotation::Rotated => access_token(state, &who, refresh_token),
+        Rotation::Reused => Err(reused(state, old, 0)),
+        Rotation::Revoked => Err(ApiError::InvalidRefreshToken),
+    }
 }
 
 /// Revokes the family of a refresh token of `realm`; unknown tokens are ignored (logout is

@@ -130,7 +130,7 @@ pub async fn signup(
     )
     .await
     .map_err(|e| if is_unique_violation(&e) { ApiError::EmailTaken } else { e.into() })?;
-    let tokens = session::issue_pair(&state, user_subject(&user), None).await?;
+    let tokens = session::issue_pair(&state, user_subject(&user)).await?;
     tracing::info!(user = %user.id, "signed up");
     Ok((StatusCode::CREATED, axum::Json(AuthResponse { user: UserView::from(&user), tokens })))
 }
@@ -161,7 +161,7 @@ pub async fn login(
     if user.disabled {
         return Err(ApiError::AccountDisabled);
     }
-    let tokens = session::issue_pair(&state, user_subject(&user), None).await?;
+    let tokens = session::issue_pair(&state, user_subject(&user)).await?;
     Ok(axum::Json(AuthResponse { user: UserView::from(&user), tokens }))
 }
 
@@ -182,13 +182,13 @@ pub async fn refresh(
     ApiJson(req): ApiJson<RefreshRequest>,
 ) -> ApiResult<axum::Json<TokenPair>> {
     guard_attempt(&state, "refresh", ip, None)?;
-    let row = session::consume_refresh(&state, Realm::User, &req.refresh_token).await?;
+    let row = session::presented_refresh(&state, Realm::User, &req.refresh_token).await?;
     guard_attempt(&state, "refresh", ip, Some(&row.subject_id.to_string()))?;
     let user = users::by_id(&state.db, row.subject_id).await?.ok_or(ApiError::InvalidRefreshToken)?;
     if user.disabled {
         return Err(ApiError::AccountDisabled);
     }
-    Ok(axum::Json(session::issue_pair(&state, user_subject(&user), Some(row.family_id)).await?))
+    Ok(axum::Json(session::rotate_pair(&state, &row, user_subject(&user)).await?))
 }
 
 /// Sign out

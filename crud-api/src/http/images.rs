@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::http::extract::{ApiMultipart, ApiPath, AuthUser};
 use crate::http::product_views::ImageView;
-use crate::media::image_store::{self, ImageStore};
+use crate::media::image_store;
 use crate::media::images::{self, ImageError};
 use crate::state::AppState;
 use crate::store::images::{insert_with_job, ImageRow, NewImage};
@@ -23,7 +23,9 @@ pub const MAX_IMAGES_PER_PRODUCT: i64 = 10;
 ///
 /// `multipart/form-data` with one or more file parts (any field name). Each must be JPEG,
 /// PNG or WebP by content (the file name and declared type are ignored), within the size and
-/// pixel limits. Each stored photo gets a thumbnail and queues an analysis job.
+/// pixel limits. The uploaded bytes are never stored: each photo is turned upright by its EXIF
+/// orientation and re-encoded from its pixels (no EXIF, XMP or IPTC), gets a thumbnail and
+/// queues an analysis job.
 #[utoipa::path(post, path = "/api/v1/products/{id}/images", operation_id = "upload_product_images", tag = "catalogue",
     security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body(content_type = "multipart/form-data", description = "One or more image files", content = String),
@@ -63,8 +65,8 @@ pub async fn upload(
     Ok((StatusCode::CREATED, Json(stored)))
 }
 
-/// Checks, stores (original + thumbnail) and records one photo of a listing, queueing its
-/// analysis job. Shared by uploads and the demo data.
+/// Checks, stores (a clean rendition + thumbnail; never the uploaded bytes) and records one
+/// photo of a listing, queueing its analysis job. Shared by uploads and the demo data.
 pub(crate) async fn save_photo(
     state: &AppState,
     product_id: Uuid,
@@ -72,33 +74,17 @@ pub(crate) async fn save_photo(
     field_name: &str,
 ) -> ApiResult<ImageRow> {
     let limits = state.image_limits();
-    let processed = tokio::task::spawn_blocking(move || images::process(&data, limits).map(|p| (p, data)))
+    let img = tokio::task::spawn_blocking(move || images::process(&data, limits))
         .await
-        .map_err(anyhow::Error::from)?;
-    let (img, data) = processed.map_err(|e| match e {
+        .map_err(anyhow::Error::from)?
+        .map_err(|e| match e {
         ImageError::TooLarge(..) => ApiError::PayloadTooLarge,
         other => ApiError::Validation(vec![FieldError::new(field_name, other.to_string())]),
     })?;
-    let digest = ImageStore::digest(&data);
-    let key = format!("{digest}.{}", img.extension());
-    let thumb_key = format!("{digest}-thumb.jpg");
-    state.images.put(&key, &data).await.map_err(anyhow::Error::from)?;
-    state.images.put(&thumb_key, &img.thumbnail).await.map_err(anyhow::Error::from)?;
-    insert_with_job(
-        &state.db,
-        &NewImage {
-            product_id,
-            image_key: &key,
-            thumb_key: &thumb_key,
-            content_type: img.content_type(),
-            width: img.width as i32,
-            height: img.height as i32,
-            bytes: data.len() as i64,
-        },
-        MAX_IMAGES_PER_PRODUCT,
-    )
-    .await?
-    .ok_or(ApiError::Conflict("gallery_full", "a listing has at most 10 photos"))
+    let keys = state.images.put_processed(&img).await.map_err(anyhow::Error::from)?;
+    insert_with_job(&state.db, &NewImage::stored(product_id, &keys, &img), MAX_IMAGES_PER_PRODUCT)
+        .await?
+        .ok_or(ApiError::Conflict("gallery_full", "a listing has at most 10 photos"))
 }
 
 pub(crate) fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {

@@ -119,7 +119,7 @@ pub async fn callback(
     if user.disabled {
         return Err(ApiError::AccountDisabled);
     }
-    let tokens = session::issue_pair(&state, user_subject(&user), None).await?;
+    let tokens = session::issue_pair(&state, user_subject(&user)).await?;
     tracing::info!(user = %user.id, provider = idp.name, "social sign-in");
 
     if let Some(front) = &state.config.oauth_frontend_redirect {

@@ -91,7 +91,7 @@ pub async fn login(
     if rider.disabled {
         return Err(ApiError::AccountDisabled);
     }
-    let tokens = session::issue_pair(&state, rider_subject(&rider), None).await?;
+    let tokens = session::issue_pair(&state, rider_subject(&rider)).await?;
     Ok(Json(RiderAuthResponse { rider: RiderView::from(&rider), tokens }))
 }
 
@@ -110,12 +110,12 @@ pub async fn refresh(
     ApiJson(req): ApiJson<RefreshRequest>,
 ) -> ApiResult<Json<TokenPair>> {
     guard_attempt(&state, "rider-refresh", ip, None)?;
-    let row = session::consume_refresh(&state, Realm::Rider, &req.refresh_token).await?;
+    let row = session::presented_refresh(&state, Realm::Rider, &req.refresh_token).await?;
     let rider = riders::by_id(&state.db, row.subject_id).await?.ok_or(ApiError::InvalidRefreshToken)?;
     if rider.disabled {
         return Err(ApiError::AccountDisabled);
     }
-    Ok(Json(session::issue_pair(&state, rider_subject(&rider), Some(row.family_id)).await?))
+    Ok(Json(session::rotate_pair(&state, &row, rider_subject(&rider)).await?))
 }
 
 /// Rider sign-out

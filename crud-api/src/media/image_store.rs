@@ -33,6 +33,37 @@ impl ImageStore {
         tokio::fs::rename(&tmp, &path).await
     }
 
+    /// Stores a processed photo and its thumbnail, keyed by the digest of the stored rendition
+    /// (never of the upload, whose digest would let anyone holding the original confirm it):
+    /// `(image key, thumbnail key)`.
+    pub async fn put_processed(&self, p: &crate::media::images::Processed) -> std::io::Result<(String, String)> {
+        let digest = Self::digest(&p.image);
+        let key = format!("{digest}.{}", p.extension());
+        let thumb_key = format!("{digest}-thumb.jpg");
+        self.put(&key, &p.image).await?;
+        self.put(&thumb_key, &p.thumbnail).await?;
+        Ok((key, thumb_key))
+    }
+
+    /// Removes the file of `key`, if it exists.
+    pub async fn remove(&self, key: &str) -> std::io::Result<()> {
+        let Some(path) = self.path_of(key) else { return Ok(()) };
+        match tokio::fs::remove_file(path).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// The bytes of `key`; None when there is no such file.
+    pub async fn get(&self, key: &str) -> std::io::Result<Option<Vec<u8>>> {
+        let Some(path) = self.path_of(key) else { return Ok(None) };
+        match tokio::fs::read(path).await {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The file of a well-formed key; None for anything else (no path tricks).
     pub fn path_of(&self, key: &str) -> Option<PathBuf> {
         valid_key(key).then(|| self.dir.join(key))

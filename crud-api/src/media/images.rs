@@ -1,10 +1,18 @@
 //! Image uploads are checked by content, never by name: the bytes must be JPEG, PNG or WebP,
 //! within size and pixel limits (the header's dimensions are checked before decoding, and the
 //! decoder's allocations are capped, so decompression bombs are refused cheaply).
+//!
+//! Uploaded bytes are never stored: the photo is decoded, turned upright by its EXIF
+//! orientation, and re-encoded from pixels, so what is stored and served carries no EXIF
+//! (GPS position, camera serials), XMP or IPTC — only the colour profile.
 
 use std::io::Cursor;
 
-use image::{ImageFormat, ImageReader, Limits};
+use crate::media::metadata::carries_metadata;
+use image::codecs::jpeg::JpegEncoder;
+use image::codecs::png::PngEncoder;
+use image::metadata::Orientation;
+use image::{DynamicImage, ExtendedColorType, ImageDecoder, ImageEncoder, ImageFormat, ImageReader, Limits};
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ImageError {
@@ -31,16 +39,23 @@ impl Default for ImageLimits {
     }
 }
 
-/// A checked image and its thumbnail.
+/// A checked image, re-encoded: what is stored and served. Never the uploaded bytes — those
+/// may carry the seller's location (EXIF GPS), camera serials, XMP or IPTC.
 pub struct Processed {
+    /// Format of `image`: PNG for PNG uploads and for WebP with transparency, else JPEG.
     pub format: ImageFormat,
+    /// Dimensions after the EXIF orientation is applied (as a viewer shows the photo).
     pub width: u32,
     pub height: u32,
-    /// JPEG, longest side `THUMB_SIDE`.
+    /// The photo re-encoded from its pixels, upright, with no metadata but the colour profile.
+    pub image: Vec<u8>,
+    /// JPEG, longest side `THUMB_SIDE`, upright, no metadata.
     pub thumbnail: Vec<u8>,
 }
 
 pub const THUMB_SIDE: u32 = 400;
+/// JPEG quality of the stored rendition: visually lossless for photos.
+const JPEG_QUALITY: u8 = 88;
 
 impl Processed {
     pub fn content_type(&self) -> &'static str {
@@ -50,13 +65,15 @@ impl Processed {
     pub fn extension(&self) -> &'static str {
         match self.format {
             ImageFormat::Png => "png",
-            ImageFormat::WebP => "webp",
             _ => "jpg",
         }
     }
 }
 
-/// Checks and decodes `bytes`, and renders the thumbnail. CPU-heavy: call on the blocking pool.
+/// Checks and decodes `bytes`, applies the EXIF orientation, and renders the stored image and
+/// its thumbnail from the pixels alone (so no EXIF, XMP or IPTC survives; an embedded ICC
+/// colour profile is carried over, since colours depend on it). CPU-heavy: call on the
+/// blocking pool.
 pub fn process(bytes: &[u8], limits: ImageLimits) -> Result<Processed, ImageError> {
     if bytes.len() > limits.max_bytes {
         return Err(ImageError::TooLarge(bytes.len(), limits.max_bytes));
@@ -84,16 +101,55 @@ pub fn process(bytes: &[u8], limits: ImageLimits) -> Result<Processed, ImageErro
     // RGBA8 of the largest allowed image, plus decoder slack.
     decoder_limits.max_alloc = Some(limits.max_megapixels as u64 * 1_000_000 * 4 + 64 * 1024 * 1024);
     reader.limits(decoder_limits);
-    let img = reader.decode().map_err(|e| match e {
+    let decode_error = |e: image::ImageError| match e {
         image::ImageError::Limits(_) => too_many(w, h),
         other => ImageError::Corrupt(other.to_string()),
-    })?;
-    let thumb = img.thumbnail(THUMB_SIDE, THUMB_SIDE).to_rgb8();
-    let mut thumbnail = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut thumbnail, 80)
-        .encode_image(&thumb)
-        .map_err(|e| ImageError::Corrupt(e.to_string()))?;
-    Ok(Processed { format, width: img.width(), height: img.height(), thumbnail })
+    };
+    let mut decoder = reader.into_decoder().map_err(decode_error)?;
+    // A malformed EXIF block only costs the rotation, not the upload.
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let icc = decoder.icc_profile().ok().flatten();
+    let mut img = DynamicImage::from_decoder(decoder).map_err(decode_error)?;
+    img.apply_orientation(orientation);
+
+    let keep_png = format == ImageFormat::Png || (format == ImageFormat::WebP && img.color().has_alpha());
+    let (out_format, image) = if keep_png {
+        (ImageFormat::Png, encode_png(&img, icc)?)
+    } else {
+        (ImageFormat::Jpeg, encode_jpeg(&img.to_rgb8(), JPEG_QUALITY, icc)?)
+    };
+    let thumbnail = encode_jpeg(&img.thumbnail(THUMB_SIDE, THUMB_SIDE).to_rgb8(), 80, None)?;
+    // The promise, checked on the bytes we are about to store rather than trusted.
+    if carries_metadata(&image) || carries_metadata(&thumbnail) {
+        return Err(encode_error("the rendition still carries metadata"));
+    }
+    Ok(Processed { format: out_format, width: img.width(), height: img.height(), image, thumbnail })
+}
+
+fn encode_error(e: impl std::fmt::Display) -> ImageError {
+    ImageError::Corrupt(format!("re-encoding failed: {e}"))
+}
+
+fn encode_jpeg(img: &image::RgbImage, quality: u8, icc: Option<Vec<u8>>) -> Result<Vec<u8>, ImageError> {
+    let mut out = Vec::new();
+    let mut encoder = JpegEncoder::new_with_quality(&mut out, quality);
+    if let Some(profile) = icc {
+        // Unsupported profiles are dropped: the pixels are still right in sRGB viewers.
+        let _ = encoder.set_icc_profile(profile);
+    }
+    encoder.write_image(img.as_raw(), img.width(), img.height(), ExtendedColorType::Rgb8).map_err(encode_error)?;
+    Ok(out)
+}
+
+fn encode_png(img: &DynamicImage, icc: Option<Vec<u8>>) -> Result<Vec<u8>, ImageError> {
+    let rgba = img.to_rgba8();
+    let mut out = Vec::new();
+    let mut encoder = PngEncoder::new(&mut out);
+    if let Some(profile) = icc {
+        let _ = encoder.set_icc_profile(profile);
+    }
+    encoder.write_image(rgba.as_raw(), rgba.width(), rgba.height(), ExtendedColorType::Rgba8).map_err(encode_error)?;
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -111,9 +167,34 @@ mod tests {
     fn accepts_png_and_makes_a_jpeg_thumbnail() {
         let p = process(&png(1200, 800), ImageLimits::default()).unwrap();
         assert_eq!((p.width, p.height, p.extension()), (1200, 800, "png"));
+        assert_eq!(image::guess_format(&p.image).unwrap(), ImageFormat::Png);
         let thumb = image::load_from_memory(&p.thumbnail).unwrap();
         assert_eq!((thumb.width(), thumb.height()), (400, 267));
         assert_eq!(image::guess_format(&p.thumbnail).unwrap(), ImageFormat::Jpeg);
+    }
+
+    /// A phone photo: landscape pixels with EXIF orientation 6 (rotate 90° clockwise), GPS,
+    /// camera make, XMP and IPTC. Stored upright, with no metadata, never byte for byte.
+    #[test]
+    fn phone_photos_are_turned_upright_and_stripped() {
+        let phone = crate::media::metadata::fixtures::phone_jpeg(60, 40, 6);
+        let p = process(&phone, ImageLimits::default()).unwrap();
+        assert_eq!((p.width, p.height, p.extension()), (40, 60, "jpg"), "portrait after orientation");
+        assert_ne!(p.image, phone);
+        for bytes in [&p.image, &p.thumbnail] {
+            assert!(!bytes.windows(6).any(|w| w == b"Exif\0\0"), "no EXIF block");
+            assert!(!bytes.windows(4).any(|w| w == [0x88, 0x25, 0x00, 0x04]), "no GPS IFD pointer");
+            assert!(!bytes.windows(5).any(|w| w == b"Canon"), "no camera make");
+            assert!(!bytes.windows(8).any(|w| w == b"Photosho"), "no IPTC");
+            assert!(!bytes.windows(12).any(|w| w == b"ns.adobe.com"), "no XMP");
+        }
+        let upright = image::load_from_memory(&p.image).unwrap().to_rgb8();
+        assert_eq!(upright.dimensions(), (40, 60));
+        // The gradient ran left→right; turned 90° clockwise it runs top→bottom.
+        let (top, bottom) = (upright.get_pixel(20, 2)[0] as i32, upright.get_pixel(20, 57)[0] as i32);
+        assert!(top + 100 < bottom, "rotated the right way: top {top}, bottom {bottom}");
+        let thumb = image::load_from_memory(&p.thumbnail).unwrap();
+        assert!(thumb.height() > thumb.width(), "the thumbnail is upright too");
     }
 
     #[test]

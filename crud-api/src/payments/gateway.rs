@@ -45,6 +45,9 @@ pub enum GatewayError {
 pub trait PaymentGateway: Send + Sync {
     fn name(&self) -> &'static str;
 
+    /// The payment methods this gateway takes: a plan may offer only these.
+    fn methods(&self) -> &'static [&'static str];
+
     /// What the client needs to start the payment in the gateway's own UI (widget or SDK):
     /// returned with the quote. The client then gets a `payment_key` and calls confirm.
     fn initiate(&self, order_id: Uuid, amount: i64, order_name: &str) -> serde_json::Value;
@@ -91,5 +94,12 @@ impl Gateways {
 
     pub fn names(&self) -> Vec<&'static str> {
         self.map.keys().copied().collect()
+    }
+
+    /// What a payment plan may name: these gateways and each one's methods.
+    pub fn plan_rules(&self) -> plugin_strategies::verify::PlanRules {
+        self.map.values().fold(plugin_strategies::verify::PlanRules::new(), |rules, g| {
+            rules.with_gateway(g.name(), g.methods().iter().copied())
+        })
     }
 }

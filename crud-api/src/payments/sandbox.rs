@@ -45,7 +45,11 @@ impl SandboxGateway {
 
 impl PaymentGateway for SandboxGateway {
     fn name(&self) -> &'static str {
-        "sandbox"
+        plugin_strategies::verify::gateways::SANDBOX.0
+    }
+
+    fn methods(&self) -> &'static [&'static str] {
+        plugin_strategies::verify::gateways::SANDBOX.1
     }
 
     fn initiate(&self, order_id: Uuid, amount: i64, order_name: &str) -> serde_json::Value {

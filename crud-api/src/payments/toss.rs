@@ -50,7 +50,11 @@ impl TossGateway {
 
 impl PaymentGateway for TossGateway {
     fn name(&self) -> &'static str {
-        "toss"
+        plugin_strategies::verify::gateways::TOSS.0
+    }
+
+    fn methods(&self) -> &'static [&'static str] {
+        plugin_strategies::verify::gateways::TOSS.1
     }
 
     fn initiate(&self, order_id: Uuid, amount: i64, order_name: &str) -> serde_json::Value {

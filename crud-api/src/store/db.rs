@@ -29,6 +29,19 @@ macro_rules! on_db {
     };
 }
 
+/// Starts a write transaction on `$pool` (bound by `on_db!`): `BEGIN IMMEDIATE` on SQLite, so
+/// a transaction that reads before it writes can't fail to upgrade its lock (one writer at a
+/// time); plain `BEGIN` on PostgreSQL, where row locks do the serialising.
+#[macro_export]
+macro_rules! begin_write {
+    ($db:expr, $pool:ident) => {
+        match $db {
+            $crate::store::Db::Sqlite(_) => $pool.begin_with("BEGIN IMMEDIATE").await?,
+            $crate::store::Db::Postgres(_) => $pool.begin().await?,
+        }
+    };
+}
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 

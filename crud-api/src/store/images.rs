@@ -33,6 +33,21 @@ pub struct NewImage<'a> {
     pub bytes: i64,
 }
 
+impl<'a> NewImage<'a> {
+    /// The row of a stored rendition (`keys` as `ImageStore::put_processed` returned them).
+    pub fn stored(product_id: Uuid, keys: &'a (String, String), img: &'a crate::media::images::Processed) -> Self {
+        Self {
+            product_id,
+            image_key: &keys.0,
+            thumb_key: &keys.1,
+            content_type: img.content_type(),
+            width: img.width as i32,
+            height: img.height as i32,
+            bytes: img.image.len() as i64,
+        }
+    }
+}
+
 /// Adds an image at the end of the product's gallery and queues its analysis job, atomically.
 /// None when the gallery is already full.
 #[tracing::instrument(skip_all)]
@@ -44,8 +59,8 @@ pub async fn insert_with_job(
     let now = Utc::now();
     let image_id = Uuid::now_v7();
     let insert = format!(
-        "INSERT INTO product_images (id, product_id, image_key, thumb_key, content_type, width, height, bytes, position, created_at) \
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, COALESCE(MAX(position) + 1, 0), $9 FROM product_images WHERE product_id = $2 \
+        "INSERT INTO product_images (id, product_id, image_key, thumb_key, content_type, width, height, bytes, position, created_at, sanitized) \
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, COALESCE(MAX(position) + 1, 0), $9, $11 FROM product_images WHERE product_id = $2 \
          HAVING COUNT(*) < $10 RETURNING {COLUMNS}"
     );
     let job = "INSERT INTO image_analysis_jobs (id, image_id, created_at, updated_at) VALUES ($1, $2, $3, $3)";
@@ -53,7 +68,7 @@ pub async fn insert_with_job(
         let mut tx = pool.begin().await?;
         let row = sqlx::query_as::<_, ImageRow>(&insert)
             .bind(image_id).bind(img.product_id).bind(img.image_key).bind(img.thumb_key).bind(img.content_type)
-            .bind(img.width).bind(img.height).bind(img.bytes).bind(now).bind(max_per_product)
+            .bind(img.width).bind(img.height).bind(img.bytes).bind(now).bind(max_per_product).bind(true)
             .fetch_optional(&mut *tx)
             .await?;
         if row.is_some() {
@@ -62,6 +77,42 @@ pub async fn insert_with_job(
         tx.commit().await?;
         Ok(row)
     })
+}
+
+/// Images stored before renditions were re-encoded clean (see `media::sanitize`), oldest first.
+#[tracing::instrument(skip_all)]
+pub async fn unsanitized(db: &Db, limit: i64) -> Result<Vec<ImageRow>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM product_images WHERE sanitized = $1 ORDER BY id LIMIT $2");
+    on_db!(db, pool => sqlx::query_as::<_, ImageRow>(&sql).bind(false).bind(limit).fetch_all(pool).await)
+}
+
+/// Points an unsanitized image at its clean rendition; false when another replica already did
+/// (or the row is gone).
+#[tracing::instrument(skip_all)]
+pub async fn replace_with_clean(db: &Db, id: Uuid, old_key: &str, clean: &NewImage<'_>) -> Result<bool, sqlx::Error> {
+    let sql = "UPDATE product_images SET image_key = $3, thumb_key = $4, content_type = $5, width = $6, height = $7, \
+               bytes = $8, sanitized = $9 WHERE id = $1 AND image_key = $2 AND sanitized = $10";
+    let n = on_db!(db, pool => sqlx::query(sql)
+        .bind(id).bind(old_key).bind(clean.image_key).bind(clean.thumb_key).bind(clean.content_type)
+        .bind(clean.width).bind(clean.height).bind(clean.bytes).bind(true).bind(false)
+        .execute(pool).await?.rows_affected());
+    Ok(n == 1)
+}
+
+/// Marks an image sanitized without new files (its file is gone, or could not be cleaned and
+/// was removed).
+#[tracing::instrument(skip_all)]
+pub async fn mark_sanitized(db: &Db, id: Uuid) -> Result<(), sqlx::Error> {
+    let sql = "UPDATE product_images SET sanitized = $2 WHERE id = $1";
+    on_db!(db, pool => sqlx::query(sql).bind(id).bind(true).execute(pool).await.map(|_| ()))
+}
+
+/// True while any image row still names `key` (as photo or thumbnail).
+#[tracing::instrument(skip_all)]
+pub async fn key_in_use(db: &Db, key: &str) -> Result<bool, sqlx::Error> {
+    let sql = "SELECT COUNT(*) FROM product_images WHERE image_key = $1 OR thumb_key = $1";
+    let n: i64 = on_db!(db, pool => sqlx::query_scalar(sql).bind(key).fetch_one(pool).await?);
+    Ok(n > 0)
 }
 
 pub async fn by_id(db: &Db, id: Uuid) -> Result<Option<ImageRow>, sqlx::Error> {

@@ -17,18 +17,7 @@ use crate::domain::order_status::{OrderStatus, StockEffect};
 use crate::store::args::{Arg, Args};
 use crate::store::cart::CartLine;
 use crate::store::Db;
-use crate::{bind_args, on_db};
-
-/// Starts a write transaction: `BEGIN IMMEDIATE` on SQLite, so a transaction that reads
-/// before it writes can't fail to upgrade its lock; plain `BEGIN` on PostgreSQL.
-macro_rules! begin_write {
-    ($db:expr, $pool:ident) => {
-        match $db {
-            Db::Sqlite(_) => $pool.begin_with("BEGIN IMMEDIATE").await?,
-            Db::Postgres(_) => $pool.begin().await?,
-        }
-    };
-}
+use crate::{begin_write, bind_args, on_db};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OrderRow {

@@ -248,6 +248,18 @@ fn png(w: u32, h: u32) -> Vec<u8> {
     out.into_inner()
 }
 
+/// Uploads one file as `token` to a product's gallery.
+async fn upload_photo(app: &TestApp, token: &str, product_id: &str, bytes: Vec<u8>, name: &str) -> crate::helpers::Res {
+    let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string());
+    app.send(
+        app.client
+            .post(app.url(&format!("/api/v1/products/{product_id}/images")))
+            .bearer_auth(token)
+            .multipart(reqwest::multipart::Form::new().part("f", part)),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn photo_upload_is_checked_by_content_and_served_cached() {
     let app = spawn_app().await;
@@ -295,16 +307,7 @@ async fn photo_upload_is_checked_by_content_and_served_cached() {
 
     // Someone else can't add photos; path tricks find nothing.
     let (stranger, _, _) = app.signup("stranger@example.com").await;
-    let part = reqwest::multipart::Part::bytes(png(10, 10)).file_name("x.png");
-    let res = app
-        .send(
-            app.client
-                .post(app.url(&format!("/api/v1/products/{id}/images")))
-                .bearer_auth(&stranger)
-                .multipart(reqwest::multipart::Form::new().part("f", part)),
-        )
-        .await;
-    res.assert_problem(403, "forbidden");
+    upload_photo(&app, &stranger, id, png(10, 10), "x.png").await.assert_problem(403, "forbidden");
     app.get("/api/v1/images/..%2F..%2Fetc%2Fpasswd", None).await.assert_problem(404, "not_found");
 }
 
@@ -314,15 +317,7 @@ async fn oversized_and_bomb_images_are_refused() {
     let s = seller(&app, "bomb@example.com").await;
     let p = list_item(&app, &s, "sofa", "큰 사진 소파", 10_000, json!({})).await;
     let id = p["id"].as_str().unwrap();
-    let part = reqwest::multipart::Part::bytes(png(1200, 100)).file_name("wide.png");
-    let res = app
-        .send(
-            app.client
-                .post(app.url(&format!("/api/v1/products/{id}/images")))
-                .bearer_auth(&s)
-                .multipart(reqwest::multipart::Form::new().part("f", part)),
-        )
-        .await;
+    let res = upload_photo(&app, &s, id, png(1200, 100), "wide.png").await;
     res.assert_problem(422, "validation_failed");
     assert!(res.body["errors"][0]["message"].as_str().unwrap().contains("pixels"));
 }
@@ -372,4 +367,101 @@ async fn analysis_jobs_are_claimed_once_by_concurrent_workers() {
     analysis_jobs::complete(db, ids[1], r#"{"category":"sofa"}"#).await.unwrap();
     let requeued = analysis_jobs::requeue_stale(db, chrono::Utc::now() + chrono::Duration::minutes(5)).await.unwrap();
     assert_eq!(requeued, 5, "the five still running (one waits for its back-off)");
+}
+
+/// The bytes an uploaded phone photo would leak: EXIF (GPS, camera make), XMP, IPTC.
+fn assert_clean(bytes: &[u8], what: &str) {
+    use crud_api::media::metadata::carries_metadata;
+    assert!(!carries_metadata(bytes), "{what}: carries metadata");
+    assert!(!bytes.windows(6).any(|w| w == b"Exif\0\0"), "{what}: EXIF block");
+    assert!(!bytes.windows(4).any(|w| w == [0x88, 0x25, 0x00, 0x04]), "{what}: GPS IFD (tag 0x8825)");
+    assert!(!bytes.windows(5).any(|w| w == b"Canon"), "{what}: camera make");
+}
+
+/// A seller's phone photo with GPS EXIF: what is stored and served is re-encoded, upright,
+/// and carries no EXIF/XMP/IPTC; the uploaded bytes are never stored.
+#[tokio::test]
+async fn photos_never_publish_the_sellers_location() {
+    use crud_api::media::metadata::fixtures::phone_jpeg;
+    let app = spawn_app().await;
+    let s = seller(&app, "gps@example.com").await;
+    let p = list_item(&app, &s, "sofa", "집에서 찍은 소파", 10_000, json!({})).await;
+    let id = p["id"].as_str().unwrap();
+    // Landscape pixels, EXIF orientation 6: a portrait photo as phones store it.
+    let original = phone_jpeg(120, 80, 6);
+    let res = upload_photo(&app, &s, id, original.clone(), "IMG_0001.jpg").await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    let img = &res.body[0];
+    assert_eq!((img["width"].as_i64(), img["height"].as_i64()), (Some(80), Some(120)), "upright dimensions");
+    for url in [&img["url"], &img["thumbnail_url"]] {
+        let served = app.client.get(app.url(url.as_str().unwrap())).send().await.unwrap().bytes().await.unwrap();
+        assert_ne!(served.as_ref(), original.as_slice(), "{url}: the upload itself is served");
+        assert_clean(&served, url.as_str().unwrap());
+    }
+    let full = app.client.get(app.url(img["url"].as_str().unwrap())).send().await.unwrap().bytes().await.unwrap();
+    let decoded = image::load_from_memory(&full).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (80, 120));
+    // Nothing on disk is the upload or carries its metadata.
+    for entry in std::fs::read_dir(app.state.images.dir()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        assert_ne!(bytes, original, "the upload was stored");
+        assert_clean(&bytes, "a stored file");
+    }
+}
+
+/// Photos stored before renditions were clean (a row with `sanitized` false, its original file
+/// on disk) are re-rendered by the start-up job: the row points at clean files and the old
+/// file is gone.
+#[tokio::test]
+async fn photos_stored_before_the_fix_are_cleaned_at_start_up() {
+    use crud_api::media::image_store::ImageStore;
+    use crud_api::media::metadata::fixtures::phone_jpeg;
+    let app = spawn_app().await;
+    let s = seller(&app, "legacy@example.com").await;
+    let p = list_item(&app, &s, "desk", "예전에 올린 책상", 10_000, json!({})).await;
+    let product_id: uuid::Uuid = p["id"].as_str().unwrap().parse().unwrap();
+    // What the old code stored: the upload byte for byte, keyed by its digest.
+    let original = phone_jpeg(90, 60, 6);
+    let digest = ImageStore::digest(&original);
+    let (key, thumb) = (format!("{digest}.jpg"), format!("{digest}-thumb.jpg"));
+    std::fs::write(app.state.images.dir().join(&key), &original).unwrap();
+    std::fs::write(app.state.images.dir().join(&thumb), &original).unwrap();
+    let image_id = uuid::Uuid::now_v7();
+    let insert = "INSERT INTO product_images (id, product_id, image_key, thumb_key, content_type, width, height, \
+                  bytes, position, created_at, sanitized) VALUES ($1, $2, $3, $4, 'image/jpeg', 90, 60, $5, 0, $6, $7)";
+    crud_api::on_db!(&app.state.db, pool => sqlx::query(insert)
+        .bind(image_id).bind(product_id).bind(&key).bind(&thumb).bind(original.len() as i64)
+        .bind(chrono::Utc::now()).bind(false)
+        .execute(pool).await.unwrap().rows_affected());
+    assert_eq!(app.client.get(app.url(&format!("/api/v1/images/{key}"))).send().await.unwrap().status(), 200);
+
+    // A replica starts (as after the upgrade): its start-up job cleans the photo.
+    let replica = crate::helpers::spawn_sibling(&app).await;
+    let row = wait_for(|| async {
+        let row = crud_api::store::images::by_id(&app.state.db, image_id).await.unwrap().unwrap();
+        (row.image_key != key).then_some(row)
+    })
+    .await;
+    assert_eq!((row.width, row.height), (60, 90), "upright");
+    for k in [&row.image_key, &row.thumb_key] {
+        let served = replica.client.get(replica.url(&format!("/api/v1/images/{k}"))).send().await.unwrap();
+        assert_eq!(served.status(), 200);
+        assert_clean(&served.bytes().await.unwrap(), k);
+    }
+    for old in [&key, &thumb] {
+        let gone = app.client.get(app.url(&format!("/api/v1/images/{old}"))).send().await.unwrap();
+        assert_eq!(gone.status(), 404, "{old} is still served");
+    }
+    assert!(crud_api::store::images::unsanitized(&app.state.db, 10).await.unwrap().is_empty());
+}
+
+/// Polls `check` until it yields (at most 20 s).
+async fn wait_for<T, F: std::future::Future<Output = Option<T>>>(check: impl Fn() -> F) -> T {
+    for _ in 0..400 {
+        if let Some(v) = check().await {
+            return v;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("condition not met within 20 s");
 }

@@ -128,6 +128,20 @@ pub async fn spawn_with(customise: impl FnOnce(&mut Config)) -> TestApp {
     TestApp { base, client, state, dir, shutdown: Some(tx), handle: Some(handle) }
 }
 
+/// A second crud-api instance on the same database, signing key and photo directory as
+/// `app`: two replicas of one tenant, for races across instances and start-up jobs.
+pub async fn spawn_sibling(app: &TestApp) -> TestApp {
+    let database_url = app.state.config.database_url.clone();
+    let key_file = app.state.config.jwt_signing_key_file.clone();
+    let image_dir = app.state.config.image_dir.clone();
+    spawn_with(move |c| {
+        c.database_url = database_url;
+        c.jwt_signing_key_file = key_file;
+        c.image_dir = image_dir;
+    })
+    .await
+}
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)

@@ -181,6 +181,36 @@ async fn hostile_plugins_are_contained_and_the_service_keeps_answering() {
     quote(&app, &buyer, &order, None).await.assert_problem(503, "strategy_unavailable");
 }
 
+/// Plans that wrap `i64` to the right sum, or name a gateway or method this tenant doesn't
+/// have, are invalid: the built-in fallback answers (200, with the reason) — not a 500, not a
+/// 503 "fail closed", and never the plugin's plan. Each rejection is counted.
+#[tokio::test]
+async fn invalid_plans_get_the_fallback_not_a_500_or_503() {
+    for mode in ["overflow", "unknown-gateway", "unknown-method", "free-unknown-method"] {
+        let app = app_with_payment(Some("hostile_plan"), "builtin", json!({ "mode": mode })).await;
+        let (buyer, order) = unpaid_order(&app, mode).await;
+        let q = quote(&app, &buyer, &order, None).await;
+        assert_eq!(q.status, 200, "{mode}: {}", q.body);
+        assert_eq!(q.body["strategy"]["fallback_reason"], "invalid_plan", "{mode}: {}", q.body);
+        assert_eq!(q.body["strategy"]["plugin_digest"], Value::Null);
+        assert_eq!(q.body["plan"]["gateway"], "sandbox");
+        let total = q.body["plan"]["total"].as_i64().unwrap();
+        assert!(total > 150_000, "{mode}: the built-in plan charges the order: {}", q.body);
+        let payouts: i64 =
+            q.body["plan"]["payouts"].as_array().unwrap().iter().map(|p| p["amount"].as_i64().unwrap()).sum();
+        assert!(payouts < total, "{mode}: {}", q.body);
+        for m in q.body["plan"]["methods"].as_array().unwrap() {
+            assert!(["card", "kakaopay", "naverpay", "tosspay", "transfer"].contains(&m.as_str().unwrap()), "{m}");
+        }
+        let metrics = app.get("/metrics", None).await.body.as_str().unwrap().to_string();
+        assert!(metrics.contains("outcome=\"invalid_plan\"} 1"), "{mode}: {metrics}");
+        // And the fallback's plan is the one that gets paid.
+        let paid = confirm(&app, &buyer, &order, &format!("pk_{mode}"), total).await;
+        assert_eq!(paid.status, 200, "{mode}: {}", paid.body);
+        ledger_is_balanced(&app).await;
+    }
+}
+
 #[tokio::test]
 async fn refunds_partial_then_full_keep_the_ledger_balanced() {
     let app = app_with_payment(None, "builtin", json!({})).await;

@@ -133,3 +133,56 @@ async fn rotated_out_key_still_verifies_until_dropped() {
     let t2 = old.issue(Realm::User, id2.parse().unwrap(), Some("customer"), false, 600).unwrap();
     without_a.get("/api/v1/users/me", Some(&t2)).await.assert_problem(401, "invalid_token");
 }
+
+/// One refresh token presented at the same moment to two instances that share a database,
+/// hundreds of times: at most one presentation wins, and after the race no token of that
+/// family is left usable — the winner's new token included (reuse revokes the family).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_refresh_token_raced_across_two_instances_leaves_no_survivor() {
+    use crud_api::auth::session::{self, Subject};
+
+    let a = spawn_app().await;
+    let b = crate::helpers::spawn_sibling(&a).await;
+    let (_, _, user_id) = a.signup("racer@example.com").await;
+    let user_id: uuid::Uuid = user_id.parse().unwrap();
+    let rounds = 300;
+    let (mut won, mut both_lost) = (0, 0);
+    for round in 0..rounds {
+        // A fresh sign-in (family) per round, issued directly: no password hashing in the loop.
+        let who = Subject { realm: Realm::User, id: user_id, role: Some("user"), seller: false };
+        let pair = session::issue_pair(&a.state, who).await.unwrap();
+        let body = json!({ "refresh_token": pair.refresh_token });
+        let (ra, rb) = tokio::join!(
+            a.post("/api/v1/auth/refresh", body.clone(), None),
+            b.post("/api/v1/auth/refresh", body, None)
+        );
+        let mut fresh = Vec::new();
+        for r in [&ra, &rb] {
+            match r.status.as_u16() {
+                200 => fresh.push(r.body["refresh_token"].as_str().unwrap().to_string()),
+                401 => assert!(
+                    ["refresh_token_reused", "invalid_refresh_token"].contains(&r.code()),
+                    "round {round}: {}",
+                    r.body
+                ),
+                _ => panic!("round {round}: {} {}", r.status, r.body),
+            }
+        }
+        assert!(fresh.len() <= 1, "round {round}: both presentations rotated the same token");
+        won += fresh.len();
+        both_lost += usize::from(fresh.is_empty());
+        // No survivor: every token of the family is revoked in the database…
+        let hash = session::hash_refresh_token(&pair.refresh_token);
+        let family = crud_api::store::refresh_tokens::by_hash(&a.state.db, &hash).await.unwrap().unwrap().family_id;
+        let alive: i64 = crud_api::on_db!(&a.state.db, pool => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NULL")
+            .bind(family).fetch_one(pool).await.unwrap());
+        assert_eq!(alive, 0, "round {round}: {alive} token(s) of a reused family survived");
+        // …and the winner's new token is refused by either instance.
+        for t in fresh {
+            let again = b.post("/api/v1/auth/refresh", json!({ "refresh_token": t }), None).await;
+            assert_eq!(again.status, 401, "round {round}: the winner's token still works: {}", again.body);
+        }
+    }
+    println!("{rounds} races on {}: {won} rotated then revoked, {both_lost} lost by both", crate::helpers::backend());
+}

@@ -53,9 +53,17 @@ impl plugin_strategies::Config for HostConfig {
     }
 }
 
-/// Logs through the host (bounded there).
+/// Longest log line the host keeps (`Limits::log_line_bytes`).
+pub const LOG_LINE_BYTES: usize = 1024;
+
+/// Logs through the host. The line is cut to what the host keeps before it is passed, so a
+/// long line costs no copy (a line over the host's per-call copy cap would fail the call).
 pub fn log(message: &str) {
-    payment_host::log(payment_host::Level::Info, message);
+    let mut cut = message.len().min(LOG_LINE_BYTES);
+    while !message.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    payment_host::log(payment_host::Level::Info, &message[..cut]);
 }
 
 /// A payment strategy: turn a checkout into a payment plan.

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use plugin_host::{Kind, Limits, Plugin, PluginEngine};
 use plugin_strategies as s;
+use plugin_strategies::verify::PlanRules;
 
 fn wasm(name: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -71,20 +72,21 @@ fn main() {
     };
     let config: Arc<BTreeMap<String, String>> =
         Arc::new([("coupons".to_string(), "WELCOME10:10%".to_string())].into_iter().collect());
+    let rules = PlanRules::platform_default();
     let pay = Plugin::load(&engine, "payment-standard", Kind::Payment, &wasm("payment_standard"), None).unwrap();
 
     println!("== plugin calls ({} cores)", std::thread::available_parallelism().map_or(0, |n| n.get()));
     stats(
         "payment quote, fresh store + instance per call",
         time(5000, || {
-            pay.quote(config.clone(), Limits::default(), &checkout).unwrap();
+            pay.quote(config.clone(), Limits::default(), &checkout, &rules).unwrap();
         }),
     );
     let mut session = pay.session(config.clone(), Limits::default()).unwrap();
     stats(
         "payment quote, reused instance",
         time(5000, || {
-            session.quote(&checkout).unwrap();
+            session.quote(&checkout, &rules).unwrap();
         }),
     );
     stats(

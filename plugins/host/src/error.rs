@@ -20,6 +20,10 @@ pub enum PluginError {
     Trap(String),
     #[error("answer of {0} bytes exceeds the {1}-byte cap")]
     OutputTooLarge(usize, usize),
+    /// A host call or the answer tried to copy more than the cap out of the plugin's memory;
+    /// refused before the host allocated it.
+    #[error("the plugin tried to pass more than {0} bytes to the host in one call")]
+    CopyTooLarge(usize),
     #[error("plan rejected: {0}")]
     InvalidPlan(String),
     #[error("plugin refused: {0}")]
@@ -39,10 +43,23 @@ impl PluginError {
             PluginError::Timeout(_) => "timeout",
             PluginError::MemoryExceeded(_) => "memory_exceeded",
             PluginError::Trap(_) => "trap",
-            PluginError::OutputTooLarge(..) => "output_too_large",
+            PluginError::OutputTooLarge(..) | PluginError::CopyTooLarge(_) => "output_too_large",
             PluginError::InvalidPlan(_) => "invalid_plan",
             PluginError::Refused(_) => "refused",
             PluginError::NotConfigured => "not_configured",
+        }
+    }
+
+    /// The same error with any text that came from the plugin cut to `max` bytes, so a
+    /// hostile plugin's message can't become a multi-megabyte log line or response.
+    pub fn capped(self, max: usize) -> Self {
+        use crate::text::capped;
+        match self {
+            PluginError::Trap(m) => PluginError::Trap(capped(&m, max)),
+            PluginError::InvalidPlan(m) => PluginError::InvalidPlan(capped(&m, max)),
+            PluginError::Refused(m) => PluginError::Refused(capped(&m, max)),
+            PluginError::Invalid(m) => PluginError::Invalid(capped(&m, max)),
+            other => other,
         }
     }
 }

@@ -7,6 +7,7 @@
 //! - `error` — every way a plugin can fail, as a typed error with a stable kind.
 //! - `convert` — WIT records ↔ the plain types of `plugin-strategies`.
 //! - `registry` — what serves each strategy now: the plugin, its fallback, hot reload.
+//! - `text` — caps on text copied out of a plugin (logs, errors, reasons, notes).
 
 pub mod bindings;
 pub mod convert;
@@ -16,6 +17,7 @@ pub mod limits;
 pub mod plugin;
 pub mod registry;
 pub mod state;
+pub mod text;
 
 pub use engine::PluginEngine;
 pub use error::PluginError;

@@ -1,4 +1,10 @@
 //! Per-call limits, configurable per tenant.
+//!
+//! Together they bound what one call can cost the host: CPU (fuel and the deadline), the
+//! plugin's own memory, and every copy out of it — each host call (`log`, `config`) and the
+//! answer may move at most `output_bytes` out of the plugin's memory (wasmtime's hostcall
+//! fuel, checked before anything is allocated), and what the host keeps of text is cut to the
+//! byte caps below.
 
 use std::time::Duration;
 
@@ -10,12 +16,18 @@ pub struct Limits {
     pub timeout: Duration,
     /// Largest linear memory, bytes.
     pub memory_bytes: usize,
-    /// Largest answer, bytes (strings and lists counted as lifted).
+    /// Most bytes one call may copy out of the plugin: the answer, and each host call's
+    /// arguments (a log line included). Past it the call fails with `output_too_large`.
     pub output_bytes: usize,
     /// Log lines kept per call; later lines are dropped (and counted).
     pub log_lines: usize,
-    /// Longest log line, bytes (longer ones are cut).
+    /// Longest log line kept, bytes (longer ones are cut).
     pub log_line_bytes: usize,
+    /// Longest error text kept from a plugin (its `Err`, a trap message), bytes.
+    pub error_bytes: usize,
+    /// Longest buyer-facing text kept from an answer (a ranking's reason, a plan's note or
+    /// adjustment reason), bytes.
+    pub text_bytes: usize,
 }
 
 impl Default for Limits {
@@ -27,6 +39,8 @@ impl Default for Limits {
             output_bytes: 1 << 20,
             log_lines: 100,
             log_line_bytes: 1024,
+            error_bytes: 512,
+            text_bytes: 200,
         }
     }
 }

@@ -4,7 +4,9 @@
 //! the expected world at a compatible contract version, and that it links (its imports are the
 //! host's `log` and `config`; anything else it imports — WASI clocks, randomness, files —
 //! becomes a function that traps). Each call then gets a fresh `Store` from the
-//! `InstancePre`, with the tenant's fuel, deadline, memory, output and log limits.
+//! `InstancePre`, with the tenant's fuel, deadline, memory, output and log limits. Every copy
+//! out of the plugin is bounded before it is made (hostcall fuel), and the text the host keeps
+//! of an answer or an error is cut to the limits' caps.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -14,12 +16,14 @@ use wasmtime::component::{Component, Linker};
 use wasmtime::{Store, Trap};
 
 use plugin_strategies as s;
+use plugin_strategies::verify::{verify_plan, PlanRules};
 
 use crate::bindings::{payment, recommend};
 use crate::engine::PluginEngine;
 use crate::error::PluginError;
 use crate::limits::Limits;
 use crate::state::{CallState, LogLine};
+use crate::text::capped;
 use crate::{convert, CONTRACT_VERSION};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,6 +157,11 @@ impl Plugin {
         store.set_fuel(limits.fuel).map_err(|e| PluginError::Trap(e.to_string()))?;
         store.set_epoch_deadline(PluginEngine::ticks(limits.timeout));
         store.epoch_deadline_trap();
+        // Bounds what each guest→host call and each answer may copy out of the plugin's
+        // memory, checked by wasmtime before it allocates: without it one `log` of a 16 MiB
+        // string costs the host 16 MiB, and a list of strings that all point at the same big
+        // string costs it that many times over.
+        store.set_hostcall_fuel(limits.output_bytes);
         Ok(store)
     }
 
@@ -179,10 +188,11 @@ impl Plugin {
         config: Arc<BTreeMap<String, String>>,
         limits: Limits,
         input: &s::Checkout,
+        rules: &PlanRules,
     ) -> Result<CallOutcome<s::Plan>, PluginError> {
         let started = Instant::now();
         let mut session = self.session(config, limits)?;
-        let mut out = session.quote(input)?;
+        let mut out = session.quote(input, rules)?;
         out.wall = started.elapsed();
         Ok(out)
     }
@@ -214,17 +224,23 @@ pub struct Session<'p> {
     bound: Bound,
 }
 
+/// wasmtime's message when a copy out of the guest would exceed the hostcall fuel (its error
+/// type is private; the message is pinned by the sandbox tests).
+const HOSTCALL_FUEL_EXHAUSTED: &str = "fuel allocated for hostcalls has been exhausted";
+
 fn classify(e: wasmtime::Error, store: &Store<CallState>, limits: &Limits) -> PluginError {
     if store.data().memory_denied {
         return PluginError::MemoryExceeded(limits.memory_bytes);
     }
-    match e.downcast_ref::<Trap>() {
+    let err = match e.downcast_ref::<Trap>() {
         Some(Trap::OutOfFuel) => PluginError::FuelExhausted(limits.fuel),
         Some(Trap::Interrupt) => PluginError::Timeout(limits.timeout.as_millis()),
         Some(t) => PluginError::Trap(t.to_string()),
+        None if format!("{e:?}").contains(HOSTCALL_FUEL_EXHAUSTED) => PluginError::CopyTooLarge(limits.output_bytes),
         // Guest panics arrive as "error while executing … wasm backtrace …": keep the first line.
         None => PluginError::Trap(format!("{e}").lines().next().unwrap_or("trap").trim_end_matches(':').to_string()),
-    }
+    };
+    err.capped(limits.error_bytes)
 }
 
 impl Session<'_> {
@@ -253,7 +269,9 @@ impl Session<'_> {
         }
     }
 
-    pub fn quote(&mut self, input: &s::Checkout) -> Result<CallOutcome<s::Plan>, PluginError> {
+    /// One quote, checked: the plan must add up and be chargeable under `rules` (the tenant's
+    /// gateways and methods); buyer-facing text in it is cut to `Limits::text_bytes`.
+    pub fn quote(&mut self, input: &s::Checkout, rules: &PlanRules) -> Result<CallOutcome<s::Plan>, PluginError> {
         let limits = self.arm()?;
         let started = Instant::now();
         let Bound::Payment(b) = &self.bound else { return Err(PluginError::WrongWorld(Kind::Payment.world().into())) };
@@ -261,13 +279,19 @@ impl Session<'_> {
             .gajyeogagu_plugins_payment()
             .call_quote(&mut self.store, &convert::checkout(input))
             .map_err(|e| classify(e, &self.store, &limits))?;
-        let plan = answer.map_err(PluginError::Refused)?;
+        let plan = answer.map_err(|e| PluginError::Refused(e).capped(limits.error_bytes))?;
         let size = convert::plan_size(&plan);
         if size > limits.output_bytes {
             return Err(PluginError::OutputTooLarge(size, limits.output_bytes));
         }
-        let plan = convert::plan(plan);
-        plugin_strategies::verify::verify_plan(input, &plan).map_err(PluginError::InvalidPlan)?;
+        let mut plan = convert::plan(plan);
+        verify_plan(input, &plan, rules).map_err(|e| PluginError::InvalidPlan(e).capped(limits.error_bytes))?;
+        for note in &mut plan.notes {
+            *note = capped(note, limits.text_bytes);
+        }
+        for a in &mut plan.adjustments {
+            a.reason = capped(&a.reason, limits.text_bytes);
+        }
         Ok(self.finish(plan, started))
     }
 
@@ -286,7 +310,7 @@ impl Session<'_> {
             .gajyeogagu_plugins_recommend()
             .call_rank(&mut self.store, &convert::context(ctx), &cands)
             .map_err(|e| classify(e, &self.store, &limits))?;
-        let ranked = answer.map_err(PluginError::Refused)?;
+        let ranked = answer.map_err(|e| PluginError::Refused(e).capped(limits.error_bytes))?;
         let size = convert::ranked_size(&ranked);
         if size > limits.output_bytes {
             return Err(PluginError::OutputTooLarge(size, limits.output_bytes));
@@ -295,13 +319,17 @@ impl Session<'_> {
         let mut seen = std::collections::BTreeSet::new();
         for r in &ranked {
             if !candidates.iter().any(|c| c.id == r.id) || !seen.insert(r.id.clone()) || !r.score.is_finite() {
-                return Err(PluginError::Refused(format!("ranked an unknown, duplicate or non-finite entry {}", r.id)));
+                return Err(PluginError::Refused(format!("ranked an unknown, duplicate or non-finite entry {}", r.id))
+                    .capped(limits.error_bytes));
             }
         }
         if ranked.len() > ctx.limit as usize {
             return Err(PluginError::Refused(format!("returned {} items for a limit of {}", ranked.len(), ctx.limit)));
         }
-        let ranked = ranked.into_iter().map(convert::ranked).collect();
+        let ranked = ranked
+            .into_iter()
+            .map(|r| s::Ranked { reason: capped(&r.reason, limits.text_bytes), ..convert::ranked(r) })
+            .collect();
         Ok(self.finish(ranked, started))
     }
 

@@ -15,6 +15,7 @@
 //! the `Arc<Plugin>` they started with.
 
 use std::collections::BTreeMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
@@ -27,6 +28,7 @@ use prometheus_client::registry::Registry as MetricsRegistry;
 use serde::Deserialize;
 
 use plugin_strategies as s;
+use plugin_strategies::verify::{verify_plan, PlanRules};
 
 use crate::engine::PluginEngine;
 use crate::error::PluginError;
@@ -154,6 +156,8 @@ impl PluginMetrics {
 
 pub struct Registry {
     engine: Arc<PluginEngine>,
+    /// What this tenant can charge with: every plan, the fallback's too, is checked against it.
+    rules: PlanRules,
     file: Option<PathBuf>,
     payment: RwLock<Active>,
     recommendation: RwLock<Active>,
@@ -168,11 +172,25 @@ impl Registry {
     /// A registry from a plugins file (None: built-in strategies only).
     pub fn new(engine: Arc<PluginEngine>, file: Option<PathBuf>, metrics: PluginMetrics) -> Result<Self, PluginError> {
         let empty = || Active { cfg: StrategyConfig::default(), config: Arc::default(), plugin: None, mtime: None };
-        let r = Self { engine, file, payment: RwLock::new(empty()), recommendation: RwLock::new(empty()), metrics };
+        let r = Self {
+            engine,
+            rules: PlanRules::platform_default(),
+            file,
+            payment: RwLock::new(empty()),
+            recommendation: RwLock::new(empty()),
+            metrics,
+        };
         if let Some(errors) = r.reload_all(true) {
             return Err(errors);
         }
         Ok(r)
+    }
+
+    /// The tenant's gateways and their methods (default: the platform's sandbox and Toss).
+    /// A plan naming anything else is invalid, and the fallback answers.
+    pub fn with_plan_rules(mut self, rules: PlanRules) -> Self {
+        self.rules = rules;
+        self
     }
 
     fn read_file(&self) -> Result<(PluginsFile, PathBuf), PluginError> {
@@ -317,7 +335,11 @@ impl Registry {
             (a.plugin.clone(), a.config.clone(), a.cfg.clone())
         };
         let failure = match &plugin {
-            Some(p) => match call(p, config.clone(), cfg.limits()) {
+            // A panic in the host while it runs or checks a plugin (there should be none) is
+            // that plugin's failure: counted, logged, and answered by the fallback.
+            Some(p) => match catch_unwind(AssertUnwindSafe(|| call(p, config.clone(), cfg.limits())))
+                .unwrap_or_else(|_| Err(PluginError::Trap("the host failed while running this plugin".into())))
+            {
                 Ok(out) => {
                     self.record(strategy, &p.digest, Ok((out.fuel_used, out.wall)));
                     return Ok(Outcome {
@@ -351,8 +373,18 @@ impl Registry {
         self.run(
             "payment",
             &self.payment,
-            |p, config, limits| p.quote(config, limits, input),
-            |config| s::payment_standard::quote(config, input),
+            |p, config, limits| p.quote(config, limits, input, &self.rules),
+            |config| {
+                // The built-in policy offers only what the gateway takes, and is checked like
+                // a plugin: a tenant config naming a gateway this instance lacks fails here
+                // (never silently another gateway), not at the gateway.
+                let mut plan = s::payment_standard::quote(config, input)?;
+                if let Some(supported) = self.rules.methods_of(&plan.gateway) {
+                    plan.methods.retain(|m| supported.contains(m));
+                }
+                verify_plan(input, &plan, &self.rules).map_err(|e| format!("the built-in strategy's plan: {e}"))?;
+                Ok(plan)
+            },
         )
     }
 

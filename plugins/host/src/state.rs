@@ -29,19 +29,15 @@ impl CallState {
         Self { config, logs: Vec::new(), logs_dropped: 0, limits, memory_denied: false }
     }
 
-    fn log(&mut self, level: &'static str, mut message: String) {
+    /// Keeps a bounded copy of a log line. The argument was already bounded on its way in
+    /// (hostcall fuel, see `Limits::output_bytes`); what is kept is a fresh allocation of at
+    /// most `log_line_bytes`, and `message` itself is freed when this returns.
+    fn log(&mut self, level: &'static str, message: String) {
         if self.logs.len() >= self.limits.log_lines {
             self.logs_dropped += 1;
             return;
         }
-        if message.len() > self.limits.log_line_bytes {
-            let mut cut = self.limits.log_line_bytes;
-            while !message.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            message.truncate(cut);
-            message.push('…');
-        }
+        let message = crate::text::capped(&message, self.limits.log_line_bytes);
         self.logs.push(LogLine { level, message });
     }
 }

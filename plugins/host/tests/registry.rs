@@ -1,5 +1,7 @@
 //! Fallbacks, fail-closed, and hot reload through the registry.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -7,37 +9,12 @@ use plugin_host::registry::PluginMetrics;
 use plugin_host::{PluginEngine, PluginError, Registry};
 use plugin_strategies as s;
 
-fn wasm_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/wasm32-wasip2/plugin").join(format!("{name}.wasm"))
-}
+use common::{one_line_checkout, wasm_path};
 
 fn install(dir: &Path, name: &str) -> String {
     let bytes = std::fs::read(wasm_path(name)).expect("run `make plugins` first");
     std::fs::write(dir.join(format!("{name}.wasm")), &bytes).unwrap();
     plugin_host::digest(&bytes)
-}
-
-fn checkout() -> s::Checkout {
-    s::Checkout {
-        order_id: "o".into(),
-        buyer_id: "b".into(),
-        delivery_area: "강남구".into(),
-        pickup_area: "마포구".into(),
-        distance_km: Some(5.0),
-        coupon: None,
-        lines: vec![s::Line {
-            product_id: "p".into(),
-            title: "t".into(),
-            category: "sofa".into(),
-            seller_id: "s".into(),
-            unit_price: 100_000,
-            quantity: 1,
-            width_cm: None,
-            depth_cm: None,
-            height_cm: None,
-            weight_kg: None,
-        }],
-    }
 }
 
 fn write_config(dir: &Path, module: &str, sha: &str, fallback: &str) -> PathBuf {
@@ -56,9 +33,12 @@ fn registry(file: Option<PathBuf>) -> Result<Registry, PluginError> {
 #[test]
 fn no_plugin_means_the_builtin_strategy() {
     let r = registry(None).unwrap();
-    let out = r.quote(&checkout()).unwrap();
+    let out = r.quote(&one_line_checkout()).unwrap();
     assert!(out.digest.is_none());
-    assert_eq!(out.value, s::payment_standard::quote(&std::collections::BTreeMap::new(), &checkout()).unwrap());
+    assert_eq!(
+        out.value,
+        s::payment_standard::quote(&std::collections::BTreeMap::new(), &one_line_checkout()).unwrap()
+    );
 }
 
 #[test]
@@ -66,13 +46,13 @@ fn a_failing_plugin_falls_back_or_fails_closed_as_configured() {
     let dir = tempfile::tempdir().unwrap();
     let sha = install(dir.path(), "hostile_trap");
     let r = registry(Some(write_config(dir.path(), "hostile_trap", &sha, "builtin"))).unwrap();
-    let out = r.quote(&checkout()).unwrap();
+    let out = r.quote(&one_line_checkout()).unwrap();
     assert!(out.digest.is_none());
     assert_eq!(out.fallback_reason.unwrap().kind(), "trap");
 
     let sha = install(dir.path(), "hostile_loop");
     let r = registry(Some(write_config(dir.path(), "hostile_loop", &sha, "fail_closed"))).unwrap();
-    assert_eq!(r.quote(&checkout()).unwrap_err().kind(), "fuel_exhausted");
+    assert_eq!(r.quote(&one_line_checkout()).unwrap_err().kind(), "fuel_exhausted");
 }
 
 #[test]
@@ -82,23 +62,88 @@ fn hot_reload_swaps_good_modules_and_keeps_the_old_one_on_bad_ones() {
     let file = write_config(dir.path(), "payment_standard", &std_sha, "fail_closed");
     let r = registry(Some(file.clone())).unwrap();
     assert_eq!(r.digests().0.as_deref(), Some(std_sha.as_str()));
-    assert!(r.quote(&checkout()).unwrap().value.delivery_fee > 0);
+    assert!(r.quote(&one_line_checkout()).unwrap().value.delivery_fee > 0);
 
     // A new version, with its new pin: swapped in.
     let promo_sha = install(dir.path(), "payment_promo");
     write_config(dir.path(), "payment_promo", &promo_sha, "fail_closed");
     r.reload();
     assert_eq!(r.digests().0.as_deref(), Some(promo_sha.as_str()));
-    assert_eq!(r.quote(&checkout()).unwrap().value.delivery_fee, 0);
+    assert_eq!(r.quote(&one_line_checkout()).unwrap().value.delivery_fee, 0);
 
     // A broken upload (bytes don't match the pin): the promo keeps serving.
     std::fs::write(dir.path().join("payment_promo.wasm"), b"\0asm broken").unwrap();
     r.reload();
     assert_eq!(r.digests().0.as_deref(), Some(promo_sha.as_str()));
-    assert_eq!(r.quote(&checkout()).unwrap().digest.as_deref(), Some(promo_sha.as_str()));
+    assert_eq!(r.quote(&one_line_checkout()).unwrap().digest.as_deref(), Some(promo_sha.as_str()));
 
     // An incompatible plugin at start-up is refused outright.
     let future = install(dir.path(), "hostile_wrong_version");
     let bad = write_config(dir.path(), "hostile_wrong_version", &future, "builtin");
     assert_eq!(registry(Some(bad)).err().unwrap().kind(), "incompatible_version");
+}
+
+fn write_config_with(dir: &Path, module: &str, sha: &str, config: serde_json::Value) -> PathBuf {
+    let file = dir.join("plugins.json");
+    let json = serde_json::json!({
+        "payment": { "module": format!("{module}.wasm"), "sha256": sha, "fallback": "builtin", "config": config }
+    });
+    std::fs::write(&file, json.to_string()).unwrap();
+    file
+}
+
+fn metrics_text(r: &Registry) -> String {
+    let mut reg = prometheus_client::registry::Registry::default();
+    r.metrics.register(&mut reg);
+    let mut out = String::new();
+    prometheus_client::encoding::text::encode(&mut out, &reg).unwrap();
+    out
+}
+
+/// Plans that add up wrongly (by `i64` wrap-around) or can't be charged by this tenant are
+/// invalid, counted, and answered by the built-in fallback — never a 503, never accepted.
+#[test]
+fn plans_the_tenant_cannot_charge_are_answered_by_the_fallback() {
+    let dir = tempfile::tempdir().unwrap();
+    let sha = install(dir.path(), "hostile_plan");
+    for mode in ["overflow", "unknown-gateway", "unknown-method", "free-unknown-method"] {
+        let file = write_config_with(dir.path(), "hostile_plan", &sha, serde_json::json!({ "mode": mode }));
+        let r = registry(Some(file)).unwrap();
+        let out = r.quote(&one_line_checkout()).unwrap();
+        assert!(out.digest.is_none(), "{mode}: the fallback answers");
+        let reason = out.fallback_reason.expect("a fallback reason");
+        assert_eq!(reason.kind(), "invalid_plan", "{mode}: {reason}");
+        s::verify::verify_plan(&one_line_checkout(), &out.value, &s::verify::PlanRules::platform_default()).unwrap();
+        assert!(metrics_text(&r).contains("outcome=\"invalid_plan\""), "{mode}: the rejection is counted");
+    }
+    // The honest plan of the same plugin is taken as it is.
+    let file = write_config_with(dir.path(), "hostile_plan", &sha, serde_json::json!({ "mode": "honest" }));
+    assert_eq!(
+        registry(Some(file)).unwrap().quote(&one_line_checkout()).unwrap().digest.as_deref(),
+        Some(sha.as_str())
+    );
+}
+
+/// A tenant with one gateway that takes cards only: a plugin offering wallets is refused, and
+/// the built-in fallback offers only what that gateway takes.
+#[test]
+fn plans_are_checked_against_the_tenants_own_gateways_and_methods() {
+    let dir = tempfile::tempdir().unwrap();
+    let sha = install(dir.path(), "payment_standard");
+    let file = write_config_with(dir.path(), "payment_standard", &sha, serde_json::json!({}));
+    let cards_only = s::verify::PlanRules::new().with_gateway("sandbox", ["card"]);
+    let r = registry(Some(file)).unwrap().with_plan_rules(cards_only);
+    let out = r.quote(&one_line_checkout()).unwrap();
+    assert_eq!(out.fallback_reason.map(|e| e.kind()), Some("invalid_plan"));
+    assert_eq!(out.value.methods, ["card"]);
+
+    // A built-in strategy configured for a gateway this instance lacks fails closed, with why.
+    let toss_config = dir.path().join("toss.json");
+    std::fs::write(&toss_config, serde_json::json!({ "payment": { "config": { "gateway": "toss" } } }).to_string())
+        .unwrap();
+    let sandbox_only = s::verify::PlanRules::new().with_gateway("sandbox", ["card"]);
+    let r = registry(Some(toss_config)).unwrap().with_plan_rules(sandbox_only);
+    let err = r.quote(&one_line_checkout()).unwrap_err();
+    assert_eq!(err.kind(), "refused");
+    assert!(err.to_string().contains("gateway \"toss\""), "{err}");
 }

@@ -1,6 +1,8 @@
 //! The first-party plugins through the real host, and the hostile ones contained.
 //! Needs `make plugins` (make test runs it first).
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,13 +10,9 @@ use std::time::Duration;
 
 use plugin_host::{Kind, Limits, Plugin, PluginEngine, PluginError};
 use plugin_strategies as s;
+use plugin_strategies::verify::PlanRules;
 
-fn wasm(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/wasm32-wasip2/plugin")
-        .join(format!("{name}.wasm"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e} — run `make plugins` first", path.display()))
-}
+use common::wasm;
 
 fn engine() -> PluginEngine {
     PluginEngine::new(None).unwrap()
@@ -44,6 +42,11 @@ fn checkout() -> s::Checkout {
     }
 }
 
+/// The gateways a crud-api instance has by default.
+fn rules() -> PlanRules {
+    PlanRules::platform_default()
+}
+
 fn config() -> Arc<BTreeMap<String, String>> {
     Arc::new([("coupons".to_string(), "WELCOME10:10%".to_string())].into_iter().collect())
 }
@@ -52,7 +55,7 @@ fn config() -> Arc<BTreeMap<String, String>> {
 fn payment_standard_in_wasm_equals_the_native_policy() {
     let e = engine();
     let p = Plugin::load(&e, "payment-standard", Kind::Payment, &wasm("payment_standard"), None).unwrap();
-    let out = p.quote(config(), Limits::default(), &checkout()).unwrap();
+    let out = p.quote(config(), Limits::default(), &checkout(), &rules()).unwrap();
     let native = s::payment_standard::quote(config().as_ref(), &checkout()).unwrap();
     assert_eq!(out.value, native);
     assert!(out.fuel_used > 1_000 && out.fuel_used < Limits::default().fuel, "{}", out.fuel_used);
@@ -64,8 +67,8 @@ fn tenants_differ_payment_promo_is_another_policy() {
     let e = engine();
     let std_p = Plugin::load(&e, "std", Kind::Payment, &wasm("payment_standard"), None).unwrap();
     let promo = Plugin::load(&e, "promo", Kind::Payment, &wasm("payment_promo"), None).unwrap();
-    let a = std_p.quote(config(), Limits::default(), &checkout()).unwrap().value;
-    let b = promo.quote(config(), Limits::default(), &checkout()).unwrap().value;
+    let a = std_p.quote(config(), Limits::default(), &checkout(), &rules()).unwrap().value;
+    let b = promo.quote(config(), Limits::default(), &checkout(), &rules()).unwrap().value;
     assert!(a.delivery_fee > 0);
     assert_eq!(b.delivery_fee, 0, "promo delivers for free");
     assert_ne!(a.total, b.total);
@@ -93,9 +96,9 @@ fn a_session_reuses_one_instance_for_many_calls() {
     let e = engine();
     let p = Plugin::load(&e, "std", Kind::Payment, &wasm("payment_standard"), None).unwrap();
     let mut session = p.session(config(), Limits::default()).unwrap();
-    let first = session.quote(&checkout()).unwrap();
+    let first = session.quote(&checkout(), &rules()).unwrap();
     for _ in 0..50 {
-        let again = session.quote(&checkout()).unwrap();
+        let again = session.quote(&checkout(), &rules()).unwrap();
         assert_eq!(again.value, first.value);
     }
 }
@@ -103,7 +106,7 @@ fn a_session_reuses_one_instance_for_many_calls() {
 /// After every hostile call, a good plugin on the same engine still answers.
 fn still_serves(e: &PluginEngine) {
     let p = Plugin::load(e, "std", Kind::Payment, &wasm("payment_standard"), None).unwrap();
-    assert!(p.quote(config(), Limits::default(), &checkout()).is_ok());
+    assert!(p.quote(config(), Limits::default(), &checkout(), &rules()).is_ok());
 }
 
 #[test]
@@ -111,7 +114,7 @@ fn an_infinite_loop_runs_out_of_fuel() {
     let e = engine();
     let p = Plugin::load(&e, "loop", Kind::Payment, &wasm("hostile_loop"), None).unwrap();
     let limits = Limits { fuel: 5_000_000, ..Limits::default() };
-    assert_eq!(p.quote(config(), limits, &checkout()).unwrap_err(), PluginError::FuelExhausted(5_000_000));
+    assert_eq!(p.quote(config(), limits, &checkout(), &rules()).unwrap_err(), PluginError::FuelExhausted(5_000_000));
     still_serves(&e);
 }
 
@@ -121,7 +124,7 @@ fn an_infinite_loop_with_fuel_to_spare_hits_the_deadline() {
     let p = Plugin::load(&e, "loop", Kind::Payment, &wasm("hostile_loop"), None).unwrap();
     let limits = Limits { fuel: u64::MAX / 2, timeout: Duration::from_millis(50), ..Limits::default() };
     let started = std::time::Instant::now();
-    assert_eq!(p.quote(config(), limits, &checkout()).unwrap_err(), PluginError::Timeout(50));
+    assert_eq!(p.quote(config(), limits, &checkout(), &rules()).unwrap_err(), PluginError::Timeout(50));
     assert!(started.elapsed() < Duration::from_secs(5));
     still_serves(&e);
 }
@@ -132,7 +135,7 @@ fn a_memory_bomb_hits_the_cap() {
     let p = Plugin::load(&e, "hog", Kind::Payment, &wasm("hostile_memory"), None).unwrap();
     let limits =
         Limits { memory_bytes: 8 << 20, fuel: u64::MAX / 2, timeout: Duration::from_secs(5), ..Limits::default() };
-    assert_eq!(p.quote(config(), limits, &checkout()).unwrap_err(), PluginError::MemoryExceeded(8 << 20));
+    assert_eq!(p.quote(config(), limits, &checkout(), &rules()).unwrap_err(), PluginError::MemoryExceeded(8 << 20));
     still_serves(&e);
 }
 
@@ -140,26 +143,26 @@ fn a_memory_bomb_hits_the_cap() {
 fn a_panic_is_a_contained_trap() {
     let e = engine();
     let p = Plugin::load(&e, "boom", Kind::Payment, &wasm("hostile_trap"), None).unwrap();
-    let err = p.quote(config(), Limits::default(), &checkout()).unwrap_err();
+    let err = p.quote(config(), Limits::default(), &checkout(), &rules()).unwrap_err();
     assert_eq!(err.kind(), "trap", "{err}");
     still_serves(&e);
 }
 
 #[test]
-fn huge_answers_are_refused_and_logs_are_capped() {
+fn huge_answers_are_refused_before_the_host_copies_them() {
     let e = engine();
     let p = Plugin::load(&e, "flood", Kind::Payment, &wasm("hostile_output"), None).unwrap();
     let generous =
         Limits { fuel: u64::MAX / 2, timeout: Duration::from_secs(10), memory_bytes: 128 << 20, ..Limits::default() };
-    let err = p.quote(config(), generous, &checkout()).unwrap_err();
-    assert!(matches!(err, PluginError::OutputTooLarge(n, cap) if n > cap && cap == 1 << 20), "{err}");
-    // With a big enough output cap the answer goes through, with the log cut to 100 lines.
+    // 20,000 notes of 200 bytes: over the 1 MiB copy cap, refused while being lifted.
+    let err = p.quote(config(), generous, &checkout(), &rules()).unwrap_err();
+    assert_eq!(err, PluginError::CopyTooLarge(1 << 20));
+    assert_eq!(err.kind(), "output_too_large");
+    // With room to copy it all, the plan is still no plan: a buyer is shown at most 20 notes.
     let open = Limits { output_bytes: 64 << 20, ..generous };
-    let mut session = p.session(config(), open).unwrap();
-    let out = session.quote(&checkout()).unwrap();
-    assert_eq!(out.logs.len(), 100);
-    assert_eq!(out.logs_dropped, 10_000 - 100);
-    assert!(out.logs[0].message.starts_with("line 0:"));
+    let err = p.session(config(), open).unwrap().quote(&checkout(), &rules()).unwrap_err();
+    assert_eq!(err.kind(), "invalid_plan", "{err}");
+    assert!(err.to_string().contains("notes"), "{err}");
     still_serves(&e);
 }
 
@@ -201,7 +204,7 @@ fn precompiled_components_are_cached_on_disk() {
     // A second engine loads from the cache and still works.
     let e2 = PluginEngine::new(Some(dir.path().to_path_buf())).unwrap();
     let p = Plugin::load(&e2, "std", Kind::Payment, &bytes, None).unwrap();
-    assert!(p.quote(config(), Limits::default(), &checkout()).is_ok());
+    assert!(p.quote(config(), Limits::default(), &checkout(), &rules()).is_ok());
 }
 
 fn walk(dir: &std::path::Path) -> Vec<PathBuf> {

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use plugin_host::{Kind, Limits, Plugin, PluginEngine};
+use plugin_strategies::verify::PlanRules;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Strategy {
@@ -91,7 +92,7 @@ fn run(args: &Args) -> anyhow::Result<(serde_json::Value, bool)> {
         Strategy::Payment => {
             let checkout = json::checkout(&input)?;
             plugin
-                .quote(config, limits, &checkout)
+                .quote(config, limits, &checkout, &PlanRules::platform_default())
                 .map(|o| (json::plan(&o.value), o.fuel_used, o.wall, o.logs, o.logs_dropped))
         }
         Strategy::Recommend => {

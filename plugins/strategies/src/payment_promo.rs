@@ -75,7 +75,7 @@ mod tests {
         assert_eq!(p.total, 108_000);
         assert_eq!(p.commission, 5_400);
         assert_eq!(p.methods[0], "kakaopay");
-        verify_plan(&c, &p).unwrap();
+        verify_plan(&c, &p, &crate::verify::PlanRules::platform_default()).unwrap();
         let single =
             quote(&BTreeMap::new(), &checkout(vec![line("p1", "sofa", "s1", 100_000, 1)], None, None)).unwrap();
         assert!(single.adjustments.is_empty());

@@ -189,7 +189,7 @@ pub(crate) mod tests {
         assert_eq!(p.payouts, vec![Payout { seller_id: "s1".into(), amount: 135_000 }]);
         assert_eq!(p.total, 161_000);
         assert_eq!(p.gateway, "sandbox");
-        verify_plan(&c, &p).unwrap();
+        verify_plan(&c, &p, &crate::verify::PlanRules::platform_default()).unwrap();
     }
 
     #[test]
@@ -214,7 +214,7 @@ pub(crate) mod tests {
         // sofa 90,000 at 10% = 9,000; lighting 90,000 at 20% = 18,000
         assert_eq!(p.commission, 27_000);
         assert_eq!(p.total, 180_000 + 5_000);
-        verify_plan(&c, &p).unwrap();
+        verify_plan(&c, &p, &crate::verify::PlanRules::platform_default()).unwrap();
 
         let fixed = quote(&conf, &checkout(c.lines.clone(), Some("FIX"), Some(0.0))).unwrap();
         assert_eq!(fixed.adjustments.len(), 1);
