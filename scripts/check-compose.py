@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Static checks of the compose files (no Docker engine or compose plugin runs here):
+"""Static checks of the compose files (make compose-e2e also runs the CPU one for real):
 they parse, every service has an image or a build whose context and Dockerfile exist,
 depends_on names real services, and secrets/volumes used are declared."""
 import os
