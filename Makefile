@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SPECTRAL := tools/node/node_modules/.bin/spectral
 
-.PHONY: run test plugins models kube-tools eval crds tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance manifests images compose-e2e bench-load bench-dl bench-operator help
+.PHONY: run test plugins models kube-tools eval crds tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance manifests images compose-e2e cluster cluster-down e2e bench-load bench-dl bench-operator help
 
 help:
 	@echo "make run        start dl-api on 127.0.0.1:8002 and crud-api on 0.0.0.0:8001 (SQLite under ./data, demo-ready)"
@@ -13,6 +13,8 @@ help:
 	@echo "make eval       category accuracy / retrieval precision on the furniture renders"
 	@echo "make images     the three images (release binaries from this host) on a Debian-made base, pushed to 127.0.0.1:5000"
 	@echo "make compose-e2e  docker-compose up of PostgreSQL + crud-api + dl-api, checked, then down"
+	@echo "make cluster    a single-node Kubernetes 1.33 cluster here (prints export KUBECONFIG=…); make cluster-down removes it"
+	@echo "make e2e        the cluster end to end (pods from the local registry, DNS, Services, GC), then down"
 	@echo "make openapi    regenerate api/*.json from the code"
 	@echo "make crds       regenerate crds/crds.yaml from the operator's types"
 	@echo "make api-conformance  Bruno collection + schemathesis against a live server"
@@ -49,7 +51,7 @@ run: plugins
 	CARGO=$(CARGO) scripts/run.sh
 
 ## test: all set-up, then every check CI runs.
-test: tools plugins models kube-tools fmt-check clippy test-sqlite test-postgres openapi-lint api-conformance oip-conformance manifests compose-e2e
+test: tools plugins models kube-tools fmt-check clippy test-sqlite test-postgres openapi-lint api-conformance oip-conformance manifests compose-e2e e2e
 
 tools:
 	scripts/node-tools.sh
@@ -99,6 +101,17 @@ images: plugins
 # already built (nothing is compiled twice).
 compose-e2e: plugins
 	PROFILE=debug CARGO=$(CARGO) scripts/compose-e2e.sh
+
+## cluster: etcd + kube-apiserver + controller-manager + scheduler + kubelet + kube-proxy +
+## CoreDNS (built from Go modules, cached), containerd + runc + CNI plugins (Debian). Idempotent.
+cluster:
+	@scripts/cluster.sh up
+
+cluster-down:
+	@scripts/cluster.sh down
+
+e2e:
+	scripts/cluster-e2e.sh
 
 # tritonclient[http] (PyPI) against a live dl-api: binary tensors, BYTES, metadata, errors.
 oip-conformance: models

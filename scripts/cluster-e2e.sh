@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# The local cluster end to end (`make e2e`, part of `make test`), as far as it is built today:
+# brings the single-node cluster up (scripts/cluster.sh), then checks what every later step
+# stands on — a pod pulled from the local registry starts on containerd + runc with a CNI
+# address, `kubectl logs` and `exec` reach the kubelet, cluster DNS (CoreDNS) resolves Service
+# names, kube-proxy routes a ClusterIP Service to its pod, a pod can reach the API server
+# through the `kubernetes` Service with its ServiceAccount token, and the controller-manager
+# garbage-collects a Deployment's ReplicaSet and pods when the Deployment is deleted — and
+# finally takes the cluster down and checks that no process, mount, bridge or netns is left.
+# Functional checks only reach addresses inside the cluster's own networks; nothing load-like.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+log() { echo "cluster-e2e: $*" >&2; }
+fail() { log "FAILED: $*"; kubectl get pods -A -o wide >&2 2>/dev/null || true; exit 1; }
+eval "$("$here/docker-engine.sh")"
+started=$(date +%s)
+
+"$here/cluster.sh" up >/dev/null
+eval "$("$here/cluster.sh" env)"
+trap '"$here/cluster.sh" down >/dev/null 2>&1 || true' EXIT
+log "cluster up in $(($(date +%s) - started)) s"
+
+# A test image: static busybox from Debian's busybox-static, pushed to the local registry.
+BOX=$REGISTRY/gajyeogagu/busybox:e2e-1
+if ! curl -sf "http://$REGISTRY/v2/gajyeogagu/busybox/manifests/e2e-1" \
+  -H 'accept: application/vnd.docker.distribution.manifest.v2+json' >/dev/null; then
+  dpkg -s busybox-static >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null
+  ctx=$(mktemp -d)
+  mkdir -p "$ctx/bin"
+  cp /bin/busybox "$ctx/bin/"
+  for a in sh echo httpd; do ln -s busybox "$ctx/bin/$a"; done
+  printf 'FROM scratch\nCOPY bin /bin\nUSER 65532:65532\nENTRYPOINT ["/bin/sh"]\n' >"$ctx/Dockerfile"
+  DOCKER_BUILDKIT=1 $DOCKER build -q -t "$BOX" "$ctx" >/dev/null
+  $DOCKER push -q "$BOX" >/dev/null
+  rm -rf "$ctx"
+fi
+
+# The client: the Debian base (dynamic glibc, so name lookups go through resolv.conf like any
+# application's) with curl, non-root.
+eval "$("$here/base-images.sh")"
+TOOLS=$REGISTRY/gajyeogagu/toolbox:e2e-1
+if ! curl -sf "http://$REGISTRY/v2/gajyeogagu/toolbox/manifests/e2e-1" \
+  -H 'accept: application/vnd.docker.distribution.manifest.v2+json' >/dev/null; then
+  printf 'FROM %s\nRUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\nUSER 65532:65532\n' \
+    "$BASE_IMAGE" | DOCKER_BUILDKIT=1 $DOCKER build -q -t "$TOOLS" - >/dev/null
+  $DOCKER push -q "$TOOLS" >/dev/null
+fi
+
+ns=e2e-$$
+kubectl create namespace "$ns" >/dev/null
+# A web server (busybox httpd) behind a ClusterIP Service, and a client pod.
+kubectl -n "$ns" apply -f - >/dev/null <<YAML
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec:
+      securityContext: { runAsNonRoot: true, seccompProfile: { type: RuntimeDefault } }
+      containers:
+        - name: web
+          image: $BOX
+          command: [/bin/sh, -c, 'echo hello-from-web >/www/index.html && exec httpd -f -p 8080 -h /www']
+          ports: [{ containerPort: 8080 }]
+          readinessProbe: { httpGet: { path: /index.html, port: 8080 }, periodSeconds: 1 }
+          securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: [ALL] } }
+          volumeMounts: [{ name: www, mountPath: /www }]
+      volumes: [{ name: www, emptyDir: {} }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web }
+spec: { selector: { app: web }, ports: [{ port: 80, targetPort: 8080 }] }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: client }
+spec:
+  securityContext: { runAsNonRoot: true, seccompProfile: { type: RuntimeDefault } }
+  containers:
+    - name: client
+      image: $TOOLS
+      command: [/bin/sh, -c, 'echo client-started; exec sleep 3600']
+      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] } }
+YAML
+kubectl -n "$ns" wait --for=condition=Ready pod/client --timeout=120s >/dev/null || fail "the client pod never became Ready"
+kubectl -n "$ns" rollout status deploy/web --timeout=120s >/dev/null || fail "the web Deployment never became ready"
+ip=$(kubectl -n "$ns" get pod client -o jsonpath='{.status.podIP}')
+[[ $ip == 10.244.0.* ]] || fail "the pod has no address from the pod network ($ip)"
+log "pods pulled from $REGISTRY run on containerd (pod IP $ip)"
+
+[[ $(kubectl -n "$ns" logs client) == client-started ]] || fail "kubectl logs"
+[[ $(kubectl -n "$ns" exec client -- id -u) == 65532 ]] || fail "kubectl exec (or the pod is not non-root)"
+log "kubectl logs and exec reach the kubelet"
+
+svc_ip=$(kubectl -n "$ns" get svc web -o jsonpath='{.spec.clusterIP}')
+out=$(kubectl -n "$ns" exec client -- getent hosts "web.$ns.svc.cluster.local" 2>&1) || fail "DNS: $out"
+[[ $out == "$svc_ip "* ]] || fail "DNS answered '$out', not $svc_ip"
+body=$(kubectl -n "$ns" exec client -- curl -sf -m 5 "http://web/") || fail "Service routing"
+[[ $body == hello-from-web ]] || fail "the Service answered '$body'"
+log "CoreDNS resolves web.$ns.svc.cluster.local → $svc_ip and kube-proxy routes it to the pod"
+
+sa=/var/run/secrets/kubernetes.io/serviceaccount
+api=$(kubectl -n "$ns" exec client -- sh -c \
+  "curl -sf -m 5 --cacert $sa/ca.crt -H \"Authorization: Bearer \$(cat $sa/token)\" https://kubernetes.default.svc/api") ||
+  fail "a pod can't reach the API server with its token"
+grep -q '"kind": *"APIVersions"' <<<"$api" || fail "the API server answered: $api"
+log "a pod reaches the API server through the kubernetes Service, TLS verified, with its ServiceAccount token"
+
+rs=$(kubectl -n "$ns" get rs -l app=web -o name)
+kubectl -n "$ns" delete deploy web --wait=true >/dev/null
+for _ in $(seq 60); do
+  [[ -z $(kubectl -n "$ns" get rs,pods -l app=web -o name 2>/dev/null) ]] && break
+  sleep 1
+done
+[[ -z $(kubectl -n "$ns" get rs,pods -l app=web -o name 2>/dev/null) ]] || fail "$rs and its pods were not garbage-collected"
+log "deleting the Deployment garbage-collected $rs and its pods (controller-manager)"
+
+kubectl delete namespace "$ns" --wait=false >/dev/null
+trap - EXIT
+"$here/cluster.sh" down >/dev/null
+left=$(pgrep -fa 'kubelet --config|kube-apiserver --etcd|etcd --name gajyeogagu|kube-proxy --config|kube-scheduler --kubeconfig|kube-controller-manager --kubeconfig|gajyeogagu-cluster/containerd' || true)
+[[ -z $left ]] || fail "processes left after cluster down: $left"
+grep -q 'gajyeogagu-cluster\|gajyeogagu/cluster' /proc/self/mounts && fail "mounts left after cluster down"
+ip link show gjg0 >/dev/null 2>&1 && fail "the pod bridge is left after cluster down"
+log "cluster down: no process, mount or bridge left"
+log "passed in $(($(date +%s) - started)) s"
