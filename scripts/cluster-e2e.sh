@@ -13,6 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 log() { echo "cluster-e2e: $*" >&2; }
 fail() { log "FAILED: $*"; kubectl get pods -A -o wide >&2 2>/dev/null || true; exit 1; }
 eval "$("$here/docker-engine.sh")"
+source "$here/lib/registry.sh"
 started=$(date +%s)
 
 "$here/cluster.sh" up >/dev/null
@@ -22,16 +23,14 @@ log "cluster up in $(($(date +%s) - started)) s"
 
 # A test image: static busybox from Debian's busybox-static, pushed to the local registry.
 BOX=$REGISTRY/gajyeogagu/busybox:e2e-1
-if ! curl -sf "http://$REGISTRY/v2/gajyeogagu/busybox/manifests/e2e-1" \
-  -H 'accept: application/vnd.docker.distribution.manifest.v2+json' >/dev/null; then
+if ! registry_has "$BOX"; then
   dpkg -s busybox-static >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null
   ctx=$(mktemp -d)
   mkdir -p "$ctx/bin"
   cp /bin/busybox "$ctx/bin/"
   for a in sh echo httpd; do ln -s busybox "$ctx/bin/$a"; done
   printf 'FROM scratch\nCOPY bin /bin\nUSER 65532:65532\nENTRYPOINT ["/bin/sh"]\n' >"$ctx/Dockerfile"
-  DOCKER_BUILDKIT=1 $DOCKER build -q -t "$BOX" "$ctx" >/dev/null
-  $DOCKER push -q "$BOX" >/dev/null
+  build_and_push "$BOX" "$ctx"
   rm -rf "$ctx"
 fi
 
@@ -39,11 +38,12 @@ fi
 # application's) with curl, non-root.
 eval "$("$here/base-images.sh")"
 TOOLS=$REGISTRY/gajyeogagu/toolbox:e2e-1
-if ! curl -sf "http://$REGISTRY/v2/gajyeogagu/toolbox/manifests/e2e-1" \
-  -H 'accept: application/vnd.docker.distribution.manifest.v2+json' >/dev/null; then
+if ! registry_has "$TOOLS"; then
+  ctx=$(mktemp -d)
   printf 'FROM %s\nRUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\nUSER 65532:65532\n' \
-    "$BASE_IMAGE" | DOCKER_BUILDKIT=1 $DOCKER build -q -t "$TOOLS" - >/dev/null
-  $DOCKER push -q "$TOOLS" >/dev/null
+    "$BASE_IMAGE" >"$ctx/Dockerfile"
+  build_and_push "$TOOLS" "$ctx"
+  rm -rf "$ctx"
 fi
 
 ns=e2e-$$

@@ -97,6 +97,7 @@ fi
 eval "$("$here/kube-test-tools.sh")"
 eval "$("$here/kube-node-tools.sh")"
 eval "$("$here/docker-engine.sh")"
+source "$here/lib/registry.sh"
 mkdir -p "$STATE/bin" "$STATE/pids" "$STATE/logs" "$RUN"
 for b in "$KUBE_APISERVER_BIN" "$ETCD_BIN" "$KUBELET_BIN" "$KUBE_CONTROLLER_MANAGER_BIN" "$KUBE_SCHEDULER_BIN" "$KUBE_PROXY_BIN"; do
   ln -sf "$b" "$STATE/bin/"
@@ -106,19 +107,19 @@ HOST_IP=$(ip -4 route get 1.1.1.1 2>/dev/null | awk '{for (i = 1; i < NF; i++) i
 
 # The pause image (the pod sandbox), static, FROM scratch, in the local registry.
 PAUSE_IMAGE=$REGISTRY/gajyeogagu/pause:3.10
-if ! curl -sf "http://$REGISTRY/v2/gajyeogagu/pause/manifests/3.10" -H 'accept: application/vnd.docker.distribution.manifest.v2+json' >/dev/null; then
+if ! registry_has "$PAUSE_IMAGE"; then
   log "building $PAUSE_IMAGE"
   ctx=$(mktemp -d)
   gcc -Os -static -o "$ctx/pause" "$here/../tools/pause/pause.c"
   printf 'FROM scratch\nCOPY pause /pause\nUSER 65535:65535\nENTRYPOINT ["/pause"]\n' >"$ctx/Dockerfile"
-  DOCKER_BUILDKIT=1 $DOCKER build -q -t "$PAUSE_IMAGE" "$ctx" >/dev/null
-  $DOCKER push -q "$PAUSE_IMAGE" >/dev/null
+  build_and_push "$PAUSE_IMAGE" "$ctx"
   rm -rf "$ctx"
 fi
 
 # ---- certificates and kubeconfigs (once) -----------------------------------------------------
 pki=$STATE/pki
-if [[ ! -s $pki/admin.crt ]]; then
+# Certificates name this machine's address: a new machine (or address) gets new ones.
+if [[ ! -s $pki/admin.crt || $(cat "$pki/host-ip" 2>/dev/null) != "$HOST_IP" ]]; then
   log "creating the cluster's CA and certificates"
   rm -rf "$pki"
   mkdir -p "$pki"
@@ -143,6 +144,7 @@ if [[ ! -s $pki/admin.crt ]]; then
     cert controller-manager "/CN=system:kube-controller-manager"
     cert scheduler "/CN=system:kube-scheduler"
     cert proxy "/CN=system:kube-proxy"
+    echo "$HOST_IP" >host-ip
   )
   for who in admin kubelet controller-manager scheduler proxy; do
     cat >"$STATE/$who.kubeconfig" <<EOF
@@ -274,14 +276,12 @@ log "node $NODE is Ready"
 
 # Cluster DNS: CoreDNS (built from Go modules) as an image FROM scratch in the local registry.
 COREDNS_IMAGE=$REGISTRY/gajyeogagu/coredns:1.12.1-$(cut -c1-8 "$COREDNS_BIN.modsum")
-if ! curl -sf "http://$REGISTRY/v2/gajyeogagu/coredns/manifests/${COREDNS_IMAGE##*:}" \
-  -H 'accept: application/vnd.docker.distribution.manifest.v2+json' >/dev/null; then
+if ! registry_has "$COREDNS_IMAGE"; then
   log "building $COREDNS_IMAGE"
   ctx=$(mktemp -d)
   cp "$COREDNS_BIN" "$ctx/coredns"
   printf 'FROM scratch\nCOPY coredns /coredns\nUSER 65532:65532\nENTRYPOINT ["/coredns"]\n' >"$ctx/Dockerfile"
-  DOCKER_BUILDKIT=1 $DOCKER build -q -t "$COREDNS_IMAGE" "$ctx" >/dev/null
-  $DOCKER push -q "$COREDNS_IMAGE" >/dev/null
+  build_and_push "$COREDNS_IMAGE" "$ctx"
   rm -rf "$ctx"
 fi
 sed "s|image: IMAGE|image: $COREDNS_IMAGE|" "$here/../deploy/cluster/coredns.yaml" | kubectl apply -f - >/dev/null
