@@ -110,8 +110,9 @@ cluster:
 cluster-down:
 	@scripts/cluster.sh down
 
+# Uses the images packaged from the debug binaries the tests built (as compose-e2e does).
 e2e:
-	scripts/cluster-e2e.sh
+	PROFILE=debug CARGO=$(CARGO) scripts/cluster-e2e.sh
 
 # tritonclient[http] (PyPI) against a live dl-api: binary tensors, BYTES, metadata, errors.
 oip-conformance: models

@@ -5,8 +5,9 @@
 # address, `kubectl logs` and `exec` reach the kubelet, cluster DNS (CoreDNS) resolves Service
 # names, kube-proxy routes a ClusterIP Service to its pod, a pod can reach the API server
 # through the `kubernetes` Service with its ServiceAccount token, and the controller-manager
-# garbage-collects a Deployment's ReplicaSet and pods when the Deployment is deleted — and
-# finally takes the cluster down and checks that no process, mount, bridge or netns is left.
+# garbage-collects a Deployment's ReplicaSet and pods when the Deployment is deleted; then
+# installs the operator with `kubectl apply -k kustomize/overlays/local` and checks its pods and
+# RBAC; finally takes the cluster down and checks that no process, mount or bridge is left.
 # Functional checks only reach addresses inside the cluster's own networks; nothing load-like.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -118,6 +119,30 @@ for _ in $(seq 60); do
 done
 [[ -z $(kubectl -n "$ns" get rs,pods -l app=web -o name 2>/dev/null) ]] || fail "$rs and its pods were not garbage-collected"
 log "deleting the Deployment garbage-collected $rs and its pods (controller-manager)"
+
+# The operator, installed exactly as docs/operator.md tells a platform engineer: an overlay
+# with kubectl apply -k. It runs as two pods under its own ServiceAccount (no admin token in
+# the path), Ready through its real /readyz probe, and its RBAC grants what it needs only.
+eval "$(PROFILE=${PROFILE:-release} "$here/images.sh")"
+kubectl apply -k "$here/../kustomize/overlays/local" >/dev/null
+kubectl -n gajyeogagu-system rollout status deploy/gajyeogagu-operator --timeout=180s >/dev/null ||
+  fail "the operator Deployment never became ready"
+sa=$(kubectl -n gajyeogagu-system get pods -l app.kubernetes.io/name=gajyeogagu-operator -o jsonpath='{.items[*].spec.serviceAccountName}')
+[[ $sa == "gajyeogagu-operator gajyeogagu-operator" ]] || fail "operator pods run as '$sa'"
+as=(--as=system:serviceaccount:gajyeogagu-system:gajyeogagu-operator)
+can() { [[ $(kubectl auth can-i "${as[@]}" "$@" 2>/dev/null) == yes ]]; }
+for allowed in "watch modeldeployments.gajyeogagu.io -A" "patch apitenants.gajyeogagu.io --subresource=status -n shop" \
+  "patch deployments.apps -n shop" "create services -n shop" "create events.events.k8s.io -n shop" \
+  "update leases.coordination.k8s.io -n gajyeogagu-system"; do
+  # shellcheck disable=SC2086
+  can $allowed || fail "the operator's RBAC lacks: $allowed"
+done
+for refused in "delete nodes" "get secrets -A" "list secrets -n shop" "delete deployments.apps -n shop" \
+  "create leases.coordination.k8s.io -n shop" "create clusterrolebindings.rbac.authorization.k8s.io"; do
+  # shellcheck disable=SC2086
+  if can $refused; then fail "the operator may: $refused"; fi
+done
+log "operator installed with kubectl apply -k: 2 pods Ready as ServiceAccount gajyeogagu-operator; RBAC allows its work and refuses nodes, Secrets, deleting Deployments"
 
 kubectl delete namespace "$ns" --wait=false >/dev/null
 trap - EXIT

@@ -52,8 +52,21 @@ async fn main() -> anyhow::Result<()> {
             &args.identity,
             Duration::from_secs(args.lease_seconds),
         );
-        while !elector.try_acquire().await.unwrap_or(false) {
-            tracing::info!(identity = %args.identity, "standing by: another replica leads");
+        loop {
+            match elector.try_acquire().await {
+                Ok(true) => break,
+                // A standby that reaches the API server and reads the lease is ready: it can take
+                // over. (Not-ready standbys would leave a 2-replica Deployment never available
+                // and block every rolling update.)
+                Ok(false) => {
+                    ready.store(true, Ordering::Relaxed);
+                    tracing::info!(identity = %args.identity, "standing by: another replica leads");
+                }
+                Err(e) => {
+                    ready.store(false, Ordering::Relaxed);
+                    tracing::warn!(identity = %args.identity, error = %e, "cannot read the leader lease");
+                }
+            }
             tokio::select! {
                 _ = tokio::time::sleep(elector.renew_every()) => {}
                 _ = shutdown_signal() => return Ok(()),

@@ -95,7 +95,8 @@ pub async fn controllers(
     tokio::join!(mds, tenants);
 }
 
-/// `/healthz` (alive), `/readyz` (200 once this replica leads and its controllers run),
+/// `/healthz` (alive), `/readyz` (200 once this replica has reached the API server: leading with
+/// its controllers running, or standing by and able to take over),
 /// `/metrics`.
 pub async fn serve_http(addr: SocketAddr, metrics: Arc<Metrics>, ready: Arc<AtomicBool>) -> anyhow::Result<()> {
     use axum::http::StatusCode;
