@@ -87,7 +87,6 @@ log "dl-api: embed 200 with the key, 401 without"
 
 # The operator's image has no compose service (it needs a cluster): it must at least start,
 # as non-root, on a read-only root file system.
-eval "$("$here/images.sh" 2>/dev/null)"
 $DOCKER run --rm --read-only "$OPERATOR_IMAGE" --help >"$work/operator-help.txt" 2>&1 ||
   fail "the operator image does not start: $(head -c 300 "$work/operator-help.txt")"
 [[ $($DOCKER image inspect -f '{{.Config.User}}' "$OPERATOR_IMAGE") == 65532:65532 ]] || fail "operator image user"
