@@ -30,7 +30,7 @@ pub async fn controllers(
     shutdown: impl std::future::Future<Output = ()> + Send + Sync + 'static,
 ) {
     let reporter = Reporter { controller: crate::build::MANAGER.into(), instance: Some(identity.into()) };
-    let ctx = Arc::new(Context { client: client.clone(), metrics, recorder: Recorder::new(client.clone(), reporter) });
+    let ctx = Arc::new(Context::new(client.clone(), metrics, Recorder::new(client.clone(), reporter)));
     fn api<K>(client: &Client, ns: Option<&str>) -> Api<K>
     where
         K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>,

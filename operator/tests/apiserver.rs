@@ -7,7 +7,7 @@ mod cluster;
 use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{ConfigMap, Service};
+use k8s_openapi::api::core::v1::{ConfigMap, Pod, Service};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::api::{ApiResource, DynamicObject, Patch, PatchParams, PostParams};
 use kube::{Api, Client, ResourceExt};
@@ -257,10 +257,9 @@ async fn tenant_is_wired_to_its_model_deployment_when_it_appears() {
     })
     .await;
     assert_eq!(condition(&s, "Degraded").unwrap().1, "ModelDeploymentNotFound");
-    assert_eq!(
-        s["pluginDigests"]["recommendation"],
-        "eb474c0a7a25f38533ca16fc1e5eba2c6917a8fe537e12af91a6392ca0d7b83f"
-    );
+    // No replica runs yet, so nothing is known to be served: the spec's pins are not copied.
+    assert!(s.get("pluginDigests").is_none(), "{s}");
+    assert_eq!(condition(&s, "PluginsCurrent").unwrap(), ("Unknown".into(), "NoReplicaAnswered".into()));
     let cm = cms.get("seoul-crud-api-config").await.unwrap();
     let plugins: Value = serde_json::from_str(&cm.data.unwrap()["plugins.json"]).unwrap();
     assert_eq!(plugins["payment"]["memory_mb"], 32);
@@ -308,4 +307,97 @@ async fn only_one_replica_leads_and_an_expired_lease_is_taken_over() {
     let spec = l.spec.unwrap();
     assert_eq!(spec.holder_identity.as_deref(), Some("replica-b"));
     assert_eq!(spec.lease_transitions, Some(1));
+}
+
+/// A crud-api replica as the operator sees it: a Ready pod object whose `http` port is a local
+/// server answering `/readyz` with the digests in `served` (the kubelet and the container are
+/// what this bare API server lacks; the operator's side — list pods, ask each — is real).
+async fn fake_replica(pods: &Api<Pod>, name: &str, labels: Value, served: Arc<std::sync::Mutex<Value>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let app = axum::Router::new().route(
+        "/readyz",
+        axum::routing::get(move || {
+            let served = served.clone();
+            async move { axum::Json(json!({ "status": "ready", "plugins": served.lock().unwrap().clone() })) }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let pod: Pod = serde_json::from_value(json!({
+        "metadata": { "name": name, "labels": labels },
+        "spec": { "containers": [{ "name": "crud-api", "image": "x", "ports": [{ "name": "http", "containerPort": port }] }] },
+    }))
+    .unwrap();
+    pods.create(&PostParams::default(), &pod).await.unwrap();
+    let status = json!({ "status": { "phase": "Running", "podIP": "127.0.0.1", "podIPs": [{ "ip": "127.0.0.1" }],
+        "conditions": [{ "type": "Ready", "status": "True", "lastTransitionTime": "2026-12-01T00:00:00Z" }] } });
+    pods.patch_status(name, &PatchParams::default(), &Patch::Merge(&status)).await.unwrap();
+}
+
+#[tokio::test]
+async fn plugin_digests_in_status_are_read_back_from_the_running_replicas() {
+    let ns = "served";
+    let client = cluster::client(ns).await;
+    let (_metrics, _stop) = start_operator(&client, ns);
+    let tenants: Api<ApiTenant> = Api::namespaced(client.clone(), ns);
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let mut t = sample("api-tenant.yaml", ns);
+    t["spec"]["modelDeployment"] = Value::Null;
+    let t: ApiTenant = serde_json::from_value(t).unwrap();
+    let pinned_payment = t.spec.plugins.payment.as_ref().unwrap().sha256.clone();
+    let pinned_recommendation = t.spec.plugins.recommendation.as_ref().unwrap().sha256.clone();
+    tenants.create(&PostParams::default(), &t).await.unwrap();
+
+    // The replica refused the new payment module (its bytes didn't match the pin) and still
+    // serves the old one: the status shows the old digest and says it is not the pinned one.
+    let old = "1".repeat(64);
+    let served = Arc::new(std::sync::Mutex::new(json!({ "payment": old, "recommendation": pinned_recommendation })));
+    let labels = json!({ "app.kubernetes.io/name": "crud-api", "app.kubernetes.io/instance": "seoul" });
+    fake_replica(&pods, "seoul-crud-api-a", labels, served.clone()).await;
+    let status = |want: &'static str| {
+        let tenants = tenants.clone();
+        async move {
+            let s = serde_json::to_value(tenants.get("seoul").await.unwrap().status?).unwrap();
+            (condition(&s, "PluginsCurrent")?.0 == want).then_some(s)
+        }
+    };
+    let s = eventually("PluginsCurrent=False", || status("False")).await;
+    assert_eq!(s["pluginDigests"]["payment"], old, "{s}");
+    assert_eq!(s["pluginDigests"]["recommendation"], pinned_recommendation.as_str());
+    assert_eq!(condition(&s, "PluginsCurrent").unwrap().1, "PluginDigestMismatch");
+
+    // The ConfigMap now holds the right bytes; the replica reloads → the status follows it.
+    served.lock().unwrap()["payment"] = json!(pinned_payment);
+    let s = eventually("PluginsCurrent=True", || status("True")).await;
+    assert_eq!(s["pluginDigests"]["payment"], pinned_payment.as_str(), "{s}");
+}
+
+#[tokio::test]
+async fn a_pod_no_node_can_take_is_reported_with_the_schedulers_reason() {
+    let ns = "unschedulable";
+    let client = cluster::client(ns).await;
+    let (_metrics, _stop) = start_operator(&client, ns);
+    let mds: Api<ModelDeployment> = Api::namespaced(client.clone(), ns);
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let md: ModelDeployment = serde_json::from_value(sample("model-deployment.yaml", ns)).unwrap();
+    mds.create(&PostParams::default(), &md).await.unwrap();
+    let pod: Pod = serde_json::from_value(json!({
+        "metadata": { "name": "furniture-vision-dl-api-x", "labels": {
+            "app.kubernetes.io/name": "dl-api", "app.kubernetes.io/instance": "furniture-vision" } },
+        "spec": { "containers": [{ "name": "dl-api", "image": "x" }] },
+    }))
+    .unwrap();
+    pods.create(&PostParams::default(), &pod).await.unwrap();
+    let message = "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector.";
+    let status = json!({ "status": { "phase": "Pending", "conditions": [{ "type": "PodScheduled", "status": "False",
+        "reason": "Unschedulable", "message": message, "lastTransitionTime": "2026-12-01T00:00:00Z" }] } });
+    pods.patch_status("furniture-vision-dl-api-x", &PatchParams::default(), &Patch::Merge(&status)).await.unwrap();
+    let s = eventually("Ready=False, Unschedulable", || async {
+        let s = serde_json::to_value(mds.get("furniture-vision").await.unwrap().status?).unwrap();
+        (condition(&s, "Ready")?.1 == "Unschedulable").then_some(s)
+    })
+    .await;
+    assert_eq!(condition(&s, "Degraded").unwrap(), ("True".into(), "Unschedulable".into()));
+    let ready = s["conditions"].as_array().unwrap().iter().find(|c| c["type"] == "Ready").unwrap();
+    assert!(ready["message"].as_str().unwrap().ends_with(message), "{ready}");
 }

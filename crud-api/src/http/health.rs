@@ -31,6 +31,20 @@ pub struct Readiness {
     pub database: &'static str,
     #[schema(example = "sqlite")]
     pub backend: &'static str,
+    /// sha256 of the plugin module serving each strategy now (absent: the built-in one). The
+    /// operator reads this back into the ApiTenant's status, so the status says what runs, not
+    /// what was asked for.
+    pub plugins: ServedPlugins,
+}
+
+/// What serves each strategy on this replica.
+#[derive(Serialize, ToSchema)]
+pub struct ServedPlugins {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "eb474c0a7a25f38533ca16fc1e5eba2c6917a8fe537e12af91a6392ca0d7b83f")]
+    pub payment: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recommendation: Option<String>,
 }
 
 fn health() -> Json<Health> {
@@ -67,6 +81,10 @@ pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
         status: if ok { "ready" } else { "unavailable" },
         database: if ok { "ok" } else { "unreachable" },
         backend: state.db.backend(),
+        plugins: {
+            let (payment, recommendation) = state.plugins.digests();
+            ServedPlugins { payment, recommendation }
+        },
     };
     let code = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (code, Json(body))

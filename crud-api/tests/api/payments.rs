@@ -77,6 +77,10 @@ async fn quote_then_confirm_captures_once_and_books_the_ledger() {
     assert_eq!(plan["adjustments"][0]["amount"], -15_000);
     assert!(plan["delivery_fee"].as_i64().unwrap() >= 15_000, "a large item across Seoul: {plan}");
     assert_eq!(q.body["strategy"]["plugin_digest"].as_str().unwrap().len(), 64);
+    // Readiness says which module serves, for the operator to read back into the tenant's status.
+    let ready = app.get("/readyz", None).await;
+    assert_eq!(ready.body["plugins"]["payment"], q.body["strategy"]["plugin_digest"], "{}", ready.body);
+    assert!(ready.body["plugins"].get("recommendation").is_none(), "built-in recommendations: {}", ready.body);
     let total = plan["total"].as_i64().unwrap();
     // The order now shows the plan's total.
     assert_eq!(app.get(&format!("/api/v1/orders/{order}"), Some(&buyer)).await.body["total"], total);

@@ -5,4 +5,4 @@ pub mod common;
 pub mod crud_api;
 pub mod dl_api;
 
-pub use common::{child_name, labels, owner_reference, spec_hash, MANAGER};
+pub use common::{child_name, labels, owner_reference, selector, spec_hash, MANAGER};

@@ -181,7 +181,9 @@ pub struct ApiTenantStatus {
     pub endpoint: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
-    /// sha256 of each configured plugin module, by kind (`payment`, `recommendation`).
+    /// sha256 of the plugin module each strategy (`payment`, `recommendation`) runs, read back
+    /// from the ready crud-api replicas — not copied from the spec. A strategy is absent while
+    /// replicas disagree (a rollout); the `PluginsCurrent` condition compares with the spec.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub plugin_digests: BTreeMap<String, String>,
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{ConfigMap, ObjectReference, Service};
+use k8s_openapi::api::core::v1::{ConfigMap, ObjectReference, Pod, Service};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::api::{Patch, PatchParams};
 use kube::runtime::controller::Action;
@@ -15,8 +15,9 @@ use serde_json::json;
 
 use super::apply::{apply, remove};
 use super::model_deployment::now;
+use super::pods::Observed;
 use super::status::{self, Problem};
-use super::{Context, Error, RESYNC};
+use super::{next_check, served, Context, Error};
 use crate::build::{crud_api, MANAGER};
 use crate::crd::{ApiTenant, ApiTenantStatus, Condition, ModelDeployment};
 use crate::metrics::KindLabels;
@@ -55,22 +56,28 @@ pub async fn reconcile(t: Arc<ApiTenant>, ctx: Arc<Context>) -> Result<Action, E
         None => drop(remove(&pdbs, &crud_api::name(&t), m).await?),
     }
 
+    let pods = Observed::list(&Api::<Pod>::namespaced(ctx.client.clone(), &ns), crud_api::COMPONENT, &name).await?;
+    let problem = problem.or_else(|| pods.problem());
     let derived = status::derive(Some(&dep), t.metadata.generation, problem.as_ref());
     let old = t.status.clone().unwrap_or_default();
-    let mut conditions = derived.conditions;
-    status::carry_transitions(&mut conditions, &old.conditions, &now());
-    let plugin_digests: BTreeMap<String, String> =
+    let pinned: BTreeMap<String, String> =
         [("payment", &t.spec.plugins.payment), ("recommendation", &t.spec.plugins.recommendation)]
             .into_iter()
             .filter_map(|(k, p)| p.as_ref().map(|p| (k.to_string(), p.sha256.clone())))
             .collect();
+    let served = served::read(&ctx.http, &pods.ready_endpoints()).await;
+    let verdict = served::judge(&pinned, &served, &old.plugin_digests, t.metadata.generation);
+    let mut conditions = derived.conditions;
+    conditions.push(verdict.condition);
+    status::carry_transitions(&mut conditions, &old.conditions, &now());
     let new = ApiTenantStatus {
         conditions,
         ready_replicas: derived.ready_replicas,
         endpoint: Some(crud_api::endpoint(&name, &ns)),
         observed_generation: t.metadata.generation,
-        plugin_digests,
+        plugin_digests: verdict.digests,
     };
+    let next = next_check(&new.conditions);
     if new != old {
         let api: Api<ApiTenant> = Api::namespaced(ctx.client.clone(), &ns);
         let body = json!({ "apiVersion": "gajyeogagu.io/v1alpha1", "kind": KIND, "status": new });
@@ -81,7 +88,7 @@ pub async fn reconcile(t: Arc<ApiTenant>, ctx: Arc<Context>) -> Result<Action, E
     let labels = KindLabels { kind: KIND.into() };
     m.reconciles.get_or_create(&labels).inc();
     m.duration.get_or_create(&labels).observe(started.elapsed().as_secs_f64());
-    Ok(Action::requeue(RESYNC))
+    Ok(next)
 }
 
 pub fn error_policy(t: Arc<ApiTenant>, err: &Error, ctx: Arc<Context>) -> Action {

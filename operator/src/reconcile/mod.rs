@@ -4,6 +4,8 @@
 pub mod api_tenant;
 pub mod apply;
 pub mod model_deployment;
+pub mod pods;
+pub mod served;
 pub mod status;
 
 use std::sync::Arc;
@@ -20,6 +22,18 @@ pub struct Context {
     pub client: Client,
     pub metrics: Arc<Metrics>,
     pub recorder: Recorder,
+    /// Reads the served plugin digests from crud-api replicas (plain HTTP inside the cluster).
+    pub http: reqwest::Client,
+}
+
+impl Context {
+    pub fn new(client: Client, metrics: Arc<Metrics>, recorder: Recorder) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(1))
+            .build()
+            .expect("a plain HTTP client builds");
+        Self { client, metrics, recorder, http }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +57,20 @@ impl Error {
 
 /// Periodic re-check even without events (drift the watches could miss).
 pub const RESYNC: Duration = Duration::from_secs(300);
+
+/// Re-check while something is on its way (a rollout, pods not placed yet, plugins not yet
+/// served): pod conditions and replicas' answers don't trigger watches on the resource.
+pub const SETTLING: Duration = Duration::from_secs(5);
+
+/// `RESYNC` once every condition is where it should be, `SETTLING` until then.
+pub fn next_check(conditions: &[crate::crd::Condition]) -> Action {
+    let is = |t: &str, s: &str| conditions.iter().any(|c| c.type_ == t && c.status == s);
+    let settled = is("Ready", "True")
+        && !is("Progressing", "True")
+        && !is("Degraded", "True")
+        && !conditions.iter().any(|c| c.type_ == "PluginsCurrent" && c.status != "True");
+    Action::requeue(if settled { RESYNC } else { SETTLING })
+}
 
 /// Back-off after a failed reconcile: the controller retries this object later.
 pub fn error_policy<K>(_obj: Arc<K>, err: &Error, ctx: Arc<Context>, kind: &str) -> Action {

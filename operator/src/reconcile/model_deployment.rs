@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
-use k8s_openapi::api::core::v1::Service;
+use k8s_openapi::api::core::v1::{Pod, Service};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::api::{Patch, PatchParams};
 use kube::runtime::controller::Action;
@@ -13,8 +13,9 @@ use kube::{Api, Resource, ResourceExt};
 use serde_json::json;
 
 use super::apply::{apply, remove};
+use super::pods::Observed;
 use super::status::{self, Problem};
-use super::{Context, Error, RESYNC};
+use super::{next_check, Context, Error};
 use crate::build::{dl_api, MANAGER};
 use crate::crd::{ModelDeployment, ModelDeploymentStatus};
 use crate::metrics::KindLabels;
@@ -51,6 +52,8 @@ pub async fn reconcile(md: Arc<ModelDeployment>, ctx: Arc<Context>) -> Result<Ac
         }
     };
 
+    let pods = Observed::list(&Api::<Pod>::namespaced(ctx.client.clone(), &ns), dl_api::COMPONENT, &name).await?;
+    let problem = problem.or_else(|| pods.problem());
     let derived = status::derive(deployment.as_ref(), md.metadata.generation, problem.as_ref());
     let old = md.status.clone().unwrap_or_default();
     let mut conditions = derived.conditions;
@@ -61,6 +64,7 @@ pub async fn reconcile(md: Arc<ModelDeployment>, ctx: Arc<Context>) -> Result<Ac
         endpoint: Some(dl_api::endpoint(&name, &ns)),
         observed_generation: md.metadata.generation,
     };
+    let next = next_check(&new.conditions);
     if new != old {
         let api: Api<ModelDeployment> = Api::namespaced(ctx.client.clone(), &ns);
         let body = json!({ "apiVersion": "gajyeogagu.io/v1alpha1", "kind": KIND, "status": new });
@@ -71,7 +75,7 @@ pub async fn reconcile(md: Arc<ModelDeployment>, ctx: Arc<Context>) -> Result<Ac
     let labels = KindLabels { kind: KIND.into() };
     m.reconciles.get_or_create(&labels).inc();
     m.duration.get_or_create(&labels).observe(started.elapsed().as_secs_f64());
-    Ok(Action::requeue(RESYNC))
+    Ok(next)
 }
 
 pub fn error_policy(md: Arc<ModelDeployment>, err: &Error, ctx: Arc<Context>) -> Action {

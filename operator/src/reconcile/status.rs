@@ -6,7 +6,8 @@ use k8s_openapi::api::apps::v1::Deployment;
 
 use crate::crd::Condition;
 
-/// A problem the reconciler found itself (bad spec, missing reference).
+/// A problem the reconciler found (bad spec, missing reference) or a pod reported
+/// (unschedulable, stuck container).
 pub struct Problem {
     pub reason: String,
     pub message: String,
@@ -60,6 +61,10 @@ pub fn derive(deployment: Option<&Deployment>, generation: Option<i64>, problem:
         cond("Ready", true, "MinimumReplicasAvailable", format!("{ready}/{want} replicas ready"), generation)
     } else if let Some(d) = deadline {
         cond("Ready", false, "ProgressDeadlineExceeded", d.message.clone().unwrap_or_default(), generation)
+    } else if let Some(p) = problem {
+        // Not ready and something says why (a pod the scheduler can't place, an image that
+        // won't pull): that, rather than a bare replica count.
+        cond("Ready", false, &p.reason, format!("{ready}/{want} replicas ready: {}", p.message), generation)
     } else {
         cond("Ready", false, "ReplicasNotReady", format!("{ready}/{want} replicas ready"), generation)
     });
