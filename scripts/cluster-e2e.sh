@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# The local cluster end to end (`make e2e`, part of `make test`), as far as it is built today:
-# brings the single-node cluster up (scripts/cluster.sh), then checks what every later step
-# stands on — a pod pulled from the local registry starts on containerd + runc with a CNI
-# address, `kubectl logs` and `exec` reach the kubelet, cluster DNS (CoreDNS) resolves Service
-# names, kube-proxy routes a ClusterIP Service to its pod, a pod can reach the API server
-# through the `kubernetes` Service with its ServiceAccount token, and the controller-manager
-# garbage-collects a Deployment's ReplicaSet and pods when the Deployment is deleted; then
-# installs the operator with `kubectl apply -k kustomize/overlays/local` and checks its pods and
-# RBAC; finally takes the cluster down and checks that no process, mount or bridge is left.
-# Functional checks only reach addresses inside the cluster's own networks; nothing load-like.
+# The local cluster end to end (`make e2e`, part of `make test`): brings the single-node
+# cluster up (scripts/cluster.sh), then checks what everything stands on — a pod pulled from
+# the local registry starts on containerd + runc with a CNI address, `kubectl logs` and `exec`
+# reach the kubelet, cluster DNS (CoreDNS) resolves Service names, kube-proxy routes a
+# ClusterIP Service to its pod, a pod reaches the API server through the `kubernetes` Service
+# with its ServiceAccount token, the controller-manager garbage-collects a Deployment's
+# ReplicaSet and pods; installs the operator with `kubectl apply -k kustomize/overlays/local`
+# and checks its pods and RBAC; then the platform itself (scripts/e2e/platform.sh: a
+# ModelDeployment and an ApiTenant used through their Services, plugin digests read back,
+# failures, scaling, leader hand-over, garbage collection) and the Helm chart
+# (scripts/e2e/helm.sh); finally takes the cluster down and checks that no process, mount or
+# bridge is left. Functional checks only reach addresses inside the cluster's own networks or
+# 127.0.0.1 (port-forwards); nothing load-like.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 log() { echo "cluster-e2e: $*" >&2; }
@@ -132,12 +135,13 @@ sa=$(kubectl -n gajyeogagu-system get pods -l app.kubernetes.io/name=gajyeogagu-
 as=(--as=system:serviceaccount:gajyeogagu-system:gajyeogagu-operator)
 can() { [[ $(kubectl auth can-i "${as[@]}" "$@" 2>/dev/null) == yes ]]; }
 for allowed in "watch modeldeployments.gajyeogagu.io -A" "patch apitenants.gajyeogagu.io --subresource=status -n shop" \
-  "patch deployments.apps -n shop" "create services -n shop" "create events.events.k8s.io -n shop" \
+  "patch deployments.apps -n shop" "create services -n shop" "create events.events.k8s.io -n shop" "list pods -n shop" \
   "update leases.coordination.k8s.io -n gajyeogagu-system"; do
   # shellcheck disable=SC2086
   can $allowed || fail "the operator's RBAC lacks: $allowed"
 done
 for refused in "delete nodes" "get secrets -A" "list secrets -n shop" "delete deployments.apps -n shop" \
+  "create pods/exec -n shop" "get pods/log -n shop" \
   "create leases.coordination.k8s.io -n shop" "create clusterrolebindings.rbac.authorization.k8s.io"; do
   # shellcheck disable=SC2086
   if can $refused; then fail "the operator may: $refused"; fi
@@ -145,7 +149,12 @@ done
 log "operator installed with kubectl apply -k: 2 pods Ready as ServiceAccount gajyeogagu-operator; RBAC allows its work and refuses nodes, Secrets, deleting Deployments"
 
 kubectl delete namespace "$ns" --wait=false >/dev/null
+
+source "$here/e2e/platform.sh"
+source "$here/e2e/helm.sh"
+
 trap - EXIT
+rm -rf "$work"
 "$here/cluster.sh" down >/dev/null
 left=$(pgrep -fa 'kubelet --config|kube-apiserver --etcd|etcd --name gajyeogagu|kube-proxy --config|kube-scheduler --kubeconfig|kube-controller-manager --kubeconfig|gajyeogagu-cluster/containerd' || true)
 [[ -z $left ]] || fail "processes left after cluster down: $left"

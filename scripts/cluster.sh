@@ -255,6 +255,9 @@ evictionHard: { memory.available: 100Mi, nodefs.available: 1%, imagefs.available
 imageGCHighThresholdPercent: 99
 imageGCLowThresholdPercent: 98
 maxPods: 60
+# Mounted ConfigMaps and Secrets (tenant plugins) follow their objects within ~10 s instead of
+# the default minute: a single-node test cluster can afford the more frequent pod syncs.
+syncFrequency: 10s
 EOF
 start kubelet "$STATE/bin/kubelet" --config "$STATE/kubelet.yaml" --kubeconfig "$STATE/kubelet.kubeconfig" \
   --root-dir "$STATE/kubelet" --hostname-override "$NODE" --node-ip "$HOST_IP"

@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser;
 use clap::{Parser, ValueEnum};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -32,7 +33,9 @@ pub struct Config {
     #[arg(long, env = "DL_IMAGE_MODEL_DIR")]
     pub image_model_dir: Option<PathBuf>,
     /// Directory with the text model (`model.onnx`, `tokenizer.json`); empty disables it.
-    #[arg(long, env = "DL_TEXT_MODEL_DIR")]
+    /// (clap's path parser refuses empty values, and the operator sets it empty for image-only
+    /// ModelDeployments: the plain OS-string parser keeps "" meaning "off".)
+    #[arg(long, env = "DL_TEXT_MODEL_DIR", value_parser = clap::builder::OsStringValueParser::new().map(PathBuf::from))]
     pub text_model_dir: Option<PathBuf>,
     /// Style prototypes (JSON, as crud-api's `/api/v1/admin/style-prototypes` exports them);
     /// `/v1/analyze` then names each photo's nearest style.
@@ -123,5 +126,21 @@ impl Config {
         }
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
         (cores / self.concurrency.max(1)).max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[test]
+    fn an_empty_text_model_dir_turns_the_text_model_off() {
+        // What the operator's dl-api pods get: DL_TEXT_MODEL_DIR="" (found by `make e2e`: the pod
+        // crash-looped on "a value is required for '--text-model-dir'").
+        let c = Config::try_parse_from(["dl-api", "--text-model-dir", ""]).expect("an empty value parses");
+        assert_eq!(c.text_dir(), None);
+        let c = Config::try_parse_from(["dl-api", "--text-model-dir", "/m/text"]).unwrap();
+        assert_eq!(c.text_dir(), Some(PathBuf::from("/m/text")));
     }
 }

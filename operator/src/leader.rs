@@ -60,6 +60,27 @@ impl LeaderElector {
         }
     }
 
+    /// Gives the lease up if this replica holds it (on a clean shutdown), so a standby takes
+    /// over at its next poll instead of after the lease duration.
+    pub async fn release(&self) -> Result<(), kube::Error> {
+        let Some(current) = self.api.get_opt(&self.name).await? else { return Ok(()) };
+        let spec = current.spec.clone().unwrap_or_default();
+        if spec.holder_identity.as_deref() != Some(self.identity.as_str()) {
+            return Ok(());
+        }
+        let mut next = current.clone();
+        next.spec = Some(LeaseSpec {
+            lease_duration_seconds: spec.lease_duration_seconds,
+            lease_transitions: spec.lease_transitions,
+            ..Default::default()
+        });
+        match self.api.replace(&self.name, &PostParams::default(), &next).await {
+            // Someone else already took it: nothing left to give up.
+            Err(kube::Error::Api(e)) if e.code == 409 => Ok(()),
+            other => other.map(drop),
+        }
+    }
+
     fn spec(&self, acquired: Timestamp, renewed: Timestamp, transitions: i32) -> LeaseSpec {
         LeaseSpec {
             holder_identity: Some(self.identity.clone()),

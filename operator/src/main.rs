@@ -33,6 +33,9 @@ struct Args {
     identity: String,
 }
 
+/// How long in-flight reconciles may take to finish after a stop signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -44,6 +47,7 @@ async fn main() -> anyhow::Result<()> {
     tokio::spawn(operator::run::serve_http(args.http_addr, metrics.clone(), ready.clone()));
 
     let (lost_tx, lost_rx) = tokio::sync::oneshot::channel::<()>();
+    let mut leadership = None;
     if args.leader_election {
         let elector = LeaderElector::new(
             client.clone(),
@@ -73,28 +77,50 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         tracing::info!(identity = %args.identity, "leading");
-        tokio::spawn(async move {
+        let elector = Arc::new(elector);
+        let renewing = elector.clone();
+        let renewer = tokio::spawn(async move {
             loop {
-                tokio::time::sleep(elector.renew_every()).await;
-                if !elector.try_acquire().await.unwrap_or(false) {
+                tokio::time::sleep(renewing.renew_every()).await;
+                if !renewing.try_acquire().await.unwrap_or(false) {
                     tracing::error!("lost the lease; stopping");
                     let _ = lost_tx.send(());
                     return;
                 }
             }
         });
+        leadership = Some((elector, renewer));
     } else {
         drop(lost_tx);
     }
     ready.store(true, Ordering::Relaxed);
+    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
     let stop = async move {
         tokio::select! {
             _ = shutdown_signal() => {}
             Ok(()) = lost_rx => {}
         }
+        let _ = stopping_tx.send(());
     };
-    operator::run::controllers(client, args.namespace.as_deref(), metrics, &args.identity, stop).await;
-    tracing::info!("controllers stopped");
+    // Reconciles in flight may finish, within a bound: the kubelet kills the pod after its
+    // grace period anyway, and a standby is waiting for the lease.
+    let drained = async {
+        let _ = stopping_rx.await;
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
+    tokio::select! {
+        _ = operator::run::controllers(client, args.namespace.as_deref(), metrics, &args.identity, stop) => {
+            tracing::info!("controllers stopped");
+        }
+        _ = drained => tracing::warn!(grace = ?SHUTDOWN_GRACE, "controllers still draining; stopping anyway"),
+    }
+    if let Some((elector, renewer)) = leadership {
+        renewer.abort();
+        match elector.release().await {
+            Ok(()) => tracing::info!(identity = %args.identity, "lease released"),
+            Err(e) => tracing::warn!(error = %e, "could not release the lease; it expires instead"),
+        }
+    }
     Ok(())
 }
 

@@ -307,6 +307,20 @@ async fn only_one_replica_leads_and_an_expired_lease_is_taken_over() {
     let spec = l.spec.unwrap();
     assert_eq!(spec.holder_identity.as_deref(), Some("replica-b"));
     assert_eq!(spec.lease_transitions, Some(1));
+
+    // A leader that shuts down cleanly gives the lease up: the standby takes it at once
+    // instead of waiting out the lease (found by `make e2e`: a deleted leader pod kept
+    // renewing while it drained, and the hand-over took over a minute).
+    let long = std::time::Duration::from_secs(3600);
+    let c = LeaderElector::new(client.clone(), ns, "operator-2", "replica-c", long);
+    let d = LeaderElector::new(client.clone(), ns, "operator-2", "replica-d", long);
+    assert!(c.try_acquire().await.unwrap());
+    assert!(!d.try_acquire().await.unwrap());
+    d.release().await.unwrap();
+    assert!(c.try_acquire().await.unwrap(), "a standby's release leaves the leader's lease alone");
+    c.release().await.unwrap();
+    assert!(d.try_acquire().await.unwrap(), "a released lease is taken at once");
+    assert!(!c.try_acquire().await.unwrap());
 }
 
 /// A crud-api replica as the operator sees it: a Ready pod object whose `http` port is a local
