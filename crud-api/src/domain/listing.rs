@@ -26,16 +26,44 @@ impl Condition {
         }
     }
 
-    pub fn from_db(s: &str) -> Self {
-        match s {
-            "new" => Condition::New,
-            "like_new" => Condition::LikeNew,
-            "fair" => Condition::Fair,
-            "poor" => Condition::Poor,
-            _ => Condition::Good,
-        }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Condition::New, Condition::LikeNew, Condition::Good, Condition::Fair, Condition::Poor]
+            .into_iter()
+            .find(|c| c.as_str() == s)
     }
 }
+
+crate::text_enum!(Condition);
+
+/// Listing status: 판매중 on_sale → 예약중 reserved → 거래완료 sold; hidden by an admin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProductStatus {
+    OnSale,
+    Reserved,
+    Sold,
+    Hidden,
+}
+
+impl ProductStatus {
+    pub const ALL: [ProductStatus; 4] =
+        [ProductStatus::OnSale, ProductStatus::Reserved, ProductStatus::Sold, ProductStatus::Hidden];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OnSale => "on_sale",
+            Self::Reserved => "reserved",
+            Self::Sold => "sold",
+            Self::Hidden => "hidden",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+crate::text_enum!(ProductStatus);
 
 /// Outer dimensions in centimetres.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, ToSchema)]

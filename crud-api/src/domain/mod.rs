@@ -5,6 +5,7 @@ pub mod email;
 pub mod listing;
 pub mod order_status;
 pub mod password;
+pub mod payment_status;
 pub mod profile;
 pub mod role;
 pub mod search;

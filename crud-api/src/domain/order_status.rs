@@ -23,6 +23,8 @@ pub enum OrderStatus {
     Refunded,
 }
 
+crate::text_enum!(OrderStatus);
+
 /// What a transition does to the reserved stock of the order's products.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StockEffect {

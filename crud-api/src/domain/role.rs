@@ -21,13 +21,12 @@ impl Role {
         }
     }
 
-    pub fn from_db(s: &str) -> Self {
-        match s {
-            "admin" => Role::Admin,
-            _ => Role::Customer,
-        }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Role::Customer, Role::Admin].into_iter().find(|r| r.as_str() == s)
     }
 }
+
+crate::text_enum!(Role);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

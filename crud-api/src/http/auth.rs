@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use crate::auth::ratelimit::retry_after_secs;
 use crate::auth::session::{self, Subject, TokenPair};
-use crate::domain::{password, profile, Email, Password, Realm};
+use crate::domain::{password, profile, Email, Password, Realm, Role};
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::http::extract::{ApiJson, ClientIp};
 use crate::http::views::{AuthResponse, UserView};
@@ -125,7 +125,7 @@ pub async fn signup(
             email_verified: false,
             password_hash: Some(&hash),
             name: &name,
-            role: "customer",
+            role: Role::Customer,
         },
     )
     .await

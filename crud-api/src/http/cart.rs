@@ -44,7 +44,7 @@ async fn view(state: &AppState, user: uuid::Uuid) -> ApiResult<CartView> {
     for l in lines {
         let p = products.iter().find(|p| p.id == l.product_id);
         let (title, price, status, available) = match p {
-            Some(p) => (p.title.clone(), p.price, ProductStatus::from_db(&p.status), p.available),
+            Some(p) => (p.title.clone(), p.price, p.status, p.available),
             None => ("(removed)".to_string(), 0, ProductStatus::Hidden, 0),
         };
         let purchasable = p.is_some() && status != ProductStatus::Hidden && available >= l.quantity;
@@ -116,12 +116,12 @@ pub async fn add(
     check_quantity(qty)?;
     let p = products::by_id(&state.db, req.product_id)
         .await?
-        .filter(|p| p.status != ProductStatus::Hidden.as_str())
+        .filter(|p| p.status != ProductStatus::Hidden)
         .ok_or(ApiError::NotFound("product"))?;
     if p.seller_id == user.id {
         return Err(ApiError::Conflict("own_product", "you can't buy your own listing"));
     }
-    if p.status == ProductStatus::Sold.as_str() {
+    if p.status == ProductStatus::Sold {
         return Err(ApiError::Conflict("not_for_sale", "this item is sold"));
     }
     cart::add(&state.db, user.id, p.id, qty).await?;

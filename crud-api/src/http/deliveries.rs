@@ -53,7 +53,7 @@ pub struct DeliveryView {
 fn delivery_view(o: &OrderRow, items: &[OrderItemRow], rider_pos: Option<(f64, f64)>, assigned: bool) -> DeliveryView {
     DeliveryView {
         order_id: o.id,
-        status: o.status(),
+        status: o.status,
         pickup_area: o.pickup_area.clone(),
         dropoff_area: o.delivery_area.clone(),
         dropoff_address: if assigned { serde_json::from_str(&o.delivery_address).ok() } else { None },
@@ -108,9 +108,15 @@ pub async fn list(
     let rows = match filter {
         DeliveryFilter::Available => orders::awaiting_rider(&state.db, 200).await?,
         DeliveryFilter::Mine => {
-            orders::for_rider(&state.db, rider.id, &["paid", "ready_for_pickup", "picked_up"], 200).await?
+            orders::for_rider(
+                &state.db,
+                rider.id,
+                &[OrderStatus::Paid, OrderStatus::ReadyForPickup, OrderStatus::PickedUp],
+                200,
+            )
+            .await?
         }
-        DeliveryFilter::Done => orders::for_rider(&state.db, rider.id, &["delivered"], 200).await?,
+        DeliveryFilter::Done => orders::for_rider(&state.db, rider.id, &[OrderStatus::Delivered], 200).await?,
     };
     let items = orders::items(&state.db, &rows.iter().map(|o| o.id).collect::<Vec<_>>()).await?;
     let assigned = !matches!(filter, DeliveryFilter::Available);
@@ -210,8 +216,8 @@ pub async fn complete(
     ApiJson(req): ApiJson<CompleteRequest>,
 ) -> ApiResult<Json<DeliveryView>> {
     let o = assigned_order(&state, &rider, id).await?;
-    if o.status() != OrderStatus::PickedUp {
-        return Err(ApiError::IllegalTransition { from: o.status(), to: OrderStatus::Delivered });
+    if o.status != OrderStatus::PickedUp {
+        return Err(ApiError::IllegalTransition { from: o.status, to: OrderStatus::Delivered });
     }
     let matches: bool =
         subtle::ConstantTimeEq::ct_eq(req.delivery_code.trim().as_bytes(), o.delivery_code.as_bytes()).into();
@@ -316,7 +322,7 @@ pub async fn for_order(
     let (rider, last_position) = match o.rider_id {
         Some(rid) => {
             let r = riders::by_id(&state.db, rid).await?;
-            let moving = matches!(o.status(), OrderStatus::Paid | OrderStatus::ReadyForPickup | OrderStatus::PickedUp);
+            let moving = matches!(o.status, OrderStatus::Paid | OrderStatus::ReadyForPickup | OrderStatus::PickedUp);
             let pos = if moving { deliveries::location(&state.db, rid).await? } else { None };
             (
                 r.map(|r| RiderContact { name: r.name, phone: r.phone }),
@@ -327,7 +333,7 @@ pub async fn for_order(
     };
     Ok(Json(BuyerDeliveryView {
         order_id: o.id,
-        status: o.status(),
+        status: o.status,
         rider,
         last_position,
         accepted_at: o.accepted_at,

@@ -157,7 +157,13 @@ async fn sign_in_with(state: &AppState, provider: &str, c: &IdClaims) -> ApiResu
     let name = c.name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| "가져가구 회원".into());
     let user = users::insert(
         &state.db,
-        users::NewUser { email, email_verified: c.email_verified, password_hash: None, name: &name, role: "customer" },
+        users::NewUser {
+            email,
+            email_verified: c.email_verified,
+            password_hash: None,
+            name: &name,
+            role: crate::domain::Role::Customer,
+        },
     )
     .await
     .map_err(|e| if crate::store::is_unique_violation(&e) { ApiError::UnverifiedEmailConflict } else { e.into() })?;

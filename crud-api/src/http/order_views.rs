@@ -72,7 +72,7 @@ pub fn order_view(
     OrderView {
         id: o.id,
         checkout_id: o.checkout_id,
-        status: o.status(),
+        status: o.status,
         buyer_id: o.buyer_id,
         seller_id: o.seller_id,
         items: items

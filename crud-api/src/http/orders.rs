@@ -250,14 +250,14 @@ pub async fn cancel(
     if o.buyer_id != user.id && !admin {
         return Err(ApiError::Forbidden);
     }
-    let from = o.status();
+    let from = o.status;
     if !from.buyer_may_cancel() && !admin {
         return Err(ApiError::IllegalTransition { from, to: OrderStatus::Cancelled });
     }
     let actor = if admin && o.buyer_id != user.id { Actor::Admin(user.id) } else { Actor::User(user.id) };
     // A paid order is refunded through its gateway; the refund moves the order.
     let refunded = from.cancel_target() == OrderStatus::Refunded
-        && crate::http::payments::refund_for_cancel(&state, id, user.id).await?;
+        && crate::payments::flow::refund_for_cancel(&state, id, actor).await?;
     let o = if refunded {
         orders::by_id(&state.db, id).await?.ok_or(ApiError::NotFound("order"))?
     } else {

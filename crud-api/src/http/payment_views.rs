@@ -98,7 +98,7 @@ impl From<&PaymentRow> for PaymentView {
         Self {
             id: p.id,
             order_id: p.order_id,
-            status: p.status.clone(),
+            status: p.status.as_str().to_string(),
             gateway: p.gateway.clone(),
             amount: p.amount,
             refunded_amount: p.refunded_amount,

@@ -14,7 +14,8 @@ use crate::http::orders::visible_order;
 use crate::http::payment_views::{PaymentView, QuoteView};
 use crate::payments::{flow, GatewayError};
 use crate::state::AppState;
-use crate::store::{orders, payments};
+use crate::store::orders::Actor;
+use crate::store::payments;
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -157,7 +158,7 @@ pub async fn refund(
         return Err(ApiError::field("reason", "must be 1 to 200 characters"));
     }
     let p = payments::by_id(&state.db, id).await?.ok_or(ApiError::NotFound("payment"))?;
-    let row = flow::refund(&state, &p, req.amount, reason, admin.id).await?;
+    let row = flow::refund(&state, &p, req.amount, reason, Actor::Admin(admin.id)).await?;
     Ok(Json(PaymentView::from(&row)))
 }
 
@@ -178,21 +179,4 @@ pub async fn list(
     let order = visible_order(&state, &user, id).await?;
     let rows = payments::for_order(&state.db, order.id).await?;
     Ok(Json(rows.iter().map(PaymentView::from).collect()))
-}
-
-/// Refunds the confirmed payment of a paid order being cancelled by its buyer; false when the
-/// order has no captured payment (e.g. an admin marked it paid).
-pub async fn refund_for_cancel(state: &AppState, order_id: Uuid, actor: Uuid) -> ApiResult<bool> {
-    let captured = payments::for_order(&state.db, order_id)
-        .await?
-        .into_iter()
-        .find(|p| matches!(p.status.as_str(), "confirmed" | "partially_refunded"));
-    match captured {
-        Some(p) => {
-            flow::refund(state, &p, None, "cancelled by the buyer", actor).await?;
-            let _ = orders::by_id(&state.db, order_id).await?;
-            Ok(true)
-        }
-        None => Ok(false),
-    }
 }

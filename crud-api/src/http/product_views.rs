@@ -7,41 +7,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+pub use crate::domain::listing::ProductStatus;
 use crate::domain::listing::{Condition, Dimensions};
 use crate::store::categories::CategoryRow;
 use crate::store::images::ImageRow;
 use crate::store::products::ProductRow;
 use crate::store::users::UserRow;
-
-/// Listing status: 판매중 on_sale → 예약중 reserved → 거래완료 sold; hidden by an admin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ProductStatus {
-    OnSale,
-    Reserved,
-    Sold,
-    Hidden,
-}
-
-impl ProductStatus {
-    pub fn from_db(s: &str) -> Self {
-        match s {
-            "reserved" => Self::Reserved,
-            "sold" => Self::Sold,
-            "hidden" => Self::Hidden,
-            _ => Self::OnSale,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::OnSale => "on_sale",
-            Self::Reserved => "reserved",
-            Self::Sold => "sold",
-            Self::Hidden => "hidden",
-        }
-    }
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImageView {
@@ -98,8 +69,8 @@ pub fn summary(p: &ProductRow, first_image: Option<&ImageRow>) -> ProductSummary
         id: p.id,
         title: p.title.clone(),
         price: p.price,
-        status: ProductStatus::from_db(&p.status),
-        condition: Condition::from_db(&p.condition),
+        status: p.status,
+        condition: p.condition,
         area: p.area.clone(),
         style_tags: tags(p),
         category_id: p.category_id,
@@ -166,8 +137,8 @@ pub fn detail(p: &ProductRow, category: &CategoryRow, seller: &UserRow, images: 
         title: p.title.clone(),
         description: p.description.clone(),
         price: p.price,
-        status: ProductStatus::from_db(&p.status),
-        condition: Condition::from_db(&p.condition),
+        status: p.status,
+        condition: p.condition,
         dimensions: Dimensions { width_cm: p.width_cm, depth_cm: p.depth_cm, height_cm: p.height_cm },
         weight_kg: p.weight_kg,
         quantity: p.quantity,

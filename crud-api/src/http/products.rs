@@ -91,8 +91,8 @@ pub async fn list(State(state): State<AppState>, ApiQuery(q): ApiQuery<ListQuery
     let mut statuses = Vec::new();
     for s in q.status.as_deref().unwrap_or("on_sale,reserved,sold").split(',').map(str::trim).filter(|s| !s.is_empty())
     {
-        match s {
-            "on_sale" | "reserved" | "sold" => statuses.push(s.to_string()),
+        match ProductStatus::parse(s) {
+            Some(st) if st != ProductStatus::Hidden => statuses.push(st),
             _ => errors.push(FieldError::new("status", "each must be on_sale, reserved or sold")),
         }
     }
@@ -177,7 +177,7 @@ pub async fn load_detail(state: &AppState, p: &ProductRow) -> ApiResult<ProductD
 
 /// Hidden listings are visible only to their seller and admins.
 fn visible_to(p: &ProductRow, viewer: Option<&AuthUser>) -> bool {
-    p.status != ProductStatus::Hidden.as_str() || viewer.is_some_and(|v| v.id == p.seller_id || v.role == Role::Admin)
+    p.status != ProductStatus::Hidden || viewer.is_some_and(|v| v.id == p.seller_id || v.role == Role::Admin)
 }
 
 /// Product details
@@ -276,7 +276,7 @@ pub async fn create(
         title,
         description,
         price: req.price,
-        condition: req.condition.as_str().into(),
+        condition: req.condition,
         width_cm: req.dimensions.width_cm,
         depth_cm: req.dimensions.depth_cm,
         height_cm: req.dimensions.height_cm,
@@ -368,7 +368,7 @@ pub async fn update(
         title,
         description,
         price,
-        condition: req.condition.map(|c| c.as_str().to_string()).unwrap_or(p.condition.clone()),
+        condition: req.condition.unwrap_or(p.condition),
         width_cm: dims.width_cm,
         depth_cm: dims.depth_cm,
         height_cm: dims.height_cm,

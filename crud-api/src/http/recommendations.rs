@@ -14,6 +14,7 @@ use uuid::Uuid;
 use plugin_strategies as s;
 
 use crate::domain::areas;
+use crate::domain::listing::ProductStatus;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{ApiPath, ApiQuery, AuthUser};
 use crate::http::payment_views::StrategyInfo;
@@ -65,7 +66,7 @@ pub(crate) async fn on_sale(state: &AppState) -> ApiResult<Vec<ProductRow>> {
         query: None,
         min_price: None,
         max_price: None,
-        statuses: vec!["on_sale".into()],
+        statuses: vec![ProductStatus::OnSale],
         seller: None,
         style: None,
         sort: Sort::Newest,
@@ -209,8 +210,10 @@ pub async fn similar(
     ApiQuery(q): ApiQuery<RecommendationQuery>,
 ) -> ApiResult<Json<RecommendationPage>> {
     let limit = limit(&q, 10)?;
-    let p =
-        products::by_id(&state.db, id).await?.filter(|p| p.status != "hidden").ok_or(ApiError::NotFound("product"))?;
+    let p = products::by_id(&state.db, id)
+        .await?
+        .filter(|p| p.status != ProductStatus::Hidden)
+        .ok_or(ApiError::NotFound("product"))?;
     let slugs: BTreeMap<Uuid, String> = categories::all(&state.db).await?.into_iter().map(|c| (c.id, c.slug)).collect();
     let ctx = s::Context {
         user_id: None,

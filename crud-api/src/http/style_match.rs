@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use plugin_strategies as s;
 
+use crate::domain::listing::ProductStatus;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::http::extract::{ApiMultipart, ApiQuery, AuthUser};
 use crate::http::images::multipart_error;
@@ -103,7 +104,7 @@ pub async fn style_match(
     let rows: Vec<_> = products::by_ids(&state.db, &ids)
         .await?
         .into_iter()
-        .filter(|p| p.status == "on_sale" && p.seller_id != user.id)
+        .filter(|p| p.status == ProductStatus::OnSale && p.seller_id != user.id)
         .collect();
     let ctx = s::Context {
         user_id: Some(user.id.to_string()),

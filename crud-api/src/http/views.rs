@@ -42,7 +42,7 @@ impl From<&UserRow> for UserView {
             phone: u.phone.clone(),
             // Stored by us, from validated input; an unreadable value shows as empty, not 500.
             addresses: serde_json::from_str(&u.addresses).unwrap_or_default(),
-            role: Role::from_db(&u.role),
+            role: u.role,
             is_seller: u.is_seller,
             has_password: u.password_hash.is_some(),
             created_at: u.created_at,

@@ -10,6 +10,7 @@ use plugin_strategies as s;
 
 use crate::domain::areas;
 use crate::domain::order_status::OrderStatus;
+use crate::domain::payment_status::PaymentStatus;
 use crate::error::ApiError;
 use crate::http::payment_views::{PlanView, QuoteView, StrategyInfo};
 use crate::orders::change_status;
@@ -25,8 +26,8 @@ fn strategy_error(e: plugin_host::PluginError) -> ApiError {
 
 /// Runs the tenant's payment strategy for an unpaid order and stores the verified plan.
 pub async fn quote(state: &AppState, order: &OrderRow, coupon: Option<String>) -> Result<QuoteView, ApiError> {
-    if order.status() != OrderStatus::PendingPayment {
-        return Err(ApiError::IllegalTransition { from: order.status(), to: OrderStatus::Paid });
+    if order.status != OrderStatus::PendingPayment {
+        return Err(ApiError::IllegalTransition { from: order.status, to: OrderStatus::Paid });
     }
     let lines = orders::strategy_lines(&state.db, order.id).await?;
     let distance_km = areas::centre(&order.pickup_area).zip(areas::centre(&order.delivery_area)).map(|(a, b)| {
@@ -107,14 +108,16 @@ pub async fn confirm(
         if done.order_id != order.id {
             return Err(ApiError::Conflict("payment_key_used", "this payment key belongs to another order"));
         }
-        return match done.status.as_str() {
-            "confirming" => Err(ApiError::Conflict("payment_in_progress", "this payment is being confirmed")),
-            "failed" => Err(ApiError::PaymentDeclined(done.failure.unwrap_or_default())),
+        return match done.status {
+            PaymentStatus::Confirming => {
+                Err(ApiError::Conflict("payment_in_progress", "this payment is being confirmed"))
+            }
+            PaymentStatus::Failed => Err(ApiError::PaymentDeclined(done.failure.unwrap_or_default())),
             _ => Ok(done),
         };
     }
     let quote = payments::open_quote(&state.db, order.id).await?.ok_or_else(|| {
-        if order.status() == OrderStatus::PendingPayment {
+        if order.status == OrderStatus::PendingPayment {
             ApiError::Conflict("no_quote", "quote the payment first: POST /api/v1/orders/{id}/payments/quote")
         } else {
             ApiError::Conflict("already_paid", "this order is not waiting for payment")
@@ -137,7 +140,8 @@ pub async fn confirm(
     let receipt = match gateway.confirm(payment_key, order.id, quote.amount).await {
         Ok(r) => r,
         Err(GatewayError::Declined(why)) => {
-            payments::set_status(&state.db, quote.id, "confirming", "failed", Some(&why)).await?;
+            payments::set_status(&state.db, quote.id, PaymentStatus::Confirming, PaymentStatus::Failed, Some(&why))
+                .await?;
             return Err(ApiError::PaymentDeclined(why));
         }
         Err(e) => {
@@ -158,7 +162,14 @@ pub async fn confirm(
     .await
     {
         let _ = gateway.cancel(payment_key, quote.amount, "order no longer payable").await;
-        payments::set_status(&state.db, quote.id, "confirming", "cancelled", Some("order no longer payable")).await?;
+        payments::set_status(
+            &state.db,
+            quote.id,
+            PaymentStatus::Confirming,
+            PaymentStatus::Cancelled,
+            Some("order no longer payable"),
+        )
+        .await?;
         return Err(e);
     }
     let plan: PlanView = serde_json::from_str(&quote.plan).map_err(anyhow::Error::from)?;
@@ -172,15 +183,16 @@ pub async fn confirm(
 }
 
 /// Refunds `amount` (None: everything left) of a captured payment. A full refund of an order
-/// that has not left the seller also refunds the order and puts the item back on sale.
+/// that has not left the seller also refunds the order and puts the item back on sale; the
+/// order's audit trail records `actor` (the admin who refunded, or the buyer who cancelled).
 pub async fn refund(
     state: &AppState,
     payment: &PaymentRow,
     amount: Option<i64>,
     reason: &str,
-    admin: Uuid,
+    actor: Actor,
 ) -> Result<PaymentRow, ApiError> {
-    if !matches!(payment.status.as_str(), "confirmed" | "partially_refunded") {
+    if !payment.status.is_captured() {
         return Err(ApiError::Conflict("not_refundable", "only captured payments can be refunded"));
     }
     let left = payment.amount - payment.refunded_amount;
@@ -198,9 +210,27 @@ pub async fn refund(
         GatewayError::Declined(why) => ApiError::PaymentDeclined(why),
         other => ApiError::GatewayUnavailable(other.to_string()),
     })?;
-    let row = book_refund(state, payment, amount, reason, Actor::Admin(admin)).await?;
+    let row = book_refund(state, payment, amount, reason, actor).await?;
     tracing::info!(payment = %row.id, amount, "refunded");
     Ok(row)
+}
+
+/// Refunds the captured payment of a paid order being cancelled (by its buyer, or an admin on
+/// their behalf: `actor`); false when the order has no captured payment (e.g. an admin marked
+/// it paid by hand), and the caller moves the order itself.
+pub async fn refund_for_cancel(state: &AppState, order_id: Uuid, actor: Actor) -> Result<bool, ApiError> {
+    let captured = payments::for_order(&state.db, order_id).await?.into_iter().find(|p| p.status.is_captured());
+    match captured {
+        Some(p) => {
+            let reason = match actor {
+                Actor::User(_) => "cancelled by the buyer",
+                _ => "cancelled on the buyer's behalf",
+            };
+            refund(state, &p, None, reason, actor).await?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
 }
 
 /// Applies a verified webhook once: a cancellation made at the gateway (e.g. from its
@@ -217,7 +247,7 @@ pub async fn webhook(
     if event.status == "canceled" || event.status == "cancelled" {
         if let Some(p) = payments::by_key(&state.db, &event.payment_key).await? {
             let left = p.amount - p.refunded_amount;
-            if matches!(p.status.as_str(), "confirmed" | "partially_refunded") && left > 0 {
+            if p.status.is_captured() && left > 0 {
                 book_refund(state, &p, left, "cancelled at the gateway", Actor::System).await?;
             }
         }
@@ -242,10 +272,10 @@ async fn book_refund(
     let row = payments::refund(&state.db, payment.id, amount, &entries)
         .await?
         .ok_or_else(|| ApiError::Conflict("not_refundable", "the refund exceeds what is left"))?;
-    if row.status == "refunded" {
+    if row.status == PaymentStatus::Refunded {
         let order = orders::by_id(&state.db, row.order_id).await?.ok_or(ApiError::NotFound("order"))?;
-        if order.status().can_become(OrderStatus::Refunded) {
-            change_status(state, order.id, Some(order.status()), OrderStatus::Refunded, actor, Some(reason)).await?;
+        if order.status.can_become(OrderStatus::Refunded) {
+            change_status(state, order.id, Some(order.status), OrderStatus::Refunded, actor, Some(reason)).await?;
         }
     }
     Ok(row)

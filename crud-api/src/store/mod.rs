@@ -16,6 +16,7 @@ pub mod payments;
 pub mod products;
 pub mod refresh_tokens;
 pub mod riders;
+pub mod text_enum;
 pub mod users;
 
 pub use db::{is_unique_violation, Db};

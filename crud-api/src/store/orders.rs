@@ -25,7 +25,7 @@ pub struct OrderRow {
     pub buyer_id: Uuid,
     pub seller_id: Uuid,
     pub checkout_id: Uuid,
-    pub status: String,
+    pub status: OrderStatus,
     pub subtotal: i64,
     pub delivery_fee: i64,
     pub total: i64,
@@ -43,12 +43,6 @@ pub struct OrderRow {
     pub cancel_reason: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-impl OrderRow {
-    pub fn status(&self) -> OrderStatus {
-        OrderStatus::parse(&self.status).unwrap_or(OrderStatus::Cancelled)
-    }
 }
 
 pub const COLUMNS: &str = "id, buyer_id, seller_id, checkout_id, status, subtotal, delivery_fee, total, delivery_address, \
@@ -325,10 +319,15 @@ pub async fn awaiting_rider(db: &Db, limit: i64) -> Result<Vec<OrderRow>, sqlx::
 }
 
 /// A rider's own deliveries in the given states, newest first.
-pub async fn for_rider(db: &Db, rider_id: Uuid, statuses: &[&str], limit: i64) -> Result<Vec<OrderRow>, sqlx::Error> {
+pub async fn for_rider(
+    db: &Db,
+    rider_id: Uuid,
+    statuses: &[OrderStatus],
+    limit: i64,
+) -> Result<Vec<OrderRow>, sqlx::Error> {
     let mut args = Args::default();
     let r = args.push(Arg::Uuid(rider_id));
-    let list: Vec<String> = statuses.iter().map(|s| args.push(Arg::Text(s.to_string()))).collect();
+    let list: Vec<String> = statuses.iter().map(|s| args.push(Arg::Text(s.as_str().to_string()))).collect();
     let lim = args.push(Arg::Int(limit));
     let sql = format!(
         "SELECT {COLUMNS} FROM orders WHERE rider_id = {r} AND status IN ({}) ORDER BY id DESC LIMIT {lim}",

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::domain::payment_status::PaymentStatus;
 use crate::on_db;
 use crate::payments::ledger::Entry;
 use crate::store::Db;
@@ -11,7 +12,7 @@ use crate::store::Db;
 pub struct PaymentRow {
     pub id: Uuid,
     pub order_id: Uuid,
-    pub status: String,
+    pub status: PaymentStatus,
     pub gateway: String,
     /// The plan as JSON (`http::payment_views::PlanView`).
     pub plan: String,
@@ -103,7 +104,13 @@ pub async fn release(db: &Db, id: Uuid) -> Result<(), sqlx::Error> {
     on_db!(db, pool => sqlx::query(sql).bind(id).bind(Utc::now()).execute(pool).await.map(|_| ()))
 }
 
-pub async fn set_status(db: &Db, id: Uuid, from: &str, to: &str, failure: Option<&str>) -> Result<bool, sqlx::Error> {
+pub async fn set_status(
+    db: &Db,
+    id: Uuid,
+    from: PaymentStatus,
+    to: PaymentStatus,
+    failure: Option<&str>,
+) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE payments SET status = $3, failure = COALESCE($4, failure), updated_at = $5 WHERE id = $1 AND status = $2";
     let n = on_db!(db, pool => sqlx::query(sql).bind(id).bind(from).bind(to).bind(failure).bind(Utc::now()).execute(pool).await?.rows_affected());
     Ok(n == 1)

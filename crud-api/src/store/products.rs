@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::domain::listing::{Condition, ProductStatus};
 use crate::domain::search;
 use crate::store::args::{Arg, Args};
 use crate::store::Db;
@@ -16,7 +17,7 @@ pub struct ProductRow {
     pub title: String,
     pub description: String,
     pub price: i64,
-    pub condition: String,
+    pub condition: Condition,
     pub width_cm: Option<i32>,
     pub depth_cm: Option<i32>,
     pub height_cm: Option<i32>,
@@ -29,7 +30,7 @@ pub struct ProductRow {
     /// JSON array of lower-case tags.
     pub style_tags: String,
     pub area: String,
-    pub status: String,
+    pub status: ProductStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -50,7 +51,7 @@ pub struct Listing {
     pub title: String,
     pub description: String,
     pub price: i64,
-    pub condition: String,
+    pub condition: Condition,
     pub width_cm: Option<i32>,
     pub depth_cm: Option<i32>,
     pub height_cm: Option<i32>,
@@ -86,7 +87,7 @@ pub async fn insert(db: &Db, seller_id: Uuid, l: &Listing, category_words: &str)
         let mut tx = pool.begin().await?;
         let row = sqlx::query_as::<_, ProductRow>(&sql)
             .bind(id).bind(seller_id).bind(l.category_id).bind(&l.title).bind(&l.description).bind(l.price)
-            .bind(&l.condition).bind(l.width_cm).bind(l.depth_cm).bind(l.height_cm).bind(l.weight_kg)
+            .bind(l.condition).bind(l.width_cm).bind(l.depth_cm).bind(l.height_cm).bind(l.weight_kg)
             .bind(l.quantity).bind(tags_json(&l.style_tags)).bind(&l.area).bind(&terms).bind(now)
             .fetch_one(&mut *tx)
             .await?;
@@ -145,7 +146,7 @@ pub async fn update(
     let row = on_db!(db, pool => {
         let mut tx = pool.begin().await?;
         let row = sqlx::query_as::<_, ProductRow>(&sql)
-            .bind(id).bind(l.category_id).bind(&l.title).bind(&l.description).bind(l.price).bind(&l.condition)
+            .bind(id).bind(l.category_id).bind(&l.title).bind(&l.description).bind(l.price).bind(l.condition)
             .bind(l.width_cm).bind(l.depth_cm).bind(l.height_cm).bind(l.weight_kg).bind(l.quantity)
             .bind(tags_json(&l.style_tags)).bind(&l.area).bind(&terms).bind(hidden).bind(Utc::now())
             .fetch_optional(&mut *tx)
@@ -196,7 +197,7 @@ pub struct ListFilter {
     pub query: Option<search::Query>,
     pub min_price: Option<i64>,
     pub max_price: Option<i64>,
-    pub statuses: Vec<String>,
+    pub statuses: Vec<ProductStatus>,
     pub seller: Option<Uuid>,
     pub style: Option<String>,
     pub sort: Sort,
@@ -237,7 +238,7 @@ pub async fn list(db: &Db, f: &ListFilter) -> Result<Vec<ProductRow>, sqlx::Erro
         wh.push(format!("p.price <= {}", args.push(Arg::Int(max))));
     }
     if !f.statuses.is_empty() {
-        let list: Vec<String> = f.statuses.iter().map(|s| args.push(Arg::Text(s.clone()))).collect();
+        let list: Vec<String> = f.statuses.iter().map(|s| args.push(Arg::Text(s.as_str().to_string()))).collect();
         wh.push(format!("p.status IN ({})", list.join(", ")));
     }
     if let Some(seller) = f.seller {

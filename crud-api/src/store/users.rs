@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::domain::Role;
 use crate::on_db;
 use crate::store::Db;
 
@@ -16,7 +17,7 @@ pub struct UserRow {
     pub phone: Option<String>,
     /// JSON array of `domain::profile::Address`.
     pub addresses: String,
-    pub role: String,
+    pub role: Role,
     pub is_seller: bool,
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
@@ -31,7 +32,7 @@ pub struct NewUser<'a> {
     pub email_verified: bool,
     pub password_hash: Option<&'a str>,
     pub name: &'a str,
-    pub role: &'a str,
+    pub role: Role,
 }
 
 /// Inserts a user; a taken email surfaces as a unique violation (`is_unique_violation`).

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use crate::catalogue::{list_item, seller};
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, trail};
 use crate::orders::{buy, mark_paid};
 
 #[tokio::test]
@@ -69,6 +69,22 @@ async fn a_delivery_from_paid_to_delivered() {
     assert_eq!(res.status, 200, "{}", res.body);
     assert_eq!(res.body["status"], "delivered");
     assert!(res.body["delivered_at"].is_string());
+    // The audit trail names each actor: the buyer's checkout, the admin's payment mark, and the
+    // rider for accepting (a note on "paid"), pickup and delivery.
+    let o = app.get(&format!("/api/v1/orders/{order}"), Some(&buyer)).await.body;
+    let actors: Vec<(String, String)> = trail(&o).into_iter().map(|(a, _, to)| (a, to)).collect();
+    assert_eq!(
+        actors,
+        [
+            ("user", "pending_payment"),
+            ("admin", "paid"),
+            ("rider", "paid"),
+            ("rider", "picked_up"),
+            ("rider", "delivered")
+        ]
+        .map(|(a, t)| (a.to_string(), t.to_string())),
+        "{o}"
+    );
 
     // Notifications followed the order.
     let kinds: Vec<String> = app.get("/api/v1/notifications?limit=100", Some(&buyer)).await.body["items"]

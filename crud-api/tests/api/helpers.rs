@@ -232,3 +232,19 @@ pub fn tokens(body: &Value) -> (String, String, String) {
     let id = body["user"]["id"].as_str().or(body["rider"]["id"].as_str()).unwrap_or("").to_string();
     (t["access_token"].as_str().unwrap().into(), t["refresh_token"].as_str().unwrap().into(), id)
 }
+
+/// An order's audit trail as (actor kind, actor id, status moved to), oldest first.
+pub fn trail(order: &Value) -> Vec<(String, Option<String>, String)> {
+    order["history"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no history in {order}"))
+        .iter()
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap().to_string(),
+                e["actor_id"].as_str().map(str::to_string),
+                e["to"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use crate::catalogue::{list_item, seller};
-use crate::helpers::{spawn_with, TestApp};
+use crate::helpers::{spawn_with, trail, TestApp};
 use crate::orders::buy;
 
 fn wasm(name: &str) -> PathBuf {
@@ -238,12 +238,14 @@ async fn refunds_partial_then_full_keep_the_ledger_balanced() {
         .assert_problem(422, "validation_failed");
     let res = app.post(&path, json!({"reason": "주문 취소"}), Some(&admin)).await;
     assert_eq!(res.body["status"], "refunded");
+    let admin_id = app.get("/api/v1/users/me", Some(&admin)).await.body["id"].as_str().map(str::to_string);
     assert_eq!(app.state.sandbox.cancelled("pk_refund"), total);
     let balances = ledger_is_balanced(&app).await;
     assert!(balances.iter().all(|(_, v)| *v == 0), "a full refund zeroes every account: {balances:?}");
     // The order is refunded and the sofa back on sale.
     let o = app.get(&format!("/api/v1/orders/{order}"), Some(&buyer)).await.body;
     assert_eq!(o["status"], "refunded");
+    assert_eq!(trail(&o).last().unwrap(), &("admin".to_string(), admin_id, "refunded".to_string()));
     let product = o["items"][0]["product_id"].as_str().unwrap();
     assert_eq!(app.get(&format!("/api/v1/products/{product}"), None).await.body["status"], "on_sale");
 }
@@ -259,6 +261,25 @@ async fn a_buyer_cancelling_a_paid_order_gets_the_money_back() {
     assert_eq!(res.body["status"], "refunded");
     assert_eq!(app.state.sandbox.cancelled("pk_cancel"), total);
     ledger_is_balanced(&app).await;
+    // The audit trail names the buyer, not an admin (it said "admin" before the fix).
+    let buyer_id = res.body["buyer_id"].as_str().map(str::to_string);
+    let t = trail(&res.body);
+    assert_eq!(t.last().unwrap(), &("user".to_string(), buyer_id.clone(), "refunded".to_string()), "{t:?}");
+    assert_eq!(t[1], ("user".to_string(), buyer_id, "paid".to_string()), "the buyer's payment moved it to paid: {t:?}");
+}
+
+#[tokio::test]
+async fn an_admin_cancelling_a_paid_order_for_the_buyer_is_recorded_as_the_admin() {
+    let app = app_with_payment(None, "builtin", json!({})).await;
+    let (buyer, order) = unpaid_order(&app, "admin-cancel").await;
+    let total = quote(&app, &buyer, &order, None).await.body["plan"]["total"].as_i64().unwrap();
+    confirm(&app, &buyer, &order, "pk_admin_cancel", total).await;
+    let admin = app.admin_token().await;
+    let admin_id = app.get("/api/v1/users/me", Some(&admin)).await.body["id"].as_str().map(str::to_string);
+    let res = app.post(&format!("/api/v1/orders/{order}/cancel"), json!({}), Some(&admin)).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let t = trail(&res.body);
+    assert_eq!(t.last().unwrap(), &("admin".to_string(), admin_id, "refunded".to_string()), "{t:?}");
 }
 
 #[tokio::test]
@@ -284,6 +305,7 @@ async fn webhooks_are_verified_and_applied_once() {
     assert_eq!(app.send(send(sig)).await.body["processed"], false, "replayed events do nothing");
     let o = app.get(&format!("/api/v1/orders/{order}"), Some(&buyer)).await.body;
     assert_eq!(o["status"], "refunded");
+    assert_eq!(trail(&o).last().unwrap(), &("system".to_string(), None, "refunded".to_string()));
     app.post("/api/v1/payments/webhooks/paypal", json!({}), None).await.assert_problem(404, "not_found");
 }
 
