@@ -89,6 +89,8 @@ pub enum ApiError {
     OutOfStock(uuid::Uuid),
     #[error("this Idempotency-Key was used with a different request body")]
     IdempotencyKeyReused,
+    #[error("a request with this Idempotency-Key is still running")]
+    IdempotencyInProgress { retry_after_secs: u64 },
     #[error("payment declined: {0}")]
     PaymentDeclined(String),
     #[error("payment gateway unavailable: {0}")]
@@ -156,6 +158,7 @@ impl ApiError {
             StrategyUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "strategy_unavailable"),
             MlUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "ml_unavailable"),
             IdempotencyKeyReused => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
+            IdempotencyInProgress { .. } => (StatusCode::CONFLICT, "idempotency_in_progress"),
             NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             UnknownProvider => (StatusCode::NOT_FOUND, "unknown_provider"),
@@ -200,6 +203,7 @@ impl ApiError {
             StrategyUnavailable(_) => "Strategy unavailable",
             MlUnavailable(_) => "Image analysis unavailable",
             IdempotencyKeyReused => "Idempotency key reused",
+            IdempotencyInProgress { .. } => "Request still in progress",
             NotFound(_) => "Not found",
             RateLimited { .. } => "Too many requests",
             UnknownProvider => "Unknown identity provider",
@@ -282,7 +286,7 @@ fn problem_response(err: &ApiError, problem: Problem) -> Response {
     let headers = res.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
     match err {
-        ApiError::RateLimited { retry_after_secs } => {
+        ApiError::RateLimited { retry_after_secs } | ApiError::IdempotencyInProgress { retry_after_secs } => {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
         }
         ApiError::MlUnavailable(_) => {

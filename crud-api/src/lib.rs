@@ -17,6 +17,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod idempotency;
 pub mod media;
 pub mod metrics;
 pub mod ml;

@@ -3,12 +3,11 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -18,10 +17,10 @@ use crate::domain::Role;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{AdminUser, ApiJson, ApiPath, ApiQuery, AuthUser};
 use crate::http::order_views::{order_view, CheckoutResponse, OrderPage, OrderView};
+use crate::idempotency::{Begin, IdempotencyKey, Idempotent};
 use crate::notify::Event;
 use crate::orders::change_status;
 use crate::state::AppState;
-use crate::store::idempotency::{self, Claim};
 use crate::store::orders::{self, Actor, CheckoutError, OrderRow};
 use crate::store::{cart, products};
 
@@ -29,19 +28,6 @@ use crate::store::{cart, products};
 #[serde(deny_unknown_fields)]
 pub struct CheckoutRequest {
     pub delivery_address: Address,
-}
-
-fn idempotency_key(headers: &HeaderMap) -> ApiResult<String> {
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-        .ok_or_else(|| ApiError::Malformed("the Idempotency-Key header is required".into()))?;
-    if key.len() > 100 {
-        return Err(ApiError::Malformed("Idempotency-Key must be at most 100 characters".into()));
-    }
-    Ok(key.to_string())
 }
 
 /// Check out the cart
@@ -65,47 +51,30 @@ pub async fn checkout(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let key = idempotency_key(&headers)?;
+    let idem = Idempotent::new(&state.db, user.id, IdempotencyKey::from_headers(&headers)?);
     let ApiJson(req) = ApiJson::<CheckoutRequest>::from_parts(&headers, &body)?;
-    // Hash the parsed body, so whitespace and key order don't make "different" requests.
-    let canonical: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-    let hash = hex::encode(Sha256::digest(canonical.to_string().as_bytes()));
-    match idempotency::claim(&state.db, user.id, &key, &hash).await? {
-        Claim::New => {}
-        Claim::Replay(status, body) => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            let ct = if status.is_success() { "application/json" } else { "application/problem+json" };
-            return Ok((status, [("content-type", ct), ("idempotent-replayed", "true")], body).into_response());
-        }
-        Claim::InProgress => {
-            return Err(ApiError::Conflict(
-                "idempotency_in_progress",
-                "a request with this Idempotency-Key is still running",
-            ))
-        }
-        Claim::Mismatch => return Err(ApiError::IdempotencyKeyReused),
-    }
-    let result = place_orders(&state, &user, req).await;
-    // Save what the client saw (successes and refusals alike); forget the key on server
-    // errors so a retry can go through.
-    let (status, body) = match &result {
-        Ok(resp) => (StatusCode::CREATED, serde_json::to_string(resp).map_err(anyhow::Error::from)?),
-        Err(e) if e.status_and_code().0.is_client_error() => {
-            (e.status_and_code().0, serde_json::to_string(&e.problem()).map_err(anyhow::Error::from)?)
-        }
-        Err(_) => {
-            idempotency::release(&state.db, user.id, &key).await?;
-            return result.map(|_| unreachable!());
-        }
+    let result = match idem.begin(&body).await? {
+        Begin::Replay(answer) => return Ok(answer),
+        Begin::Run => place_orders(&state, &user, req, idem.key()).await,
+        // Placed before a crash lost the answer: rebuild it rather than order twice.
+        Begin::Completed(checkout_id) => placed_orders(&state, checkout_id).await,
     };
-    idempotency::save(&state.db, user.id, &key, status.as_u16(), &body).await?;
-    match result {
-        Ok(resp) => Ok((StatusCode::CREATED, Json(resp)).into_response()),
-        Err(e) => Err(e),
-    }
+    idem.finish(result, StatusCode::CREATED).await
 }
 
-async fn place_orders(state: &AppState, user: &AuthUser, req: CheckoutRequest) -> ApiResult<CheckoutResponse> {
+/// The answer of a checkout that committed, from what it stored.
+async fn placed_orders(state: &AppState, checkout_id: Uuid) -> ApiResult<CheckoutResponse> {
+    let placed = orders::by_checkout(&state.db, checkout_id).await?;
+    let items = orders::items(&state.db, &placed.iter().map(|o| o.id).collect::<Vec<_>>()).await?;
+    Ok(CheckoutResponse { checkout_id, orders: placed.iter().map(|o| order_view(o, &items, true, None)).collect() })
+}
+
+async fn place_orders(
+    state: &AppState,
+    user: &AuthUser,
+    req: CheckoutRequest,
+    key: &IdempotencyKey,
+) -> ApiResult<CheckoutResponse> {
     let mut errors = Vec::new();
     let mut addr = req.delivery_address;
     addr.is_default = false;
@@ -126,7 +95,7 @@ async fn place_orders(state: &AppState, user: &AuthUser, req: CheckoutRequest) -
     }
     let address_json = serde_json::to_string(&addr).map_err(anyhow::Error::from)?;
     let ttl = chrono::Duration::seconds(state.config.reservation_ttl_secs as i64);
-    match orders::checkout(&state.db, user.id, &lines, &address_json, addr.area.trim(), ttl).await? {
+    match orders::checkout(&state.db, user.id, &lines, &address_json, addr.area.trim(), ttl, key.as_str()).await? {
         Ok(placed) => {
             for o in &placed {
                 state.notifier.order_event(Event::OrderPlaced, o).await;

@@ -116,6 +116,7 @@ pub async fn checkout(
     address_json: &str,
     delivery_area: &str,
     reserve_for: Duration,
+    idempotency_key: &str,
 ) -> Result<Result<Vec<OrderRow>, CheckoutError>, sqlx::Error> {
     let mut lines = lines.to_vec();
     lines.sort_by_key(|l| l.product_id);
@@ -165,9 +166,18 @@ pub async fn checkout(
             sqlx::query(insert_event).bind(Uuid::now_v7()).bind(order.id).bind(buyer_id).bind(now).execute(&mut *tx).await?;
             orders.push(order);
         }
+        // Committed with the orders: a retry after a crash finds them instead of ordering twice.
+        sqlx::query(crate::store::idempotency::RECORD_RESOURCE)
+            .bind(buyer_id).bind(idempotency_key).bind(checkout_id).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(Ok(orders))
     })
+}
+
+/// The orders one checkout placed (one per seller).
+pub async fn by_checkout(db: &Db, checkout_id: Uuid) -> Result<Vec<OrderRow>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM orders WHERE checkout_id = $1 ORDER BY id");
+    on_db!(db, pool => sqlx::query_as::<_, OrderRow>(&sql).bind(checkout_id).fetch_all(pool).await)
 }
 
 pub async fn by_id(db: &Db, id: Uuid) -> Result<Option<OrderRow>, sqlx::Error> {

@@ -228,6 +228,56 @@ async fn idempotent_checkout_replays_and_refuses_a_different_body() {
     assert_eq!(checkout(&app, &b2, "same-key").await.status, 201);
 }
 
+/// Runs one SQL statement on the app's database (tests simulating a crash).
+async fn exec(app: &crate::helpers::TestApp, sql: &str) {
+    crud_api::on_db!(&app.state.db, pool => sqlx::query(sql).execute(pool).await.map(drop)).unwrap();
+}
+
+/// A claim on `key` as a request that started `age_secs` ago and never finished would leave it.
+async fn stale_claim(app: &crate::helpers::TestApp, user: uuid::Uuid, key: &str, hash: &str, age_secs: i64) {
+    let at = chrono::Utc::now() - chrono::Duration::seconds(age_secs);
+    let sql = "INSERT INTO idempotency_keys (user_id, idem_key, request_hash, created_at) VALUES ($1, $2, $3, $4)";
+    crud_api::on_db!(&app.state.db, pool => sqlx::query(sql).bind(user).bind(key).bind(hash).bind(at).execute(pool).await.map(drop))
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_checkout_key_left_by_a_crash_is_recovered_without_ordering_twice() {
+    let app = spawn_app().await;
+    let s = seller(&app, "crash-seller@example.com").await;
+    let p = list_item(&app, &s, "lighting", "스탠드", 20_000, json!({"quantity": 5})).await;
+    let (buyer, _, buyer_id) = app.signup("crash@example.com").await;
+    let body = serde_json::to_vec(&json!({"delivery_address": address()})).unwrap();
+    let hash = crud_api::idempotency::request_hash(&body);
+    let uid: uuid::Uuid = buyer_id.parse().unwrap();
+
+    // A request is running (claimed a second ago): a retry is told to come back, with when.
+    stale_claim(&app, uid, "running", &hash, 1).await;
+    add_to_cart(&app, &buyer, p["id"].as_str().unwrap(), 1).await;
+    let res = checkout(&app, &buyer, "running").await;
+    res.assert_problem(409, "idempotency_in_progress");
+    let wait: u64 = res.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=30).contains(&wait), "Retry-After {wait}");
+
+    // Its process died before committing (claimed a minute ago, nothing recorded): the retry
+    // takes the key over and checks out — no 48-hour wait for the purge.
+    stale_claim(&app, uid, "abandoned", &hash, 60).await;
+    let res = checkout(&app, &buyer, "abandoned").await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    let first = res.body.clone();
+
+    // It died after committing but before saving the answer: the retry rebuilds the answer
+    // from the stored checkout instead of ordering (and reserving) a second time.
+    exec(&app, "UPDATE idempotency_keys SET response_code = NULL, response_body = NULL WHERE idem_key = 'abandoned'")
+        .await;
+    let res = checkout(&app, &buyer, "abandoned").await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    assert_eq!(res.body["checkout_id"], first["checkout_id"]);
+    assert_eq!(res.body["orders"][0]["id"], first["orders"][0]["id"]);
+    assert_eq!(app.get("/api/v1/orders", Some(&buyer)).await.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(product(&app, p["id"].as_str().unwrap()).await["available"], 4, "reserved once");
+}
+
 #[tokio::test]
 async fn unpaid_reservations_expire_and_return_items_to_sale() {
     let app = spawn_app().await;
