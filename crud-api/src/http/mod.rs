@@ -29,13 +29,15 @@ use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue, Method, Request, Response};
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, patch, post};
 use axum::Router;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
+use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::ApiError;
@@ -43,67 +45,82 @@ use crate::state::AppState;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// Every route of the API with its OpenAPI operation: the router and the committed document
+/// (`crate::openapi::document`) both come from this one list, so they can't disagree.
+/// `upload_limit`: the body limit of the photo upload routes.
+pub fn routes(upload_limit: usize) -> OpenApiRouter<AppState> {
+    let uploads = |(schemas, paths, method): UtoipaMethodRouter<AppState>| {
+        (schemas, paths, method.layer(DefaultBodyLimit::max(upload_limit)))
+    };
+    OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
+        // operations
+        .routes(routes!(health::live))
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::ready))
+        .routes(routes!(health::metrics))
+        .routes(routes!(health::jwks))
+        // identity
+        .routes(routes!(auth::signup))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::refresh))
+        .routes(routes!(auth::logout))
+        .routes(routes!(oauth::authorize))
+        .routes(routes!(oauth::callback))
+        .routes(routes!(users::me, users::update_me))
+        .routes(routes!(riders::create))
+        .routes(routes!(riders::login))
+        .routes(routes!(riders::refresh))
+        .routes(routes!(riders::logout))
+        .routes(routes!(riders::me))
+        // catalogue
+        .routes(routes!(categories::list))
+        .routes(routes!(categories::create))
+        .routes(routes!(categories::update, categories::delete))
+        .routes(routes!(products::list, products::create))
+        .routes(routes!(products::get, products::update, products::delete))
+        .routes(uploads(routes!(images::upload)))
+        .routes(routes!(images::get))
+        // cart and orders
+        .routes(routes!(cart::get))
+        .routes(routes!(cart::add))
+        .routes(routes!(cart::update, cart::remove))
+        .routes(routes!(orders::list, orders::checkout))
+        .routes(routes!(orders::get))
+        .routes(routes!(orders::cancel))
+        .routes(routes!(orders::ready))
+        .routes(routes!(orders::admin_status))
+        // delivery
+        .routes(routes!(deliveries::for_order))
+        .routes(routes!(deliveries::list))
+        .routes(routes!(deliveries::accept))
+        .routes(routes!(deliveries::pickup))
+        .routes(routes!(deliveries::complete))
+        .routes(routes!(deliveries::location))
+        // notifications
+        .routes(routes!(notifications::list))
+        .routes(routes!(notifications::read_all))
+        .routes(routes!(notifications::read))
+        .routes(routes!(notifications::stream))
+        .routes(routes!(notifications::register_device, notifications::unregister_device))
+        // payments
+        .routes(routes!(payments::quote))
+        .routes(routes!(payments::list))
+        .routes(routes!(payments::confirm))
+        .routes(routes!(payments::webhook))
+        .routes(routes!(payments::refund))
+        // recommendations and photo analysis
+        .routes(routes!(recommendations::for_me))
+        .routes(routes!(recommendations::similar))
+        .routes(routes!(analysis::for_product))
+        .routes(routes!(style_prototypes::export))
+        .routes(uploads(routes!(style_match::style_match)))
+}
+
 pub fn router(state: AppState) -> Router {
     // A few photos per request, plus multipart framing.
     let upload_limit = state.config.max_image_bytes * images::MAX_IMAGES_PER_PRODUCT as usize + 64 * 1024;
-    let routes = Router::new()
-        .route("/health", get(health::live))
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::ready))
-        .route("/metrics", get(health::metrics))
-        .route("/.well-known/jwks.json", get(health::jwks))
-        .route("/api/v1/auth/signup", post(auth::signup))
-        .route("/api/v1/auth/login", post(auth::login))
-        .route("/api/v1/auth/refresh", post(auth::refresh))
-        .route("/api/v1/auth/logout", post(auth::logout))
-        .route("/api/v1/auth/oauth/{provider}/authorize", get(oauth::authorize))
-        .route("/api/v1/auth/oauth/{provider}/callback", get(oauth::callback))
-        .route("/api/v1/users/me", get(users::me).patch(users::update_me))
-        .route("/api/v1/admin/riders", post(riders::create))
-        .route("/api/v1/rider/auth/login", post(riders::login))
-        .route("/api/v1/rider/auth/refresh", post(riders::refresh))
-        .route("/api/v1/rider/auth/logout", post(riders::logout))
-        .route("/api/v1/rider/me", get(riders::me))
-        .route("/api/v1/categories", get(categories::list))
-        .route("/api/v1/admin/categories", post(categories::create))
-        .route("/api/v1/admin/categories/{id}", patch(categories::update).delete(categories::delete))
-        .route("/api/v1/products", get(products::list).post(products::create))
-        .route("/api/v1/products/{id}", get(products::get).patch(products::update).delete(products::delete))
-        .route("/api/v1/products/{id}/images", post(images::upload).layer(DefaultBodyLimit::max(upload_limit)))
-        .route("/api/v1/images/{key}", get(images::get))
-        .route("/api/v1/cart", get(cart::get))
-        .route("/api/v1/cart/items", post(cart::add))
-        .route("/api/v1/cart/items/{id}", patch(cart::update).delete(cart::remove))
-        .route("/api/v1/orders", get(orders::list).post(orders::checkout))
-        .route("/api/v1/orders/{id}", get(orders::get))
-        .route("/api/v1/orders/{id}/cancel", post(orders::cancel))
-        .route("/api/v1/orders/{id}/ready", post(orders::ready))
-        .route("/api/v1/orders/{id}/delivery", get(deliveries::for_order))
-        .route("/api/v1/admin/orders/{id}/status", post(orders::admin_status))
-        .route("/api/v1/rider/deliveries", get(deliveries::list))
-        .route("/api/v1/rider/deliveries/{id}/accept", post(deliveries::accept))
-        .route("/api/v1/rider/deliveries/{id}/pickup", post(deliveries::pickup))
-        .route("/api/v1/rider/deliveries/{id}/complete", post(deliveries::complete))
-        .route("/api/v1/rider/location", post(deliveries::location))
-        .route("/api/v1/notifications", get(notifications::list))
-        .route("/api/v1/notifications/read-all", post(notifications::read_all))
-        .route("/api/v1/notifications/{id}/read", post(notifications::read))
-        .route("/api/v1/notifications/stream", get(notifications::stream))
-        .route("/api/v1/devices", post(notifications::register_device).delete(notifications::unregister_device))
-        .route("/api/v1/orders/{id}/payments/quote", post(payments::quote))
-        .route("/api/v1/orders/{id}/payments", get(payments::list))
-        .route("/api/v1/payments/confirm", post(payments::confirm))
-        .route("/api/v1/payments/webhooks/{gateway}", post(payments::webhook))
-        .route("/api/v1/admin/payments/{id}/refund", post(payments::refund))
-        .route("/api/v1/recommendations", get(recommendations::for_me))
-        .route("/api/v1/products/{id}/similar", get(recommendations::similar))
-        .route("/api/v1/products/{id}/analysis", get(analysis::for_product))
-        .route("/api/v1/admin/style-prototypes", get(style_prototypes::export))
-        .route(
-            "/api/v1/recommendations/style-match",
-            post(style_match::style_match).layer(DefaultBodyLimit::max(upload_limit)),
-        )
-        .route_layer(from_fn_with_state(state.clone(), crate::metrics::track));
+    let (routes, _) = routes(upload_limit).split_for_parts();
+    let routes = routes.route_layer(from_fn_with_state(state.clone(), crate::metrics::track));
 
     let max_body = state.config.max_body_bytes;
     let cors = cors_layer(&state.config.cors_origins);
