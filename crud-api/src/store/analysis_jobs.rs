@@ -1,5 +1,6 @@
-//! The image-analysis job queue. Workers (`ml::worker`) claim jobs in batches; on PostgreSQL concurrent claimers skip each other's rows (`FOR UPDATE SKIP
-//! LOCKED`), on SQLite the single-writer lock makes the claim atomic.
+//! The image-analysis job queue. Workers (`ml::worker`) claim jobs in batches; on PostgreSQL
+//! concurrent claimers skip each other's rows (`FOR UPDATE SKIP LOCKED`), on SQLite the
+//! single-writer lock makes the claim atomic.
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -35,7 +36,7 @@ pub async fn claim(db: &Db, worker: &str, limit: i64) -> Result<Vec<JobRow>, sql
          AND (run_after IS NULL OR run_after <= $4) ORDER BY created_at, id LIMIT $3 {lock}) \
          RETURNING {COLUMNS}"
     );
-    on_db!(db, pool => sqlx::query_as::<_, JobRow>(&sql)
+    on_db!(db, |pool| sqlx::query_as::<_, JobRow>(&sql)
         .bind(worker)
         .bind(Utc::now())
         .bind(limit)
@@ -48,7 +49,7 @@ pub async fn claim(db: &Db, worker: &str, limit: i64) -> Result<Vec<JobRow>, sql
 pub async fn complete(db: &Db, id: Uuid, result: &str) -> Result<(), sqlx::Error> {
     let sql =
         "UPDATE image_analysis_jobs SET status = 'done', result = $2, error = NULL, updated_at = $3 WHERE id = $1";
-    on_db!(db, pool => sqlx::query(sql).bind(id).bind(result).bind(Utc::now()).execute(pool).await.map(|_| ()))
+    on_db!(db, |pool| sqlx::query(sql).bind(id).bind(result).bind(Utc::now()).execute(pool).await.map(|_| ()))
 }
 
 /// Records a failure: back to pending (not before `retry_at`) while attempts remain, failed
@@ -62,7 +63,7 @@ pub async fn fail(
 ) -> Result<(), sqlx::Error> {
     let sql = "UPDATE image_analysis_jobs SET error = $2, updated_at = $3, claimed_by = NULL, run_after = $5, \
                status = CASE WHEN attempts >= $4 THEN 'failed' ELSE 'pending' END WHERE id = $1";
-    on_db!(db, pool => sqlx::query(sql)
+    on_db!(db, |pool| sqlx::query(sql)
         .bind(id)
         .bind(error)
         .bind(Utc::now())
@@ -77,10 +78,10 @@ pub async fn fail(
 pub async fn requeue_stale(db: &Db, stale_before: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     let sql = "UPDATE image_analysis_jobs SET status = 'pending', claimed_by = NULL, updated_at = $2 \
                WHERE status = 'running' AND claimed_at < $1";
-    Ok(on_db!(db, pool => sqlx::query(sql).bind(stale_before).bind(Utc::now()).execute(pool).await?.rows_affected()))
+    Ok(on_db!(db, |pool| sqlx::query(sql).bind(stale_before).bind(Utc::now()).execute(pool).await?.rows_affected()))
 }
 
 pub async fn for_image(db: &Db, image_id: Uuid) -> Result<Option<JobRow>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM image_analysis_jobs WHERE image_id = $1");
-    on_db!(db, pool => sqlx::query_as::<_, JobRow>(&sql).bind(image_id).fetch_optional(pool).await)
+    on_db!(db, |pool| sqlx::query_as::<_, JobRow>(&sql).bind(image_id).fetch_optional(pool).await)
 }

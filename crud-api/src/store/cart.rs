@@ -18,7 +18,7 @@ const COLUMNS: &str = "id, product_id, quantity, created_at";
 
 pub async fn lines(db: &Db, user_id: Uuid) -> Result<Vec<CartLine>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM cart_items WHERE user_id = $1 ORDER BY created_at, id");
-    on_db!(db, pool => sqlx::query_as::<_, CartLine>(&sql).bind(user_id).fetch_all(pool).await)
+    on_db!(db, |pool| sqlx::query_as::<_, CartLine>(&sql).bind(user_id).fetch_all(pool).await)
 }
 
 /// Adds `quantity` of a product (to an existing line, if any). Returns the line.
@@ -29,9 +29,14 @@ pub async fn add(db: &Db, user_id: Uuid, product_id: Uuid, quantity: i32) -> Res
          ON CONFLICT (user_id, product_id) DO UPDATE SET quantity = cart_items.quantity + excluded.quantity, updated_at = excluded.updated_at \
          RETURNING {COLUMNS}"
     );
-    on_db!(db, pool => sqlx::query_as::<_, CartLine>(&sql)
-        .bind(Uuid::now_v7()).bind(user_id).bind(product_id).bind(quantity).bind(now)
-        .fetch_one(pool).await)
+    on_db!(db, |pool| sqlx::query_as::<_, CartLine>(&sql)
+        .bind(Uuid::now_v7())
+        .bind(user_id)
+        .bind(product_id)
+        .bind(quantity)
+        .bind(now)
+        .fetch_one(pool)
+        .await)
 }
 
 pub async fn set_quantity(
@@ -43,12 +48,16 @@ pub async fn set_quantity(
     let sql = format!(
         "UPDATE cart_items SET quantity = $3, updated_at = $4 WHERE id = $1 AND user_id = $2 RETURNING {COLUMNS}"
     );
-    on_db!(db, pool => sqlx::query_as::<_, CartLine>(&sql)
-        .bind(line_id).bind(user_id).bind(quantity).bind(Utc::now())
-        .fetch_optional(pool).await)
+    on_db!(db, |pool| sqlx::query_as::<_, CartLine>(&sql)
+        .bind(line_id)
+        .bind(user_id)
+        .bind(quantity)
+        .bind(Utc::now())
+        .fetch_optional(pool)
+        .await)
 }
 
 pub async fn remove(db: &Db, user_id: Uuid, line_id: Uuid) -> Result<bool, sqlx::Error> {
     let sql = "DELETE FROM cart_items WHERE id = $1 AND user_id = $2";
-    Ok(on_db!(db, pool => sqlx::query(sql).bind(line_id).bind(user_id).execute(pool).await?.rows_affected()) == 1)
+    Ok(on_db!(db, |pool| sqlx::query(sql).bind(line_id).bind(user_id).execute(pool).await?.rows_affected()) == 1)
 }

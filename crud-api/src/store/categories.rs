@@ -55,12 +55,12 @@ const DEFAULT_TREE: &[(&str, &str, &str, &[Names])] = &[
 
 pub async fn all(db: &Db) -> Result<Vec<CategoryRow>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM categories ORDER BY position, slug");
-    on_db!(db, pool => sqlx::query_as::<_, CategoryRow>(&sql).fetch_all(pool).await)
+    on_db!(db, |pool| sqlx::query_as::<_, CategoryRow>(&sql).fetch_all(pool).await)
 }
 
 pub async fn by_id(db: &Db, id: Uuid) -> Result<Option<CategoryRow>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM categories WHERE id = $1");
-    on_db!(db, pool => sqlx::query_as::<_, CategoryRow>(&sql).bind(id).fetch_optional(pool).await)
+    on_db!(db, |pool| sqlx::query_as::<_, CategoryRow>(&sql).bind(id).fetch_optional(pool).await)
 }
 
 pub async fn insert(
@@ -75,7 +75,7 @@ pub async fn insert(
         "INSERT INTO categories (id, parent_id, slug, name, name_en, position, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
     );
-    on_db!(db, pool => sqlx::query_as::<_, CategoryRow>(&sql)
+    on_db!(db, |pool| sqlx::query_as::<_, CategoryRow>(&sql)
         .bind(Uuid::now_v7())
         .bind(parent_id)
         .bind(slug)
@@ -92,7 +92,7 @@ pub async fn update(db: &Db, c: &CategoryRow) -> Result<Option<CategoryRow>, sql
         "UPDATE categories SET parent_id = $2, slug = $3, name = $4, name_en = $5, position = $6 \
          WHERE id = $1 RETURNING {COLUMNS}"
     );
-    on_db!(db, pool => sqlx::query_as::<_, CategoryRow>(&sql)
+    on_db!(db, |pool| sqlx::query_as::<_, CategoryRow>(&sql)
         .bind(c.id)
         .bind(c.parent_id)
         .bind(&c.slug)
@@ -106,14 +106,14 @@ pub async fn update(db: &Db, c: &CategoryRow) -> Result<Option<CategoryRow>, sql
 /// Deletes a leaf category with no products. Returns false when it does not exist.
 pub async fn delete(db: &Db, id: Uuid) -> Result<bool, sqlx::Error> {
     let sql = "DELETE FROM categories WHERE id = $1";
-    Ok(on_db!(db, pool => sqlx::query(sql).bind(id).execute(pool).await?.rows_affected()) == 1)
+    Ok(on_db!(db, |pool| sqlx::query(sql).bind(id).execute(pool).await?.rows_affected()) == 1)
 }
 
 /// How many children and (not deleted) products a category has.
 pub async fn usage(db: &Db, id: Uuid) -> Result<(i64, i64), sqlx::Error> {
     let sql = "SELECT (SELECT COUNT(*) FROM categories WHERE parent_id = $1), \
                       (SELECT COUNT(*) FROM products WHERE category_id = $1)";
-    on_db!(db, pool => sqlx::query_as::<_, (i64, i64)>(sql).bind(id).fetch_one(pool).await)
+    on_db!(db, |pool| sqlx::query_as::<_, (i64, i64)>(sql).bind(id).fetch_one(pool).await)
 }
 
 /// Seeds the default tree when there are no categories yet (a fresh database).

@@ -18,10 +18,12 @@ pub enum Db {
     Postgres(PgPool),
 }
 
-/// Run `$body` with `$pool` bound to the concrete pool of `$db`.
+/// Run `$body` with `$pool` bound to the concrete pool of `$db`: `on_db!(db, |pool| …)`. The
+/// closure-like form is ordinary expression syntax, so rustfmt formats the bodies (the former
+/// `pool => …` form left them unformatted, and over the line limit).
 #[macro_export]
 macro_rules! on_db {
-    ($db:expr, $pool:ident => $body:expr) => {
+    ($db:expr, |$pool:ident| $body:expr) => {
         match $db {
             $crate::store::Db::Sqlite($pool) => $body,
             $crate::store::Db::Postgres($pool) => $body,
@@ -103,16 +105,16 @@ impl Db {
 
     /// Cheap round-trip used by readiness.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        on_db!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
+        on_db!(self, |pool| sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
     }
 
     /// (open connections, idle connections)
     pub fn pool_stats(&self) -> (u32, usize) {
-        on_db!(self, pool => (pool.size(), pool.num_idle()))
+        on_db!(self, |pool| (pool.size(), pool.num_idle()))
     }
 
     pub async fn close(&self) {
-        on_db!(self, pool => pool.close().await)
+        on_db!(self, |pool| pool.close().await)
     }
 }
 

@@ -31,7 +31,7 @@ pub async fn put(db: &Db, image_id: Uuid, product_id: Uuid, model: &str, vector:
         "INSERT INTO image_embeddings (image_id, product_id, model, vector, created_at) VALUES ($1, $2, $3, $4, $5) \
                ON CONFLICT (image_id) DO UPDATE SET model = excluded.model, vector = excluded.vector, \
                created_at = excluded.created_at";
-    on_db!(db, pool => sqlx::query(sql)
+    on_db!(db, |pool| sqlx::query(sql)
         .bind(image_id)
         .bind(product_id)
         .bind(model)
@@ -47,13 +47,13 @@ const SELECT: &str = "SELECT e.image_id, e.product_id, e.vector, p.category_id, 
 
 /// Every embedding of a live product (the index loads these at start and on refresh).
 pub async fn all(db: &Db) -> Result<Vec<EmbeddingRow>, sqlx::Error> {
-    on_db!(db, pool => sqlx::query_as::<_, EmbeddingRow>(SELECT).fetch_all(pool).await)
+    on_db!(db, |pool| sqlx::query_as::<_, EmbeddingRow>(SELECT).fetch_all(pool).await)
 }
 
 /// The embeddings of one product.
 pub async fn for_product(db: &Db, product_id: Uuid) -> Result<Vec<EmbeddingRow>, sqlx::Error> {
     let sql = format!("{SELECT} AND e.product_id = $1");
-    on_db!(db, pool => sqlx::query_as::<_, EmbeddingRow>(&sql).bind(product_id).fetch_all(pool).await)
+    on_db!(db, |pool| sqlx::query_as::<_, EmbeddingRow>(&sql).bind(product_id).fetch_all(pool).await)
 }
 
 #[cfg(test)]

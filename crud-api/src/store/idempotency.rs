@@ -45,16 +45,21 @@ pub async fn claim(
     let now = Utc::now();
     let insert = "INSERT INTO idempotency_keys (user_id, idem_key, request_hash, created_at) VALUES ($1, $2, $3, $4) \
                   ON CONFLICT (user_id, idem_key) DO NOTHING";
-    let inserted = on_db!(db, pool => sqlx::query(insert)
-        .bind(user_id).bind(key).bind(request_hash).bind(now)
-        .execute(pool).await?.rows_affected())
+    let inserted = on_db!(db, |pool| sqlx::query(insert)
+        .bind(user_id)
+        .bind(key)
+        .bind(request_hash)
+        .bind(now)
+        .execute(pool)
+        .await?
+        .rows_affected())
         == 1;
     if inserted {
         return Ok(Claim::New);
     }
     let select = "SELECT request_hash, response_code, response_body, resource_id, created_at FROM idempotency_keys \
                   WHERE user_id = $1 AND idem_key = $2";
-    let row = on_db!(db, pool => sqlx::query_as::<_, Row>(select).bind(user_id).bind(key).fetch_optional(pool).await?);
+    let row = on_db!(db, |pool| sqlx::query_as::<_, Row>(select).bind(user_id).bind(key).fetch_optional(pool).await?);
     let Some(r) = row else {
         return Ok(Claim::InProgress { since: now }); // released between our insert and select: retry
     };
@@ -74,9 +79,14 @@ pub async fn claim(
     // the lease, so this conditional update finds nothing).
     let take = "UPDATE idempotency_keys SET created_at = $4 WHERE user_id = $1 AND idem_key = $2 \
                 AND response_code IS NULL AND resource_id IS NULL AND created_at <= $3";
-    let taken = on_db!(db, pool => sqlx::query(take)
-        .bind(user_id).bind(key).bind(now - lease).bind(now)
-        .execute(pool).await?.rows_affected())
+    let taken = on_db!(db, |pool| sqlx::query(take)
+        .bind(user_id)
+        .bind(key)
+        .bind(now - lease)
+        .bind(now)
+        .execute(pool)
+        .await?
+        .rows_affected())
         == 1;
     Ok(if taken { Claim::New } else { Claim::InProgress { since: now } })
 }
@@ -84,7 +94,14 @@ pub async fn claim(
 #[tracing::instrument(skip_all)]
 pub async fn save(db: &Db, user_id: Uuid, key: &str, code: u16, body: &str) -> Result<(), sqlx::Error> {
     let sql = "UPDATE idempotency_keys SET response_code = $3, response_body = $4 WHERE user_id = $1 AND idem_key = $2";
-    on_db!(db, pool => sqlx::query(sql).bind(user_id).bind(key).bind(code as i32).bind(body).execute(pool).await.map(|_| ()))
+    on_db!(db, |pool| sqlx::query(sql)
+        .bind(user_id)
+        .bind(key)
+        .bind(code as i32)
+        .bind(body)
+        .execute(pool)
+        .await
+        .map(|_| ()))
 }
 
 /// Forgets a claim whose request failed unexpectedly, so a retry can run.
@@ -92,11 +109,11 @@ pub async fn save(db: &Db, user_id: Uuid, key: &str, code: u16, body: &str) -> R
 pub async fn release(db: &Db, user_id: Uuid, key: &str) -> Result<(), sqlx::Error> {
     let sql = "DELETE FROM idempotency_keys WHERE user_id = $1 AND idem_key = $2 AND response_code IS NULL \
                AND resource_id IS NULL";
-    on_db!(db, pool => sqlx::query(sql).bind(user_id).bind(key).execute(pool).await.map(|_| ()))
+    on_db!(db, |pool| sqlx::query(sql).bind(user_id).bind(key).execute(pool).await.map(|_| ()))
 }
 
 /// Drops keys older than `before` (kept at least 24 h).
 pub async fn purge(db: &Db, before: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     let sql = "DELETE FROM idempotency_keys WHERE created_at < $1";
-    Ok(on_db!(db, pool => sqlx::query(sql).bind(before).execute(pool).await?.rows_affected()))
+    Ok(on_db!(db, |pool| sqlx::query(sql).bind(before).execute(pool).await?.rows_affected()))
 }

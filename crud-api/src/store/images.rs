@@ -64,11 +64,20 @@ pub async fn insert_with_job(
          HAVING COUNT(*) < $10 RETURNING {COLUMNS}"
     );
     let job = "INSERT INTO image_analysis_jobs (id, image_id, created_at, updated_at) VALUES ($1, $2, $3, $3)";
-    on_db!(db, pool => {
+    on_db!(db, |pool| {
         let mut tx = pool.begin().await?;
         let row = sqlx::query_as::<_, ImageRow>(&insert)
-            .bind(image_id).bind(img.product_id).bind(img.image_key).bind(img.thumb_key).bind(img.content_type)
-            .bind(img.width).bind(img.height).bind(img.bytes).bind(now).bind(max_per_product).bind(true)
+            .bind(image_id)
+            .bind(img.product_id)
+            .bind(img.image_key)
+            .bind(img.thumb_key)
+            .bind(img.content_type)
+            .bind(img.width)
+            .bind(img.height)
+            .bind(img.bytes)
+            .bind(now)
+            .bind(max_per_product)
+            .bind(true)
             .fetch_optional(&mut *tx)
             .await?;
         if row.is_some() {
@@ -83,7 +92,7 @@ pub async fn insert_with_job(
 #[tracing::instrument(skip_all)]
 pub async fn unsanitized(db: &Db, limit: i64) -> Result<Vec<ImageRow>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM product_images WHERE sanitized = $1 ORDER BY id LIMIT $2");
-    on_db!(db, pool => sqlx::query_as::<_, ImageRow>(&sql).bind(false).bind(limit).fetch_all(pool).await)
+    on_db!(db, |pool| sqlx::query_as::<_, ImageRow>(&sql).bind(false).bind(limit).fetch_all(pool).await)
 }
 
 /// Points an unsanitized image at its clean rendition; false when another replica already did
@@ -92,10 +101,20 @@ pub async fn unsanitized(db: &Db, limit: i64) -> Result<Vec<ImageRow>, sqlx::Err
 pub async fn replace_with_clean(db: &Db, id: Uuid, old_key: &str, clean: &NewImage<'_>) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE product_images SET image_key = $3, thumb_key = $4, content_type = $5, width = $6, height = $7, \
                bytes = $8, sanitized = $9 WHERE id = $1 AND image_key = $2 AND sanitized = $10";
-    let n = on_db!(db, pool => sqlx::query(sql)
-        .bind(id).bind(old_key).bind(clean.image_key).bind(clean.thumb_key).bind(clean.content_type)
-        .bind(clean.width).bind(clean.height).bind(clean.bytes).bind(true).bind(false)
-        .execute(pool).await?.rows_affected());
+    let n = on_db!(db, |pool| sqlx::query(sql)
+        .bind(id)
+        .bind(old_key)
+        .bind(clean.image_key)
+        .bind(clean.thumb_key)
+        .bind(clean.content_type)
+        .bind(clean.width)
+        .bind(clean.height)
+        .bind(clean.bytes)
+        .bind(true)
+        .bind(false)
+        .execute(pool)
+        .await?
+        .rows_affected());
     Ok(n == 1)
 }
 
@@ -104,20 +123,20 @@ pub async fn replace_with_clean(db: &Db, id: Uuid, old_key: &str, clean: &NewIma
 #[tracing::instrument(skip_all)]
 pub async fn mark_sanitized(db: &Db, id: Uuid) -> Result<(), sqlx::Error> {
     let sql = "UPDATE product_images SET sanitized = $2 WHERE id = $1";
-    on_db!(db, pool => sqlx::query(sql).bind(id).bind(true).execute(pool).await.map(|_| ()))
+    on_db!(db, |pool| sqlx::query(sql).bind(id).bind(true).execute(pool).await.map(|_| ()))
 }
 
 /// True while any image row still names `key` (as photo or thumbnail).
 #[tracing::instrument(skip_all)]
 pub async fn key_in_use(db: &Db, key: &str) -> Result<bool, sqlx::Error> {
     let sql = "SELECT COUNT(*) FROM product_images WHERE image_key = $1 OR thumb_key = $1";
-    let n: i64 = on_db!(db, pool => sqlx::query_scalar(sql).bind(key).fetch_one(pool).await?);
+    let n: i64 = on_db!(db, |pool| sqlx::query_scalar(sql).bind(key).fetch_one(pool).await?);
     Ok(n > 0)
 }
 
 pub async fn by_id(db: &Db, id: Uuid) -> Result<Option<ImageRow>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM product_images WHERE id = $1");
-    on_db!(db, pool => sqlx::query_as::<_, ImageRow>(&sql).bind(id).fetch_optional(pool).await)
+    on_db!(db, |pool| sqlx::query_as::<_, ImageRow>(&sql).bind(id).fetch_optional(pool).await)
 }
 
 /// Images of several products, in gallery order.
@@ -131,5 +150,5 @@ pub async fn for_products(db: &Db, product_ids: &[Uuid]) -> Result<Vec<ImageRow>
         "SELECT {COLUMNS} FROM product_images WHERE product_id IN ({}) ORDER BY product_id, position",
         list.join(", ")
     );
-    on_db!(db, pool => bind_args!(sqlx::query_as::<_, ImageRow>(&sql), args.0).fetch_all(pool).await)
+    on_db!(db, |pool| bind_args!(sqlx::query_as::<_, ImageRow>(&sql), args.0).fetch_all(pool).await)
 }

@@ -25,7 +25,7 @@ pub async fn insert(
 ) -> Result<(), sqlx::Error> {
     let sql = "INSERT INTO oauth_states (state_hash, provider, nonce, pkce_verifier, expires_at) \
                VALUES ($1, $2, $3, $4, $5)";
-    on_db!(db, pool => sqlx::query(sql)
+    on_db!(db, |pool| sqlx::query(sql)
         .bind(state_hash)
         .bind(provider)
         .bind(nonce)
@@ -40,14 +40,11 @@ pub async fn insert(
 pub async fn take(db: &Db, state_hash: &str) -> Result<Option<OauthStateRow>, sqlx::Error> {
     let sql = "DELETE FROM oauth_states WHERE state_hash = $1 \
                RETURNING provider, nonce, pkce_verifier, expires_at";
-    on_db!(db, pool => sqlx::query_as::<_, OauthStateRow>(sql)
-        .bind(state_hash)
-        .fetch_optional(pool)
-        .await)
+    on_db!(db, |pool| sqlx::query_as::<_, OauthStateRow>(sql).bind(state_hash).fetch_optional(pool).await)
 }
 
 #[tracing::instrument(skip_all)]
 pub async fn purge_expired(db: &Db, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     let sql = "DELETE FROM oauth_states WHERE expires_at < $1";
-    Ok(on_db!(db, pool => sqlx::query(sql).bind(now).execute(pool).await?.rows_affected()))
+    Ok(on_db!(db, |pool| sqlx::query(sql).bind(now).execute(pool).await?.rows_affected()))
 }

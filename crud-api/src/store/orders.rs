@@ -135,14 +135,17 @@ pub async fn checkout(
         "INSERT INTO order_events (id, order_id, actor_kind, actor_id, from_status, to_status, note, at) \
                         VALUES ($1, $2, 'user', $3, NULL, 'pending_payment', 'checkout', $4)";
     let clear_cart = "DELETE FROM cart_items WHERE user_id = $1 AND product_id = $2";
-    on_db!(db, pool => {
+    on_db!(db, |pool| {
         let mut tx = begin_write!(db, pool);
         // seller → [(line, reserved)], sellers in a stable order
         let mut by_seller: BTreeMap<Uuid, Vec<(CartLine, Reserved)>> = BTreeMap::new();
         for line in &lines {
             let got = sqlx::query_as::<_, Reserved>(reserve)
-                .bind(line.product_id).bind(line.quantity).bind(now)
-                .fetch_optional(&mut *tx).await?;
+                .bind(line.product_id)
+                .bind(line.quantity)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
             match got {
                 Some(r) => by_seller.entry(r.seller_id).or_default().push((line.clone(), r)),
                 None => return Ok(Err(CheckoutError::OutOfStock(line.product_id))), // drop = rollback
@@ -153,22 +156,47 @@ pub async fn checkout(
             let subtotal: i64 = items.iter().map(|(l, r)| r.price * l.quantity as i64).sum();
             let pickup_area = items[0].1.area.clone();
             let order = sqlx::query_as::<_, OrderRow>(&insert_order)
-                .bind(Uuid::now_v7()).bind(buyer_id).bind(seller_id).bind(checkout_id).bind(subtotal)
-                .bind(address_json).bind(delivery_area).bind(&pickup_area).bind(delivery_code())
-                .bind(now + reserve_for).bind(now)
-                .fetch_one(&mut *tx).await?;
+                .bind(Uuid::now_v7())
+                .bind(buyer_id)
+                .bind(seller_id)
+                .bind(checkout_id)
+                .bind(subtotal)
+                .bind(address_json)
+                .bind(delivery_area)
+                .bind(&pickup_area)
+                .bind(delivery_code())
+                .bind(now + reserve_for)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
             for (line, r) in &items {
                 sqlx::query(insert_item)
-                    .bind(Uuid::now_v7()).bind(order.id).bind(line.product_id).bind(&r.title).bind(r.price).bind(line.quantity)
-                    .execute(&mut *tx).await?;
+                    .bind(Uuid::now_v7())
+                    .bind(order.id)
+                    .bind(line.product_id)
+                    .bind(&r.title)
+                    .bind(r.price)
+                    .bind(line.quantity)
+                    .execute(&mut *tx)
+                    .await?;
                 sqlx::query(clear_cart).bind(buyer_id).bind(line.product_id).execute(&mut *tx).await?;
             }
-            sqlx::query(insert_event).bind(Uuid::now_v7()).bind(order.id).bind(buyer_id).bind(now).execute(&mut *tx).await?;
+            sqlx::query(insert_event)
+                .bind(Uuid::now_v7())
+                .bind(order.id)
+                .bind(buyer_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
             orders.push(order);
         }
         // Committed with the orders: a retry after a crash finds them instead of ordering twice.
         sqlx::query(crate::store::idempotency::RECORD_RESOURCE)
-            .bind(buyer_id).bind(idempotency_key).bind(checkout_id).execute(&mut *tx).await?;
+            .bind(buyer_id)
+            .bind(idempotency_key)
+            .bind(checkout_id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(Ok(orders))
     })
@@ -177,12 +205,12 @@ pub async fn checkout(
 /// The orders one checkout placed (one per seller).
 pub async fn by_checkout(db: &Db, checkout_id: Uuid) -> Result<Vec<OrderRow>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM orders WHERE checkout_id = $1 ORDER BY id");
-    on_db!(db, pool => sqlx::query_as::<_, OrderRow>(&sql).bind(checkout_id).fetch_all(pool).await)
+    on_db!(db, |pool| sqlx::query_as::<_, OrderRow>(&sql).bind(checkout_id).fetch_all(pool).await)
 }
 
 pub async fn by_id(db: &Db, id: Uuid) -> Result<Option<OrderRow>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM orders WHERE id = $1");
-    on_db!(db, pool => sqlx::query_as::<_, OrderRow>(&sql).bind(id).fetch_optional(pool).await)
+    on_db!(db, |pool| sqlx::query_as::<_, OrderRow>(&sql).bind(id).fetch_optional(pool).await)
 }
 
 pub async fn items(db: &Db, order_ids: &[Uuid]) -> Result<Vec<OrderItemRow>, sqlx::Error> {
@@ -195,12 +223,12 @@ pub async fn items(db: &Db, order_ids: &[Uuid]) -> Result<Vec<OrderItemRow>, sql
         "SELECT order_id, product_id, title, unit_price, quantity FROM order_items WHERE order_id IN ({}) ORDER BY order_id, id",
         list.join(", ")
     );
-    on_db!(db, pool => bind_args!(sqlx::query_as::<_, OrderItemRow>(&sql), args.0).fetch_all(pool).await)
+    on_db!(db, |pool| bind_args!(sqlx::query_as::<_, OrderItemRow>(&sql), args.0).fetch_all(pool).await)
 }
 
 pub async fn events(db: &Db, order_id: Uuid) -> Result<Vec<OrderEventRow>, sqlx::Error> {
     let sql = "SELECT actor_kind, actor_id, from_status, to_status, note, at FROM order_events WHERE order_id = $1 ORDER BY at, id";
-    on_db!(db, pool => sqlx::query_as::<_, OrderEventRow>(sql).bind(order_id).fetch_all(pool).await)
+    on_db!(db, |pool| sqlx::query_as::<_, OrderEventRow>(sql).bind(order_id).fetch_all(pool).await)
 }
 
 /// Orders where `user` is the buyer or the seller, newest first, `limit + 1` rows after `before`.
@@ -213,7 +241,7 @@ pub async fn for_user(db: &Db, user: Uuid, before: Option<Uuid>, limit: i64) -> 
     }
     let lim = args.push(Arg::Int(limit + 1));
     let sql = format!("SELECT {COLUMNS} FROM orders WHERE {wh} ORDER BY id DESC LIMIT {lim}");
-    on_db!(db, pool => bind_args!(sqlx::query_as::<_, OrderRow>(&sql), args.0).fetch_all(pool).await)
+    on_db!(db, |pool| bind_args!(sqlx::query_as::<_, OrderRow>(&sql), args.0).fetch_all(pool).await)
 }
 
 #[derive(Debug)]
@@ -253,17 +281,20 @@ pub async fn transition(
     let event = "INSERT INTO order_events (id, order_id, actor_kind, actor_id, from_status, to_status, note, at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
     let (kind, actor_id) = actor.parts();
-    on_db!(db, pool => {
+    on_db!(db, |pool| {
         let mut tx = begin_write!(db, pool);
         let current: Option<String> = sqlx::query_scalar("SELECT status FROM orders WHERE id = $1")
-            .bind(order_id).fetch_optional(&mut *tx).await?;
+            .bind(order_id)
+            .fetch_optional(&mut *tx)
+            .await?;
         let Some(from) = current.as_deref().and_then(OrderStatus::parse) else {
             return Ok(Err(TransitionError::NotFound));
         };
         if !from.can_become(to) || expect.is_some_and(|e| e != from) {
             return Ok(Err(TransitionError::Illegal { from, to }));
         }
-        let mut q = sqlx::query_as::<_, OrderRow>(&update).bind(order_id).bind(to.as_str()).bind(from.as_str()).bind(now);
+        let mut q =
+            sqlx::query_as::<_, OrderRow>(&update).bind(order_id).bind(to.as_str()).bind(from.as_str()).bind(now);
         if takes_reason {
             q = q.bind(note);
         }
@@ -279,17 +310,27 @@ pub async fn transition(
             StockEffect::Restock => Some("available = available + $2, sold = sold - $2"),
         };
         if let Some(set) = stock {
-            let items: Vec<(Uuid, i32)> = sqlx::query_as("SELECT product_id, quantity FROM order_items WHERE order_id = $1 ORDER BY product_id")
-                .bind(order_id).fetch_all(&mut *tx).await?;
+            let items: Vec<(Uuid, i32)> =
+                sqlx::query_as("SELECT product_id, quantity FROM order_items WHERE order_id = $1 ORDER BY product_id")
+                    .bind(order_id)
+                    .fetch_all(&mut *tx)
+                    .await?;
             let sql = format!("UPDATE products SET {set}, updated_at = $3 WHERE id = $1");
             for (product, qty) in items {
                 sqlx::query(&sql).bind(product).bind(qty).bind(now).execute(&mut *tx).await?;
             }
         }
         sqlx::query(event)
-            .bind(Uuid::now_v7()).bind(order_id).bind(kind).bind(actor_id).bind(from.as_str()).bind(to.as_str())
-            .bind(note).bind(now)
-            .execute(&mut *tx).await?;
+            .bind(Uuid::now_v7())
+            .bind(order_id)
+            .bind(kind)
+            .bind(actor_id)
+            .bind(from.as_str())
+            .bind(to.as_str())
+            .bind(note)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(Ok(row))
     })
@@ -298,7 +339,7 @@ pub async fn transition(
 /// Unpaid orders whose reservation ran out before `now`.
 pub async fn expired(db: &Db, now: DateTime<Utc>, limit: i64) -> Result<Vec<Uuid>, sqlx::Error> {
     let sql = "SELECT id FROM orders WHERE status = 'pending_payment' AND reserved_until < $1 ORDER BY reserved_until LIMIT $2";
-    on_db!(db, pool => sqlx::query_scalar(sql).bind(now).bind(limit).fetch_all(pool).await)
+    on_db!(db, |pool| sqlx::query_scalar(sql).bind(now).bind(limit).fetch_all(pool).await)
 }
 
 /// Assigns a rider to a paid order nobody has taken. False when another rider was faster (or
@@ -309,9 +350,10 @@ pub async fn assign_rider(db: &Db, order_id: Uuid, rider_id: Uuid) -> Result<boo
                WHERE id = $1 AND rider_id IS NULL AND status IN ('paid', 'ready_for_pickup')";
     let event = "INSERT INTO order_events (id, order_id, actor_kind, actor_id, from_status, to_status, note, at) \
                  SELECT $1, id, 'rider', $2, status, status, 'rider assigned', $3 FROM orders WHERE id = $4";
-    on_db!(db, pool => {
+    on_db!(db, |pool| {
         let mut tx = pool.begin().await?;
-        let won = sqlx::query(sql).bind(order_id).bind(rider_id).bind(now).execute(&mut *tx).await?.rows_affected() == 1;
+        let won =
+            sqlx::query(sql).bind(order_id).bind(rider_id).bind(now).execute(&mut *tx).await?.rows_affected() == 1;
         if won {
             sqlx::query(event).bind(Uuid::now_v7()).bind(rider_id).bind(now).bind(order_id).execute(&mut *tx).await?;
         }
@@ -325,7 +367,7 @@ pub async fn awaiting_rider(db: &Db, limit: i64) -> Result<Vec<OrderRow>, sqlx::
     let sql = format!(
         "SELECT {COLUMNS} FROM orders WHERE rider_id IS NULL AND status IN ('paid', 'ready_for_pickup') ORDER BY id LIMIT $1"
     );
-    on_db!(db, pool => sqlx::query_as::<_, OrderRow>(&sql).bind(limit).fetch_all(pool).await)
+    on_db!(db, |pool| sqlx::query_as::<_, OrderRow>(&sql).bind(limit).fetch_all(pool).await)
 }
 
 /// A rider's own deliveries in the given states, newest first.
@@ -343,7 +385,7 @@ pub async fn for_rider(
         "SELECT {COLUMNS} FROM orders WHERE rider_id = {r} AND status IN ({}) ORDER BY id DESC LIMIT {lim}",
         list.join(", ")
     );
-    on_db!(db, pool => bind_args!(sqlx::query_as::<_, OrderRow>(&sql), args.0).fetch_all(pool).await)
+    on_db!(db, |pool| bind_args!(sqlx::query_as::<_, OrderRow>(&sql), args.0).fetch_all(pool).await)
 }
 
 /// What a payment strategy needs to know about each line of an order.
@@ -366,5 +408,5 @@ pub async fn strategy_lines(db: &Db, order_id: Uuid) -> Result<Vec<StrategyLine>
                p.width_cm, p.depth_cm, p.height_cm, p.weight_kg \
                FROM order_items i JOIN products p ON p.id = i.product_id JOIN categories c ON c.id = p.category_id \
                WHERE i.order_id = $1 ORDER BY i.product_id";
-    on_db!(db, pool => sqlx::query_as::<_, StrategyLine>(sql).bind(order_id).fetch_all(pool).await)
+    on_db!(db, |pool| sqlx::query_as::<_, StrategyLine>(sql).bind(order_id).fetch_all(pool).await)
 }

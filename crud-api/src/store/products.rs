@@ -83,17 +83,33 @@ pub async fn insert(db: &Db, seller_id: Uuid, l: &Listing, category_words: &str)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, $16) RETURNING {}",
         returning()
     );
-    on_db!(db, pool => {
+    on_db!(db, |pool| {
         let mut tx = pool.begin().await?;
         let row = sqlx::query_as::<_, ProductRow>(&sql)
-            .bind(id).bind(seller_id).bind(l.category_id).bind(&l.title).bind(&l.description).bind(l.price)
-            .bind(l.condition).bind(l.width_cm).bind(l.depth_cm).bind(l.height_cm).bind(l.weight_kg)
-            .bind(l.quantity).bind(tags_json(&l.style_tags)).bind(&l.area).bind(&terms).bind(now)
+            .bind(id)
+            .bind(seller_id)
+            .bind(l.category_id)
+            .bind(&l.title)
+            .bind(&l.description)
+            .bind(l.price)
+            .bind(l.condition)
+            .bind(l.width_cm)
+            .bind(l.depth_cm)
+            .bind(l.height_cm)
+            .bind(l.weight_kg)
+            .bind(l.quantity)
+            .bind(tags_json(&l.style_tags))
+            .bind(&l.area)
+            .bind(&terms)
+            .bind(now)
             .fetch_one(&mut *tx)
             .await?;
         if matches!(db, Db::Sqlite(_)) {
             sqlx::query("INSERT INTO product_search (rowid, terms) SELECT rowid, $2 FROM products WHERE id = $1")
-                .bind(id).bind(&terms).execute(&mut *tx).await?;
+                .bind(id)
+                .bind(&terms)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(row)
@@ -104,7 +120,7 @@ pub async fn insert(db: &Db, seller_id: Uuid, l: &Listing, category_words: &str)
 #[tracing::instrument(skip_all)]
 pub async fn by_id(db: &Db, id: Uuid) -> Result<Option<ProductRow>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM products p WHERE p.id = $1 AND NOT p.deleted");
-    on_db!(db, pool => sqlx::query_as::<_, ProductRow>(&sql).bind(id).fetch_optional(pool).await)
+    on_db!(db, |pool| sqlx::query_as::<_, ProductRow>(&sql).bind(id).fetch_optional(pool).await)
 }
 
 pub async fn by_ids(db: &Db, ids: &[Uuid]) -> Result<Vec<ProductRow>, sqlx::Error> {
@@ -114,7 +130,7 @@ pub async fn by_ids(db: &Db, ids: &[Uuid]) -> Result<Vec<ProductRow>, sqlx::Erro
     let mut args = Args::default();
     let list: Vec<String> = ids.iter().map(|id| args.push(Arg::Uuid(*id))).collect();
     let sql = format!("SELECT {COLUMNS} FROM products p WHERE p.id IN ({}) AND NOT p.deleted", list.join(", "));
-    on_db!(db, pool => bind_args!(sqlx::query_as::<_, ProductRow>(&sql), args.0).fetch_all(pool).await)
+    on_db!(db, |pool| bind_args!(sqlx::query_as::<_, ProductRow>(&sql), args.0).fetch_all(pool).await)
 }
 
 pub enum UpdateOutcome {
@@ -143,17 +159,35 @@ pub async fn update(
          WHERE id = $1 AND NOT deleted AND available + ($11 - quantity) >= 0 RETURNING {}",
         returning()
     );
-    let row = on_db!(db, pool => {
+    let row = on_db!(db, |pool| {
         let mut tx = pool.begin().await?;
         let row = sqlx::query_as::<_, ProductRow>(&sql)
-            .bind(id).bind(l.category_id).bind(&l.title).bind(&l.description).bind(l.price).bind(l.condition)
-            .bind(l.width_cm).bind(l.depth_cm).bind(l.height_cm).bind(l.weight_kg).bind(l.quantity)
-            .bind(tags_json(&l.style_tags)).bind(&l.area).bind(&terms).bind(hidden).bind(Utc::now())
+            .bind(id)
+            .bind(l.category_id)
+            .bind(&l.title)
+            .bind(&l.description)
+            .bind(l.price)
+            .bind(l.condition)
+            .bind(l.width_cm)
+            .bind(l.depth_cm)
+            .bind(l.height_cm)
+            .bind(l.weight_kg)
+            .bind(l.quantity)
+            .bind(tags_json(&l.style_tags))
+            .bind(&l.area)
+            .bind(&terms)
+            .bind(hidden)
+            .bind(Utc::now())
             .fetch_optional(&mut *tx)
             .await?;
         if row.is_some() && matches!(db, Db::Sqlite(_)) {
-            sqlx::query("UPDATE product_search SET terms = $2 WHERE rowid = (SELECT rowid FROM products WHERE id = $1)")
-                .bind(id).bind(&terms).execute(&mut *tx).await?;
+            sqlx::query(
+                "UPDATE product_search SET terms = $2 WHERE rowid = (SELECT rowid FROM products WHERE id = $1)",
+            )
+            .bind(id)
+            .bind(&terms)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         row
@@ -170,7 +204,7 @@ pub async fn update(
 pub async fn soft_delete(db: &Db, id: Uuid) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE products SET deleted = $2, updated_at = $3 WHERE id = $1 AND reserved = 0 AND NOT deleted";
     let n =
-        on_db!(db, pool => sqlx::query(sql).bind(id).bind(true).bind(Utc::now()).execute(pool).await?.rows_affected());
+        on_db!(db, |pool| sqlx::query(sql).bind(id).bind(true).bind(Utc::now()).execute(pool).await?.rows_affected());
     Ok(n == 1)
 }
 
@@ -274,5 +308,5 @@ pub async fn list(db: &Db, f: &ListFilter) -> Result<Vec<ProductRow>, sqlx::Erro
     let off = args.push(Arg::Int(offset));
     let sql =
         format!("SELECT {COLUMNS} FROM {from} WHERE {} ORDER BY {order} LIMIT {limit} OFFSET {off}", wh.join(" AND "));
-    on_db!(db, pool => bind_args!(sqlx::query_as::<_, ProductRow>(&sql), args.0).fetch_all(pool).await)
+    on_db!(db, |pool| bind_args!(sqlx::query_as::<_, ProductRow>(&sql), args.0).fetch_all(pool).await)
 }

@@ -51,11 +51,16 @@ pub async fn start_family(db: &Db, realm: &str, subject_id: Uuid, token: &NewTok
     let family_id = Uuid::now_v7();
     let now = Utc::now();
     let family = "INSERT INTO refresh_families (id, realm, subject_id, created_at) VALUES ($1, $2, $3, $4)";
-    on_db!(db, pool => {
+    on_db!(db, |pool| {
         let mut tx = pool.begin().await?;
         sqlx::query(family).bind(family_id).bind(realm).bind(subject_id).bind(now).execute(&mut *tx).await?;
         sqlx::query(INSERT_TOKEN)
-            .bind(Uuid::now_v7()).bind(token.hash).bind(family_id).bind(realm).bind(subject_id).bind(now)
+            .bind(Uuid::now_v7())
+            .bind(token.hash)
+            .bind(family_id)
+            .bind(realm)
+            .bind(subject_id)
+            .bind(now)
             .bind(token.expires_at)
             .execute(&mut *tx)
             .await?;
@@ -68,10 +73,7 @@ pub async fn start_family(db: &Db, realm: &str, subject_id: Uuid, token: &NewTok
 pub async fn by_hash(db: &Db, token_hash: &str) -> Result<Option<RefreshTokenRow>, sqlx::Error> {
     let sql = "SELECT id, family_id, realm, subject_id, expires_at, used_at, revoked_at \
                FROM refresh_tokens WHERE token_hash = $1";
-    on_db!(db, pool => sqlx::query_as::<_, RefreshTokenRow>(sql)
-        .bind(token_hash)
-        .fetch_optional(pool)
-        .await)
+    on_db!(db, |pool| sqlx::query_as::<_, RefreshTokenRow>(sql).bind(token_hash).fetch_optional(pool).await)
 }
 
 /// Locks the family row for the rest of the transaction; false when it is revoked (or gone).
@@ -86,7 +88,7 @@ const REVOKE_TOKENS: &str = "UPDATE refresh_tokens SET revoked_at = $2 WHERE fam
 pub async fn rotate(db: &Db, old: &RefreshTokenRow, new: &NewToken<'_>) -> Result<Rotation, sqlx::Error> {
     let now = Utc::now();
     let mark_used = "UPDATE refresh_tokens SET used_at = $2 WHERE id = $1 AND used_at IS NULL AND revoked_at IS NULL";
-    on_db!(db, pool => {
+    on_db!(db, |pool| {
         let mut tx = begin_write!(db, pool);
         let locked = sqlx::query(LOCK_FAMILY).bind(old.family_id).bind(now).execute(&mut *tx).await?.rows_affected();
         if locked == 0 {
@@ -101,8 +103,13 @@ pub async fn rotate(db: &Db, old: &RefreshTokenRow, new: &NewToken<'_>) -> Resul
             return Ok(Rotation::Reused);
         }
         sqlx::query(INSERT_TOKEN)
-            .bind(Uuid::now_v7()).bind(new.hash).bind(old.family_id).bind(&old.realm).bind(old.subject_id)
-            .bind(now).bind(new.expires_at)
+            .bind(Uuid::now_v7())
+            .bind(new.hash)
+            .bind(old.family_id)
+            .bind(&old.realm)
+            .bind(old.subject_id)
+            .bind(now)
+            .bind(new.expires_at)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -114,7 +121,7 @@ pub async fn rotate(db: &Db, old: &RefreshTokenRow, new: &NewToken<'_>) -> Resul
 #[tracing::instrument(skip_all)]
 pub async fn revoke_family(db: &Db, family_id: Uuid) -> Result<u64, sqlx::Error> {
     let now = Utc::now();
-    on_db!(db, pool => {
+    on_db!(db, |pool| {
         let mut tx = begin_write!(db, pool);
         sqlx::query(REVOKE_FAMILY).bind(family_id).bind(now).execute(&mut *tx).await?;
         let n = sqlx::query(REVOKE_TOKENS).bind(family_id).bind(now).execute(&mut *tx).await?.rows_affected();
@@ -130,7 +137,7 @@ pub async fn purge_expired(db: &Db, before: DateTime<Utc>) -> Result<u64, sqlx::
     let tokens = "DELETE FROM refresh_tokens WHERE expires_at < $1";
     let families = "DELETE FROM refresh_families WHERE created_at < $1 \
                     AND NOT EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.family_id = refresh_families.id)";
-    on_db!(db, pool => {
+    on_db!(db, |pool| {
         let n = sqlx::query(tokens).bind(before).execute(pool).await?.rows_affected();
         sqlx::query(families).bind(before).execute(pool).await?;
         Ok(n)

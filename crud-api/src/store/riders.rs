@@ -32,7 +32,7 @@ pub async fn insert(
         "INSERT INTO riders (id, email, password_hash, name, phone, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {COLUMNS}"
     );
-    on_db!(db, pool => sqlx::query_as::<_, RiderRow>(&sql)
+    on_db!(db, |pool| sqlx::query_as::<_, RiderRow>(&sql)
         .bind(Uuid::now_v7())
         .bind(email)
         .bind(password_hash)
@@ -46,11 +46,11 @@ pub async fn insert(
 #[tracing::instrument(skip_all)]
 pub async fn by_email(db: &Db, email: &str) -> Result<Option<RiderRow>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM riders WHERE email = $1");
-    on_db!(db, pool => sqlx::query_as::<_, RiderRow>(&sql).bind(email).fetch_optional(pool).await)
+    on_db!(db, |pool| sqlx::query_as::<_, RiderRow>(&sql).bind(email).fetch_optional(pool).await)
 }
 
 #[tracing::instrument(skip_all)]
 pub async fn by_id(db: &Db, id: Uuid) -> Result<Option<RiderRow>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM riders WHERE id = $1");
-    on_db!(db, pool => sqlx::query_as::<_, RiderRow>(&sql).bind(id).fetch_optional(pool).await)
+    on_db!(db, |pool| sqlx::query_as::<_, RiderRow>(&sql).bind(id).fetch_optional(pool).await)
 }

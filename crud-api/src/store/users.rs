@@ -43,7 +43,7 @@ pub async fn insert(db: &Db, new: NewUser<'_>) -> Result<UserRow, sqlx::Error> {
         "INSERT INTO users (id, email, email_verified, password_hash, name, role, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING {COLUMNS}"
     );
-    on_db!(db, pool => sqlx::query_as::<_, UserRow>(&sql)
+    on_db!(db, |pool| sqlx::query_as::<_, UserRow>(&sql)
         .bind(Uuid::now_v7())
         .bind(new.email)
         .bind(new.email_verified)
@@ -58,13 +58,13 @@ pub async fn insert(db: &Db, new: NewUser<'_>) -> Result<UserRow, sqlx::Error> {
 #[tracing::instrument(skip_all)]
 pub async fn by_email(db: &Db, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE email = $1");
-    on_db!(db, pool => sqlx::query_as::<_, UserRow>(&sql).bind(email).fetch_optional(pool).await)
+    on_db!(db, |pool| sqlx::query_as::<_, UserRow>(&sql).bind(email).fetch_optional(pool).await)
 }
 
 #[tracing::instrument(skip_all)]
 pub async fn by_id(db: &Db, id: Uuid) -> Result<Option<UserRow>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
-    on_db!(db, pool => sqlx::query_as::<_, UserRow>(&sql).bind(id).fetch_optional(pool).await)
+    on_db!(db, |pool| sqlx::query_as::<_, UserRow>(&sql).bind(id).fetch_optional(pool).await)
 }
 
 pub struct ProfileUpdate {
@@ -80,7 +80,7 @@ pub async fn update_profile(db: &Db, id: Uuid, p: &ProfileUpdate) -> Result<Opti
         "UPDATE users SET name = $2, phone = $3, addresses = $4, is_seller = $5, updated_at = $6 \
          WHERE id = $1 RETURNING {COLUMNS}"
     );
-    on_db!(db, pool => sqlx::query_as::<_, UserRow>(&sql)
+    on_db!(db, |pool| sqlx::query_as::<_, UserRow>(&sql)
         .bind(id)
         .bind(&p.name)
         .bind(&p.phone)
@@ -102,7 +102,7 @@ pub async fn upsert_admin(db: &Db, email: &str, password_hash: &str) -> Result<U
          disabled = $6, updated_at = excluded.updated_at \
          RETURNING {COLUMNS}"
     );
-    on_db!(db, pool => sqlx::query_as::<_, UserRow>(&sql)
+    on_db!(db, |pool| sqlx::query_as::<_, UserRow>(&sql)
         .bind(Uuid::now_v7())
         .bind(email)
         .bind(true)
@@ -121,11 +121,7 @@ pub async fn by_identity(db: &Db, provider: &str, subject: &str) -> Result<Optio
         "SELECT {cols} FROM users u JOIN user_identities i ON i.user_id = u.id \
          WHERE i.provider = $1 AND i.subject = $2"
     );
-    on_db!(db, pool => sqlx::query_as::<_, UserRow>(&sql)
-        .bind(provider)
-        .bind(subject)
-        .fetch_optional(pool)
-        .await)
+    on_db!(db, |pool| sqlx::query_as::<_, UserRow>(&sql).bind(provider).bind(subject).fetch_optional(pool).await)
 }
 
 /// Links a provider subject to a user. Linking the same subject twice is a no-op.
@@ -139,7 +135,7 @@ pub async fn link_identity(
 ) -> Result<(), sqlx::Error> {
     let sql = "INSERT INTO user_identities (provider, subject, user_id, email, created_at) \
                VALUES ($1, $2, $3, $4, $5) ON CONFLICT (provider, subject) DO NOTHING";
-    on_db!(db, pool => sqlx::query(sql)
+    on_db!(db, |pool| sqlx::query(sql)
         .bind(provider)
         .bind(subject)
         .bind(user_id)
@@ -153,11 +149,11 @@ pub async fn link_identity(
 #[tracing::instrument(skip_all)]
 pub async fn any_admin(db: &Db) -> Result<bool, sqlx::Error> {
     let sql = "SELECT COUNT(*) FROM users WHERE role = 'admin'";
-    let n: i64 = on_db!(db, pool => sqlx::query_scalar(sql).fetch_one(pool).await?);
+    let n: i64 = on_db!(db, |pool| sqlx::query_scalar(sql).fetch_one(pool).await?);
     Ok(n > 0)
 }
 
 pub async fn set_seller(db: &Db, id: Uuid, seller: bool) -> Result<(), sqlx::Error> {
     let sql = "UPDATE users SET is_seller = $2, updated_at = $3 WHERE id = $1";
-    on_db!(db, pool => sqlx::query(sql).bind(id).bind(seller).bind(Utc::now()).execute(pool).await.map(|_| ()))
+    on_db!(db, |pool| sqlx::query(sql).bind(id).bind(seller).bind(Utc::now()).execute(pool).await.map(|_| ()))
 }

@@ -429,10 +429,18 @@ async fn photos_stored_before_the_fix_are_cleaned_at_start_up() {
     let image_id = uuid::Uuid::now_v7();
     let insert = "INSERT INTO product_images (id, product_id, image_key, thumb_key, content_type, width, height, \
                   bytes, position, created_at, sanitized) VALUES ($1, $2, $3, $4, 'image/jpeg', 90, 60, $5, 0, $6, $7)";
-    crud_api::on_db!(&app.state.db, pool => sqlx::query(insert)
-        .bind(image_id).bind(product_id).bind(&key).bind(&thumb).bind(original.len() as i64)
-        .bind(chrono::Utc::now()).bind(false)
-        .execute(pool).await.unwrap().rows_affected());
+    crud_api::on_db!(&app.state.db, |pool| sqlx::query(insert)
+        .bind(image_id)
+        .bind(product_id)
+        .bind(&key)
+        .bind(&thumb)
+        .bind(original.len() as i64)
+        .bind(chrono::Utc::now())
+        .bind(false)
+        .execute(pool)
+        .await
+        .unwrap()
+        .rows_affected());
     assert_eq!(app.client.get(app.url(&format!("/api/v1/images/{key}"))).send().await.unwrap().status(), 200);
 
     // A replica starts (as after the upgrade): its start-up job cleans the photo.

@@ -230,15 +230,22 @@ async fn idempotent_checkout_replays_and_refuses_a_different_body() {
 
 /// Runs one SQL statement on the app's database (tests simulating a crash).
 async fn exec(app: &crate::helpers::TestApp, sql: &str) {
-    crud_api::on_db!(&app.state.db, pool => sqlx::query(sql).execute(pool).await.map(drop)).unwrap();
+    crud_api::on_db!(&app.state.db, |pool| sqlx::query(sql).execute(pool).await.map(drop)).unwrap();
 }
 
 /// A claim on `key` as a request that started `age_secs` ago and never finished would leave it.
 async fn stale_claim(app: &crate::helpers::TestApp, user: uuid::Uuid, key: &str, hash: &str, age_secs: i64) {
     let at = chrono::Utc::now() - chrono::Duration::seconds(age_secs);
     let sql = "INSERT INTO idempotency_keys (user_id, idem_key, request_hash, created_at) VALUES ($1, $2, $3, $4)";
-    crud_api::on_db!(&app.state.db, pool => sqlx::query(sql).bind(user).bind(key).bind(hash).bind(at).execute(pool).await.map(drop))
-        .unwrap();
+    crud_api::on_db!(&app.state.db, |pool| sqlx::query(sql)
+        .bind(user)
+        .bind(key)
+        .bind(hash)
+        .bind(at)
+        .execute(pool)
+        .await
+        .map(drop))
+    .unwrap();
 }
 
 #[tokio::test]

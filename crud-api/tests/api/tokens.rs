@@ -174,9 +174,13 @@ async fn a_refresh_token_raced_across_two_instances_leaves_no_survivor() {
         // No survivor: every token of the family is revoked in the database…
         let hash = session::hash_refresh_token(&pair.refresh_token);
         let family = crud_api::store::refresh_tokens::by_hash(&a.state.db, &hash).await.unwrap().unwrap().family_id;
-        let alive: i64 = crud_api::on_db!(&a.state.db, pool => sqlx::query_scalar(
-            "SELECT COUNT(*) FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NULL")
-            .bind(family).fetch_one(pool).await.unwrap());
+        let alive: i64 = crud_api::on_db!(&a.state.db, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NULL"
+        )
+        .bind(family)
+        .fetch_one(pool)
+        .await
+        .unwrap());
         assert_eq!(alive, 0, "round {round}: {alive} token(s) of a reused family survived");
         // …and the winner's new token is refused by either instance.
         for t in fresh {
