@@ -7,17 +7,12 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use uuid::Uuid;
 
-use crate::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{ApiMultipart, ApiPath, AuthUser};
 use crate::http::product_views::ImageView;
-use crate::media::image_store;
-use crate::media::images::{self, ImageError};
+use crate::media::{image_store, photos};
 use crate::state::AppState;
-use crate::store::images::{insert_with_job, ImageRow, NewImage};
 use crate::store::products;
-
-/// Most photos one listing can have.
-pub const MAX_IMAGES_PER_PRODUCT: i64 = 10;
 
 /// Upload photos
 ///
@@ -56,35 +51,13 @@ pub async fn upload(
         let bytes = field.bytes().await.map_err(multipart_error)?;
         let field_name = format!("files[{index}]");
         index += 1;
-        let row = save_photo(&state, id, bytes.to_vec(), &field_name).await?;
+        let row = photos::save(&state, id, bytes.to_vec(), &field_name).await?;
         stored.push(ImageView::from(&row));
     }
     if stored.is_empty() {
         return Err(ApiError::field("files", "attach at least one image file"));
     }
     Ok((StatusCode::CREATED, Json(stored)))
-}
-
-/// Checks, stores (a clean rendition + thumbnail; never the uploaded bytes) and records one
-/// photo of a listing, queueing its analysis job. Shared by uploads and the demo data.
-pub(crate) async fn save_photo(
-    state: &AppState,
-    product_id: Uuid,
-    data: Vec<u8>,
-    field_name: &str,
-) -> ApiResult<ImageRow> {
-    let limits = state.image_limits();
-    let img = tokio::task::spawn_blocking(move || images::process(&data, limits))
-        .await
-        .map_err(anyhow::Error::from)?
-        .map_err(|e| match e {
-        ImageError::TooLarge(..) => ApiError::PayloadTooLarge,
-        other => ApiError::Validation(vec![FieldError::new(field_name, other.to_string())]),
-    })?;
-    let keys = state.images.put_processed(&img).await.map_err(anyhow::Error::from)?;
-    insert_with_job(&state.db, &NewImage::stored(product_id, &keys, &img), MAX_IMAGES_PER_PRODUCT)
-        .await?
-        .ok_or(ApiError::Conflict("gallery_full", "a listing has at most 10 photos"))
 }
 
 pub(crate) fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {

@@ -17,6 +17,7 @@ pub mod payments;
 pub mod product_views;
 pub mod products;
 pub mod recommendations;
+pub mod request_metrics;
 pub mod riders;
 pub mod style_match;
 pub mod style_prototypes;
@@ -118,9 +119,9 @@ pub fn routes(upload_limit: usize) -> OpenApiRouter<AppState> {
 
 pub fn router(state: AppState) -> Router {
     // A few photos per request, plus multipart framing.
-    let upload_limit = state.config.max_image_bytes * images::MAX_IMAGES_PER_PRODUCT as usize + 64 * 1024;
+    let upload_limit = state.config.max_image_bytes * crate::media::photos::MAX_PER_PRODUCT as usize + 64 * 1024;
     let (routes, _) = routes(upload_limit).split_for_parts();
-    let routes = routes.route_layer(from_fn_with_state(state.clone(), crate::metrics::track));
+    let routes = routes.route_layer(from_fn_with_state(state.clone(), request_metrics::track));
 
     let max_body = state.config.max_body_bytes;
     let cors = cors_layer(&state.config.cors_origins);

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use plugin_strategies as s;
-
+use crate::payments::flow::Quote;
+use crate::payments::plan::StoredPlan;
 use crate::store::payments::PaymentRow;
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -40,8 +40,8 @@ pub struct PlanView {
     pub notes: Vec<String>,
 }
 
-impl From<&s::Plan> for PlanView {
-    fn from(p: &s::Plan) -> Self {
+impl From<&StoredPlan> for PlanView {
+    fn from(p: &StoredPlan) -> Self {
         Self {
             adjustments: p
                 .adjustments
@@ -103,7 +103,7 @@ impl From<&PaymentRow> for PaymentView {
             amount: p.amount,
             refunded_amount: p.refunded_amount,
             method: p.method.clone(),
-            plan: serde_json::from_str(&p.plan).ok(),
+            plan: StoredPlan::from_json(&p.plan).ok().as_ref().map(PlanView::from),
             failure: p.failure.clone(),
             created_at: p.created_at,
             confirmed_at: p.confirmed_at,
@@ -121,4 +121,16 @@ pub struct QuoteView {
     /// Parameters for the plan's gateway to start the payment on the client.
     #[schema(value_type = Object)]
     pub initiate: serde_json::Value,
+}
+
+impl QuoteView {
+    pub fn new(order_id: Uuid, q: Quote) -> Self {
+        Self {
+            payment_id: q.payment_id,
+            order_id,
+            plan: PlanView::from(&q.plan),
+            strategy: StrategyInfo { plugin_digest: q.plugin_digest, fallback_reason: q.fallback_reason },
+            initiate: q.initiate,
+        }
+    }
 }

@@ -47,7 +47,7 @@ pub async fn quote(
     if order.buyer_id != user.id {
         return Err(ApiError::Forbidden);
     }
-    Ok(Json(flow::quote(&state, &order, req.coupon).await?))
+    Ok(Json(QuoteView::new(order.id, flow::quote(&state, &order, req.coupon).await?)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

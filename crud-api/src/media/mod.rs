@@ -9,4 +9,5 @@
 pub mod image_store;
 pub mod images;
 pub mod metadata;
+pub mod photos;
 pub mod sanitize;

@@ -12,10 +12,10 @@ use crate::domain::areas;
 use crate::domain::order_status::OrderStatus;
 use crate::domain::payment_status::PaymentStatus;
 use crate::error::ApiError;
-use crate::http::payment_views::{PlanView, QuoteView, StrategyInfo};
 use crate::orders::change_status;
 use crate::payments::gateway::GatewayError;
 use crate::payments::ledger;
+use crate::payments::plan::StoredPlan;
 use crate::state::AppState;
 use crate::store::orders::{self, Actor, OrderRow};
 use crate::store::payments::{self, NewQuote, PaymentRow};
@@ -24,8 +24,20 @@ fn strategy_error(e: plugin_host::PluginError) -> ApiError {
     ApiError::StrategyUnavailable(format!("payment ({})", e.kind()))
 }
 
+/// A stored quote: what the buyer confirms.
+pub struct Quote {
+    pub payment_id: Uuid,
+    pub plan: StoredPlan,
+    /// sha256 of the plugin that answered; None when the built-in strategy did.
+    pub plugin_digest: Option<String>,
+    /// Why the built-in fallback answered (the plugin's error kind), if it did.
+    pub fallback_reason: Option<String>,
+    /// Parameters for the plan's gateway to start the payment on the client.
+    pub initiate: serde_json::Value,
+}
+
 /// Runs the tenant's payment strategy for an unpaid order and stores the verified plan.
-pub async fn quote(state: &AppState, order: &OrderRow, coupon: Option<String>) -> Result<QuoteView, ApiError> {
+pub async fn quote(state: &AppState, order: &OrderRow, coupon: Option<String>) -> Result<Quote, ApiError> {
     if order.status != OrderStatus::PendingPayment {
         return Err(ApiError::IllegalTransition { from: order.status, to: OrderStatus::Paid });
     }
@@ -62,7 +74,7 @@ pub async fn quote(state: &AppState, order: &OrderRow, coupon: Option<String>) -
         .await
         .map_err(anyhow::Error::from)?
         .map_err(strategy_error)?;
-    let plan = PlanView::from(&outcome.value);
+    let plan = StoredPlan::from(&outcome.value);
     let gateway = state.gateways.get(&plan.gateway).cloned().ok_or_else(|| {
         ApiError::StrategyUnavailable(format!("payment (plan names unknown gateway {})", plan.gateway))
     })?;
@@ -76,7 +88,7 @@ pub async fn quote(state: &AppState, order: &OrderRow, coupon: Option<String>) -
         &NewQuote {
             order_id: order.id,
             gateway: &plan.gateway,
-            plan: &serde_json::to_string(&plan).map_err(anyhow::Error::from)?,
+            plan: &plan.to_json(),
             amount: plan.total,
             delivery_fee: plan.delivery_fee,
             commission: plan.commission,
@@ -84,15 +96,12 @@ pub async fn quote(state: &AppState, order: &OrderRow, coupon: Option<String>) -
         },
     )
     .await?;
-    Ok(QuoteView {
+    Ok(Quote {
         payment_id: row.id,
-        order_id: order.id,
         initiate: gateway.initiate(order.id, plan.total, &order_name),
         plan,
-        strategy: StrategyInfo {
-            plugin_digest: outcome.digest,
-            fallback_reason: outcome.fallback_reason.map(|e| e.kind().to_string()),
-        },
+        plugin_digest: outcome.digest,
+        fallback_reason: outcome.fallback_reason.map(|e| e.kind().to_string()),
     })
 }
 
@@ -172,7 +181,7 @@ pub async fn confirm(
         .await?;
         return Err(e);
     }
-    let plan: PlanView = serde_json::from_str(&quote.plan).map_err(anyhow::Error::from)?;
+    let plan = StoredPlan::from_json(&quote.plan).map_err(anyhow::Error::from)?;
     let payouts: Vec<(String, i64)> = plan.payouts.iter().map(|p| (p.seller_id.clone(), p.amount)).collect();
     let entries = ledger::capture(&quote.gateway, quote.amount, quote.delivery_fee, quote.commission, &payouts);
     let row = payments::confirm(&state.db, quote.id, &receipt.method, &entries)
@@ -265,7 +274,7 @@ async fn book_refund(
     reason: &str,
     actor: Actor,
 ) -> Result<PaymentRow, ApiError> {
-    let plan: PlanView = serde_json::from_str(&payment.plan).map_err(anyhow::Error::from)?;
+    let plan = StoredPlan::from_json(&payment.plan).map_err(anyhow::Error::from)?;
     let (seller, payout) = plan.payouts.first().map(|p| (p.seller_id.clone(), p.amount)).unwrap_or_default();
     let entries =
         ledger::refund(&payment.gateway, payment.refunded_amount, amount, payment.delivery_fee, &seller, payout);

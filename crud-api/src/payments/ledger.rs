@@ -4,8 +4,7 @@
 //! Accounts: `gateway:<name>` (money the gateway owes us), `platform:commission`,
 //! `platform:delivery`, `seller:<id>` (what we owe a seller).
 
-/// (account, amount, memo)
-pub type Entry = (String, i64, String);
+pub use crate::store::payments::Entry;
 
 /// Capture: the gateway owes the total; we owe sellers their payouts and keep commission and
 /// delivery fee.

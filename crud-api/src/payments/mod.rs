@@ -4,6 +4,7 @@
 pub mod flow;
 pub mod gateway;
 pub mod ledger;
+pub mod plan;
 pub mod sandbox;
 pub mod toss;
 

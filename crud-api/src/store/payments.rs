@@ -5,8 +5,10 @@ use uuid::Uuid;
 
 use crate::domain::payment_status::PaymentStatus;
 use crate::on_db;
-use crate::payments::ledger::Entry;
 use crate::store::Db;
+
+/// One ledger line: (account, amount KRW, memo); a group of them sums to zero.
+pub type Entry = (String, i64, String);
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PaymentRow {
