@@ -152,6 +152,21 @@ fn encode_png(img: &DynamicImage, icc: Option<Vec<u8>>) -> Result<Vec<u8>, Image
     Ok(out)
 }
 
+impl Processed {
+    /// The row of this rendition once stored (`keys` as `ImageStore::put_processed` returned them).
+    pub fn row<'a>(&'a self, product_id: uuid::Uuid, keys: &'a (String, String)) -> crate::store::images::NewImage<'a> {
+        crate::store::images::NewImage {
+            product_id,
+            image_key: &keys.0,
+            thumb_key: &keys.1,
+            content_type: self.content_type(),
+            width: self.width as i32,
+            height: self.height as i32,
+            bytes: self.image.len() as i64,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@ use uuid::Uuid;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::media::images::{self, ImageError};
 use crate::state::AppState;
-use crate::store::images::{insert_with_job, ImageRow, NewImage};
+use crate::store::images::{insert_with_job, ImageRow};
 
 /// Photos per listing.
 pub const MAX_PER_PRODUCT: i64 = 10;
@@ -22,7 +22,7 @@ pub async fn save(state: &AppState, product_id: Uuid, data: Vec<u8>, field_name:
         other => ApiError::Validation(vec![FieldError::new(field_name, other.to_string())]),
     })?;
     let keys = state.images.put_processed(&img).await.map_err(anyhow::Error::from)?;
-    insert_with_job(&state.db, &NewImage::stored(product_id, &keys, &img), MAX_PER_PRODUCT)
+    insert_with_job(&state.db, &img.row(product_id, &keys), MAX_PER_PRODUCT)
         .await?
         .ok_or(ApiError::Conflict("gallery_full", "a listing has at most 10 photos"))
 }

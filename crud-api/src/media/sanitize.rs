@@ -6,7 +6,7 @@
 
 use crate::media::image_store::ImageStore;
 use crate::media::images::{self, ImageLimits};
-use crate::store::images::{self as image_rows, ImageRow, NewImage};
+use crate::store::images::{self as image_rows, ImageRow};
 use crate::store::Db;
 
 /// Photos handled per database round-trip.
@@ -68,7 +68,7 @@ async fn clean_one(db: &Db, store: &ImageStore, limits: ImageLimits, row: &Image
         }
     };
     let keys = store.put_processed(&img).await?;
-    let clean = NewImage::stored(row.product_id, &keys, &img);
+    let clean = img.row(row.product_id, &keys);
     if !image_rows::replace_with_clean(db, row.id, &row.image_key, &clean).await? {
         return Ok(None);
     }

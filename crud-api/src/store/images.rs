@@ -33,21 +33,6 @@ pub struct NewImage<'a> {
     pub bytes: i64,
 }
 
-impl<'a> NewImage<'a> {
-    /// The row of a stored rendition (`keys` as `ImageStore::put_processed` returned them).
-    pub fn stored(product_id: Uuid, keys: &'a (String, String), img: &'a crate::media::images::Processed) -> Self {
-        Self {
-            product_id,
-            image_key: &keys.0,
-            thumb_key: &keys.1,
-            content_type: img.content_type(),
-            width: img.width as i32,
-            height: img.height as i32,
-            bytes: img.image.len() as i64,
-        }
-    }
-}
-
 /// Adds an image at the end of the product's gallery and queues its analysis job, atomically.
 /// None when the gallery is already full.
 #[tracing::instrument(skip_all)]

@@ -95,7 +95,7 @@ async fn openapi_is_served_and_swagger_ui_works_offline() {
 #[test]
 fn committed_openapi_matches_the_code() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../api/crud-api.openapi.json");
-    let generated = crud_api::openapi::json();
+    let generated = crud_api::http::openapi::json();
     if std::env::var("UPDATE_OPENAPI").is_ok() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, &generated).unwrap();

@@ -1,11 +1,11 @@
-//! The OpenAPI 3.1 document, generated from the handlers' annotations and the one route list
-//! (`http::routes`). `api/crud-api.openapi.json` is this document, committed; a test fails
-//! when they drift.
+//! The OpenAPI 3.1 document: this frame (info, shared schemas, tags) with the paths of the one
+//! route list (`http::routes`), generated from the handlers' annotations.
+//! `api/crud-api.openapi.json` is this document, committed; a test fails when they drift.
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::http;
+use super::routes::routes;
 
 /// The document's frame — info, servers, shared schemas, tags; `http::routes` adds the paths.
 #[derive(OpenApi)]
@@ -98,8 +98,9 @@ impl Modify for CommonProblems {
 }
 
 pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
     // The upload limit shapes the router only, not the document.
-    let (_, mut doc) = http::routes(0).split_for_parts();
+    doc.merge(routes(0).split_for_parts().1);
     BearerAuth.modify(&mut doc);
     CommonProblems.modify(&mut doc);
     doc
