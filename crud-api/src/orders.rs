@@ -11,6 +11,7 @@ use crate::state::AppState;
 use crate::store::orders::{self, Actor, OrderRow, TransitionError};
 
 /// Applies a transition and announces it. `expect` pins the state it must start from.
+#[tracing::instrument(skip_all, fields(order = %id, to = to.as_str()))]
 pub async fn change_status(
     state: &AppState,
     id: Uuid,
@@ -36,6 +37,7 @@ pub async fn change_status(
 /// Cancels unpaid orders whose reservation ran out, returning their items to sale. Returns
 /// how many it cancelled. Safe to run on several replicas at once: each order's transition is
 /// conditional, so only one of them cancels it.
+#[tracing::instrument(skip_all)]
 pub async fn expire_reservations(state: &AppState, now: DateTime<Utc>) -> Result<usize, ApiError> {
     let mut done = 0;
     for id in orders::expired(&state.db, now, 500).await? {

@@ -12,6 +12,7 @@ pub const MAX_PER_PRODUCT: i64 = 10;
 
 /// Checks, stores (a clean rendition + thumbnail; never the uploaded bytes) and records one
 /// photo of a listing, queueing its analysis job. `field_name` names the part in errors.
+#[tracing::instrument(skip_all)]
 pub async fn save(state: &AppState, product_id: Uuid, data: Vec<u8>, field_name: &str) -> ApiResult<ImageRow> {
     let limits = state.image_limits();
     let img = tokio::task::spawn_blocking(move || images::process(&data, limits))

@@ -24,6 +24,7 @@ const BATCH: i64 = 4;
 const STALE: Duration = Duration::from_secs(600);
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
+#[tracing::instrument(skip_all)]
 pub async fn run(state: AppState) {
     let reload_every = Duration::from_secs(state.config.ml_index_reload_secs.max(1));
     let mut last_reload = Instant::now();

@@ -98,6 +98,7 @@ impl Notifier {
 
     /// Records `event` for everyone it concerns. Failures are logged, never returned: a lost
     /// notification must not undo an order change that already committed.
+    #[tracing::instrument(skip_all)]
     pub async fn order_event(&self, event: Event, order: &OrderRow) {
         for (user, title, body) in event.messages(order) {
             match notifications::insert(&self.db, user, event.kind(), title, &body, Some(order.id)).await {

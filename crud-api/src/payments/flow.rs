@@ -37,6 +37,7 @@ pub struct Quote {
 }
 
 /// Runs the tenant's payment strategy for an unpaid order and stores the verified plan.
+#[tracing::instrument(skip_all, fields(order = %order.id))]
 pub async fn quote(state: &AppState, order: &OrderRow, coupon: Option<String>) -> Result<Quote, ApiError> {
     if order.status != OrderStatus::PendingPayment {
         return Err(ApiError::IllegalTransition { from: order.status, to: OrderStatus::Paid });
@@ -106,6 +107,7 @@ pub async fn quote(state: &AppState, order: &OrderRow, coupon: Option<String>) -
 }
 
 /// Confirms the order's open quote with the gateway, once.
+#[tracing::instrument(skip_all, fields(order = %order.id))]
 pub async fn confirm(
     state: &AppState,
     order: &OrderRow,
@@ -194,6 +196,7 @@ pub async fn confirm(
 /// Refunds `amount` (None: everything left) of a captured payment. A full refund of an order
 /// that has not left the seller also refunds the order and puts the item back on sale; the
 /// order's audit trail records `actor` (the admin who refunded, or the buyer who cancelled).
+#[tracing::instrument(skip_all, fields(payment = %payment.id))]
 pub async fn refund(
     state: &AppState,
     payment: &PaymentRow,
@@ -227,6 +230,7 @@ pub async fn refund(
 /// Refunds the captured payment of a paid order being cancelled (by its buyer, or an admin on
 /// their behalf: `actor`); false when the order has no captured payment (e.g. an admin marked
 /// it paid by hand), and the caller moves the order itself.
+#[tracing::instrument(skip_all, fields(order = %order_id))]
 pub async fn refund_for_cancel(state: &AppState, order_id: Uuid, actor: Actor) -> Result<bool, ApiError> {
     let captured = payments::for_order(&state.db, order_id).await?.into_iter().find(|p| p.status.is_captured());
     match captured {
@@ -244,6 +248,7 @@ pub async fn refund_for_cancel(state: &AppState, order_id: Uuid, actor: Actor) -
 
 /// Applies a verified webhook once: a cancellation made at the gateway (e.g. from its
 /// dashboard) refunds what is left here too. Other events are recorded only.
+#[tracing::instrument(skip_all, fields(gateway = %gateway))]
 pub async fn webhook(
     state: &AppState,
     gateway: &str,

@@ -46,6 +46,7 @@ pub async fn claim(db: &Db, worker: &str, limit: i64) -> Result<Vec<JobRow>, sql
 }
 
 /// Records a finished job's result (JSON).
+#[tracing::instrument(skip_all)]
 pub async fn complete(db: &Db, id: Uuid, result: &str) -> Result<(), sqlx::Error> {
     let sql =
         "UPDATE image_analysis_jobs SET status = 'done', result = $2, error = NULL, updated_at = $3 WHERE id = $1";
@@ -54,6 +55,7 @@ pub async fn complete(db: &Db, id: Uuid, result: &str) -> Result<(), sqlx::Error
 
 /// Records a failure: back to pending (not before `retry_at`) while attempts remain, failed
 /// after `max_attempts`.
+#[tracing::instrument(skip_all)]
 pub async fn fail(
     db: &Db,
     id: Uuid,
@@ -75,12 +77,14 @@ pub async fn fail(
 }
 
 /// Returns jobs whose worker vanished (claimed before `stale_before`) to the queue.
+#[tracing::instrument(skip_all)]
 pub async fn requeue_stale(db: &Db, stale_before: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     let sql = "UPDATE image_analysis_jobs SET status = 'pending', claimed_by = NULL, updated_at = $2 \
                WHERE status = 'running' AND claimed_at < $1";
     Ok(on_db!(db, |pool| sqlx::query(sql).bind(stale_before).bind(Utc::now()).execute(pool).await?.rows_affected()))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn for_image(db: &Db, image_id: Uuid) -> Result<Option<JobRow>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM image_analysis_jobs WHERE image_id = $1");
     on_db!(db, |pool| sqlx::query_as::<_, JobRow>(&sql).bind(image_id).fetch_optional(pool).await)

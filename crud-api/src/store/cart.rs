@@ -16,12 +16,14 @@ pub struct CartLine {
 
 const COLUMNS: &str = "id, product_id, quantity, created_at";
 
+#[tracing::instrument(skip_all)]
 pub async fn lines(db: &Db, user_id: Uuid) -> Result<Vec<CartLine>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM cart_items WHERE user_id = $1 ORDER BY created_at, id");
     on_db!(db, |pool| sqlx::query_as::<_, CartLine>(&sql).bind(user_id).fetch_all(pool).await)
 }
 
 /// Adds `quantity` of a product (to an existing line, if any). Returns the line.
+#[tracing::instrument(skip_all)]
 pub async fn add(db: &Db, user_id: Uuid, product_id: Uuid, quantity: i32) -> Result<CartLine, sqlx::Error> {
     let now = Utc::now();
     let sql = format!(
@@ -39,6 +41,7 @@ pub async fn add(db: &Db, user_id: Uuid, product_id: Uuid, quantity: i32) -> Res
         .await)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn set_quantity(
     db: &Db,
     user_id: Uuid,
@@ -57,6 +60,7 @@ pub async fn set_quantity(
         .await)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn remove(db: &Db, user_id: Uuid, line_id: Uuid) -> Result<bool, sqlx::Error> {
     let sql = "DELETE FROM cart_items WHERE id = $1 AND user_id = $2";
     Ok(on_db!(db, |pool| sqlx::query(sql).bind(line_id).bind(user_id).execute(pool).await?.rows_affected()) == 1)

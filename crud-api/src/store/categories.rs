@@ -53,16 +53,19 @@ const DEFAULT_TREE: &[(&str, &str, &str, &[Names])] = &[
     ("decor", "소품", "Decor", &[]),
 ];
 
+#[tracing::instrument(skip_all)]
 pub async fn all(db: &Db) -> Result<Vec<CategoryRow>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM categories ORDER BY position, slug");
     on_db!(db, |pool| sqlx::query_as::<_, CategoryRow>(&sql).fetch_all(pool).await)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn by_id(db: &Db, id: Uuid) -> Result<Option<CategoryRow>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM categories WHERE id = $1");
     on_db!(db, |pool| sqlx::query_as::<_, CategoryRow>(&sql).bind(id).fetch_optional(pool).await)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn insert(
     db: &Db,
     parent_id: Option<Uuid>,
@@ -87,6 +90,7 @@ pub async fn insert(
         .await)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn update(db: &Db, c: &CategoryRow) -> Result<Option<CategoryRow>, sqlx::Error> {
     let sql = format!(
         "UPDATE categories SET parent_id = $2, slug = $3, name = $4, name_en = $5, position = $6 \
@@ -104,12 +108,14 @@ pub async fn update(db: &Db, c: &CategoryRow) -> Result<Option<CategoryRow>, sql
 }
 
 /// Deletes a leaf category with no products. Returns false when it does not exist.
+#[tracing::instrument(skip_all)]
 pub async fn delete(db: &Db, id: Uuid) -> Result<bool, sqlx::Error> {
     let sql = "DELETE FROM categories WHERE id = $1";
     Ok(on_db!(db, |pool| sqlx::query(sql).bind(id).execute(pool).await?.rows_affected()) == 1)
 }
 
 /// How many children and (not deleted) products a category has.
+#[tracing::instrument(skip_all)]
 pub async fn usage(db: &Db, id: Uuid) -> Result<(i64, i64), sqlx::Error> {
     let sql = "SELECT (SELECT COUNT(*) FROM categories WHERE parent_id = $1), \
                       (SELECT COUNT(*) FROM products WHERE category_id = $1)";
@@ -117,6 +123,7 @@ pub async fn usage(db: &Db, id: Uuid) -> Result<(i64, i64), sqlx::Error> {
 }
 
 /// Seeds the default tree when there are no categories yet (a fresh database).
+#[tracing::instrument(skip_all)]
 pub async fn seed_defaults(db: &Db) -> Result<bool, sqlx::Error> {
     if !all(db).await?.is_empty() {
         return Ok(false);

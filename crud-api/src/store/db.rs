@@ -49,6 +49,7 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 
 impl Db {
     /// Connect and apply migrations.
+    #[tracing::instrument(skip_all)]
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
         let db = if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)?
@@ -104,6 +105,7 @@ impl Db {
     }
 
     /// Cheap round-trip used by readiness.
+    #[tracing::instrument(skip_all)]
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         on_db!(self, |pool| sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
     }
@@ -113,6 +115,7 @@ impl Db {
         on_db!(self, |pool| (pool.size(), pool.num_idle()))
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn close(&self) {
         on_db!(self, |pool| pool.close().await)
     }

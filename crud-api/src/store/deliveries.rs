@@ -13,6 +13,7 @@ pub struct LocationRow {
     pub updated_at: DateTime<Utc>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn set_location(db: &Db, rider_id: Uuid, lat: f64, lng: f64) -> Result<(), sqlx::Error> {
     let sql = "INSERT INTO rider_locations (rider_id, lat, lng, updated_at) VALUES ($1, $2, $3, $4) \
                ON CONFLICT (rider_id) DO UPDATE SET lat = excluded.lat, lng = excluded.lng, updated_at = excluded.updated_at";
@@ -26,6 +27,7 @@ pub async fn set_location(db: &Db, rider_id: Uuid, lat: f64, lng: f64) -> Result
         .map(|_| ()))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn location(db: &Db, rider_id: Uuid) -> Result<Option<LocationRow>, sqlx::Error> {
     let sql = "SELECT lat, lng, updated_at FROM rider_locations WHERE rider_id = $1";
     on_db!(db, |pool| sqlx::query_as::<_, LocationRow>(sql).bind(rider_id).fetch_optional(pool).await)

@@ -26,6 +26,7 @@ pub fn from_bytes(b: &[u8]) -> Vec<f32> {
 }
 
 /// Stores (or replaces) an image's embedding.
+#[tracing::instrument(skip_all)]
 pub async fn put(db: &Db, image_id: Uuid, product_id: Uuid, model: &str, vector: &[f32]) -> Result<(), sqlx::Error> {
     let sql =
         "INSERT INTO image_embeddings (image_id, product_id, model, vector, created_at) VALUES ($1, $2, $3, $4, $5) \
@@ -46,11 +47,13 @@ const SELECT: &str = "SELECT e.image_id, e.product_id, e.vector, p.category_id, 
                       FROM image_embeddings e JOIN products p ON p.id = e.product_id WHERE NOT p.deleted";
 
 /// Every embedding of a live product (the index loads these at start and on refresh).
+#[tracing::instrument(skip_all)]
 pub async fn all(db: &Db) -> Result<Vec<EmbeddingRow>, sqlx::Error> {
     on_db!(db, |pool| sqlx::query_as::<_, EmbeddingRow>(SELECT).fetch_all(pool).await)
 }
 
 /// The embeddings of one product.
+#[tracing::instrument(skip_all)]
 pub async fn for_product(db: &Db, product_id: Uuid) -> Result<Vec<EmbeddingRow>, sqlx::Error> {
     let sql = format!("{SELECT} AND e.product_id = $1");
     on_db!(db, |pool| sqlx::query_as::<_, EmbeddingRow>(&sql).bind(product_id).fetch_all(pool).await)

@@ -113,6 +113,7 @@ pub async fn release(db: &Db, user_id: Uuid, key: &str) -> Result<(), sqlx::Erro
 }
 
 /// Drops keys older than `before` (kept at least 24 h).
+#[tracing::instrument(skip_all)]
 pub async fn purge(db: &Db, before: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     let sql = "DELETE FROM idempotency_keys WHERE created_at < $1";
     Ok(on_db!(db, |pool| sqlx::query(sql).bind(before).execute(pool).await?.rows_affected()))

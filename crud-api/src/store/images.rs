@@ -119,12 +119,14 @@ pub async fn key_in_use(db: &Db, key: &str) -> Result<bool, sqlx::Error> {
     Ok(n > 0)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn by_id(db: &Db, id: Uuid) -> Result<Option<ImageRow>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM product_images WHERE id = $1");
     on_db!(db, |pool| sqlx::query_as::<_, ImageRow>(&sql).bind(id).fetch_optional(pool).await)
 }
 
 /// Images of several products, in gallery order.
+#[tracing::instrument(skip_all)]
 pub async fn for_products(db: &Db, product_ids: &[Uuid]) -> Result<Vec<ImageRow>, sqlx::Error> {
     if product_ids.is_empty() {
         return Ok(Vec::new());

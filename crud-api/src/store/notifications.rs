@@ -21,6 +21,7 @@ pub struct NotificationRow {
 
 const COLUMNS: &str = "id, user_id, kind, title, body, order_id, read_at, created_at";
 
+#[tracing::instrument(skip_all)]
 pub async fn insert(
     db: &Db,
     user_id: Uuid,
@@ -46,6 +47,7 @@ pub async fn insert(
 }
 
 /// Newest first, `limit + 1` rows older than `before`.
+#[tracing::instrument(skip_all)]
 pub async fn page(
     db: &Db,
     user_id: Uuid,
@@ -63,6 +65,7 @@ pub async fn page(
 }
 
 /// Oldest first, everything after `after` (ids are UUIDv7: time-ordered). For streams.
+#[tracing::instrument(skip_all)]
 pub async fn after(
     db: &Db,
     user_id: Uuid,
@@ -79,18 +82,21 @@ pub async fn after(
     on_db!(db, |pool| bind_args!(sqlx::query_as::<_, NotificationRow>(&sql), args.0).fetch_all(pool).await)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn unread_count(db: &Db, user_id: Uuid) -> Result<i64, sqlx::Error> {
     let sql = "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL";
     on_db!(db, |pool| sqlx::query_scalar(sql).bind(user_id).fetch_one(pool).await)
 }
 
 /// Marks one as read; false when it is not the user's.
+#[tracing::instrument(skip_all)]
 pub async fn mark_read(db: &Db, user_id: Uuid, id: Uuid) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE notifications SET read_at = COALESCE(read_at, $3) WHERE id = $1 AND user_id = $2";
     Ok(on_db!(db, |pool| sqlx::query(sql).bind(id).bind(user_id).bind(Utc::now()).execute(pool).await?.rows_affected())
         == 1)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn mark_all_read(db: &Db, user_id: Uuid) -> Result<u64, sqlx::Error> {
     let sql = "UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL";
     Ok(on_db!(db, |pool| sqlx::query(sql).bind(user_id).bind(Utc::now()).execute(pool).await?.rows_affected()))
@@ -107,6 +113,7 @@ pub struct DeviceRow {
 
 /// Registers a push token for `user_id` (a token moves to the latest user who registers it:
 /// devices change hands).
+#[tracing::instrument(skip_all)]
 pub async fn upsert_device(db: &Db, user_id: Uuid, token: &str, platform: &str) -> Result<DeviceRow, sqlx::Error> {
     let sql = "INSERT INTO devices (id, user_id, token, platform, created_at) VALUES ($1, $2, $3, $4, $5) \
                ON CONFLICT (token) DO UPDATE SET user_id = excluded.user_id, platform = excluded.platform \
@@ -121,16 +128,19 @@ pub async fn upsert_device(db: &Db, user_id: Uuid, token: &str, platform: &str) 
         .await)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn delete_device(db: &Db, user_id: Uuid, token: &str) -> Result<bool, sqlx::Error> {
     let sql = "DELETE FROM devices WHERE user_id = $1 AND token = $2";
     Ok(on_db!(db, |pool| sqlx::query(sql).bind(user_id).bind(token).execute(pool).await?.rows_affected()) == 1)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn devices(db: &Db, user_id: Uuid) -> Result<Vec<DeviceRow>, sqlx::Error> {
     let sql = "SELECT id, user_id, token, platform, created_at FROM devices WHERE user_id = $1";
     on_db!(db, |pool| sqlx::query_as::<_, DeviceRow>(sql).bind(user_id).fetch_all(pool).await)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn enqueue_push(
     db: &Db,
     notification_id: Uuid,
@@ -152,6 +162,7 @@ pub async fn enqueue_push(
 }
 
 /// (platform, token, payload) of queued pushes for a notification.
+#[tracing::instrument(skip_all)]
 pub async fn outbox_for(db: &Db, notification_id: Uuid) -> Result<Vec<(String, String, String)>, sqlx::Error> {
     let sql = "SELECT platform, token, payload FROM push_outbox WHERE notification_id = $1 ORDER BY id";
     on_db!(db, |pool| sqlx::query_as(sql).bind(notification_id).fetch_all(pool).await)

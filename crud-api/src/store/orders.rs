@@ -203,16 +203,19 @@ pub async fn checkout(
 }
 
 /// The orders one checkout placed (one per seller).
+#[tracing::instrument(skip_all)]
 pub async fn by_checkout(db: &Db, checkout_id: Uuid) -> Result<Vec<OrderRow>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM orders WHERE checkout_id = $1 ORDER BY id");
     on_db!(db, |pool| sqlx::query_as::<_, OrderRow>(&sql).bind(checkout_id).fetch_all(pool).await)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn by_id(db: &Db, id: Uuid) -> Result<Option<OrderRow>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM orders WHERE id = $1");
     on_db!(db, |pool| sqlx::query_as::<_, OrderRow>(&sql).bind(id).fetch_optional(pool).await)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn items(db: &Db, order_ids: &[Uuid]) -> Result<Vec<OrderItemRow>, sqlx::Error> {
     if order_ids.is_empty() {
         return Ok(Vec::new());
@@ -226,12 +229,14 @@ pub async fn items(db: &Db, order_ids: &[Uuid]) -> Result<Vec<OrderItemRow>, sql
     on_db!(db, |pool| bind_args!(sqlx::query_as::<_, OrderItemRow>(&sql), args.0).fetch_all(pool).await)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn events(db: &Db, order_id: Uuid) -> Result<Vec<OrderEventRow>, sqlx::Error> {
     let sql = "SELECT actor_kind, actor_id, from_status, to_status, note, at FROM order_events WHERE order_id = $1 ORDER BY at, id";
     on_db!(db, |pool| sqlx::query_as::<_, OrderEventRow>(sql).bind(order_id).fetch_all(pool).await)
 }
 
 /// Orders where `user` is the buyer or the seller, newest first, `limit + 1` rows after `before`.
+#[tracing::instrument(skip_all)]
 pub async fn for_user(db: &Db, user: Uuid, before: Option<Uuid>, limit: i64) -> Result<Vec<OrderRow>, sqlx::Error> {
     let mut args = Args::default();
     let u = args.push(Arg::Uuid(user));
@@ -337,6 +342,7 @@ pub async fn transition(
 }
 
 /// Unpaid orders whose reservation ran out before `now`.
+#[tracing::instrument(skip_all)]
 pub async fn expired(db: &Db, now: DateTime<Utc>, limit: i64) -> Result<Vec<Uuid>, sqlx::Error> {
     let sql = "SELECT id FROM orders WHERE status = 'pending_payment' AND reserved_until < $1 ORDER BY reserved_until LIMIT $2";
     on_db!(db, |pool| sqlx::query_scalar(sql).bind(now).bind(limit).fetch_all(pool).await)
@@ -344,6 +350,7 @@ pub async fn expired(db: &Db, now: DateTime<Utc>, limit: i64) -> Result<Vec<Uuid
 
 /// Assigns a rider to a paid order nobody has taken. False when another rider was faster (or
 /// the order is not waiting for a rider).
+#[tracing::instrument(skip_all)]
 pub async fn assign_rider(db: &Db, order_id: Uuid, rider_id: Uuid) -> Result<bool, sqlx::Error> {
     let now = Utc::now();
     let sql = "UPDATE orders SET rider_id = $2, accepted_at = $3, updated_at = $3 \
@@ -363,6 +370,7 @@ pub async fn assign_rider(db: &Db, order_id: Uuid, rider_id: Uuid) -> Result<boo
 }
 
 /// Orders waiting for a rider (paid or ready, unassigned), oldest first.
+#[tracing::instrument(skip_all)]
 pub async fn awaiting_rider(db: &Db, limit: i64) -> Result<Vec<OrderRow>, sqlx::Error> {
     let sql = format!(
         "SELECT {COLUMNS} FROM orders WHERE rider_id IS NULL AND status IN ('paid', 'ready_for_pickup') ORDER BY id LIMIT $1"
@@ -371,6 +379,7 @@ pub async fn awaiting_rider(db: &Db, limit: i64) -> Result<Vec<OrderRow>, sqlx::
 }
 
 /// A rider's own deliveries in the given states, newest first.
+#[tracing::instrument(skip_all)]
 pub async fn for_rider(
     db: &Db,
     rider_id: Uuid,
@@ -403,6 +412,7 @@ pub struct StrategyLine {
     pub weight_kg: Option<i32>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn strategy_lines(db: &Db, order_id: Uuid) -> Result<Vec<StrategyLine>, sqlx::Error> {
     let sql = "SELECT i.product_id, i.title, c.slug AS category, p.seller_id, i.unit_price, i.quantity, \
                p.width_cm, p.depth_cm, p.height_cm, p.weight_kg \

@@ -47,6 +47,7 @@ pub struct NewQuote<'a> {
 
 /// Stores a fresh quote, supersedes the order's older open quotes, and sets the order's
 /// delivery fee and total to the plan's — in one transaction.
+#[tracing::instrument(skip_all)]
 pub async fn insert_quote(db: &Db, q: &NewQuote<'_>) -> Result<PaymentRow, sqlx::Error> {
     let now = Utc::now();
     let sql = format!(
@@ -81,23 +82,27 @@ pub async fn insert_quote(db: &Db, q: &NewQuote<'_>) -> Result<PaymentRow, sqlx:
     })
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn by_id(db: &Db, id: Uuid) -> Result<Option<PaymentRow>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM payments WHERE id = $1");
     on_db!(db, |pool| sqlx::query_as::<_, PaymentRow>(&sql).bind(id).fetch_optional(pool).await)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn by_key(db: &Db, key: &str) -> Result<Option<PaymentRow>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM payments WHERE payment_key = $1");
     on_db!(db, |pool| sqlx::query_as::<_, PaymentRow>(&sql).bind(key).fetch_optional(pool).await)
 }
 
 /// The order's payments, oldest first.
+#[tracing::instrument(skip_all)]
 pub async fn for_order(db: &Db, order_id: Uuid) -> Result<Vec<PaymentRow>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM payments WHERE order_id = $1 ORDER BY created_at, id");
     on_db!(db, |pool| sqlx::query_as::<_, PaymentRow>(&sql).bind(order_id).fetch_all(pool).await)
 }
 
 /// The order's open quote, if any.
+#[tracing::instrument(skip_all)]
 pub async fn open_quote(db: &Db, order_id: Uuid) -> Result<Option<PaymentRow>, sqlx::Error> {
     let sql = format!(
         "SELECT {COLUMNS} FROM payments WHERE order_id = $1 AND status = 'quoted' ORDER BY created_at DESC LIMIT 1"
@@ -106,6 +111,7 @@ pub async fn open_quote(db: &Db, order_id: Uuid) -> Result<Option<PaymentRow>, s
 }
 
 /// Claims a quote for confirmation with `key`. Exactly one concurrent caller wins.
+#[tracing::instrument(skip_all)]
 pub async fn claim(db: &Db, id: Uuid, key: &str) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE payments SET status = 'confirming', payment_key = $2, updated_at = $3 WHERE id = $1 AND status = 'quoted'";
     let n =
@@ -114,11 +120,13 @@ pub async fn claim(db: &Db, id: Uuid, key: &str) -> Result<bool, sqlx::Error> {
 }
 
 /// Gives a claim back (the gateway could not be reached; a retry may succeed).
+#[tracing::instrument(skip_all)]
 pub async fn release(db: &Db, id: Uuid) -> Result<(), sqlx::Error> {
     let sql = "UPDATE payments SET status = 'quoted', payment_key = NULL, updated_at = $2 WHERE id = $1 AND status = 'confirming'";
     on_db!(db, |pool| sqlx::query(sql).bind(id).bind(Utc::now()).execute(pool).await.map(|_| ()))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn set_status(
     db: &Db,
     id: Uuid,
@@ -162,6 +170,7 @@ macro_rules! insert_ledger {
 }
 
 /// Marks a claimed payment confirmed and writes its capture entries, atomically.
+#[tracing::instrument(skip_all)]
 pub async fn confirm(db: &Db, id: Uuid, method: &str, entries: &[Entry]) -> Result<Option<PaymentRow>, sqlx::Error> {
     let now = Utc::now();
     let sql = format!(
@@ -182,6 +191,7 @@ pub async fn confirm(db: &Db, id: Uuid, method: &str, entries: &[Entry]) -> Resu
 
 /// Records a refund of `amount` and its entries, atomically; None when it would exceed what
 /// is left to refund (or the payment is not captured).
+#[tracing::instrument(skip_all)]
 pub async fn refund(db: &Db, id: Uuid, amount: i64, entries: &[Entry]) -> Result<Option<PaymentRow>, sqlx::Error> {
     let now = Utc::now();
     let sql = format!(
@@ -202,18 +212,21 @@ pub async fn refund(db: &Db, id: Uuid, amount: i64, entries: &[Entry]) -> Result
 }
 
 /// (account, balance) over the whole ledger.
+#[tracing::instrument(skip_all)]
 pub async fn balances(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error> {
     let sql = "SELECT account, CAST(SUM(amount) AS BIGINT) FROM ledger_entries GROUP BY account ORDER BY account";
     on_db!(db, |pool| sqlx::query_as::<_, (String, i64)>(sql).fetch_all(pool).await)
 }
 
 /// How many capture groups a payment has (tests: "captured exactly once").
+#[tracing::instrument(skip_all)]
 pub async fn entry_groups(db: &Db, payment_id: Uuid) -> Result<i64, sqlx::Error> {
     let sql = "SELECT COUNT(DISTINCT entry_group) FROM ledger_entries WHERE payment_id = $1";
     on_db!(db, |pool| sqlx::query_scalar(sql).bind(payment_id).fetch_one(pool).await)
 }
 
 /// Remembers a webhook; false when this event was seen before.
+#[tracing::instrument(skip_all)]
 pub async fn record_webhook(db: &Db, gateway: &str, event_id: &str, payload: &str) -> Result<bool, sqlx::Error> {
     let sql = "INSERT INTO webhook_events (id, gateway, event_id, payload, received_at) VALUES ($1, $2, $3, $4, $5) \
                ON CONFLICT (gateway, event_id) DO NOTHING";

@@ -123,6 +123,7 @@ pub async fn by_id(db: &Db, id: Uuid) -> Result<Option<ProductRow>, sqlx::Error>
     on_db!(db, |pool| sqlx::query_as::<_, ProductRow>(&sql).bind(id).fetch_optional(pool).await)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn by_ids(db: &Db, ids: &[Uuid]) -> Result<Vec<ProductRow>, sqlx::Error> {
     if ids.is_empty() {
         return Ok(Vec::new());

@@ -153,6 +153,7 @@ pub async fn any_admin(db: &Db) -> Result<bool, sqlx::Error> {
     Ok(n > 0)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn set_seller(db: &Db, id: Uuid, seller: bool) -> Result<(), sqlx::Error> {
     let sql = "UPDATE users SET is_seller = $2, updated_at = $3 WHERE id = $1";
     on_db!(db, |pool| sqlx::query(sql).bind(id).bind(seller).bind(Utc::now()).execute(pool).await.map(|_| ()))
