@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{spawn_app, wait_for, TestApp};
 
 async fn category_id(app: &TestApp, slug: &str) -> String {
     let tree = app.get("/api/v1/categories", None).await.body;
@@ -461,15 +461,4 @@ async fn photos_stored_before_the_fix_are_cleaned_at_start_up() {
         assert_eq!(gone.status(), 404, "{old} is still served");
     }
     assert!(crud_api::store::images::unsanitized(&app.state.db, 10).await.unwrap().is_empty());
-}
-
-/// Polls `check` until it yields (at most 20 s).
-async fn wait_for<T, F: std::future::Future<Output = Option<T>>>(check: impl Fn() -> F) -> T {
-    for _ in 0..400 {
-        if let Some(v) = check().await {
-            return v;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("condition not met within 20 s");
 }

@@ -248,3 +248,15 @@ pub fn trail(order: &Value) -> Vec<(String, Option<String>, String)> {
         })
         .collect()
 }
+
+/// Polls `check` every 50 ms until it yields, at most 20 s (tests wait on conditions, never on
+/// fixed sleeps).
+pub async fn wait_for<T, F: std::future::Future<Output = Option<T>>>(check: impl Fn() -> F) -> T {
+    for _ in 0..400 {
+        if let Some(v) = check().await {
+            return v;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("condition not met within 20 s");
+}

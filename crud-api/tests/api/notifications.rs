@@ -40,9 +40,12 @@ async fn list_read_and_unread_count() {
 }
 
 /// Reads SSE events until `n` have arrived: (id, event, data).
-async fn read_events(res: reqwest::Response, n: usize) -> Vec<(String, String, serde_json::Value)> {
-    let mut res = res;
-    let mut buf = String::new();
+/// The next `n` events of an open stream (`buf` keeps a partial event between calls).
+async fn next_events(
+    res: &mut reqwest::Response,
+    buf: &mut String,
+    n: usize,
+) -> Vec<(String, String, serde_json::Value)> {
     let mut out = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while out.len() < n {
@@ -72,6 +75,10 @@ async fn read_events(res: reqwest::Response, n: usize) -> Vec<(String, String, s
     out
 }
 
+async fn read_events(mut res: reqwest::Response, n: usize) -> Vec<(String, String, serde_json::Value)> {
+    next_events(&mut res, &mut String::new(), n).await
+}
+
 #[tokio::test]
 async fn the_stream_delivers_live_and_resumes_from_last_event_id() {
     let app = spawn_app().await;
@@ -79,13 +86,14 @@ async fn the_stream_delivers_live_and_resumes_from_last_event_id() {
     let p1 = list_item(&app, &s, "decor", "거울", 5_000, json!({})).await;
     buy(&app, "sse1@example.com", p1["id"].as_str().unwrap()).await;
 
-    let stream = app.client.get(app.url("/api/v1/notifications/stream")).bearer_auth(&s).send().await.unwrap();
+    let mut stream = app.client.get(app.url("/api/v1/notifications/stream")).bearer_auth(&s).send().await.unwrap();
     assert_eq!(stream.headers()["content-type"], "text/event-stream");
-    let live = tokio::spawn(read_events(stream, 2));
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The backlog arrives first: from then on the stream is live (no fixed sleep to guess it).
+    let mut buf = String::new();
+    let mut events = next_events(&mut stream, &mut buf, 1).await;
     let p2 = list_item(&app, &s, "decor", "러그", 5_000, json!({})).await;
     buy(&app, "sse2@example.com", p2["id"].as_str().unwrap()).await;
-    let events = live.await.unwrap();
+    events.extend(next_events(&mut stream, &mut buf, 1).await);
     assert_eq!(events.len(), 2, "the backlog and the live one");
     assert!(events.iter().all(|(_, ev, d)| ev == "order_placed" && d["kind"] == "order_placed"));
 
