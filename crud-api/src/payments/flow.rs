@@ -11,8 +11,8 @@ use plugin_strategies as s;
 use crate::domain::areas;
 use crate::domain::order_status::OrderStatus;
 use crate::domain::payment_status::PaymentStatus;
-use crate::error::ApiError;
 use crate::orders::change_status;
+use crate::payments::error::PaymentError;
 use crate::payments::gateway::GatewayError;
 use crate::payments::ledger;
 use crate::payments::plan::StoredPlan;
@@ -20,8 +20,8 @@ use crate::state::AppState;
 use crate::store::orders::{self, Actor, OrderRow};
 use crate::store::payments::{self, NewQuote, PaymentRow};
 
-fn strategy_error(e: plugin_host::PluginError) -> ApiError {
-    ApiError::StrategyUnavailable(format!("payment ({})", e.kind()))
+fn strategy_error(e: plugin_host::PluginError) -> PaymentError {
+    PaymentError::StrategyUnavailable(format!("payment ({})", e.kind()))
 }
 
 /// A stored quote: what the buyer confirms.
@@ -38,9 +38,9 @@ pub struct Quote {
 
 /// Runs the tenant's payment strategy for an unpaid order and stores the verified plan.
 #[tracing::instrument(skip_all, fields(order = %order.id))]
-pub async fn quote(state: &AppState, order: &OrderRow, coupon: Option<String>) -> Result<Quote, ApiError> {
+pub async fn quote(state: &AppState, order: &OrderRow, coupon: Option<String>) -> Result<Quote, PaymentError> {
     if order.status != OrderStatus::PendingPayment {
-        return Err(ApiError::IllegalTransition { from: order.status, to: OrderStatus::Paid });
+        return Err(PaymentError::NotPayable(order.status));
     }
     let lines = orders::strategy_lines(&state.db, order.id).await?;
     let distance_km = areas::centre(&order.pickup_area).zip(areas::centre(&order.delivery_area)).map(|(a, b)| {
@@ -77,7 +77,7 @@ pub async fn quote(state: &AppState, order: &OrderRow, coupon: Option<String>) -
         .map_err(strategy_error)?;
     let plan = StoredPlan::from(&outcome.value);
     let gateway = state.gateways.get(&plan.gateway).cloned().ok_or_else(|| {
-        ApiError::StrategyUnavailable(format!("payment (plan names unknown gateway {})", plan.gateway))
+        PaymentError::StrategyUnavailable(format!("payment (plan names unknown gateway {})", plan.gateway))
     })?;
     let order_name = match lines.len() {
         0 => "가져가구 주문".to_string(),
@@ -113,51 +113,46 @@ pub async fn confirm(
     order: &OrderRow,
     payment_key: &str,
     amount: i64,
-) -> Result<PaymentRow, ApiError> {
+) -> Result<PaymentRow, PaymentError> {
     // A replay of a finished confirm answers what it answered.
     if let Some(done) = payments::by_key(&state.db, payment_key).await? {
         if done.order_id != order.id {
-            return Err(ApiError::Conflict("payment_key_used", "this payment key belongs to another order"));
+            return Err(PaymentError::KeyUsed);
         }
         return match done.status {
-            PaymentStatus::Confirming => {
-                Err(ApiError::Conflict("payment_in_progress", "this payment is being confirmed"))
-            }
-            PaymentStatus::Failed => Err(ApiError::PaymentDeclined(done.failure.unwrap_or_default())),
+            PaymentStatus::Confirming => Err(PaymentError::InProgress("this payment is being confirmed")),
+            PaymentStatus::Failed => Err(PaymentError::Declined(done.failure.unwrap_or_default())),
             _ => Ok(done),
         };
     }
     let quote = payments::open_quote(&state.db, order.id).await?.ok_or_else(|| {
         if order.status == OrderStatus::PendingPayment {
-            ApiError::Conflict("no_quote", "quote the payment first: POST /api/v1/orders/{id}/payments/quote")
+            PaymentError::NoQuote
         } else {
-            ApiError::Conflict("already_paid", "this order is not waiting for payment")
+            PaymentError::AlreadyPaid
         }
     })?;
     if amount != quote.amount {
-        return Err(ApiError::Validation(vec![crate::error::FieldError::new(
-            "amount",
-            format!("must equal the quoted total {}", quote.amount),
-        )]));
+        return Err(PaymentError::AmountMismatch(quote.amount));
     }
     if !payments::claim(&state.db, quote.id, payment_key).await? {
-        return Err(ApiError::Conflict("payment_in_progress", "another confirmation of this order is running"));
+        return Err(PaymentError::InProgress("another confirmation of this order is running"));
     }
     let gateway = state
         .gateways
         .get(&quote.gateway)
         .cloned()
-        .ok_or_else(|| ApiError::GatewayUnavailable(quote.gateway.clone()))?;
+        .ok_or_else(|| PaymentError::GatewayUnavailable(quote.gateway.clone()))?;
     let receipt = match gateway.confirm(payment_key, order.id, quote.amount).await {
         Ok(r) => r,
         Err(GatewayError::Declined(why)) => {
             payments::set_status(&state.db, quote.id, PaymentStatus::Confirming, PaymentStatus::Failed, Some(&why))
                 .await?;
-            return Err(ApiError::PaymentDeclined(why));
+            return Err(PaymentError::Declined(why));
         }
         Err(e) => {
             payments::release(&state.db, quote.id).await?;
-            return Err(ApiError::GatewayUnavailable(e.to_string()));
+            return Err(PaymentError::GatewayUnavailable(e.to_string()));
         }
     };
     // Money is captured: the order must become paid. If its reservation ran out meanwhile,
@@ -181,14 +176,14 @@ pub async fn confirm(
             Some("order no longer payable"),
         )
         .await?;
-        return Err(e);
+        return Err(e.into());
     }
     let plan = StoredPlan::from_json(&quote.plan).map_err(anyhow::Error::from)?;
     let payouts: Vec<(String, i64)> = plan.payouts.iter().map(|p| (p.seller_id.clone(), p.amount)).collect();
     let entries = ledger::capture(&quote.gateway, quote.amount, quote.delivery_fee, quote.commission, &payouts);
     let row = payments::confirm(&state.db, quote.id, &receipt.method, &entries)
         .await?
-        .ok_or_else(|| ApiError::Conflict("payment_in_progress", "the payment changed during confirmation"))?;
+        .ok_or(PaymentError::InProgress("the payment changed during confirmation"))?;
     tracing::info!(order = %order.id, payment = %row.id, amount = row.amount, gateway = %row.gateway, "payment captured");
     Ok(row)
 }
@@ -203,24 +198,24 @@ pub async fn refund(
     amount: Option<i64>,
     reason: &str,
     actor: Actor,
-) -> Result<PaymentRow, ApiError> {
+) -> Result<PaymentRow, PaymentError> {
     if !payment.status.is_captured() {
-        return Err(ApiError::Conflict("not_refundable", "only captured payments can be refunded"));
+        return Err(PaymentError::NotRefundable("only captured payments can be refunded"));
     }
     let left = payment.amount - payment.refunded_amount;
     let amount = amount.unwrap_or(left);
     if amount <= 0 || amount > left {
-        return Err(ApiError::field("amount", &format!("must be 1 to {left}")));
+        return Err(PaymentError::RefundAmount(left));
     }
-    let key = payment.payment_key.clone().ok_or_else(|| ApiError::Conflict("not_refundable", "no payment key"))?;
+    let key = payment.payment_key.clone().ok_or(PaymentError::NotRefundable("no payment key"))?;
     let gateway = state
         .gateways
         .get(&payment.gateway)
         .cloned()
-        .ok_or_else(|| ApiError::GatewayUnavailable(payment.gateway.clone()))?;
+        .ok_or_else(|| PaymentError::GatewayUnavailable(payment.gateway.clone()))?;
     gateway.cancel(&key, amount, reason).await.map_err(|e| match e {
-        GatewayError::Declined(why) => ApiError::PaymentDeclined(why),
-        other => ApiError::GatewayUnavailable(other.to_string()),
+        GatewayError::Declined(why) => PaymentError::Declined(why),
+        other => PaymentError::GatewayUnavailable(other.to_string()),
     })?;
     let row = book_refund(state, payment, amount, reason, actor).await?;
     tracing::info!(payment = %row.id, amount, "refunded");
@@ -231,7 +226,7 @@ pub async fn refund(
 /// their behalf: `actor`); false when the order has no captured payment (e.g. an admin marked
 /// it paid by hand), and the caller moves the order itself.
 #[tracing::instrument(skip_all, fields(order = %order_id))]
-pub async fn refund_for_cancel(state: &AppState, order_id: Uuid, actor: Actor) -> Result<bool, ApiError> {
+pub async fn refund_for_cancel(state: &AppState, order_id: Uuid, actor: Actor) -> Result<bool, PaymentError> {
     let captured = payments::for_order(&state.db, order_id).await?.into_iter().find(|p| p.status.is_captured());
     match captured {
         Some(p) => {
@@ -254,7 +249,7 @@ pub async fn webhook(
     gateway: &str,
     event: &crate::payments::WebhookEvent,
     body: &str,
-) -> Result<bool, ApiError> {
+) -> Result<bool, PaymentError> {
     if !payments::record_webhook(&state.db, gateway, &event.event_id, body).await? {
         return Ok(false); // seen before
     }
@@ -278,16 +273,16 @@ async fn book_refund(
     amount: i64,
     reason: &str,
     actor: Actor,
-) -> Result<PaymentRow, ApiError> {
+) -> Result<PaymentRow, PaymentError> {
     let plan = StoredPlan::from_json(&payment.plan).map_err(anyhow::Error::from)?;
     let (seller, payout) = plan.payouts.first().map(|p| (p.seller_id.clone(), p.amount)).unwrap_or_default();
     let entries =
         ledger::refund(&payment.gateway, payment.refunded_amount, amount, payment.delivery_fee, &seller, payout);
     let row = payments::refund(&state.db, payment.id, amount, &entries)
         .await?
-        .ok_or_else(|| ApiError::Conflict("not_refundable", "the refund exceeds what is left"))?;
+        .ok_or(PaymentError::NotRefundable("the refund exceeds what is left"))?;
     if row.status == PaymentStatus::Refunded {
-        let order = orders::by_id(&state.db, row.order_id).await?.ok_or(ApiError::NotFound("order"))?;
+        let order = orders::by_id(&state.db, row.order_id).await?.ok_or(PaymentError::OrderNotFound)?;
         if order.status.can_become(OrderStatus::Refunded) {
             change_status(state, order.id, Some(order.status), OrderStatus::Refunded, actor, Some(reason)).await?;
         }

@@ -1,6 +1,7 @@
 //! Payments: gateways behind one trait, the double-entry ledger, and the confirm and refund
 //! flows that tie a gateway's answer to an order's state.
 
+pub mod error;
 pub mod flow;
 pub mod gateway;
 pub mod ledger;
