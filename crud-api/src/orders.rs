@@ -10,6 +10,28 @@ use crate::notify::Event;
 use crate::state::AppState;
 use crate::store::orders::{self, Actor, OrderRow, TransitionError};
 
+/// What moving an order can fail with; mapped once to problem+json (`not_found`,
+/// `illegal_transition`).
+#[derive(Debug, thiserror::Error)]
+pub enum OrderError {
+    #[error("order not found")]
+    NotFound,
+    #[error("an order can't go from {} to {}", .from.as_str(), .to.as_str())]
+    Illegal { from: OrderStatus, to: OrderStatus },
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+impl From<OrderError> for ApiError {
+    fn from(e: OrderError) -> Self {
+        match e {
+            OrderError::NotFound => ApiError::NotFound("order"),
+            OrderError::Illegal { from, to } => ApiError::IllegalTransition { from, to },
+            OrderError::Db(e) => e.into(),
+        }
+    }
+}
+
 /// Applies a transition and announces it. `expect` pins the state it must start from.
 #[tracing::instrument(skip_all, fields(order = %id, to = to.as_str()))]
 pub async fn change_status(
@@ -19,7 +41,7 @@ pub async fn change_status(
     to: OrderStatus,
     actor: Actor,
     note: Option<&str>,
-) -> Result<OrderRow, ApiError> {
+) -> Result<OrderRow, OrderError> {
     match orders::transition(&state.db, id, expect, to, actor, note).await? {
         Ok(order) => {
             let expired = matches!(actor, Actor::System) && to == OrderStatus::Cancelled;
@@ -29,8 +51,8 @@ pub async fn change_status(
             tracing::info!(order = %id, to = to.as_str(), actor = ?actor, "order status changed");
             Ok(order)
         }
-        Err(TransitionError::NotFound) => Err(ApiError::NotFound("order")),
-        Err(TransitionError::Illegal { from, to }) => Err(ApiError::IllegalTransition { from, to }),
+        Err(TransitionError::NotFound) => Err(OrderError::NotFound),
+        Err(TransitionError::Illegal { from, to }) => Err(OrderError::Illegal { from, to }),
     }
 }
 
@@ -38,7 +60,7 @@ pub async fn change_status(
 /// how many it cancelled. Safe to run on several replicas at once: each order's transition is
 /// conditional, so only one of them cancels it.
 #[tracing::instrument(skip_all)]
-pub async fn expire_reservations(state: &AppState, now: DateTime<Utc>) -> Result<usize, ApiError> {
+pub async fn expire_reservations(state: &AppState, now: DateTime<Utc>) -> Result<usize, OrderError> {
     let mut done = 0;
     for id in orders::expired(&state.db, now, 500).await? {
         match change_status(
@@ -52,7 +74,7 @@ pub async fn expire_reservations(state: &AppState, now: DateTime<Utc>) -> Result
         .await
         {
             Ok(_) => done += 1,
-            Err(ApiError::IllegalTransition { .. }) => {} // paid or cancelled meanwhile
+            Err(OrderError::Illegal { .. }) => {} // paid or cancelled meanwhile
             Err(e) => return Err(e),
         }
     }

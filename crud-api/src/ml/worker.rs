@@ -136,9 +136,12 @@ async fn analyse(state: &AppState, job: &JobRow) -> Result<(), MlError> {
         "colours": analysis.colours,
         "style": style.map(|(label, similarity)| json!({ "label": label, "similarity": similarity })),
     });
-    analysis_jobs::complete(&state.db, job.id, &result.to_string()).await.map_err(db_err)?;
+    // Index first, then say "done": a client that sees the analysis done finds the photo in
+    // similar items and style matches on this replica (the other way round, a test under load
+    // saw "done" with the index one short).
     state.index.refresh_product(&state.db, image.product_id).await.map_err(db_err)?;
     state.metrics.ml_indexed.set(state.index.len() as i64);
+    analysis_jobs::complete(&state.db, job.id, &result.to_string()).await.map_err(db_err)?;
     Ok(())
 }
 

@@ -32,9 +32,9 @@ pub enum PaymentError {
     RefundAmount(i64),
     #[error("order not found")]
     OrderNotFound,
-    /// The order state machine refused a move (its own errors are still the API's).
+    /// The order state machine refused a move.
     #[error(transparent)]
-    Order(#[from] ApiError),
+    Order(#[from] crate::orders::OrderError),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
     #[error(transparent)]
@@ -61,7 +61,7 @@ impl From<PaymentError> for ApiError {
             NotRefundable(why) => ApiError::Conflict("not_refundable", why),
             RefundAmount(left) => ApiError::field("amount", &format!("must be 1 to {left}")),
             OrderNotFound => ApiError::NotFound("order"),
-            Order(e) => e,
+            Order(e) => e.into(),
             Db(e) => e.into(),
             Internal(e) => ApiError::Internal(e),
         }
