@@ -106,8 +106,8 @@ pub fn order_view(
                 .map(|e| OrderEventView {
                     actor: e.actor_kind,
                     actor_id: e.actor_id,
-                    from: e.from_status.as_deref().and_then(OrderStatus::parse),
-                    to: OrderStatus::parse(&e.to_status).unwrap_or(OrderStatus::Cancelled),
+                    from: e.from_status,
+                    to: e.to_status,
                     note: e.note,
                     at: e.at,
                 })

@@ -62,8 +62,8 @@ pub struct OrderItemRow {
 pub struct OrderEventRow {
     pub actor_kind: String,
     pub actor_id: Option<Uuid>,
-    pub from_status: Option<String>,
-    pub to_status: String,
+    pub from_status: Option<OrderStatus>,
+    pub to_status: OrderStatus,
     pub note: Option<String>,
     pub at: DateTime<Utc>,
 }
