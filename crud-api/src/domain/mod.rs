@@ -1,5 +1,6 @@
 //! Types that parse input into values that can't be invalid.
 
+pub mod analysis_status;
 pub mod areas;
 pub mod email;
 pub mod listing;

@@ -49,7 +49,7 @@ pub async fn for_product(
         let Some(job) = analysis_jobs::for_image(&state.db, image.id).await? else { continue };
         out.push(PhotoAnalysis {
             image_id: image.id,
-            status: job.status,
+            status: job.status.as_str().to_string(),
             attempts: job.attempts,
             result: job.result.as_deref().and_then(|r| serde_json::from_str(r).ok()),
             error: job.error,

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::domain::analysis_status::AnalysisStatus;
 use crate::on_db;
 use crate::store::Db;
 
@@ -12,7 +13,7 @@ use crate::store::Db;
 pub struct JobRow {
     pub id: Uuid,
     pub image_id: Uuid,
-    pub status: String,
+    pub status: AnalysisStatus,
     pub attempts: i32,
     pub claimed_by: Option<String>,
     pub created_at: DateTime<Utc>,

@@ -72,5 +72,8 @@ mod tests {
         assert!(err.to_string().contains("unknown OrderStatus \"teleported\""), "{err}");
         assert!(sqlx::query_as::<_, (Condition,)>("SELECT 'mint'").fetch_one(&pool).await.is_err());
         assert!(sqlx::query_as::<_, (Role,)>("SELECT 'superuser'").fetch_one(&pool).await.is_err());
+        let (a,): (crate::domain::analysis_status::AnalysisStatus,) =
+            sqlx::query_as("SELECT 'running'").fetch_one(&pool).await.unwrap();
+        assert_eq!(a, crate::domain::analysis_status::AnalysisStatus::Running);
     }
 }

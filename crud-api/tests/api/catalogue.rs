@@ -303,7 +303,7 @@ async fn photo_upload_is_checked_by_content_and_served_cached() {
     assert_eq!(list["items"][0]["thumbnail_url"], img["thumbnail_url"]);
     let image_id = img["id"].as_str().unwrap().parse().unwrap();
     let job = crud_api::store::analysis_jobs::for_image(&app.state.db, image_id).await.unwrap().unwrap();
-    assert_eq!(job.status, "pending");
+    assert_eq!(job.status, crud_api::domain::analysis_status::AnalysisStatus::Pending);
 
     // Someone else can't add photos; path tricks find nothing.
     let (stranger, _, _) = app.signup("stranger@example.com").await;
