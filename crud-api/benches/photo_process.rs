@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use crud_api::media::images::{process, ImageLimits};
+use crud_api::catalogue::media::images::{process, ImageLimits};
 
 fn phone_photo(w: u32, h: u32) -> Vec<u8> {
     // Smooth gradients plus fine texture, so the JPEG is about as hard to code as a photo.
@@ -16,7 +16,7 @@ fn phone_photo(w: u32, h: u32) -> Vec<u8> {
     });
     let mut plain = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 92).encode_image(&img).unwrap();
-    crud_api::media::metadata::fixtures::with_phone_metadata(&plain, 6)
+    crud_api::catalogue::media::metadata::fixtures::with_phone_metadata(&plain, 6)
 }
 
 fn median(mut f: impl FnMut()) -> Duration {

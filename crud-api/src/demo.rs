@@ -3,11 +3,12 @@
 //! `DEMO_IMAGES_DIR` each listing gets a furniture render of its category as its photo,
 //! which the analysis worker sends through dl-api, so style match works on a fresh machine.
 
-use crate::domain::listing::Condition;
-use crate::domain::password;
+use crate::catalogue::listing::Condition;
+use crate::catalogue::store::categories;
+use crate::catalogue::store::products::{self, Listing};
+use crate::identity::password;
+use crate::identity::store::users;
 use crate::state::AppState;
-use crate::store::products::{self, Listing};
-use crate::store::{categories, users};
 
 /// (category slug, title, description, price KRW, condition, area, tags, [w, d, h] cm)
 type Item = (&'static str, &'static str, &'static str, i64, Condition, &'static str, &'static [&'static str], [i32; 3]);
@@ -321,7 +322,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     let seller = match users::by_email(db, email).await? {
         Some(u) => u,
         None => {
-            let hash = password::hash_blocking(crate::auth::session::random_password()).await?;
+            let hash = password::hash_blocking(crate::identity::session::random_password()).await?;
             let u = users::insert(
                 db,
                 users::NewUser {
@@ -329,7 +330,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
                     email_verified: true,
                     password_hash: Some(&hash),
                     name: "가져가구 데모 판매자",
-                    role: crate::domain::Role::Customer,
+                    role: crate::identity::Role::Customer,
                 },
             )
             .await?;
@@ -353,7 +354,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         return Ok(());
     }
     let cats = categories::all(db).await?;
-    let roots = crate::ml::suggest::top_level_slugs(&cats);
+    let roots = crate::recommendations::suggest::top_level_slugs(&cats);
     let mut photos = DemoPhotos::load(state.config.demo_images_dir.as_deref());
     let mut with_photos = 0;
     for (slug, title, description, price, condition, area, tags, [w, d, h]) in ITEMS {
@@ -374,7 +375,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         };
         let row = products::insert(db, seller.id, &listing, &format!("{} {}", c.name, c.name_en)).await?;
         if let Some(photo) = roots.get(&c.id).and_then(|root| photos.next(root)) {
-            match crate::media::photos::save(state, row.id, photo, "demo").await {
+            match crate::catalogue::media::photos::save(state, row.id, photo, "demo").await {
                 Ok(_) => with_photos += 1,
                 Err(e) => tracing::warn!(error = %e, "demo photo skipped"),
             }

@@ -9,15 +9,20 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::auth::jwt::{self, JwtKeys};
-use crate::auth::oidc::Providers;
-use crate::config::Config;
-use crate::domain::{password, Email, Password};
-use crate::media::image_store::ImageStore;
-use crate::metrics::Metrics;
-use crate::notify::{Notifier, OutboxPushSender};
+use crate::catalogue::media::image_store::ImageStore;
+use crate::catalogue::store::categories;
+use crate::identity::jwt::{self, JwtKeys};
+use crate::identity::oidc::Providers;
+use crate::identity::store::{oauth_states, refresh_tokens, users};
+use crate::identity::{
+    email::Email,
+    password::{self, Password},
+};
+use crate::notifications::{Notifier, OutboxPushSender};
+use crate::platform::config::Config;
+use crate::platform::metrics::Metrics;
+use crate::platform::{db::Db, idempotency::store as idempotency};
 use crate::state::{AppState, Inner, Limits};
-use crate::store::{categories, idempotency, oauth_states, refresh_tokens, users, Db};
 
 pub struct Application {
     listener: TcpListener,
@@ -72,9 +77,9 @@ impl Application {
         let images = ImageStore::new(&config.image_dir)
             .with_context(|| format!("cannot create IMAGE_DIR {}", config.image_dir.display()))?;
         let dl = match &config.dl_api_url {
-            Some(url) => Some(crate::ml::DlClient::new(
+            Some(url) => Some(crate::recommendations::DlClient::new(
                 url,
-                config.dl_api_key.clone().unwrap_or_else(|| crate::secret::Secret::new("")),
+                config.dl_api_key.clone().unwrap_or_else(|| crate::platform::secret::Secret::new("")),
                 Duration::from_secs(config.ml_timeout_secs.max(1)),
             )?),
             None => None,
@@ -93,7 +98,7 @@ impl Application {
             gateways,
             sandbox,
             dl,
-            index: Arc::new(crate::ml::EmbeddingIndex::default()),
+            index: Arc::new(crate::recommendations::EmbeddingIndex::default()),
         }));
         bootstrap_admin(&state).await?;
         if categories::seed_defaults(&state.db).await? {
@@ -130,7 +135,7 @@ impl Application {
         let state = self.state.clone();
         let janitor = tokio::spawn(purge_expired(state.clone()));
         let sweeper = tokio::spawn(sweep_reservations(state.clone()));
-        let worker = tokio::spawn(crate::ml::worker::run(state.clone()));
+        let worker = tokio::spawn(crate::recommendations::worker::run(state.clone()));
         let photos = tokio::spawn(clean_stored_photos(state.clone()));
         let app = crate::http::router(state.clone());
         axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
@@ -148,7 +153,9 @@ impl Application {
 
 /// Photos stored before renditions were clean lose their metadata (see `media::sanitize`).
 async fn clean_stored_photos(state: AppState) {
-    if let Err(e) = crate::media::sanitize::clean_stored_photos(&state.db, &state.images, state.image_limits()).await {
+    if let Err(e) =
+        crate::catalogue::media::sanitize::clean_stored_photos(&state.db, &state.images, state.image_limits()).await
+    {
         tracing::warn!(error = %e, "cleaning stored photos stopped; the next start-up resumes it");
     }
 }
@@ -197,7 +204,7 @@ async fn bootstrap_admin(state: &AppState) -> anyhow::Result<()> {
         (None, None) => {
             if !users::any_admin(&state.db).await? {
                 let email = "admin@gajyeogagu.local";
-                let pw = crate::auth::session::random_password();
+                let pw = crate::identity::session::random_password();
                 let hash = password::hash_blocking(pw.clone()).await?;
                 users::upsert_admin(&state.db, email, &hash).await?;
                 // Printed, not logged: it must not end up in log aggregation.
@@ -227,7 +234,7 @@ async fn sweep_reservations(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(state.config.reservation_sweep_secs.max(1)));
     loop {
         tick.tick().await;
-        if let Err(e) = crate::orders::expire_reservations(&state, chrono::Utc::now()).await {
+        if let Err(e) = crate::orders::flow::expire_reservations(&state, chrono::Utc::now()).await {
             tracing::warn!(error = %e, "reservation sweep failed");
         }
     }

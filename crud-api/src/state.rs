@@ -4,15 +4,15 @@ use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::auth::jwt::JwtKeys;
-use crate::auth::oidc::Providers;
-use crate::auth::ratelimit::RateLimiter;
-use crate::config::Config;
-use crate::media::image_store::ImageStore;
-use crate::media::images::ImageLimits;
-use crate::metrics::Metrics;
-use crate::notify::Notifier;
-use crate::store::Db;
+use crate::catalogue::media::image_store::ImageStore;
+use crate::catalogue::media::images::ImageLimits;
+use crate::identity::jwt::JwtKeys;
+use crate::identity::oidc::Providers;
+use crate::notifications::Notifier;
+use crate::platform::config::Config;
+use crate::platform::db::Db;
+use crate::platform::metrics::Metrics;
+use crate::platform::ratelimit::RateLimiter;
 
 pub struct Limits {
     pub per_ip: RateLimiter,
@@ -51,9 +51,9 @@ pub struct Inner {
     /// The sandbox gateway itself (tests count its captures).
     pub sandbox: Arc<crate::payments::sandbox::SandboxGateway>,
     /// dl-api, when `DL_API_URL` is set.
-    pub dl: Option<crate::ml::DlClient>,
+    pub dl: Option<crate::recommendations::DlClient>,
     /// Product embeddings for visual similarity and style match.
-    pub index: Arc<crate::ml::EmbeddingIndex>,
+    pub index: Arc<crate::recommendations::EmbeddingIndex>,
 }
 
 impl Inner {

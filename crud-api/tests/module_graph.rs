@@ -1,8 +1,14 @@
 //! The shape of `crud-api/src`, kept true: no file imports its way back to itself (no
-//! circles between modules), and the lower layers don't import the upper ones — `domain` uses
-//! only itself and `error`; `store` only itself, `domain` and `error`; only the HTTP layer and
-//! the wiring (`startup`) use `http`. Read from the source text: `crate::…` and `super::…`
-//! paths outside comments and test modules.
+//! circles between modules), and no import points back up. Layers, read from the path:
+//! - `…::http…` — the wire (a feature's handlers and views, and the cross-feature `http/`);
+//! - `…::store…` — SQL;
+//! - `platform::…` — config, database, errors, limits, metrics: nothing feature-specific;
+//! - the rest of a feature folder — its types and flows;
+//! - `state`, `startup`, `demo` and the crate root — the wiring.
+//! A store uses only stores, `platform` and plain types (feature modules that reach no store,
+//! wire or wiring); flows use anything but the wire and the wiring; the wire uses anything but
+//! the wiring (except `state`, which handlers receive). Read from the source text: `crate::…`
+//! and `super::…` paths outside comments and test modules.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -47,12 +53,18 @@ fn sources() -> BTreeMap<String, String> {
 /// module paths (relative to `module`'s parent for `super`).
 fn paths(module: &str, code: &str) -> Vec<String> {
     let mut out = Vec::new();
-    // A module uses the children it declares (and reaches them by bare names: `routes::…`).
+    // A module that declares a child and names it (`routes::…`) uses it; declaring alone
+    // (a feature's `pub mod http;`) is structure, not use.
     for line in code.lines() {
         let l = line.trim();
         if let Some(name) = l.strip_prefix("pub mod ").or_else(|| l.strip_prefix("mod ")) {
             if let Some(name) = name.strip_suffix(';') {
-                out.push(join(module, name));
+                let named = code.match_indices(&format!("{name}::")).any(|(i, _)| {
+                    !code[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == ':')
+                });
+                if named {
+                    out.push(join(module, name));
+                }
             }
         }
     }
@@ -174,7 +186,11 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
 fn the_module_graph_has_no_circles() {
     let g = graph();
     assert!(g.len() > 50, "found only {} modules: is the walk broken?", g.len());
-    assert!(g["http::orders"].contains("store::orders"), "the parser must see plain imports: {:?}", g["http::orders"]);
+    assert!(
+        g["orders::http::handlers"].contains("orders::store"),
+        "the parser must see plain imports: {:?}",
+        g["orders::http::handlers"]
+    );
     // Depth-first search for a back edge, reporting the circle it closes.
     fn visit(
         m: &str,
@@ -206,20 +222,61 @@ fn the_module_graph_has_no_circles() {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layer {
+    Platform,
+    Store,
+    Flow,
+    Wire,
+    Wiring,
+}
+
+fn layer(m: &str) -> Layer {
+    let segments: Vec<&str> = m.split("::").collect();
+    if segments.contains(&"http") {
+        Layer::Wire
+    } else if segments.contains(&"store") {
+        Layer::Store
+    } else if segments[0] == "platform" {
+        Layer::Platform
+    } else if ["", "state", "startup", "demo"].contains(&segments[0]) {
+        Layer::Wiring
+    } else {
+        Layer::Flow
+    }
+}
+
+/// Modules from which no store, wire or wiring module is reachable: plain types.
+fn plain(g: &BTreeMap<String, BTreeSet<String>>) -> BTreeSet<String> {
+    fn reaches_io(m: &str, g: &BTreeMap<String, BTreeSet<String>>, seen: &mut BTreeSet<String>) -> bool {
+        if !seen.insert(m.to_string()) {
+            return false;
+        }
+        [Layer::Store, Layer::Wire, Layer::Wiring].contains(&layer(m))
+            || g.get(m).into_iter().flatten().any(|t| reaches_io(t, g, seen))
+    }
+    g.keys().filter(|m| layer(m) == Layer::Flow && !reaches_io(m, g, &mut BTreeSet::new())).cloned().collect()
+}
+
 #[test]
 fn lower_layers_do_not_import_upper_ones() {
-    let top = |m: &str| m.split("::").next().unwrap_or("").to_string();
+    let g = graph();
+    let plain = plain(&g);
+    assert!(plain.contains("orders::status") && !plain.contains("orders::flow"), "plain types: {plain:?}");
     let mut wrong = Vec::new();
-    for (m, uses) in graph() {
+    for (m, uses) in &g {
         for t in uses {
-            let (from, to) = (top(&m), top(&t));
-            let allowed = match from.as_str() {
-                "domain" => ["domain", "error"].contains(&to.as_str()),
-                "store" => ["store", "domain", "error"].contains(&to.as_str()),
-                _ => to != "http" || ["http", "startup", ""].contains(&from.as_str()),
+            let allowed = match (layer(m), layer(t)) {
+                (Layer::Platform, to) => t.starts_with("platform") && to != Layer::Wire,
+                (Layer::Store, Layer::Store | Layer::Platform) => true,
+                (Layer::Store, Layer::Flow) => plain.contains(t),
+                (Layer::Store, _) => false,
+                (Layer::Flow, to) => ![Layer::Wire, Layer::Wiring].contains(&to),
+                (Layer::Wire, to) => to != Layer::Wiring || t == "state",
+                (Layer::Wiring, _) => true,
             };
             if !allowed {
-                wrong.push(format!("{m} → {t}"));
+                wrong.push(format!("{m} ({:?}) → {t} ({:?})", layer(m), layer(t)));
             }
         }
     }
@@ -230,5 +287,5 @@ fn lower_layers_do_not_import_upper_ones() {
 fn the_parser_expands_groups_and_super() {
     let got = paths("http::orders", "use crate::store::{orders::{self, Actor}, Db};\nuse super::extract::AuthUser;");
     assert_eq!(got, ["store::orders", "store::orders::Actor", "store::Db", "http::extract::AuthUser"]);
-    assert_eq!(paths("http", "pub mod routes;\nmod extract;"), ["http::routes", "http::extract"]);
+    assert_eq!(paths("http", "pub mod routes;\nmod extract;\nfn f() { routes::routes(); }"), ["http::routes"]);
 }

@@ -10,8 +10,8 @@ use axum::Json;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use crate::domain::{Realm, Role};
-use crate::error::{ApiError, FieldError};
+use crate::identity::role::{Realm, Role};
+use crate::platform::error::{ApiError, FieldError};
 use crate::state::AppState;
 
 /// `Json<T>` whose rejections are problem+json: 400 malformed, 413 too large,

@@ -1,30 +1,13 @@
-//! HTTP surface: one module per feature group, assembled by `router`.
+//! The wire, across features: the one route list (`routes`, which the router here and the
+//! OpenAPI document both come from), the extractors every handler uses, health and metrics,
+//! and the layers every request passes (request id, trace span, CORS, body limit, panics).
+//! Each feature's handlers live in its own `http` module.
 
-pub mod analysis;
-pub mod auth;
-pub mod cart;
-pub mod categories;
-pub mod deliveries;
 pub mod extract;
 pub mod health;
-pub mod images;
-pub mod notifications;
-pub mod oauth;
 pub mod openapi;
-pub mod order_views;
-pub mod orders;
-pub mod payment_views;
-pub mod payments;
-pub mod product_views;
-pub mod products;
-pub mod recommendations;
 pub mod request_metrics;
-pub mod riders;
 pub mod routes;
-pub mod style_match;
-pub mod style_prototypes;
-pub mod users;
-pub mod views;
 
 use std::time::Duration;
 
@@ -40,14 +23,15 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::error::ApiError;
+use crate::platform::error::ApiError;
 use crate::state::AppState;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: AppState) -> Router {
     // A few photos per request, plus multipart framing.
-    let upload_limit = state.config.max_image_bytes * crate::media::photos::MAX_PER_PRODUCT as usize + 64 * 1024;
+    let upload_limit =
+        state.config.max_image_bytes * crate::catalogue::media::photos::MAX_PER_PRODUCT as usize + 64 * 1024;
     let (routes, _) = routes::routes(upload_limit).split_for_parts();
     let routes = routes.route_layer(from_fn_with_state(state.clone(), request_metrics::track));
 

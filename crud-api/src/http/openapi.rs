@@ -18,7 +18,7 @@ use super::routes::routes;
         contact(name = "Gajyeogagu platform team", url = "https://gajyeogagu.io"),
     ),
     servers((url = "http://localhost:8001", description = "make run")),
-    components(schemas(crate::error::Problem, crate::error::FieldError, crate::http::oauth::ProviderName, crate::http::products::SortParam, crate::http::deliveries::DeliveryFilter, crate::http::notifications::Platform)),
+    components(schemas(crate::platform::error::Problem, crate::platform::error::FieldError, crate::identity::http::oauth::ProviderName, crate::catalogue::http::products::SortParam, crate::delivery::http::deliveries::DeliveryFilter, crate::notifications::http::Platform)),
     tags(
         (name = "auth", description = "Sign-up, login, tokens, social login"),
         (name = "users", description = "Your profile"),

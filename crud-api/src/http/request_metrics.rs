@@ -1,4 +1,4 @@
-//! The route layer that feeds `crate::metrics::Metrics` (kept out of `metrics`, which the
+//! The route layer that feeds `crate::platform::metrics::Metrics` (kept out of `metrics`, which the
 //! state holds: the state must not depend back on the HTTP layer's needs).
 
 use std::time::Instant;

@@ -4,10 +4,15 @@ use axum::extract::DefaultBodyLimit;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 use utoipa_axum::routes;
 
-use super::{
-    analysis, auth, cart, categories, deliveries, health, images, notifications, oauth, orders, payments, products,
-    recommendations, riders, style_match, style_prototypes, users,
-};
+use super::health;
+use crate::cart::http as cart;
+use crate::catalogue::http::{categories, images, products};
+use crate::delivery::http::{deliveries, riders};
+use crate::identity::http::{auth, oauth, users};
+use crate::notifications::http as notifications;
+use crate::orders::http::handlers as orders;
+use crate::payments::http::handlers as payments;
+use crate::recommendations::http::{analysis, similar as recommendations, style_match, style_prototypes};
 use crate::state::AppState;
 
 /// Every route of the API with its OpenAPI operation: the router (`http::router`) and the

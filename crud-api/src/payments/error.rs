@@ -1,8 +1,8 @@
 //! What the payment flows can fail with, in their own words; mapped once to the API's problem
 //! responses (`From<PaymentError> for ApiError`), with the stable codes clients already see.
 
-use crate::domain::order_status::OrderStatus;
-use crate::error::{ApiError, FieldError};
+use crate::orders::status::OrderStatus;
+use crate::platform::error::{ApiError, FieldError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PaymentError {
@@ -34,7 +34,7 @@ pub enum PaymentError {
     OrderNotFound,
     /// The order state machine refused a move.
     #[error(transparent)]
-    Order(#[from] crate::orders::OrderError),
+    Order(#[from] crate::orders::flow::OrderError),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
     #[error(transparent)]

@@ -8,17 +8,17 @@ use uuid::Uuid;
 
 use plugin_strategies as s;
 
-use crate::domain::areas;
-use crate::domain::order_status::OrderStatus;
-use crate::domain::payment_status::PaymentStatus;
-use crate::orders::change_status;
+use super::store::{self, NewQuote, PaymentRow};
+use crate::delivery::areas;
+use crate::orders::flow::change_status;
+use crate::orders::status::OrderStatus;
+use crate::orders::store::{self as orders, Actor, OrderRow};
 use crate::payments::error::PaymentError;
 use crate::payments::gateway::GatewayError;
 use crate::payments::ledger;
 use crate::payments::plan::StoredPlan;
+use crate::payments::status::PaymentStatus;
 use crate::state::AppState;
-use crate::store::orders::{self, Actor, OrderRow};
-use crate::store::payments::{self, NewQuote, PaymentRow};
 
 fn strategy_error(e: plugin_host::PluginError) -> PaymentError {
     PaymentError::StrategyUnavailable(format!("payment ({})", e.kind()))
@@ -84,7 +84,7 @@ pub async fn quote(state: &AppState, order: &OrderRow, coupon: Option<String>) -
         1 => lines[0].title.clone(),
         n => format!("{} 외 {}건", lines[0].title, n - 1),
     };
-    let row = payments::insert_quote(
+    let row = store::insert_quote(
         &state.db,
         &NewQuote {
             order_id: order.id,
@@ -115,7 +115,7 @@ pub async fn confirm(
     amount: i64,
 ) -> Result<PaymentRow, PaymentError> {
     // A replay of a finished confirm answers what it answered.
-    if let Some(done) = payments::by_key(&state.db, payment_key).await? {
+    if let Some(done) = store::by_key(&state.db, payment_key).await? {
         if done.order_id != order.id {
             return Err(PaymentError::KeyUsed);
         }
@@ -125,7 +125,7 @@ pub async fn confirm(
             _ => Ok(done),
         };
     }
-    let quote = payments::open_quote(&state.db, order.id).await?.ok_or_else(|| {
+    let quote = store::open_quote(&state.db, order.id).await?.ok_or_else(|| {
         if order.status == OrderStatus::PendingPayment {
             PaymentError::NoQuote
         } else {
@@ -135,7 +135,7 @@ pub async fn confirm(
     if amount != quote.amount {
         return Err(PaymentError::AmountMismatch(quote.amount));
     }
-    if !payments::claim(&state.db, quote.id, payment_key).await? {
+    if !store::claim(&state.db, quote.id, payment_key).await? {
         return Err(PaymentError::InProgress("another confirmation of this order is running"));
     }
     let gateway = state
@@ -146,12 +146,12 @@ pub async fn confirm(
     let receipt = match gateway.confirm(payment_key, order.id, quote.amount).await {
         Ok(r) => r,
         Err(GatewayError::Declined(why)) => {
-            payments::set_status(&state.db, quote.id, PaymentStatus::Confirming, PaymentStatus::Failed, Some(&why))
+            store::set_status(&state.db, quote.id, PaymentStatus::Confirming, PaymentStatus::Failed, Some(&why))
                 .await?;
             return Err(PaymentError::Declined(why));
         }
         Err(e) => {
-            payments::release(&state.db, quote.id).await?;
+            store::release(&state.db, quote.id).await?;
             return Err(PaymentError::GatewayUnavailable(e.to_string()));
         }
     };
@@ -168,7 +168,7 @@ pub async fn confirm(
     .await
     {
         let _ = gateway.cancel(payment_key, quote.amount, "order no longer payable").await;
-        payments::set_status(
+        store::set_status(
             &state.db,
             quote.id,
             PaymentStatus::Confirming,
@@ -181,7 +181,7 @@ pub async fn confirm(
     let plan = StoredPlan::from_json(&quote.plan).map_err(anyhow::Error::from)?;
     let payouts: Vec<(String, i64)> = plan.payouts.iter().map(|p| (p.seller_id.clone(), p.amount)).collect();
     let entries = ledger::capture(&quote.gateway, quote.amount, quote.delivery_fee, quote.commission, &payouts);
-    let row = payments::confirm(&state.db, quote.id, &receipt.method, &entries)
+    let row = store::confirm(&state.db, quote.id, &receipt.method, &entries)
         .await?
         .ok_or(PaymentError::InProgress("the payment changed during confirmation"))?;
     tracing::info!(order = %order.id, payment = %row.id, amount = row.amount, gateway = %row.gateway, "payment captured");
@@ -227,7 +227,7 @@ pub async fn refund(
 /// it paid by hand), and the caller moves the order itself.
 #[tracing::instrument(skip_all, fields(order = %order_id))]
 pub async fn refund_for_cancel(state: &AppState, order_id: Uuid, actor: Actor) -> Result<bool, PaymentError> {
-    let captured = payments::for_order(&state.db, order_id).await?.into_iter().find(|p| p.status.is_captured());
+    let captured = store::for_order(&state.db, order_id).await?.into_iter().find(|p| p.status.is_captured());
     match captured {
         Some(p) => {
             let reason = match actor {
@@ -250,11 +250,11 @@ pub async fn webhook(
     event: &crate::payments::WebhookEvent,
     body: &str,
 ) -> Result<bool, PaymentError> {
-    if !payments::record_webhook(&state.db, gateway, &event.event_id, body).await? {
+    if !store::record_webhook(&state.db, gateway, &event.event_id, body).await? {
         return Ok(false); // seen before
     }
     if event.status == "canceled" || event.status == "cancelled" {
-        if let Some(p) = payments::by_key(&state.db, &event.payment_key).await? {
+        if let Some(p) = store::by_key(&state.db, &event.payment_key).await? {
             let left = p.amount - p.refunded_amount;
             if p.status.is_captured() && left > 0 {
                 book_refund(state, &p, left, "cancelled at the gateway", Actor::System).await?;
@@ -278,7 +278,7 @@ async fn book_refund(
     let (seller, payout) = plan.payouts.first().map(|p| (p.seller_id.clone(), p.amount)).unwrap_or_default();
     let entries =
         ledger::refund(&payment.gateway, payment.refunded_amount, amount, payment.delivery_fee, &seller, payout);
-    let row = payments::refund(&state.db, payment.id, amount, &entries)
+    let row = store::refund(&state.db, payment.id, amount, &entries)
         .await?
         .ok_or(PaymentError::NotRefundable("the refund exceeds what is left"))?;
     if row.status == PaymentStatus::Refunded {

@@ -4,7 +4,7 @@
 //! Accounts: `gateway:<name>` (money the gateway owes us), `platform:commission`,
 //! `platform:delivery`, `seller:<id>` (what we owe a seller).
 
-pub use crate::store::payments::Entry;
+pub use crate::payments::store::Entry;
 
 /// Capture: the gateway owes the total; we owe sellers their payouts and keep commission and
 /// delivery fee.

@@ -4,9 +4,12 @@
 pub mod error;
 pub mod flow;
 pub mod gateway;
+pub mod http;
 pub mod ledger;
 pub mod plan;
 pub mod sandbox;
+pub mod status;
+pub mod store;
 pub mod toss;
 
 pub use gateway::{GatewayError, Gateways, PaymentGateway, Receipt, WebhookEvent};

@@ -14,7 +14,7 @@ use sha2::Sha256;
 use uuid::Uuid;
 
 use super::gateway::{BoxFuture, GatewayError, PaymentGateway, Receipt, WebhookEvent};
-use crate::secret::Secret;
+use crate::platform::secret::Secret;
 
 pub struct SandboxGateway {
     secret: Secret,

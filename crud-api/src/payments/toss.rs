@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::gateway::{BoxFuture, GatewayError, PaymentGateway, Receipt, WebhookEvent};
-use crate::secret::Secret;
+use crate::platform::secret::Secret;
 
 pub struct TossGateway {
     base: String,

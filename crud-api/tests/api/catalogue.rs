@@ -302,8 +302,9 @@ async fn photo_upload_is_checked_by_content_and_served_cached() {
     let list = app.get("/api/v1/products", None).await.body;
     assert_eq!(list["items"][0]["thumbnail_url"], img["thumbnail_url"]);
     let image_id = img["id"].as_str().unwrap().parse().unwrap();
-    let job = crud_api::store::analysis_jobs::for_image(&app.state.db, image_id).await.unwrap().unwrap();
-    assert_eq!(job.status, crud_api::domain::analysis_status::AnalysisStatus::Pending);
+    let job =
+        crud_api::recommendations::store::analysis_jobs::for_image(&app.state.db, image_id).await.unwrap().unwrap();
+    assert_eq!(job.status, crud_api::recommendations::analysis_status::AnalysisStatus::Pending);
 
     // Someone else can't add photos; path tricks find nothing.
     let (stranger, _, _) = app.signup("stranger@example.com").await;
@@ -324,7 +325,7 @@ async fn oversized_and_bomb_images_are_refused() {
 
 #[tokio::test]
 async fn analysis_jobs_are_claimed_once_by_concurrent_workers() {
-    use crud_api::store::analysis_jobs;
+    use crud_api::recommendations::store::analysis_jobs;
     let app = spawn_app().await;
     let s = seller(&app, "jobs@example.com").await;
     let p = list_item(&app, &s, "sofa", "사진 많은 소파", 10_000, json!({})).await;
@@ -371,7 +372,7 @@ async fn analysis_jobs_are_claimed_once_by_concurrent_workers() {
 
 /// The bytes an uploaded phone photo would leak: EXIF (GPS, camera make), XMP, IPTC.
 fn assert_clean(bytes: &[u8], what: &str) {
-    use crud_api::media::metadata::carries_metadata;
+    use crud_api::catalogue::media::metadata::carries_metadata;
     assert!(!carries_metadata(bytes), "{what}: carries metadata");
     assert!(!bytes.windows(6).any(|w| w == b"Exif\0\0"), "{what}: EXIF block");
     assert!(!bytes.windows(4).any(|w| w == [0x88, 0x25, 0x00, 0x04]), "{what}: GPS IFD (tag 0x8825)");
@@ -382,7 +383,7 @@ fn assert_clean(bytes: &[u8], what: &str) {
 /// and carries no EXIF/XMP/IPTC; the uploaded bytes are never stored.
 #[tokio::test]
 async fn photos_never_publish_the_sellers_location() {
-    use crud_api::media::metadata::fixtures::phone_jpeg;
+    use crud_api::catalogue::media::metadata::fixtures::phone_jpeg;
     let app = spawn_app().await;
     let s = seller(&app, "gps@example.com").await;
     let p = list_item(&app, &s, "sofa", "집에서 찍은 소파", 10_000, json!({})).await;
@@ -414,8 +415,8 @@ async fn photos_never_publish_the_sellers_location() {
 /// file is gone.
 #[tokio::test]
 async fn photos_stored_before_the_fix_are_cleaned_at_start_up() {
-    use crud_api::media::image_store::ImageStore;
-    use crud_api::media::metadata::fixtures::phone_jpeg;
+    use crud_api::catalogue::media::image_store::ImageStore;
+    use crud_api::catalogue::media::metadata::fixtures::phone_jpeg;
     let app = spawn_app().await;
     let s = seller(&app, "legacy@example.com").await;
     let p = list_item(&app, &s, "desk", "예전에 올린 책상", 10_000, json!({})).await;
@@ -446,7 +447,7 @@ async fn photos_stored_before_the_fix_are_cleaned_at_start_up() {
     // A replica starts (as after the upgrade): its start-up job cleans the photo.
     let replica = crate::helpers::spawn_sibling(&app).await;
     let row = wait_for(|| async {
-        let row = crud_api::store::images::by_id(&app.state.db, image_id).await.unwrap().unwrap();
+        let row = crud_api::catalogue::store::images::by_id(&app.state.db, image_id).await.unwrap().unwrap();
         (row.image_key != key).then_some(row)
     })
     .await;
@@ -465,5 +466,5 @@ async fn photos_stored_before_the_fix_are_cleaned_at_start_up() {
         })
         .await;
     }
-    assert!(crud_api::store::images::unsanitized(&app.state.db, 10).await.unwrap().is_empty());
+    assert!(crud_api::catalogue::store::images::unsanitized(&app.state.db, 10).await.unwrap().is_empty());
 }

@@ -4,9 +4,10 @@
 
 use std::str::FromStr;
 
-use crud_api::auth::jwt;
+use crud_api::identity::jwt;
 use crud_api::state::AppState;
-use crud_api::{Application, Config};
+use crud_api::Application;
+use crud_api::Config;
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use serde_json::{json, Value};

@@ -136,7 +136,7 @@ async fn pushes_go_to_registered_devices_through_the_outbox() {
     buy(&app, "push-buyer@example.com", p["id"].as_str().unwrap()).await;
     let n = app.get("/api/v1/notifications", Some(&s)).await.body;
     let nid = n["items"][0]["id"].as_str().unwrap().parse().unwrap();
-    let outbox = crud_api::store::notifications::outbox_for(&app.state.db, nid).await.unwrap();
+    let outbox = crud_api::notifications::store::outbox_for(&app.state.db, nid).await.unwrap();
     assert_eq!(outbox.len(), 1, "one device, one push");
     assert_eq!((outbox[0].0.as_str(), outbox[0].1.as_str()), ("fcm", "fcm-token-abc"));
     let payload: serde_json::Value = serde_json::from_str(&outbox[0].2).unwrap();
@@ -150,5 +150,5 @@ async fn pushes_go_to_registered_devices_through_the_outbox() {
     buy(&app, "push-buyer2@example.com", p2["id"].as_str().unwrap()).await;
     let n = app.get("/api/v1/notifications", Some(&s)).await.body;
     let nid = n["items"][0]["id"].as_str().unwrap().parse().unwrap();
-    assert!(crud_api::store::notifications::outbox_for(&app.state.db, nid).await.unwrap().is_empty());
+    assert!(crud_api::notifications::store::outbox_for(&app.state.db, nid).await.unwrap().is_empty());
 }

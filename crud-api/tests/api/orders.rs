@@ -255,7 +255,7 @@ async fn a_checkout_key_left_by_a_crash_is_recovered_without_ordering_twice() {
     let p = list_item(&app, &s, "lighting", "스탠드", 20_000, json!({"quantity": 5})).await;
     let (buyer, _, buyer_id) = app.signup("crash@example.com").await;
     let body = serde_json::to_vec(&json!({"delivery_address": address()})).unwrap();
-    let hash = crud_api::idempotency::request_hash(&body);
+    let hash = crud_api::platform::idempotency::request_hash(&body);
     let uid: uuid::Uuid = buyer_id.parse().unwrap();
 
     // A request is running (claimed a second ago): a retry is told to come back, with when.
@@ -298,10 +298,10 @@ async fn unpaid_reservations_expire_and_return_items_to_sale() {
     assert_eq!((reserved_until - created).num_minutes(), 15);
 
     // Not yet: nothing happens.
-    assert_eq!(crud_api::orders::expire_reservations(&app.state, chrono::Utc::now()).await.unwrap(), 0);
+    assert_eq!(crud_api::orders::flow::expire_reservations(&app.state, chrono::Utc::now()).await.unwrap(), 0);
     // Sixteen minutes later the sweep releases it.
     let later = chrono::Utc::now() + chrono::Duration::minutes(16);
-    assert_eq!(crud_api::orders::expire_reservations(&app.state, later).await.unwrap(), 1);
+    assert_eq!(crud_api::orders::flow::expire_reservations(&app.state, later).await.unwrap(), 1);
     let o = app.get(&format!("/api/v1/orders/{order}"), Some(&buyer)).await.body;
     assert_eq!(o["status"], "cancelled");
     assert_eq!(o["cancel_reason"], "reservation expired");

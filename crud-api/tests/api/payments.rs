@@ -62,7 +62,7 @@ async fn confirm(app: &TestApp, token: &str, order: &str, key: &str, amount: i64
 }
 
 async fn ledger_is_balanced(app: &TestApp) -> Vec<(String, i64)> {
-    let balances = crud_api::store::payments::balances(&app.state.db).await.unwrap();
+    let balances = crud_api::payments::store::balances(&app.state.db).await.unwrap();
     assert_eq!(balances.iter().map(|b| b.1).sum::<i64>(), 0, "{balances:?}");
     balances
 }
@@ -121,7 +121,7 @@ async fn concurrent_confirms_capture_exactly_once() {
     assert!(statuses.iter().all(|s| *s == 200 || *s == 409), "{statuses:?}");
     assert_eq!(app.state.sandbox.captures(), 1);
     let pid = results.iter().find(|r| r.status == 200).unwrap().body["id"].as_str().unwrap().parse().unwrap();
-    assert_eq!(crud_api::store::payments::entry_groups(&app.state.db, pid).await.unwrap(), 1);
+    assert_eq!(crud_api::payments::store::entry_groups(&app.state.db, pid).await.unwrap(), 1);
     ledger_is_balanced(&app).await;
 }
 

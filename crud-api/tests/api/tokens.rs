@@ -2,8 +2,8 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use crud_api::auth::jwt::{generate_pkcs8, JwtKeys};
-use crud_api::domain::Realm;
+use crud_api::identity::jwt::{generate_pkcs8, JwtKeys};
+use crud_api::identity::role::Realm;
 use serde_json::{json, Value};
 
 use crate::helpers::spawn_app;
@@ -76,7 +76,7 @@ async fn expired_token_is_refused() {
     let (_, _, id) = app.signup("old@example.com").await;
     // Signed by the app's own key, expired an hour ago (beyond the 30 s leeway).
     let key_pem = std::fs::read_to_string(app.dir.path().join("jwt.pem")).unwrap();
-    let der = crud_api::auth::jwt::pem_decode(&key_pem).unwrap();
+    let der = crud_api::identity::jwt::pem_decode(&key_pem).unwrap();
     let claims = json!({
         "iss": "gajyeogagu", "sub": id, "aud": "gajyeogagu:user",
         "exp": chrono::Utc::now().timestamp() - 3600, "iat": chrono::Utc::now().timestamp() - 4500,
@@ -117,7 +117,7 @@ async fn rotated_out_key_still_verifies_until_dropped() {
     let dir = tempfile::tempdir().unwrap();
     let a = generate_pkcs8();
     let a_file = dir.path().join("a.pem");
-    std::fs::write(&a_file, crud_api::auth::jwt::pem_encode(&a)).unwrap();
+    std::fs::write(&a_file, crud_api::identity::jwt::pem_encode(&a)).unwrap();
     let old = JwtKeys::new(&a, &[], "gajyeogagu").unwrap();
 
     let app = crate::helpers::spawn_with(|c| c.jwt_previous_key_files = vec![a_file.clone()]).await;
@@ -139,7 +139,7 @@ async fn rotated_out_key_still_verifies_until_dropped() {
 /// family is left usable — the winner's new token included (reuse revokes the family).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_refresh_token_raced_across_two_instances_leaves_no_survivor() {
-    use crud_api::auth::session::{self, Subject};
+    use crud_api::identity::session::{self, Subject};
 
     let a = spawn_app().await;
     let b = crate::helpers::spawn_sibling(&a).await;
@@ -173,7 +173,8 @@ async fn a_refresh_token_raced_across_two_instances_leaves_no_survivor() {
         both_lost += usize::from(fresh.is_empty());
         // No survivor: every token of the family is revoked in the database…
         let hash = session::hash_refresh_token(&pair.refresh_token);
-        let family = crud_api::store::refresh_tokens::by_hash(&a.state.db, &hash).await.unwrap().unwrap().family_id;
+        let family =
+            crud_api::identity::store::refresh_tokens::by_hash(&a.state.db, &hash).await.unwrap().unwrap().family_id;
         let alive: i64 = crud_api::on_db!(&a.state.db, |pool| sqlx::query_scalar(
             "SELECT COUNT(*) FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NULL"
         )

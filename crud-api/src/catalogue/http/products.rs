@@ -1,0 +1,414 @@
+//! Products: browse and search (public), list and edit (sellers, owners, admins).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::catalogue::http::views::{self as product_views, ProductDetail, ProductPage, ProductStatus};
+use crate::catalogue::listing::{self, Condition, Dimensions};
+use crate::catalogue::search;
+use crate::catalogue::store::products::{self, After, ListFilter, Listing, ProductRow, Sort, UpdateOutcome};
+use crate::catalogue::store::{categories, images};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
+use crate::identity::role::Role;
+use crate::identity::store::users;
+use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SortParam {
+    /// Best text match first (the default when `q` is given).
+    Relevance,
+    /// Newest first (the default otherwise).
+    Newest,
+    PriceAsc,
+    PriceDesc,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Category id or slug; includes its subcategories.
+    pub category: Option<String>,
+    /// Text search (Korean and English), e.g. `가죽소파` or `oak table`.
+    pub q: Option<String>,
+    /// KRW, inclusive.
+    pub min_price: Option<i64>,
+    /// KRW, inclusive.
+    pub max_price: Option<i64>,
+    /// Comma-separated: `on_sale`, `reserved`, `sold`. Default: all three.
+    pub status: Option<String>,
+    /// Seller's user id.
+    pub seller: Option<Uuid>,
+    /// One style tag, e.g. `modern`.
+    pub style: Option<String>,
+    pub sort: Option<SortParam>,
+    /// From the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// 1 to 100, default 20.
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+}
+
+fn encode_cursor(sort: Sort, after: &After) -> String {
+    let json = serde_json::json!({ "s": format!("{sort:?}"), "a": after });
+    URL_SAFE_NO_PAD.encode(json.to_string())
+}
+
+fn decode_cursor(sort: Sort, cursor: &str) -> Option<After> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    // A cursor only continues the ordering it was made for.
+    (v["s"] == format!("{sort:?}")).then(|| serde_json::from_value(v["a"].clone()).ok()).flatten()
+}
+
+/// Browse and search products
+///
+/// Filters combine; text search matches Korean inside compound words (`소파` finds `가죽소파`).
+/// Pages are cursor-based: pass `next_cursor` back as `cursor`. Hidden listings never appear.
+#[utoipa::path(get, path = "/api/v1/products", operation_id = "list_products", tag = "catalogue", params(ListQuery),
+    responses(
+        (status = 200, description = "One page of products", body = ProductPage),
+        (status = 422, description = "Invalid filter or cursor", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list(State(state): State<AppState>, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<ProductPage>> {
+    let mut errors = Vec::new();
+    let limit = q.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        errors.push(FieldError::new("limit", "must be 1 to 100"));
+    }
+    let query = q.q.as_deref().and_then(search::Query::parse);
+    let sort = match (q.sort, &query) {
+        (Some(SortParam::Relevance), Some(_)) | (None, Some(_)) => Sort::Relevance,
+        (Some(SortParam::Relevance), None) | (Some(SortParam::Newest), _) | (None, None) => Sort::Newest,
+        (Some(SortParam::PriceAsc), _) => Sort::PriceAsc,
+        (Some(SortParam::PriceDesc), _) => Sort::PriceDesc,
+    };
+    let mut statuses = Vec::new();
+    for s in q.status.as_deref().unwrap_or("on_sale,reserved,sold").split(',').map(str::trim).filter(|s| !s.is_empty())
+    {
+        match ProductStatus::parse(s) {
+            Some(st) if st != ProductStatus::Hidden => statuses.push(st),
+            _ => errors.push(FieldError::new("status", "each must be on_sale, reserved or sold")),
+        }
+    }
+    if let (Some(min), Some(max)) = (q.min_price, q.max_price) {
+        if min > max {
+            errors.push(FieldError::new("min_price", "must not exceed max_price"));
+        }
+    }
+    let style = q.style.map(|s| s.trim().to_lowercase());
+    if style.as_deref().is_some_and(|s| !listing::is_tag(s)) {
+        errors.push(FieldError::new("style", "must be a style tag"));
+    }
+    let after = match &q.cursor {
+        Some(c) => match decode_cursor(sort, c) {
+            Some(a) => Some(a),
+            None => {
+                errors.push(FieldError::new("cursor", "invalid or made for another sort order"));
+                None
+            }
+        },
+        None => None,
+    };
+    let categories = match &q.category {
+        Some(c) => {
+            let all = categories::all(&state.db).await?;
+            match all.iter().find(|x| x.slug == *c || x.id.to_string() == *c) {
+                Some(root) => Some(categories::descendants(&all, root.id)),
+                None => {
+                    errors.push(FieldError::new("category", "no such category"));
+                    None
+                }
+            }
+        }
+        None => None,
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let filter = ListFilter {
+        categories,
+        query,
+        min_price: q.min_price,
+        max_price: q.max_price,
+        statuses,
+        seller: q.seller,
+        style,
+        sort,
+        after: after.clone(),
+        limit,
+    };
+    let mut rows = products::list(&state.db, &filter).await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = match (more, rows.last()) {
+        (true, Some(last)) => Some(encode_cursor(
+            sort,
+            &match sort {
+                Sort::Relevance => {
+                    let done = match after {
+                        Some(After::Offset(n)) => n,
+                        _ => 0,
+                    };
+                    After::Offset(done + limit)
+                }
+                _ => After::Key { price: last.price, id: last.id },
+            },
+        )),
+        _ => None,
+    };
+    let ids: Vec<Uuid> = rows.iter().map(|p| p.id).collect();
+    let imgs = images::for_products(&state.db, &ids).await?;
+    Ok(Json(ProductPage { items: product_views::summaries(&rows, &imgs), next_cursor }))
+}
+
+/// Loads everything a detail view needs.
+pub async fn load_detail(state: &AppState, p: &ProductRow) -> ApiResult<ProductDetail> {
+    let category = categories::by_id(&state.db, p.category_id).await?.ok_or(ApiError::NotFound("category"))?;
+    let seller = users::by_id(&state.db, p.seller_id).await?.ok_or(ApiError::NotFound("seller"))?;
+    let imgs = images::for_products(&state.db, &[p.id]).await?;
+    Ok(product_views::detail(p, &category, &seller, &imgs))
+}
+
+/// Hidden listings are visible only to their seller and admins.
+fn visible_to(p: &ProductRow, viewer: Option<&AuthUser>) -> bool {
+    p.status != ProductStatus::Hidden || viewer.is_some_and(|v| v.id == p.seller_id || v.role == Role::Admin)
+}
+
+/// Product details
+///
+/// Images, seller, category, stock and status.
+#[utoipa::path(get, path = "/api/v1/products/{id}", operation_id = "get_product", tag = "catalogue",
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The product", body = ProductDetail),
+        (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get(
+    State(state): State<AppState>,
+    viewer: Option<AuthUser>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<ProductDetail>> {
+    let p = products::by_id(&state.db, id)
+        .await?
+        .filter(|p| visible_to(p, viewer.as_ref()))
+        .ok_or(ApiError::NotFound("product"))?;
+    Ok(Json(load_detail(&state, &p).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateProductRequest {
+    #[schema(example = "이케아 3인용 가죽소파", min_length = 2, max_length = 100)]
+    pub title: String,
+    #[serde(default)]
+    #[schema(example = "2년 사용, 생활 기스 조금 있어요. 직접 가져가셔야 합니다.")]
+    pub description: String,
+    /// KRW.
+    #[schema(example = 150000, minimum = 0, maximum = 1000000000)]
+    pub price: i64,
+    pub category_id: Uuid,
+    pub condition: Condition,
+    #[serde(default)]
+    pub dimensions: Dimensions,
+    pub weight_kg: Option<i32>,
+    /// Default 1 (most listings are one-of-a-kind).
+    #[schema(minimum = 1, maximum = 1000)]
+    pub quantity: Option<i32>,
+    #[serde(default)]
+    #[schema(example = json!(["modern", "leather"]))]
+    pub style_tags: Vec<String>,
+    /// Area name for pickup and delivery matching.
+    #[schema(example = "마포구", min_length = 1, max_length = 50)]
+    pub area: String,
+}
+
+/// Checks the category exists; returns the words it adds to the search index.
+async fn category_words(state: &AppState, id: Uuid, errors: &mut Vec<FieldError>) -> ApiResult<String> {
+    Ok(match categories::by_id(&state.db, id).await? {
+        Some(c) => format!("{} {}", c.name, c.name_en),
+        None => {
+            errors.push(FieldError::new("category_id", "no such category"));
+            String::new()
+        }
+    })
+}
+
+/// List an item for sale
+///
+/// Sellers and admins (become a seller with `PATCH /api/v1/users/me {"is_seller": true}`).
+#[utoipa::path(post, path = "/api/v1/products", operation_id = "create_product", tag = "catalogue",
+    security(("bearer" = [])), request_body = CreateProductRequest,
+    responses(
+        (status = 201, description = "Listed", body = ProductDetail),
+        (status = 403, description = "Not a seller", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(req): ApiJson<CreateProductRequest>,
+) -> ApiResult<(StatusCode, Json<ProductDetail>)> {
+    let me = users::by_id(&state.db, user.id).await?.ok_or(ApiError::InvalidToken("user no longer exists"))?;
+    if !me.is_seller && user.role != Role::Admin {
+        return Err(ApiError::NotSeller);
+    }
+    let mut errors = Vec::new();
+    let title = listing::check_title(&req.title, &mut errors);
+    let description = listing::check_description(&req.description, &mut errors);
+    listing::check_price(req.price, &mut errors);
+    let quantity = req.quantity.unwrap_or(1);
+    listing::check_quantity(quantity, &mut errors);
+    listing::check_dimensions(&req.dimensions, req.weight_kg, &mut errors);
+    let style_tags = listing::check_tags(&req.style_tags, &mut errors);
+    let area = listing::check_area(&req.area, &mut errors);
+    let words = category_words(&state, req.category_id, &mut errors).await?;
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let l = Listing {
+        category_id: req.category_id,
+        title,
+        description,
+        price: req.price,
+        condition: req.condition,
+        width_cm: req.dimensions.width_cm,
+        depth_cm: req.dimensions.depth_cm,
+        height_cm: req.dimensions.height_cm,
+        weight_kg: req.weight_kg,
+        quantity,
+        style_tags,
+        area,
+    };
+    let p = products::insert(&state.db, user.id, &l, &words).await?;
+    tracing::info!(product = %p.id, seller = %user.id, "listed");
+    Ok((StatusCode::CREATED, Json(load_detail(&state, &p).await?)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateProductRequest {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub price: Option<i64>,
+    pub category_id: Option<Uuid>,
+    pub condition: Option<Condition>,
+    pub dimensions: Option<Dimensions>,
+    pub weight_kg: Option<i32>,
+    /// Total units; cannot drop below what is reserved or sold.
+    pub quantity: Option<i32>,
+    pub style_tags: Option<Vec<String>>,
+    pub area: Option<String>,
+    /// Admins only: hide or show the listing.
+    pub hidden: Option<bool>,
+}
+
+/// The product, if `user` may change it (its seller or an admin).
+async fn owned(state: &AppState, user: &AuthUser, id: Uuid) -> ApiResult<ProductRow> {
+    let p = products::by_id(&state.db, id).await?.ok_or(ApiError::NotFound("product"))?;
+    if p.seller_id != user.id && user.role != Role::Admin {
+        // Others' hidden listings don't exist for them; visible ones are simply not theirs.
+        return Err(if visible_to(&p, Some(user)) { ApiError::Forbidden } else { ApiError::NotFound("product") });
+    }
+    Ok(p)
+}
+
+/// Edit a listing
+///
+/// Its seller or an admin. Only admins may set `hidden`. Orders keep the price they were
+/// placed at.
+#[utoipa::path(patch, path = "/api/v1/products/{id}", operation_id = "update_product", tag = "catalogue",
+    security(("bearer" = [])), request_body = UpdateProductRequest, params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "Updated", body = ProductDetail),
+        (status = 403, description = "Not the seller", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Quantity below what is reserved or sold", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(req): ApiJson<UpdateProductRequest>,
+) -> ApiResult<Json<ProductDetail>> {
+    let p = owned(&state, &user, id).await?;
+    let mut errors = Vec::new();
+    if req.hidden.is_some() && user.role != Role::Admin {
+        return Err(ApiError::Forbidden);
+    }
+    let title = req.title.map(|t| listing::check_title(&t, &mut errors)).unwrap_or(p.title.clone());
+    let description =
+        req.description.map(|d| listing::check_description(&d, &mut errors)).unwrap_or(p.description.clone());
+    let price = req.price.unwrap_or(p.price);
+    listing::check_price(price, &mut errors);
+    let quantity = req.quantity.unwrap_or(p.quantity);
+    listing::check_quantity(quantity, &mut errors);
+    let dims =
+        req.dimensions.unwrap_or(Dimensions { width_cm: p.width_cm, depth_cm: p.depth_cm, height_cm: p.height_cm });
+    let weight_kg = req.weight_kg.or(p.weight_kg);
+    listing::check_dimensions(&dims, weight_kg, &mut errors);
+    let style_tags = match req.style_tags {
+        Some(t) => listing::check_tags(&t, &mut errors),
+        None => product_views::tags(&p),
+    };
+    let area = req.area.map(|a| listing::check_area(&a, &mut errors)).unwrap_or(p.area.clone());
+    let category_id = req.category_id.unwrap_or(p.category_id);
+    let words = category_words(&state, category_id, &mut errors).await?;
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let l = Listing {
+        category_id,
+        title,
+        description,
+        price,
+        condition: req.condition.unwrap_or(p.condition),
+        width_cm: dims.width_cm,
+        depth_cm: dims.depth_cm,
+        height_cm: dims.height_cm,
+        weight_kg,
+        quantity,
+        style_tags,
+        area,
+    };
+    match products::update(&state.db, id, &l, req.hidden.unwrap_or(p.hidden), &words).await? {
+        UpdateOutcome::Updated(p) => Ok(Json(load_detail(&state, &p).await?)),
+        UpdateOutcome::NotFound => Err(ApiError::NotFound("product")),
+        UpdateOutcome::QuantityBelowCommitted => Err(ApiError::Conflict(
+            "quantity_below_committed",
+            "quantity cannot drop below the units already reserved or sold",
+        )),
+    }
+}
+
+/// Remove a listing
+///
+/// Its seller or an admin. A listing with reserved units can't be removed until the orders
+/// finish or are cancelled.
+#[utoipa::path(delete, path = "/api/v1/products/{id}", operation_id = "delete_product", tag = "catalogue",
+    security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 403, description = "Not the seller", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Units are reserved by an order", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn delete(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<StatusCode> {
+    owned(&state, &user, id).await?;
+    if !products::soft_delete(&state.db, id).await? {
+        return Err(ApiError::Conflict("product_reserved", "the listing has reserved units; it can't be removed now"));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}

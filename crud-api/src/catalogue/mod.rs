@@ -1,0 +1,8 @@
+//! The catalogue: categories, listings (a seller's furniture for sale, with dimensions,
+//! condition and area), Korean-aware search, and the listings' photos (`media`).
+
+pub mod http;
+pub mod listing;
+pub mod media;
+pub mod search;
+pub mod store;

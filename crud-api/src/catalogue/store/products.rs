@@ -1,0 +1,314 @@
+//! Products: listings with stock (available / reserved / sold) and a search index.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::bind_args;
+use crate::catalogue::listing::{Condition, ProductStatus};
+use crate::catalogue::search;
+use crate::on_db;
+use crate::platform::args::{Arg, Args};
+use crate::platform::db::Db;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ProductRow {
+    pub id: Uuid,
+    pub seller_id: Uuid,
+    pub category_id: Uuid,
+    pub title: String,
+    pub description: String,
+    pub price: i64,
+    pub condition: Condition,
+    pub width_cm: Option<i32>,
+    pub depth_cm: Option<i32>,
+    pub height_cm: Option<i32>,
+    pub weight_kg: Option<i32>,
+    pub quantity: i32,
+    pub available: i32,
+    pub reserved: i32,
+    pub sold: i32,
+    pub hidden: bool,
+    /// JSON array of lower-case tags.
+    pub style_tags: String,
+    pub area: String,
+    pub status: ProductStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub const COLUMNS: &str = "p.id, p.seller_id, p.category_id, p.title, p.description, p.price, p.condition, \
+    p.width_cm, p.depth_cm, p.height_cm, p.weight_kg, p.quantity, p.available, p.reserved, p.sold, p.hidden, \
+    p.style_tags, p.area, p.status, p.created_at, p.updated_at";
+
+/// `COLUMNS` without the table alias, for `RETURNING`.
+fn returning() -> String {
+    COLUMNS.replace("p.", "")
+}
+
+/// The editable fields of a listing.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    pub category_id: Uuid,
+    pub title: String,
+    pub description: String,
+    pub price: i64,
+    pub condition: Condition,
+    pub width_cm: Option<i32>,
+    pub depth_cm: Option<i32>,
+    pub height_cm: Option<i32>,
+    pub weight_kg: Option<i32>,
+    pub quantity: i32,
+    pub style_tags: Vec<String>,
+    pub area: String,
+}
+
+impl Listing {
+    fn search_terms(&self, category: &str) -> String {
+        let tags = self.style_tags.join(" ");
+        search::index_terms(&[&self.title, &self.description, &tags, &self.area, category])
+    }
+}
+
+fn tags_json(tags: &[String]) -> String {
+    serde_json::to_string(tags).expect("strings serialise")
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn insert(db: &Db, seller_id: Uuid, l: &Listing, category_words: &str) -> Result<ProductRow, sqlx::Error> {
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    let terms = l.search_terms(category_words);
+    let sql = format!(
+        "INSERT INTO products (id, seller_id, category_id, title, description, price, condition, width_cm, depth_cm, \
+         height_cm, weight_kg, quantity, available, style_tags, area, search_terms, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, $16) RETURNING {}",
+        returning()
+    );
+    on_db!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let row = sqlx::query_as::<_, ProductRow>(&sql)
+            .bind(id)
+            .bind(seller_id)
+            .bind(l.category_id)
+            .bind(&l.title)
+            .bind(&l.description)
+            .bind(l.price)
+            .bind(l.condition)
+            .bind(l.width_cm)
+            .bind(l.depth_cm)
+            .bind(l.height_cm)
+            .bind(l.weight_kg)
+            .bind(l.quantity)
+            .bind(tags_json(&l.style_tags))
+            .bind(&l.area)
+            .bind(&terms)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+        if matches!(db, Db::Sqlite(_)) {
+            sqlx::query("INSERT INTO product_search (rowid, terms) SELECT rowid, $2 FROM products WHERE id = $1")
+                .bind(id)
+                .bind(&terms)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(row)
+    })
+}
+
+/// A product that is not deleted.
+#[tracing::instrument(skip_all)]
+pub async fn by_id(db: &Db, id: Uuid) -> Result<Option<ProductRow>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM products p WHERE p.id = $1 AND NOT p.deleted");
+    on_db!(db, |pool| sqlx::query_as::<_, ProductRow>(&sql).bind(id).fetch_optional(pool).await)
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn by_ids(db: &Db, ids: &[Uuid]) -> Result<Vec<ProductRow>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut args = Args::default();
+    let list: Vec<String> = ids.iter().map(|id| args.push(Arg::Uuid(*id))).collect();
+    let sql = format!("SELECT {COLUMNS} FROM products p WHERE p.id IN ({}) AND NOT p.deleted", list.join(", "));
+    on_db!(db, |pool| bind_args!(sqlx::query_as::<_, ProductRow>(&sql), args.0).fetch_all(pool).await)
+}
+
+pub enum UpdateOutcome {
+    Updated(Box<ProductRow>),
+    NotFound,
+    /// The new quantity is below what is already reserved or sold.
+    QuantityBelowCommitted,
+}
+
+/// Saves edited fields. A quantity change moves `available` by the same amount, and fails
+/// rather than drop below what is reserved or sold.
+#[tracing::instrument(skip_all)]
+pub async fn update(
+    db: &Db,
+    id: Uuid,
+    l: &Listing,
+    hidden: bool,
+    category_words: &str,
+) -> Result<UpdateOutcome, sqlx::Error> {
+    let terms = l.search_terms(category_words);
+    let sql = format!(
+        "UPDATE products SET category_id = $2, title = $3, description = $4, price = $5, condition = $6, \
+         width_cm = $7, depth_cm = $8, height_cm = $9, weight_kg = $10, \
+         available = available + ($11 - quantity), quantity = $11, style_tags = $12, area = $13, \
+         search_terms = $14, hidden = $15, updated_at = $16 \
+         WHERE id = $1 AND NOT deleted AND available + ($11 - quantity) >= 0 RETURNING {}",
+        returning()
+    );
+    let row = on_db!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let row = sqlx::query_as::<_, ProductRow>(&sql)
+            .bind(id)
+            .bind(l.category_id)
+            .bind(&l.title)
+            .bind(&l.description)
+            .bind(l.price)
+            .bind(l.condition)
+            .bind(l.width_cm)
+            .bind(l.depth_cm)
+            .bind(l.height_cm)
+            .bind(l.weight_kg)
+            .bind(l.quantity)
+            .bind(tags_json(&l.style_tags))
+            .bind(&l.area)
+            .bind(&terms)
+            .bind(hidden)
+            .bind(Utc::now())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if row.is_some() && matches!(db, Db::Sqlite(_)) {
+            sqlx::query(
+                "UPDATE product_search SET terms = $2 WHERE rowid = (SELECT rowid FROM products WHERE id = $1)",
+            )
+            .bind(id)
+            .bind(&terms)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        row
+    });
+    Ok(match row {
+        Some(r) => UpdateOutcome::Updated(Box::new(r)),
+        None if by_id(db, id).await?.is_some() => UpdateOutcome::QuantityBelowCommitted,
+        None => UpdateOutcome::NotFound,
+    })
+}
+
+/// Soft-deletes a listing (orders keep pointing at it). False when it has reservations.
+#[tracing::instrument(skip_all)]
+pub async fn soft_delete(db: &Db, id: Uuid) -> Result<bool, sqlx::Error> {
+    let sql = "UPDATE products SET deleted = $2, updated_at = $3 WHERE id = $1 AND reserved = 0 AND NOT deleted";
+    let n =
+        on_db!(db, |pool| sqlx::query(sql).bind(id).bind(true).bind(Utc::now()).execute(pool).await?.rows_affected());
+    Ok(n == 1)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    Relevance,
+    Newest,
+    PriceAsc,
+    PriceDesc,
+}
+
+/// Where the previous page ended.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum After {
+    /// Keyset position: the last row's price (for price sorts) and id.
+    Key { price: i64, id: Uuid },
+    /// Rows already returned (relevance order has no stable key).
+    Offset(i64),
+}
+
+#[derive(Debug, Clone)]
+pub struct ListFilter {
+    pub categories: Option<Vec<Uuid>>,
+    pub query: Option<search::Query>,
+    pub min_price: Option<i64>,
+    pub max_price: Option<i64>,
+    pub statuses: Vec<ProductStatus>,
+    pub seller: Option<Uuid>,
+    pub style: Option<String>,
+    pub sort: Sort,
+    pub after: Option<After>,
+    pub limit: i64,
+}
+
+/// One page of products; fetches `limit + 1` rows so the caller knows whether more follow.
+#[tracing::instrument(skip_all)]
+pub async fn list(db: &Db, f: &ListFilter) -> Result<Vec<ProductRow>, sqlx::Error> {
+    let mut args = Args::default();
+    let mut from = "products p".to_string();
+    let mut wh = vec!["NOT p.deleted".to_string()];
+    let mut rank = None;
+    if let Some(q) = &f.query {
+        match db {
+            Db::Sqlite(_) => {
+                from.push_str(" JOIN product_search ON product_search.rowid = p.rowid");
+                wh.push(format!("product_search MATCH {}", args.push(Arg::Text(q.fts5()))));
+                rank = Some("bm25(product_search) ASC".to_string());
+            }
+            Db::Postgres(_) => {
+                let ph = args.push(Arg::Text(q.tsquery()));
+                let vector = "array_to_tsvector(string_to_array(p.search_terms, ' '))";
+                wh.push(format!("{vector} @@ {ph}::tsquery"));
+                rank = Some(format!("ts_rank({vector}, {ph}::tsquery) DESC"));
+            }
+        }
+    }
+    if let Some(cats) = &f.categories {
+        let list: Vec<String> = cats.iter().map(|c| args.push(Arg::Uuid(*c))).collect();
+        wh.push(format!("p.category_id IN ({})", list.join(", ")));
+    }
+    if let Some(min) = f.min_price {
+        wh.push(format!("p.price >= {}", args.push(Arg::Int(min))));
+    }
+    if let Some(max) = f.max_price {
+        wh.push(format!("p.price <= {}", args.push(Arg::Int(max))));
+    }
+    if !f.statuses.is_empty() {
+        let list: Vec<String> = f.statuses.iter().map(|s| args.push(Arg::Text(s.as_str().to_string()))).collect();
+        wh.push(format!("p.status IN ({})", list.join(", ")));
+    }
+    if let Some(seller) = f.seller {
+        wh.push(format!("p.seller_id = {}", args.push(Arg::Uuid(seller))));
+    }
+    if let Some(style) = &f.style {
+        // Tags are stored as a JSON array of lower-case [a-z0-9가-힣-] words: an exact element match.
+        wh.push(format!("p.style_tags LIKE {}", args.push(Arg::Text(format!("%\"{style}\"%")))));
+    }
+    let mut offset = 0;
+    match (&f.after, f.sort) {
+        (Some(After::Offset(n)), _) => offset = *n,
+        (Some(After::Key { id, .. }), Sort::Newest | Sort::Relevance) => {
+            wh.push(format!("p.id < {}", args.push(Arg::Uuid(*id))));
+        }
+        (Some(After::Key { price, id }), Sort::PriceAsc) => {
+            let (p, i) = (args.push(Arg::Int(*price)), args.push(Arg::Uuid(*id)));
+            wh.push(format!("(p.price > {p} OR (p.price = {p} AND p.id > {i}))"));
+        }
+        (Some(After::Key { price, id }), Sort::PriceDesc) => {
+            let (p, i) = (args.push(Arg::Int(*price)), args.push(Arg::Uuid(*id)));
+            wh.push(format!("(p.price < {p} OR (p.price = {p} AND p.id < {i}))"));
+        }
+        (None, _) => {}
+    }
+    let order = match f.sort {
+        Sort::Relevance => format!("{}, p.id DESC", rank.unwrap_or_else(|| "p.id DESC".into())),
+        Sort::Newest => "p.id DESC".into(),
+        Sort::PriceAsc => "p.price ASC, p.id ASC".into(),
+        Sort::PriceDesc => "p.price DESC, p.id DESC".into(),
+    };
+    let limit = args.push(Arg::Int(f.limit + 1));
+    let off = args.push(Arg::Int(offset));
+    let sql =
+        format!("SELECT {COLUMNS} FROM {from} WHERE {} ORDER BY {order} LIMIT {limit} OFFSET {off}", wh.join(" AND "));
+    on_db!(db, |pool| bind_args!(sqlx::query_as::<_, ProductRow>(&sql), args.0).fetch_all(pool).await)
+}

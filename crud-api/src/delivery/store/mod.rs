@@ -1,0 +1,4 @@
+//! Deliveries and riders in the database.
+
+pub mod deliveries;
+pub mod riders;

@@ -1,0 +1,257 @@
+//! Notifications: list, mark read, a resumable Server-Sent Events stream, push devices.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use futures_util::Stream;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::store::{self, NotificationRow};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
+use crate::orders::http::handlers::{check_limit, decode_id_cursor, encode_id_cursor};
+use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationView {
+    pub id: Uuid,
+    /// `order_placed`, `order_paid`, `reservation_expired`, `rider_assigned`, `picked_up`,
+    /// `delivered`, `order_cancelled`.
+    #[schema(example = "order_paid")]
+    pub kind: String,
+    #[schema(example = "결제 완료")]
+    pub title: String,
+    pub body: String,
+    pub order_id: Option<Uuid>,
+    pub read: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&NotificationRow> for NotificationView {
+    fn from(n: &NotificationRow) -> Self {
+        Self {
+            id: n.id,
+            kind: n.kind.clone(),
+            title: n.title.clone(),
+            body: n.body.clone(),
+            order_id: n.order_id,
+            read: n.read_at.is_some(),
+            created_at: n.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationPage {
+    pub items: Vec<NotificationView>,
+    pub unread_count: i64,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NotificationQuery {
+    pub cursor: Option<String>,
+    /// 1 to 100, default 20.
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+}
+
+/// Your notifications
+///
+/// Newest first, with the unread count.
+#[utoipa::path(get, path = "/api/v1/notifications", operation_id = "list_notifications", tag = "notifications",
+    security(("bearer" = [])), params(NotificationQuery),
+    responses((status = 200, description = "One page", body = NotificationPage)))]
+pub async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiQuery(q): ApiQuery<NotificationQuery>,
+) -> ApiResult<Json<NotificationPage>> {
+    let limit = check_limit(q.limit)?;
+    let before = q.cursor.as_deref().map(decode_id_cursor).transpose()?;
+    let mut rows = store::page(&state.db, user.id, before, limit).await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    Ok(Json(NotificationPage {
+        unread_count: store::unread_count(&state.db, user.id).await?,
+        next_cursor: if more { rows.last().map(|n| encode_id_cursor(n.id)) } else { None },
+        items: rows.iter().map(NotificationView::from).collect(),
+    }))
+}
+
+/// Mark one read
+///
+/// Idempotent; reading it again keeps the first read time.
+#[utoipa::path(post, path = "/api/v1/notifications/{id}/read", operation_id = "read_notification", tag = "notifications",
+    security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Read"),
+        (status = 404, description = "Not yours", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn read(State(state): State<AppState>, user: AuthUser, ApiPath(id): ApiPath<Uuid>) -> ApiResult<StatusCode> {
+    if !store::mark_read(&state.db, user.id, id).await? {
+        return Err(ApiError::NotFound("notification"));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Mark all read
+///
+/// Every notification of yours, at once.
+#[utoipa::path(post, path = "/api/v1/notifications/read-all", operation_id = "read_all_notifications", tag = "notifications",
+    security(("bearer" = [])), responses((status = 204, description = "All read")))]
+pub async fn read_all(State(state): State<AppState>, user: AuthUser) -> ApiResult<StatusCode> {
+    store::mark_all_read(&state.db, user.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// How often a stream looks for notifications written by other replicas.
+const POLL: Duration = Duration::from_secs(2);
+
+/// Live notifications (Server-Sent Events)
+///
+/// Each event has the notification's id as `id`, its kind as `event`, and the notification
+/// as JSON `data`. Reconnect with `Last-Event-ID` to receive what you missed.
+#[utoipa::path(get, path = "/api/v1/notifications/stream", operation_id = "stream_notifications", tag = "notifications",
+    security(("bearer" = [])),
+    params(("Last-Event-ID" = Option<String>, Header, description = "Resume after this notification id")),
+    responses((status = 200, description = "An event stream", content_type = "text/event-stream", body = String)))]
+pub async fn stream(
+    State(state): State<AppState>,
+    user: AuthUser,
+    headers: HeaderMap,
+) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
+    let mut last = match headers.get("last-event-id").and_then(|v| v.to_str().ok()) {
+        Some(v) => {
+            Some(v.trim().parse::<Uuid>().map_err(|_| ApiError::field("Last-Event-ID", "must be a notification id"))?)
+        }
+        None => None,
+    };
+    let stream = async_stream(move |tx| async move {
+        loop {
+            // Register for wake-ups before reading, so nothing slips in between.
+            let woken = state.notifier.wake.notified();
+            let rows = match store::after(&state.db, user.id, last, 100).await {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::warn!(error = %e, "notification stream read failed");
+                    Vec::new()
+                }
+            };
+            for n in &rows {
+                let data = serde_json::to_string(&NotificationView::from(n)).unwrap_or_default();
+                let event = SseEvent::default().id(n.id.to_string()).event(n.kind.clone()).data(data);
+                if tx.send(Ok(event)).await.is_err() {
+                    return; // client went away
+                }
+                last = Some(n.id);
+            }
+            if rows.len() < 100 {
+                tokio::select! {
+                    _ = woken => {}
+                    _ = tokio::time::sleep(POLL) => {}
+                    _ = tx.closed() => return,
+                }
+            }
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// A stream fed by a task; the task ends when the client disconnects.
+fn async_stream<T: Send + 'static, F, Fut>(f: F) -> impl Stream<Item = T>
+where
+    F: FnOnce(tokio::sync::mpsc::Sender<T>) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
+    tokio::spawn(f(tx));
+    futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|v| (v, rx)) })
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    Fcm,
+    Apns,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceRequest {
+    /// The FCM registration token or APNs device token.
+    pub token: String,
+    pub platform: Platform,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceDeleteRequest {
+    pub token: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeviceView {
+    pub id: Uuid,
+    pub platform: String,
+    pub created_at: DateTime<Utc>,
+}
+
+fn check_token(token: &str) -> ApiResult<&str> {
+    let t = token.trim();
+    if t.is_empty() || t.len() > 4096 || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "token",
+            "must be 1 to 4096 characters without spaces",
+        )]));
+    }
+    Ok(t)
+}
+
+/// Register a push device
+///
+/// Idempotent: registering a token again updates it (and moves it to you, if the device
+/// changed hands).
+#[utoipa::path(post, path = "/api/v1/devices", operation_id = "register_device", tag = "notifications",
+    security(("bearer" = [])), request_body = DeviceRequest,
+    responses(
+        (status = 201, description = "Registered", body = DeviceView),
+        (status = 422, description = "Invalid token or platform", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn register_device(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(req): ApiJson<DeviceRequest>,
+) -> ApiResult<(StatusCode, Json<DeviceView>)> {
+    let token = check_token(&req.token)?;
+    let platform = match req.platform {
+        Platform::Fcm => "fcm",
+        Platform::Apns => "apns",
+    };
+    let d = store::upsert_device(&state.db, user.id, token, platform).await?;
+    Ok((StatusCode::CREATED, Json(DeviceView { id: d.id, platform: d.platform, created_at: d.created_at })))
+}
+
+/// Unregister a push device
+///
+/// Call on sign-out so the device stops receiving your pushes.
+#[utoipa::path(delete, path = "/api/v1/devices", operation_id = "unregister_device", tag = "notifications",
+    security(("bearer" = [])), request_body = DeviceDeleteRequest,
+    responses((status = 204, description = "Gone (also when it was not registered)")))]
+pub async fn unregister_device(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(req): ApiJson<DeviceDeleteRequest>,
+) -> ApiResult<StatusCode> {
+    let token = check_token(&req.token)?;
+    store::delete_device(&state.db, user.id, token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,85 @@
+//! Order operations shared by handlers and background work: state changes with their
+//! notifications, and reservation expiry.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::store::{self, Actor, OrderRow, TransitionError};
+use crate::notifications::Event;
+use crate::orders::status::OrderStatus;
+use crate::platform::error::ApiError;
+use crate::state::AppState;
+
+/// What moving an order can fail with; mapped once to problem+json (`not_found`,
+/// `illegal_transition`).
+#[derive(Debug, thiserror::Error)]
+pub enum OrderError {
+    #[error("order not found")]
+    NotFound,
+    #[error("an order can't go from {} to {}", .from.as_str(), .to.as_str())]
+    Illegal { from: OrderStatus, to: OrderStatus },
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+impl From<OrderError> for ApiError {
+    fn from(e: OrderError) -> Self {
+        match e {
+            OrderError::NotFound => ApiError::NotFound("order"),
+            OrderError::Illegal { from, to } => ApiError::IllegalTransition { from, to },
+            OrderError::Db(e) => e.into(),
+        }
+    }
+}
+
+/// Applies a transition and announces it. `expect` pins the state it must start from.
+#[tracing::instrument(skip_all, fields(order = %id, to = to.as_str()))]
+pub async fn change_status(
+    state: &AppState,
+    id: Uuid,
+    expect: Option<OrderStatus>,
+    to: OrderStatus,
+    actor: Actor,
+    note: Option<&str>,
+) -> Result<OrderRow, OrderError> {
+    match store::transition(&state.db, id, expect, to, actor, note).await? {
+        Ok(order) => {
+            let expired = matches!(actor, Actor::System) && to == OrderStatus::Cancelled;
+            if let Some(event) = Event::for_status(to, expired) {
+                state.notifier.order_event(event, &order).await;
+            }
+            tracing::info!(order = %id, to = to.as_str(), actor = ?actor, "order status changed");
+            Ok(order)
+        }
+        Err(TransitionError::NotFound) => Err(OrderError::NotFound),
+        Err(TransitionError::Illegal { from, to }) => Err(OrderError::Illegal { from, to }),
+    }
+}
+
+/// Cancels unpaid orders whose reservation ran out, returning their items to sale. Returns
+/// how many it cancelled. Safe to run on several replicas at once: each order's transition is
+/// conditional, so only one of them cancels it.
+#[tracing::instrument(skip_all)]
+pub async fn expire_reservations(state: &AppState, now: DateTime<Utc>) -> Result<usize, OrderError> {
+    let mut done = 0;
+    for id in store::expired(&state.db, now, 500).await? {
+        match change_status(
+            state,
+            id,
+            Some(OrderStatus::PendingPayment),
+            OrderStatus::Cancelled,
+            Actor::System,
+            Some("reservation expired"),
+        )
+        .await
+        {
+            Ok(_) => done += 1,
+            Err(OrderError::Illegal { .. }) => {} // paid or cancelled meanwhile
+            Err(e) => return Err(e),
+        }
+    }
+    if done > 0 {
+        tracing::info!(count = done, "expired reservations");
+    }
+    Ok(done)
+}

@@ -1,0 +1,208 @@
+//! Configuration from command-line flags and the environment (`crud-api --help` lists both).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use crate::platform::secret::Secret;
+
+#[derive(Debug, Clone, Parser)]
+#[command(name = "crud-api", version, about = "Gajyeogagu marketplace REST API (port 8001)")]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "CRUD_API_ADDR", default_value = "0.0.0.0:8001")]
+    pub addr: SocketAddr,
+
+    /// Database: `sqlite://path/to/file.db` (embedded default) or `postgres://…`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/gajyeogagu.db")]
+    pub database_url: String,
+
+    /// Largest connection pool size.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 16)]
+    pub database_max_connections: u32,
+
+    /// PEM (PKCS#8) Ed25519 key that signs access tokens. Default for SQLite: a key file
+    /// generated on first run next to the database. PostgreSQL deployments must set it.
+    #[arg(long, env = "JWT_SIGNING_KEY_FILE")]
+    pub jwt_signing_key_file: Option<PathBuf>,
+
+    /// Earlier signing keys (PEM, comma-separated) still accepted for verification, so a key
+    /// rotation does not log everybody out.
+    #[arg(long, env = "JWT_PREVIOUS_KEY_FILES", value_delimiter = ',')]
+    pub jwt_previous_key_files: Vec<PathBuf>,
+
+    /// `iss` of the tokens this service issues.
+    #[arg(long, env = "JWT_ISSUER", default_value = "gajyeogagu")]
+    pub jwt_issuer: String,
+
+    /// Access token lifetime in seconds.
+    #[arg(long, env = "ACCESS_TOKEN_TTL_SECS", default_value_t = 900)]
+    pub access_token_ttl_secs: u64,
+
+    /// Refresh token lifetime in seconds.
+    #[arg(long, env = "REFRESH_TOKEN_TTL_SECS", default_value_t = 30 * 24 * 3600)]
+    pub refresh_token_ttl_secs: u64,
+
+    /// Bootstrap admin: created, or its password reset, at start-up when both are set.
+    #[arg(long, env = "ADMIN_EMAIL")]
+    pub admin_email: Option<String>,
+
+    /// Bootstrap admin password (`file:/path` reads it from a file).
+    #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<Secret>,
+
+    /// Origins allowed by CORS (comma-separated); empty allows none, `*` allows any.
+    #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+
+    /// Largest request body in bytes.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Login/refresh attempts allowed per client IP per minute (0 disables the limit).
+    #[arg(long, env = "RATE_LIMIT_PER_IP_PER_MIN", default_value_t = 60)]
+    pub rate_limit_per_ip_per_min: u32,
+
+    /// Login/refresh attempts allowed per account per 15 minutes (0 disables the limit).
+    #[arg(long, env = "RATE_LIMIT_PER_ACCOUNT_PER_15MIN", default_value_t = 20)]
+    pub rate_limit_per_account_per_15min: u32,
+
+    /// Take the client IP from the first `X-Forwarded-For` entry (only behind a trusted proxy).
+    #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false)]
+    pub trust_forwarded_for: bool,
+
+    /// Public base URL of this API, used to build OAuth redirect URIs.
+    #[arg(long, env = "PUBLIC_BASE_URL", default_value = "http://localhost:8001")]
+    pub public_base_url: String,
+
+    /// After social login, redirect here with the tokens in the URL fragment instead of
+    /// answering JSON.
+    #[arg(long, env = "OAUTH_FRONTEND_REDIRECT")]
+    pub oauth_frontend_redirect: Option<String>,
+
+    /// Google OpenID Connect issuer.
+    #[arg(long, env = "OIDC_GOOGLE_ISSUER", default_value = "https://accounts.google.com")]
+    pub google_issuer: String,
+    /// Google OAuth client id (Google login is off when unset).
+    #[arg(long, env = "OIDC_GOOGLE_CLIENT_ID")]
+    pub google_client_id: Option<String>,
+    /// Google OAuth client secret (`file:/path` reads it from a file).
+    #[arg(long, env = "OIDC_GOOGLE_CLIENT_SECRET", hide_env_values = true)]
+    pub google_client_secret: Option<Secret>,
+
+    /// Kakao OpenID Connect issuer.
+    #[arg(long, env = "OIDC_KAKAO_ISSUER", default_value = "https://kauth.kakao.com")]
+    pub kakao_issuer: String,
+    /// Kakao REST API key used as client id (Kakao login is off when unset).
+    #[arg(long, env = "OIDC_KAKAO_CLIENT_ID")]
+    pub kakao_client_id: Option<String>,
+    /// Kakao client secret (`file:/path` reads it from a file).
+    #[arg(long, env = "OIDC_KAKAO_CLIENT_SECRET", hide_env_values = true)]
+    pub kakao_client_secret: Option<Secret>,
+
+    /// Directory for uploaded images (content-addressed files).
+    #[arg(long, env = "IMAGE_DIR", default_value = "data/images")]
+    pub image_dir: std::path::PathBuf,
+
+    /// Largest accepted image file in bytes.
+    #[arg(long, env = "MAX_IMAGE_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub max_image_bytes: usize,
+
+    /// Largest accepted image side in pixels (bigger images are refused before decoding).
+    #[arg(long, env = "MAX_IMAGE_SIDE", default_value_t = 8000)]
+    pub max_image_side: u32,
+
+    /// How long checkout reserves items for payment, in seconds.
+    #[arg(long, env = "RESERVATION_TTL_SECS", default_value_t = 15 * 60)]
+    pub reservation_ttl_secs: u64,
+
+    /// How often expired reservations are released, in seconds.
+    #[arg(long, env = "RESERVATION_SWEEP_SECS", default_value_t = 30)]
+    pub reservation_sweep_secs: u64,
+
+    /// The tenant's strategy plugins (JSON; see docs/plugins.md). Unset: built-in strategies.
+    #[arg(long, env = "PLUGINS_CONFIG")]
+    pub plugins_config: Option<std::path::PathBuf>,
+
+    /// Where precompiled plugins are cached between runs.
+    #[arg(long, env = "PLUGIN_CACHE_DIR", default_value = "data/plugin-cache")]
+    pub plugin_cache_dir: std::path::PathBuf,
+
+    /// How often the plugins file and modules are checked for changes, in seconds (0: never).
+    #[arg(long, env = "PLUGIN_RELOAD_SECS", default_value_t = 2)]
+    pub plugin_reload_secs: u64,
+
+    /// Secret that signs sandbox gateway webhooks (HMAC-SHA256, header X-Sandbox-Signature).
+    #[arg(long, env = "SANDBOX_WEBHOOK_SECRET", default_value = "sandbox-webhook-secret", hide_default_value = true)]
+    pub sandbox_webhook_secret: crate::platform::secret::Secret,
+
+    /// Toss Payments secret key (`file:/path` reads it); enables the `toss` gateway.
+    #[arg(long, env = "TOSS_SECRET_KEY", hide_env_values = true)]
+    pub toss_secret_key: Option<crate::platform::secret::Secret>,
+
+    /// Toss Payments API base URL.
+    #[arg(long, env = "TOSS_API_BASE", default_value = "https://api.tosspayments.com")]
+    pub toss_api_base: String,
+
+    /// dl-api base URL (e.g. `http://127.0.0.1:8002`); enables photo analysis and style match.
+    #[arg(long, env = "DL_API_URL")]
+    pub dl_api_url: Option<String>,
+
+    /// Key crud-api presents to dl-api (`file:/path` reads it from a file).
+    #[arg(long, env = "DL_API_KEY", hide_env_values = true)]
+    pub dl_api_key: Option<crate::platform::secret::Secret>,
+
+    /// Run the photo-analysis worker in this instance (needs DL_API_URL).
+    #[arg(long, env = "ML_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub ml_worker: bool,
+
+    /// How often an idle worker looks for new analysis jobs, in milliseconds.
+    #[arg(long, env = "ML_POLL_MS", default_value_t = 1000)]
+    pub ml_poll_ms: u64,
+
+    /// Attempts before an analysis job is given up.
+    #[arg(long, env = "ML_MAX_ATTEMPTS", default_value_t = 8)]
+    pub ml_max_attempts: i32,
+
+    /// First retry delay after a failed analysis, in milliseconds; doubles per attempt (max 5 min).
+    #[arg(long, env = "ML_BACKOFF_MS", default_value_t = 2000)]
+    pub ml_backoff_ms: u64,
+
+    /// Timeout of one dl-api call, in seconds.
+    #[arg(long, env = "ML_TIMEOUT_SECS", default_value_t = 30)]
+    pub ml_timeout_secs: u64,
+
+    /// How often the embedding index reloads from the database (other instances' work).
+    #[arg(long, env = "ML_INDEX_RELOAD_SECS", default_value_t = 60)]
+    pub ml_index_reload_secs: u64,
+
+    /// Seed demo listings (a demo seller and ~30 products) into an empty catalogue.
+    #[arg(long, env = "DEMO_DATA", default_value_t = false)]
+    pub demo_data: bool,
+
+    /// A labelled photo set (`labels.tsv` + `<category>/*.png`, from
+    /// scripts/fetch-eval-images.sh) whose renders the demo listings get as photos.
+    #[arg(long, env = "DEMO_IMAGES_DIR")]
+    pub demo_images_dir: Option<std::path::PathBuf>,
+
+    /// Log format: `text` or `json`.
+    #[arg(long, env = "LOG_FORMAT", default_value = "text")]
+    pub log_format: String,
+}
+
+impl Config {
+    /// Defaults for tests and embedding: every flag at its default, nothing from the
+    /// environment.
+    pub fn defaults() -> Self {
+        let mut cfg = Config::parse_from(["crud-api"]);
+        // parse_from still consults the environment; clear what could leak in.
+        cfg.admin_email = None;
+        cfg.admin_password = None;
+        cfg
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}

@@ -1,0 +1,14 @@
+//! The marketplace's use of the inference service (dl-api): a client, the worker that
+//! analyses uploaded photos, the in-memory embedding index behind visual similarity and
+//! style matching, and the style prototypes sellers' tags teach it.
+
+pub mod analysis_status;
+pub mod client;
+pub mod http;
+pub mod index;
+pub mod store;
+pub mod suggest;
+pub mod worker;
+
+pub use client::{DlClient, MlError};
+pub use index::EmbeddingIndex;

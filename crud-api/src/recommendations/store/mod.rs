@@ -1,0 +1,4 @@
+//! Photo-analysis jobs and product embeddings in the database.
+
+pub mod analysis_jobs;
+pub mod embeddings;
