@@ -375,7 +375,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         };
         let row = products::insert(db, seller.id, &listing, &format!("{} {}", c.name, c.name_en)).await?;
         if let Some(photo) = roots.get(&c.id).and_then(|root| photos.next(root)) {
-            match crate::catalogue::media::photos::save(state, row.id, photo, "demo").await {
+            match state.photos.save(row.id, photo, "demo").await {
                 Ok(_) => with_photos += 1,
                 Err(e) => tracing::warn!(error = %e, "demo photo skipped"),
             }

@@ -10,18 +10,24 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::catalogue::media::image_store::ImageStore;
+use crate::catalogue::media::images::ImageLimits;
+use crate::catalogue::media::photos::Photos;
 use crate::catalogue::store::categories;
 use crate::identity::jwt::{self, JwtKeys};
 use crate::identity::oidc::Providers;
+use crate::identity::session::Sessions;
 use crate::identity::store::{oauth_states, refresh_tokens, users};
 use crate::identity::{
     email::Email,
     password::{self, Password},
 };
 use crate::notifications::{Notifier, OutboxPushSender};
+use crate::orders::flow::Orders;
+use crate::payments::flow::Payments;
 use crate::platform::config::Config;
 use crate::platform::metrics::Metrics;
 use crate::platform::{db::Db, idempotency::store as idempotency};
+use crate::recommendations::worker::{Settings, Worker};
 use crate::state::{AppState, Inner, Limits};
 
 pub struct Application {
@@ -50,7 +56,6 @@ impl Application {
             .user_agent(concat!("gajyeogagu-crud-api/", env!("CARGO_PKG_VERSION")))
             .build()?;
         let oidc = Providers::from_config(&config, &http);
-        let db_for_notifier = db.clone();
         let plugin_metrics = plugin_host::registry::PluginMetrics::new();
         let engine = Arc::new(
             plugin_host::PluginEngine::new(Some(config.plugin_cache_dir.clone()))
@@ -84,21 +89,43 @@ impl Application {
             )?),
             None => None,
         };
+        let keys = Arc::new(keys);
+        let metrics = Metrics::with_plugins(&plugin_metrics);
+        let notifier = Notifier::new(db.clone(), Arc::new(OutboxPushSender));
+        let sessions = Sessions::new(
+            db.clone(),
+            keys.clone(),
+            config.access_token_ttl_secs,
+            config.refresh_token_ttl_secs,
+            metrics.refresh_reuse.clone(),
+        );
+        let image_limits = ImageLimits {
+            max_bytes: config.max_image_bytes,
+            max_side: config.max_image_side,
+            ..ImageLimits::default()
+        };
+        let photos = Photos::new(db.clone(), images.clone(), image_limits);
+        let orders = Orders::new(db.clone(), notifier.clone());
+        let payments = Payments::new(db.clone(), plugins.clone(), gateways.clone(), orders.clone());
         let state = AppState(Arc::new(Inner {
             limits: Limits::from_config(&config),
-            metrics: Metrics::with_plugins(&plugin_metrics),
+            metrics,
             config,
             db,
             keys,
             oidc,
             dummy_hash,
             images,
-            notifier: Notifier::new(db_for_notifier, Arc::new(OutboxPushSender)),
+            notifier,
             plugins,
             gateways,
             sandbox,
             dl,
             index: Arc::new(crate::recommendations::EmbeddingIndex::default()),
+            sessions,
+            photos,
+            orders,
+            payments,
         }));
         bootstrap_admin(&state).await?;
         if categories::seed_defaults(&state.db).await? {
@@ -135,7 +162,18 @@ impl Application {
         let state = self.state.clone();
         let janitor = tokio::spawn(purge_expired(state.clone()));
         let sweeper = tokio::spawn(sweep_reservations(state.clone()));
-        let worker = tokio::spawn(crate::recommendations::worker::run(state.clone()));
+        let worker = tokio::spawn(
+            Worker {
+                db: state.db.clone(),
+                dl: state.dl.clone(),
+                images: state.images.clone(),
+                index: state.index.clone(),
+                settings: Settings::from_config(&state.config),
+                jobs: state.metrics.ml_jobs.clone(),
+                indexed: state.metrics.ml_indexed.clone(),
+            }
+            .run(),
+        );
         let photos = tokio::spawn(clean_stored_photos(state.clone()));
         let app = crate::http::router(state.clone());
         axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
@@ -154,7 +192,7 @@ impl Application {
 /// Photos stored before renditions were clean lose their metadata (see `media::sanitize`).
 async fn clean_stored_photos(state: AppState) {
     if let Err(e) =
-        crate::catalogue::media::sanitize::clean_stored_photos(&state.db, &state.images, state.image_limits()).await
+        crate::catalogue::media::sanitize::clean_stored_photos(&state.db, &state.images, state.photos.limits()).await
     {
         tracing::warn!(error = %e, "cleaning stored photos stopped; the next start-up resumes it");
     }
@@ -234,7 +272,7 @@ async fn sweep_reservations(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(state.config.reservation_sweep_secs.max(1)));
     loop {
         tick.tick().await;
-        if let Err(e) = crate::orders::flow::expire_reservations(&state, chrono::Utc::now()).await {
+        if let Err(e) = state.orders.expire_reservations(chrono::Utc::now()).await {
             tracing::warn!(error = %e, "reservation sweep failed");
         }
     }

@@ -1,14 +1,18 @@
-//! Shared application state handed to every handler.
+//! Shared application state handed to every handler: the wiring. Flows never see it; each
+//! gets its own service (`Sessions`, `Photos`, `Orders`, `Payments`, the analysis `Worker`).
 
 use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::catalogue::media::image_store::ImageStore;
-use crate::catalogue::media::images::ImageLimits;
+use crate::catalogue::media::photos::Photos;
 use crate::identity::jwt::JwtKeys;
 use crate::identity::oidc::Providers;
+use crate::identity::session::Sessions;
 use crate::notifications::Notifier;
+use crate::orders::flow::Orders;
+use crate::payments::flow::Payments;
 use crate::platform::config::Config;
 use crate::platform::db::Db;
 use crate::platform::metrics::Metrics;
@@ -37,7 +41,7 @@ impl Limits {
 pub struct Inner {
     pub config: Config,
     pub db: Db,
-    pub keys: JwtKeys,
+    pub keys: Arc<JwtKeys>,
     pub limits: Limits,
     pub oidc: Providers,
     pub metrics: Metrics,
@@ -54,16 +58,11 @@ pub struct Inner {
     pub dl: Option<crate::recommendations::DlClient>,
     /// Product embeddings for visual similarity and style match.
     pub index: Arc<crate::recommendations::EmbeddingIndex>,
-}
-
-impl Inner {
-    pub fn image_limits(&self) -> ImageLimits {
-        ImageLimits {
-            max_bytes: self.config.max_image_bytes,
-            max_side: self.config.max_image_side,
-            ..ImageLimits::default()
-        }
-    }
+    // The features' flows, each holding only what it needs.
+    pub sessions: Sessions,
+    pub photos: Photos,
+    pub orders: Orders,
+    pub payments: Payments,
 }
 
 #[derive(Clone)]

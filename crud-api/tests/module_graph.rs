@@ -59,9 +59,9 @@ fn paths(module: &str, code: &str) -> Vec<String> {
         let l = line.trim();
         if let Some(name) = l.strip_prefix("pub mod ").or_else(|| l.strip_prefix("mod ")) {
             if let Some(name) = name.strip_suffix(';') {
-                let named = code.match_indices(&format!("{name}::")).any(|(i, _)| {
-                    !code[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == ':')
-                });
+                let named = code
+                    .match_indices(&format!("{name}::"))
+                    .any(|(i, _)| !code[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == ':'));
                 if named {
                     out.push(join(module, name));
                 }

@@ -5,10 +5,10 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::store::{self, Actor, OrderRow, TransitionError};
-use crate::notifications::Event;
+use crate::notifications::{Event, Notifier};
 use crate::orders::status::OrderStatus;
+use crate::platform::db::Db;
 use crate::platform::error::ApiError;
-use crate::state::AppState;
 
 /// What moving an order can fail with; mapped once to problem+json (`not_found`,
 /// `illegal_transition`).
@@ -26,60 +26,73 @@ impl From<OrderError> for ApiError {
     fn from(e: OrderError) -> Self {
         match e {
             OrderError::NotFound => ApiError::NotFound("order"),
-            OrderError::Illegal { from, to } => ApiError::IllegalTransition { from, to },
+            OrderError::Illegal { from, to } => ApiError::IllegalTransition { from: from.as_str(), to: to.as_str() },
             OrderError::Db(e) => e.into(),
         }
     }
 }
 
-/// Applies a transition and announces it. `expect` pins the state it must start from.
-#[tracing::instrument(skip_all, fields(order = %id, to = to.as_str()))]
-pub async fn change_status(
-    state: &AppState,
-    id: Uuid,
-    expect: Option<OrderStatus>,
-    to: OrderStatus,
-    actor: Actor,
-    note: Option<&str>,
-) -> Result<OrderRow, OrderError> {
-    match store::transition(&state.db, id, expect, to, actor, note).await? {
-        Ok(order) => {
-            let expired = matches!(actor, Actor::System) && to == OrderStatus::Cancelled;
-            if let Some(event) = Event::for_status(to, expired) {
-                state.notifier.order_event(event, &order).await;
-            }
-            tracing::info!(order = %id, to = to.as_str(), actor = ?actor, "order status changed");
-            Ok(order)
-        }
-        Err(TransitionError::NotFound) => Err(OrderError::NotFound),
-        Err(TransitionError::Illegal { from, to }) => Err(OrderError::Illegal { from, to }),
-    }
+/// The order state machine's moves and what they need: the database and the notifier.
+#[derive(Clone)]
+pub struct Orders {
+    db: Db,
+    notifier: Notifier,
 }
 
-/// Cancels unpaid orders whose reservation ran out, returning their items to sale. Returns
-/// how many it cancelled. Safe to run on several replicas at once: each order's transition is
-/// conditional, so only one of them cancels it.
-#[tracing::instrument(skip_all)]
-pub async fn expire_reservations(state: &AppState, now: DateTime<Utc>) -> Result<usize, OrderError> {
-    let mut done = 0;
-    for id in store::expired(&state.db, now, 500).await? {
-        match change_status(
-            state,
-            id,
-            Some(OrderStatus::PendingPayment),
-            OrderStatus::Cancelled,
-            Actor::System,
-            Some("reservation expired"),
-        )
-        .await
-        {
-            Ok(_) => done += 1,
-            Err(OrderError::Illegal { .. }) => {} // paid or cancelled meanwhile
-            Err(e) => return Err(e),
+impl Orders {
+    pub fn new(db: Db, notifier: Notifier) -> Self {
+        Self { db, notifier }
+    }
+
+    /// Applies a transition and announces it. `expect` pins the state it must start from.
+    #[tracing::instrument(skip_all, fields(order = %id, to = to.as_str()))]
+    pub async fn change_status(
+        &self,
+        id: Uuid,
+        expect: Option<OrderStatus>,
+        to: OrderStatus,
+        actor: Actor,
+        note: Option<&str>,
+    ) -> Result<OrderRow, OrderError> {
+        match store::transition(&self.db, id, expect, to, actor, note).await? {
+            Ok(order) => {
+                let expired = matches!(actor, Actor::System) && to == OrderStatus::Cancelled;
+                if let Some(event) = Event::for_status(to, expired) {
+                    self.notifier.order_event(event, &order).await;
+                }
+                tracing::info!(order = %id, to = to.as_str(), actor = ?actor, "order status changed");
+                Ok(order)
+            }
+            Err(TransitionError::NotFound) => Err(OrderError::NotFound),
+            Err(TransitionError::Illegal { from, to }) => Err(OrderError::Illegal { from, to }),
         }
     }
-    if done > 0 {
-        tracing::info!(count = done, "expired reservations");
+
+    /// Cancels unpaid orders whose reservation ran out, returning their items to sale. Returns
+    /// how many it cancelled. Safe to run on several replicas at once: each order's transition is
+    /// conditional, so only one of them cancels it.
+    #[tracing::instrument(skip_all)]
+    pub async fn expire_reservations(&self, now: DateTime<Utc>) -> Result<usize, OrderError> {
+        let mut done = 0;
+        for id in store::expired(&self.db, now, 500).await? {
+            match self
+                .change_status(
+                    id,
+                    Some(OrderStatus::PendingPayment),
+                    OrderStatus::Cancelled,
+                    Actor::System,
+                    Some("reservation expired"),
+                )
+                .await
+            {
+                Ok(_) => done += 1,
+                Err(OrderError::Illegal { .. }) => {} // paid or cancelled meanwhile
+                Err(e) => return Err(e),
+            }
+        }
+        if done > 0 {
+            tracing::info!(count = done, "expired reservations");
+        }
+        Ok(done)
     }
-    Ok(done)
 }

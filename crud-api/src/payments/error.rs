@@ -45,7 +45,7 @@ impl From<PaymentError> for ApiError {
     fn from(e: PaymentError) -> Self {
         use PaymentError::*;
         match e {
-            NotPayable(from) => ApiError::IllegalTransition { from, to: OrderStatus::Paid },
+            NotPayable(from) => ApiError::IllegalTransition { from: from.as_str(), to: OrderStatus::Paid.as_str() },
             NoQuote => {
                 ApiError::Conflict("no_quote", "quote the payment first: POST /api/v1/orders/{id}/payments/quote")
             }

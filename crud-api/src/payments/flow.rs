@@ -4,21 +4,23 @@
 //! the gateway is called, so of concurrent or replayed confirms one calls the gateway; the
 //! others see the claim (409 while it runs) or, once it is done, the confirmed payment (200).
 
+use std::sync::Arc;
+
 use uuid::Uuid;
 
 use plugin_strategies as s;
 
 use super::store::{self, NewQuote, PaymentRow};
 use crate::delivery::areas;
-use crate::orders::flow::change_status;
+use crate::orders::flow::Orders;
 use crate::orders::status::OrderStatus;
 use crate::orders::store::{self as orders, Actor, OrderRow};
 use crate::payments::error::PaymentError;
-use crate::payments::gateway::GatewayError;
+use crate::payments::gateway::{GatewayError, Gateways};
 use crate::payments::ledger;
 use crate::payments::plan::StoredPlan;
 use crate::payments::status::PaymentStatus;
-use crate::state::AppState;
+use crate::platform::db::Db;
 
 fn strategy_error(e: plugin_host::PluginError) -> PaymentError {
     PaymentError::StrategyUnavailable(format!("payment ({})", e.kind()))
@@ -36,256 +38,270 @@ pub struct Quote {
     pub initiate: serde_json::Value,
 }
 
-/// Runs the tenant's payment strategy for an unpaid order and stores the verified plan.
-#[tracing::instrument(skip_all, fields(order = %order.id))]
-pub async fn quote(state: &AppState, order: &OrderRow, coupon: Option<String>) -> Result<Quote, PaymentError> {
-    if order.status != OrderStatus::PendingPayment {
-        return Err(PaymentError::NotPayable(order.status));
-    }
-    let lines = orders::strategy_lines(&state.db, order.id).await?;
-    let distance_km = areas::centre(&order.pickup_area).zip(areas::centre(&order.delivery_area)).map(|(a, b)| {
-        // Roads are ~1.3× the straight line in Seoul.
-        (areas::distance_km(a, b) * 1.3 * 10.0).round() / 10.0
-    });
-    let checkout = s::Checkout {
-        order_id: order.id.to_string(),
-        buyer_id: order.buyer_id.to_string(),
-        delivery_area: order.delivery_area.clone(),
-        pickup_area: order.pickup_area.clone(),
-        distance_km,
-        coupon: coupon.filter(|c| !c.trim().is_empty()),
-        lines: lines
-            .iter()
-            .map(|l| s::Line {
-                product_id: l.product_id.to_string(),
-                title: l.title.clone(),
-                category: l.category.clone(),
-                seller_id: l.seller_id.to_string(),
-                unit_price: l.unit_price,
-                quantity: l.quantity.max(0) as u32,
-                width_cm: l.width_cm.map(|v| v.max(0) as u32),
-                depth_cm: l.depth_cm.map(|v| v.max(0) as u32),
-                height_cm: l.height_cm.map(|v| v.max(0) as u32),
-                weight_kg: l.weight_kg.map(|v| v.max(0) as u32),
-            })
-            .collect(),
-    };
-    let registry = state.plugins.clone();
-    let outcome = tokio::task::spawn_blocking(move || registry.quote(&checkout))
-        .await
-        .map_err(anyhow::Error::from)?
-        .map_err(strategy_error)?;
-    let plan = StoredPlan::from(&outcome.value);
-    let gateway = state.gateways.get(&plan.gateway).cloned().ok_or_else(|| {
-        PaymentError::StrategyUnavailable(format!("payment (plan names unknown gateway {})", plan.gateway))
-    })?;
-    let order_name = match lines.len() {
-        0 => "가져가구 주문".to_string(),
-        1 => lines[0].title.clone(),
-        n => format!("{} 외 {}건", lines[0].title, n - 1),
-    };
-    let row = store::insert_quote(
-        &state.db,
-        &NewQuote {
-            order_id: order.id,
-            gateway: &plan.gateway,
-            plan: &plan.to_json(),
-            amount: plan.total,
-            delivery_fee: plan.delivery_fee,
-            commission: plan.commission,
-            digest: outcome.digest.as_deref(),
-        },
-    )
-    .await?;
-    Ok(Quote {
-        payment_id: row.id,
-        initiate: gateway.initiate(order.id, plan.total, &order_name),
-        plan,
-        plugin_digest: outcome.digest,
-        fallback_reason: outcome.fallback_reason.map(|e| e.kind().to_string()),
-    })
+/// The payment flows and what they need: the database, the tenant's strategies, the gateways,
+/// and the order state machine (a capture pays the order, a full refund refunds it).
+#[derive(Clone)]
+pub struct Payments {
+    db: Db,
+    plugins: Arc<plugin_host::Registry>,
+    gateways: Gateways,
+    orders: Orders,
 }
 
-/// Confirms the order's open quote with the gateway, once.
-#[tracing::instrument(skip_all, fields(order = %order.id))]
-pub async fn confirm(
-    state: &AppState,
-    order: &OrderRow,
-    payment_key: &str,
-    amount: i64,
-) -> Result<PaymentRow, PaymentError> {
-    // A replay of a finished confirm answers what it answered.
-    if let Some(done) = store::by_key(&state.db, payment_key).await? {
-        if done.order_id != order.id {
-            return Err(PaymentError::KeyUsed);
+impl Payments {
+    pub fn new(db: Db, plugins: Arc<plugin_host::Registry>, gateways: Gateways, orders: Orders) -> Self {
+        Self { db, plugins, gateways, orders }
+    }
+
+    /// Runs the tenant's payment strategy for an unpaid order and stores the verified plan.
+    #[tracing::instrument(skip_all, fields(order = %order.id))]
+    pub async fn quote(&self, order: &OrderRow, coupon: Option<String>) -> Result<Quote, PaymentError> {
+        if order.status != OrderStatus::PendingPayment {
+            return Err(PaymentError::NotPayable(order.status));
         }
-        return match done.status {
-            PaymentStatus::Confirming => Err(PaymentError::InProgress("this payment is being confirmed")),
-            PaymentStatus::Failed => Err(PaymentError::Declined(done.failure.unwrap_or_default())),
-            _ => Ok(done),
+        let lines = orders::strategy_lines(&self.db, order.id).await?;
+        let distance_km = areas::centre(&order.pickup_area).zip(areas::centre(&order.delivery_area)).map(|(a, b)| {
+            // Roads are ~1.3× the straight line in Seoul.
+            (areas::distance_km(a, b) * 1.3 * 10.0).round() / 10.0
+        });
+        let checkout = s::Checkout {
+            order_id: order.id.to_string(),
+            buyer_id: order.buyer_id.to_string(),
+            delivery_area: order.delivery_area.clone(),
+            pickup_area: order.pickup_area.clone(),
+            distance_km,
+            coupon: coupon.filter(|c| !c.trim().is_empty()),
+            lines: lines
+                .iter()
+                .map(|l| s::Line {
+                    product_id: l.product_id.to_string(),
+                    title: l.title.clone(),
+                    category: l.category.clone(),
+                    seller_id: l.seller_id.to_string(),
+                    unit_price: l.unit_price,
+                    quantity: l.quantity.max(0) as u32,
+                    width_cm: l.width_cm.map(|v| v.max(0) as u32),
+                    depth_cm: l.depth_cm.map(|v| v.max(0) as u32),
+                    height_cm: l.height_cm.map(|v| v.max(0) as u32),
+                    weight_kg: l.weight_kg.map(|v| v.max(0) as u32),
+                })
+                .collect(),
         };
-    }
-    let quote = store::open_quote(&state.db, order.id).await?.ok_or_else(|| {
-        if order.status == OrderStatus::PendingPayment {
-            PaymentError::NoQuote
-        } else {
-            PaymentError::AlreadyPaid
-        }
-    })?;
-    if amount != quote.amount {
-        return Err(PaymentError::AmountMismatch(quote.amount));
-    }
-    if !store::claim(&state.db, quote.id, payment_key).await? {
-        return Err(PaymentError::InProgress("another confirmation of this order is running"));
-    }
-    let gateway = state
-        .gateways
-        .get(&quote.gateway)
-        .cloned()
-        .ok_or_else(|| PaymentError::GatewayUnavailable(quote.gateway.clone()))?;
-    let receipt = match gateway.confirm(payment_key, order.id, quote.amount).await {
-        Ok(r) => r,
-        Err(GatewayError::Declined(why)) => {
-            store::set_status(&state.db, quote.id, PaymentStatus::Confirming, PaymentStatus::Failed, Some(&why))
-                .await?;
-            return Err(PaymentError::Declined(why));
-        }
-        Err(e) => {
-            store::release(&state.db, quote.id).await?;
-            return Err(PaymentError::GatewayUnavailable(e.to_string()));
-        }
-    };
-    // Money is captured: the order must become paid. If its reservation ran out meanwhile,
-    // give the money back rather than keep it for an order that no longer exists.
-    if let Err(e) = change_status(
-        state,
-        order.id,
-        Some(OrderStatus::PendingPayment),
-        OrderStatus::Paid,
-        Actor::User(order.buyer_id),
-        Some("payment confirmed"),
-    )
-    .await
-    {
-        let _ = gateway.cancel(payment_key, quote.amount, "order no longer payable").await;
-        store::set_status(
-            &state.db,
-            quote.id,
-            PaymentStatus::Confirming,
-            PaymentStatus::Cancelled,
-            Some("order no longer payable"),
+        let registry = self.plugins.clone();
+        let outcome = tokio::task::spawn_blocking(move || registry.quote(&checkout))
+            .await
+            .map_err(anyhow::Error::from)?
+            .map_err(strategy_error)?;
+        let plan = StoredPlan::from(&outcome.value);
+        let gateway = self.gateways.get(&plan.gateway).cloned().ok_or_else(|| {
+            PaymentError::StrategyUnavailable(format!("payment (plan names unknown gateway {})", plan.gateway))
+        })?;
+        let order_name = match lines.len() {
+            0 => "가져가구 주문".to_string(),
+            1 => lines[0].title.clone(),
+            n => format!("{} 외 {}건", lines[0].title, n - 1),
+        };
+        let row = store::insert_quote(
+            &self.db,
+            &NewQuote {
+                order_id: order.id,
+                gateway: &plan.gateway,
+                plan: &plan.to_json(),
+                amount: plan.total,
+                delivery_fee: plan.delivery_fee,
+                commission: plan.commission,
+                digest: outcome.digest.as_deref(),
+            },
         )
         .await?;
-        return Err(e.into());
+        Ok(Quote {
+            payment_id: row.id,
+            initiate: gateway.initiate(order.id, plan.total, &order_name),
+            plan,
+            plugin_digest: outcome.digest,
+            fallback_reason: outcome.fallback_reason.map(|e| e.kind().to_string()),
+        })
     }
-    let plan = StoredPlan::from_json(&quote.plan).map_err(anyhow::Error::from)?;
-    let payouts: Vec<(String, i64)> = plan.payouts.iter().map(|p| (p.seller_id.clone(), p.amount)).collect();
-    let entries = ledger::capture(&quote.gateway, quote.amount, quote.delivery_fee, quote.commission, &payouts);
-    let row = store::confirm(&state.db, quote.id, &receipt.method, &entries)
-        .await?
-        .ok_or(PaymentError::InProgress("the payment changed during confirmation"))?;
-    tracing::info!(order = %order.id, payment = %row.id, amount = row.amount, gateway = %row.gateway, "payment captured");
-    Ok(row)
-}
 
-/// Refunds `amount` (None: everything left) of a captured payment. A full refund of an order
-/// that has not left the seller also refunds the order and puts the item back on sale; the
-/// order's audit trail records `actor` (the admin who refunded, or the buyer who cancelled).
-#[tracing::instrument(skip_all, fields(payment = %payment.id))]
-pub async fn refund(
-    state: &AppState,
-    payment: &PaymentRow,
-    amount: Option<i64>,
-    reason: &str,
-    actor: Actor,
-) -> Result<PaymentRow, PaymentError> {
-    if !payment.status.is_captured() {
-        return Err(PaymentError::NotRefundable("only captured payments can be refunded"));
-    }
-    let left = payment.amount - payment.refunded_amount;
-    let amount = amount.unwrap_or(left);
-    if amount <= 0 || amount > left {
-        return Err(PaymentError::RefundAmount(left));
-    }
-    let key = payment.payment_key.clone().ok_or(PaymentError::NotRefundable("no payment key"))?;
-    let gateway = state
-        .gateways
-        .get(&payment.gateway)
-        .cloned()
-        .ok_or_else(|| PaymentError::GatewayUnavailable(payment.gateway.clone()))?;
-    gateway.cancel(&key, amount, reason).await.map_err(|e| match e {
-        GatewayError::Declined(why) => PaymentError::Declined(why),
-        other => PaymentError::GatewayUnavailable(other.to_string()),
-    })?;
-    let row = book_refund(state, payment, amount, reason, actor).await?;
-    tracing::info!(payment = %row.id, amount, "refunded");
-    Ok(row)
-}
-
-/// Refunds the captured payment of a paid order being cancelled (by its buyer, or an admin on
-/// their behalf: `actor`); false when the order has no captured payment (e.g. an admin marked
-/// it paid by hand), and the caller moves the order itself.
-#[tracing::instrument(skip_all, fields(order = %order_id))]
-pub async fn refund_for_cancel(state: &AppState, order_id: Uuid, actor: Actor) -> Result<bool, PaymentError> {
-    let captured = store::for_order(&state.db, order_id).await?.into_iter().find(|p| p.status.is_captured());
-    match captured {
-        Some(p) => {
-            let reason = match actor {
-                Actor::User(_) => "cancelled by the buyer",
-                _ => "cancelled on the buyer's behalf",
+    /// Confirms the order's open quote with the gateway, once.
+    #[tracing::instrument(skip_all, fields(order = %order.id))]
+    pub async fn confirm(&self, order: &OrderRow, payment_key: &str, amount: i64) -> Result<PaymentRow, PaymentError> {
+        // A replay of a finished confirm answers what it answered.
+        if let Some(done) = store::by_key(&self.db, payment_key).await? {
+            if done.order_id != order.id {
+                return Err(PaymentError::KeyUsed);
+            }
+            return match done.status {
+                PaymentStatus::Confirming => Err(PaymentError::InProgress("this payment is being confirmed")),
+                PaymentStatus::Failed => Err(PaymentError::Declined(done.failure.unwrap_or_default())),
+                _ => Ok(done),
             };
-            refund(state, &p, None, reason, actor).await?;
-            Ok(true)
         }
-        None => Ok(false),
+        let quote = store::open_quote(&self.db, order.id).await?.ok_or_else(|| {
+            if order.status == OrderStatus::PendingPayment {
+                PaymentError::NoQuote
+            } else {
+                PaymentError::AlreadyPaid
+            }
+        })?;
+        if amount != quote.amount {
+            return Err(PaymentError::AmountMismatch(quote.amount));
+        }
+        if !store::claim(&self.db, quote.id, payment_key).await? {
+            return Err(PaymentError::InProgress("another confirmation of this order is running"));
+        }
+        let gateway = self
+            .gateways
+            .get(&quote.gateway)
+            .cloned()
+            .ok_or_else(|| PaymentError::GatewayUnavailable(quote.gateway.clone()))?;
+        let receipt = match gateway.confirm(payment_key, order.id, quote.amount).await {
+            Ok(r) => r,
+            Err(GatewayError::Declined(why)) => {
+                store::set_status(&self.db, quote.id, PaymentStatus::Confirming, PaymentStatus::Failed, Some(&why))
+                    .await?;
+                return Err(PaymentError::Declined(why));
+            }
+            Err(e) => {
+                store::release(&self.db, quote.id).await?;
+                return Err(PaymentError::GatewayUnavailable(e.to_string()));
+            }
+        };
+        // Money is captured: the order must become paid. If its reservation ran out meanwhile,
+        // give the money back rather than keep it for an order that no longer exists.
+        if let Err(e) = self
+            .orders
+            .change_status(
+                order.id,
+                Some(OrderStatus::PendingPayment),
+                OrderStatus::Paid,
+                Actor::User(order.buyer_id),
+                Some("payment confirmed"),
+            )
+            .await
+        {
+            let _ = gateway.cancel(payment_key, quote.amount, "order no longer payable").await;
+            store::set_status(
+                &self.db,
+                quote.id,
+                PaymentStatus::Confirming,
+                PaymentStatus::Cancelled,
+                Some("order no longer payable"),
+            )
+            .await?;
+            return Err(e.into());
+        }
+        let plan = StoredPlan::from_json(&quote.plan).map_err(anyhow::Error::from)?;
+        let payouts: Vec<(String, i64)> = plan.payouts.iter().map(|p| (p.seller_id.clone(), p.amount)).collect();
+        let entries = ledger::capture(&quote.gateway, quote.amount, quote.delivery_fee, quote.commission, &payouts);
+        let row = store::confirm(&self.db, quote.id, &receipt.method, &entries)
+            .await?
+            .ok_or(PaymentError::InProgress("the payment changed during confirmation"))?;
+        tracing::info!(order = %order.id, payment = %row.id, amount = row.amount, gateway = %row.gateway, "payment captured");
+        Ok(row)
     }
-}
 
-/// Applies a verified webhook once: a cancellation made at the gateway (e.g. from its
-/// dashboard) refunds what is left here too. Other events are recorded only.
-#[tracing::instrument(skip_all, fields(gateway = %gateway))]
-pub async fn webhook(
-    state: &AppState,
-    gateway: &str,
-    event: &crate::payments::WebhookEvent,
-    body: &str,
-) -> Result<bool, PaymentError> {
-    if !store::record_webhook(&state.db, gateway, &event.event_id, body).await? {
-        return Ok(false); // seen before
+    /// Refunds `amount` (None: everything left) of a captured payment. A full refund of an order
+    /// that has not left the seller also refunds the order and puts the item back on sale; the
+    /// order's audit trail records `actor` (the admin who refunded, or the buyer who cancelled).
+    #[tracing::instrument(skip_all, fields(payment = %payment.id))]
+    pub async fn refund(
+        &self,
+        payment: &PaymentRow,
+        amount: Option<i64>,
+        reason: &str,
+        actor: Actor,
+    ) -> Result<PaymentRow, PaymentError> {
+        if !payment.status.is_captured() {
+            return Err(PaymentError::NotRefundable("only captured payments can be refunded"));
+        }
+        let left = payment.amount - payment.refunded_amount;
+        let amount = amount.unwrap_or(left);
+        if amount <= 0 || amount > left {
+            return Err(PaymentError::RefundAmount(left));
+        }
+        let key = payment.payment_key.clone().ok_or(PaymentError::NotRefundable("no payment key"))?;
+        let gateway = self
+            .gateways
+            .get(&payment.gateway)
+            .cloned()
+            .ok_or_else(|| PaymentError::GatewayUnavailable(payment.gateway.clone()))?;
+        gateway.cancel(&key, amount, reason).await.map_err(|e| match e {
+            GatewayError::Declined(why) => PaymentError::Declined(why),
+            other => PaymentError::GatewayUnavailable(other.to_string()),
+        })?;
+        let row = self.book_refund(payment, amount, reason, actor).await?;
+        tracing::info!(payment = %row.id, amount, "refunded");
+        Ok(row)
     }
-    if event.status == "canceled" || event.status == "cancelled" {
-        if let Some(p) = store::by_key(&state.db, &event.payment_key).await? {
-            let left = p.amount - p.refunded_amount;
-            if p.status.is_captured() && left > 0 {
-                book_refund(state, &p, left, "cancelled at the gateway", Actor::System).await?;
+
+    /// Refunds the captured payment of a paid order being cancelled (by its buyer, or an admin on
+    /// their behalf: `actor`); false when the order has no captured payment (e.g. an admin marked
+    /// it paid by hand), and the caller moves the order itself.
+    #[tracing::instrument(skip_all, fields(order = %order_id))]
+    pub async fn refund_for_cancel(&self, order_id: Uuid, actor: Actor) -> Result<bool, PaymentError> {
+        let captured = store::for_order(&self.db, order_id).await?.into_iter().find(|p| p.status.is_captured());
+        match captured {
+            Some(p) => {
+                let reason = match actor {
+                    Actor::User(_) => "cancelled by the buyer",
+                    _ => "cancelled on the buyer's behalf",
+                };
+                self.refund(&p, None, reason, actor).await?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Applies a verified webhook once: a cancellation made at the gateway (e.g. from its
+    /// dashboard) refunds what is left here too. Other events are recorded only.
+    #[tracing::instrument(skip_all, fields(gateway = %gateway))]
+    pub async fn webhook(
+        &self,
+        gateway: &str,
+        event: &crate::payments::WebhookEvent,
+        body: &str,
+    ) -> Result<bool, PaymentError> {
+        if !store::record_webhook(&self.db, gateway, &event.event_id, body).await? {
+            return Ok(false); // seen before
+        }
+        if event.status == "canceled" || event.status == "cancelled" {
+            if let Some(p) = store::by_key(&self.db, &event.payment_key).await? {
+                let left = p.amount - p.refunded_amount;
+                if p.status.is_captured() && left > 0 {
+                    self.book_refund(&p, left, "cancelled at the gateway", Actor::System).await?;
+                }
             }
         }
+        Ok(true)
     }
-    Ok(true)
-}
 
-/// Records a refund the gateway already made: ledger entries, the payment's refunded amount,
-/// and — once fully refunded — the order's move to `refunded` (restocking an item that has not
-/// left the seller).
-async fn book_refund(
-    state: &AppState,
-    payment: &PaymentRow,
-    amount: i64,
-    reason: &str,
-    actor: Actor,
-) -> Result<PaymentRow, PaymentError> {
-    let plan = StoredPlan::from_json(&payment.plan).map_err(anyhow::Error::from)?;
-    let (seller, payout) = plan.payouts.first().map(|p| (p.seller_id.clone(), p.amount)).unwrap_or_default();
-    let entries =
-        ledger::refund(&payment.gateway, payment.refunded_amount, amount, payment.delivery_fee, &seller, payout);
-    let row = store::refund(&state.db, payment.id, amount, &entries)
-        .await?
-        .ok_or(PaymentError::NotRefundable("the refund exceeds what is left"))?;
-    if row.status == PaymentStatus::Refunded {
-        let order = orders::by_id(&state.db, row.order_id).await?.ok_or(PaymentError::OrderNotFound)?;
-        if order.status.can_become(OrderStatus::Refunded) {
-            change_status(state, order.id, Some(order.status), OrderStatus::Refunded, actor, Some(reason)).await?;
+    /// Records a refund the gateway already made: ledger entries, the payment's refunded amount,
+    /// and — once fully refunded — the order's move to `refunded` (restocking an item that has not
+    /// left the seller).
+    async fn book_refund(
+        &self,
+        payment: &PaymentRow,
+        amount: i64,
+        reason: &str,
+        actor: Actor,
+    ) -> Result<PaymentRow, PaymentError> {
+        let plan = StoredPlan::from_json(&payment.plan).map_err(anyhow::Error::from)?;
+        let (seller, payout) = plan.payouts.first().map(|p| (p.seller_id.clone(), p.amount)).unwrap_or_default();
+        let entries =
+            ledger::refund(&payment.gateway, payment.refunded_amount, amount, payment.delivery_fee, &seller, payout);
+        let row = store::refund(&self.db, payment.id, amount, &entries)
+            .await?
+            .ok_or(PaymentError::NotRefundable("the refund exceeds what is left"))?;
+        if row.status == PaymentStatus::Refunded {
+            let order = orders::by_id(&self.db, row.order_id).await?.ok_or(PaymentError::OrderNotFound)?;
+            if order.status.can_become(OrderStatus::Refunded) {
+                self.orders
+                    .change_status(order.id, Some(order.status), OrderStatus::Refunded, actor, Some(reason))
+                    .await?;
+            }
         }
+        Ok(row)
     }
-    Ok(row)
 }

@@ -83,8 +83,9 @@ pub enum ApiError {
     /// A conflict with the current state of a resource, with its own stable code.
     #[error("{1}")]
     Conflict(&'static str, &'static str),
-    #[error("an order can't go from {} to {}", .from.as_str(), .to.as_str())]
-    IllegalTransition { from: crate::orders::status::OrderStatus, to: crate::orders::status::OrderStatus },
+    /// A state machine refused a move (the states' wire names: `paid`, `cancelled`…).
+    #[error("an order can't go from {from} to {to}")]
+    IllegalTransition { from: &'static str, to: &'static str },
     #[error("product {0} is no longer available in the requested quantity")]
     OutOfStock(uuid::Uuid),
     #[error("this Idempotency-Key was used with a different request body")]

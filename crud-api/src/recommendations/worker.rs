@@ -6,18 +6,26 @@
 //! `ML_MAX_ATTEMPTS`. An image dl-api refuses (4xx) fails at once — retrying can't help.
 //! Several instances may run workers: claims never overlap (see `store::analysis_jobs`).
 
-use std::time::{Duration, Instant};
-
 use serde_json::json;
+use std::time::{Duration, Instant};
 use uuid::Uuid;
 
+use std::sync::Arc;
+
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+
+use crate::catalogue::media::image_store::ImageStore;
 use crate::catalogue::store::{categories, images};
-use crate::platform::metrics::Metrics;
-use crate::recommendations::client::MlError;
+use crate::platform::config::Config;
+use crate::platform::db::Db;
+use crate::platform::metrics::{Metrics, ReasonLabels};
+use crate::recommendations::client::{DlClient, MlError};
+use crate::recommendations::index::EmbeddingIndex;
 use crate::recommendations::store::analysis_jobs::{self, JobRow};
 use crate::recommendations::store::embeddings;
 use crate::recommendations::suggest::{self, top_level_slugs};
-use crate::state::AppState;
 
 /// Jobs claimed per round; dl-api batches concurrent requests.
 const BATCH: i64 = 4;
@@ -25,51 +33,158 @@ const BATCH: i64 = 4;
 const STALE: Duration = Duration::from_secs(600);
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
-#[tracing::instrument(skip_all)]
-pub async fn run(state: AppState) {
-    let reload_every = Duration::from_secs(state.config.ml_index_reload_secs.max(1));
-    let mut last_reload = Instant::now();
-    let mut last_requeue = Instant::now() - STALE;
-    let worker_id = format!("crud-api-{}", Uuid::now_v7().simple());
-    let enabled = state.dl.is_some() && state.config.ml_worker;
-    if enabled {
-        tracing::info!(worker = %worker_id, "photo-analysis worker started");
+/// The worker's knobs, from the `ML_*` settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// `ML_WORKER`: off leaves analysis to other replicas (the index still reloads).
+    pub enabled: bool,
+    pub poll_ms: u64,
+    pub backoff_ms: u64,
+    pub max_attempts: i32,
+    pub index_reload_secs: u64,
+}
+
+impl Settings {
+    pub fn from_config(c: &Config) -> Self {
+        Self {
+            enabled: c.ml_worker,
+            poll_ms: c.ml_poll_ms,
+            backoff_ms: c.ml_backoff_ms,
+            max_attempts: c.ml_max_attempts,
+            index_reload_secs: c.ml_index_reload_secs,
+        }
     }
-    loop {
-        if last_reload.elapsed() >= reload_every {
-            match state.index.reload(&state.db).await {
-                Ok(n) => {
-                    state.metrics.ml_indexed.set(n as i64);
+}
+
+/// The worker and what it needs: the database, dl-api, the photo files, the embedding index
+/// it keeps current, and its two metrics.
+pub struct Worker {
+    pub db: Db,
+    pub dl: Option<DlClient>,
+    pub images: ImageStore,
+    pub index: Arc<EmbeddingIndex>,
+    pub settings: Settings,
+    /// `ml_jobs` by outcome.
+    pub jobs: Family<ReasonLabels, Counter>,
+    /// `ml_index_products`.
+    pub indexed: Gauge,
+}
+
+impl Worker {
+    #[tracing::instrument(skip_all)]
+    pub async fn run(self) {
+        let reload_every = Duration::from_secs(self.settings.index_reload_secs.max(1));
+        let mut last_reload = Instant::now();
+        let mut last_requeue = Instant::now() - STALE;
+        let worker_id = format!("crud-api-{}", Uuid::now_v7().simple());
+        let enabled = self.dl.is_some() && self.settings.enabled;
+        if enabled {
+            tracing::info!(worker = %worker_id, "photo-analysis worker started");
+        }
+        loop {
+            if last_reload.elapsed() >= reload_every {
+                match self.index.reload(&self.db).await {
+                    Ok(n) => {
+                        self.indexed.set(n as i64);
+                    }
+                    Err(e) => tracing::warn!(error = %e, "embedding index reload failed"),
                 }
-                Err(e) => tracing::warn!(error = %e, "embedding index reload failed"),
+                last_reload = Instant::now();
             }
-            last_reload = Instant::now();
-        }
-        let idle = Duration::from_millis(state.config.ml_poll_ms.max(10));
-        if !enabled {
-            tokio::time::sleep(reload_every).await;
-            continue;
-        }
-        if last_requeue.elapsed() >= Duration::from_secs(60) {
-            let before = chrono::Utc::now() - chrono::Duration::from_std(STALE).expect("small duration");
-            if let Err(e) = analysis_jobs::requeue_stale(&state.db, before).await {
-                tracing::warn!(error = %e, "requeueing stale analysis jobs failed");
+            let idle = Duration::from_millis(self.settings.poll_ms.max(10));
+            if !enabled {
+                tokio::time::sleep(reload_every).await;
+                continue;
             }
-            last_requeue = Instant::now();
-        }
-        let jobs = match analysis_jobs::claim(&state.db, &worker_id, BATCH).await {
-            Ok(j) => j,
-            Err(e) => {
-                tracing::warn!(error = %e, "claiming analysis jobs failed");
+            if last_requeue.elapsed() >= Duration::from_secs(60) {
+                let before = chrono::Utc::now() - chrono::Duration::from_std(STALE).expect("small duration");
+                if let Err(e) = analysis_jobs::requeue_stale(&self.db, before).await {
+                    tracing::warn!(error = %e, "requeueing stale analysis jobs failed");
+                }
+                last_requeue = Instant::now();
+            }
+            let jobs = match analysis_jobs::claim(&self.db, &worker_id, BATCH).await {
+                Ok(j) => j,
+                Err(e) => {
+                    tracing::warn!(error = %e, "claiming analysis jobs failed");
+                    tokio::time::sleep(idle).await;
+                    continue;
+                }
+            };
+            if jobs.is_empty() {
                 tokio::time::sleep(idle).await;
                 continue;
             }
-        };
-        if jobs.is_empty() {
-            tokio::time::sleep(idle).await;
-            continue;
+            futures_util::future::join_all(jobs.into_iter().map(|job| self.process(job))).await;
         }
-        futures_util::future::join_all(jobs.into_iter().map(|job| process(&state, job))).await;
+    }
+
+    #[tracing::instrument(skip_all, fields(job = %job.id, image = %job.image_id, attempt = job.attempts))]
+    async fn process(&self, job: JobRow) {
+        let outcome = self.analyse(&job).await;
+        let db = &self.db;
+        let recorded = match &outcome {
+            Ok(()) => {
+                Metrics::reason(&self.jobs, "done");
+                Ok(())
+            }
+            Err(MlError::Rejected { .. }) => {
+                Metrics::reason(&self.jobs, "failed");
+                tracing::warn!(error = %outcome.as_ref().unwrap_err(), "image refused by dl-api; job failed");
+                analysis_jobs::fail(db, job.id, &outcome.as_ref().unwrap_err().to_string(), 0, chrono::Utc::now()).await
+            }
+            Err(e) => {
+                let last = job.attempts >= self.settings.max_attempts;
+                Metrics::reason(&self.jobs, if last { "failed" } else { "retry" });
+                let wait = backoff(self.settings.backoff_ms, job.attempts);
+                tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, last, "photo analysis failed");
+                let at = chrono::Utc::now() + chrono::Duration::from_std(wait).expect("bounded back-off");
+                analysis_jobs::fail(db, job.id, &e.to_string(), self.settings.max_attempts, at).await
+            }
+        };
+        if let Err(e) = recorded {
+            tracing::error!(error = %e, "recording the analysis outcome failed; the job will be requeued when stale");
+        }
+    }
+
+    async fn analyse(&self, job: &JobRow) -> Result<(), MlError> {
+        let dl = self.dl.as_ref().ok_or(MlError::NotConfigured)?;
+        let db_err = |e: sqlx::Error| MlError::Unavailable(format!("database: {e}"));
+        let Some(image) = images::by_id(&self.db, job.image_id).await.map_err(db_err)? else {
+            // The image (and with it the job) was deleted meanwhile.
+            return Ok(());
+        };
+        let path = self
+            .images
+            .path_of(&image.image_key)
+            .ok_or(MlError::Rejected { status: 400, detail: format!("invalid image key {}", image.image_key) })?;
+        let bytes = tokio::fs::read(&path)
+            .await
+            .map_err(|e| MlError::Unavailable(format!("reading {}: {e}", image.image_key)))?;
+        let analysis = dl.analyze(bytes, &image.content_type).await?;
+        embeddings::put(&self.db, image.id, image.product_id, &analysis.model, &analysis.embedding)
+            .await
+            .map_err(db_err)?;
+        let slugs = top_level_slugs(&categories::all(&self.db).await.map_err(db_err)?);
+        let neighbours = self.index.nearest(&analysis.embedding, suggest::K, |e| e.product_id != image.product_id);
+        let suggestion = suggest::suggest(&analysis, &neighbours, &slugs);
+        let style = self.index.style_of(&analysis.embedding);
+        let result = json!({
+            "model": analysis.model,
+            "category": suggestion,
+            "categories": analysis.categories,
+            "furniture_probability": analysis.furniture_probability,
+            "labels": analysis.labels,
+            "colours": analysis.colours,
+            "style": style.map(|(label, similarity)| json!({ "label": label, "similarity": similarity })),
+        });
+        // Index first, then say "done": a client that sees the analysis done finds the photo in
+        // similar items and style matches on this replica (the other way round, a test under load
+        // saw "done" with the index one short).
+        self.index.refresh_product(&self.db, image.product_id).await.map_err(db_err)?;
+        self.indexed.set(self.index.len() as i64);
+        analysis_jobs::complete(&self.db, job.id, &result.to_string()).await.map_err(db_err)?;
+        Ok(())
     }
 }
 
@@ -77,73 +192,6 @@ pub async fn run(state: AppState) {
 pub fn backoff(base_ms: u64, attempts: i32) -> Duration {
     let exp = attempts.clamp(1, 20) as u32 - 1;
     Duration::from_millis(base_ms.saturating_mul(1u64 << exp)).min(MAX_BACKOFF)
-}
-
-#[tracing::instrument(skip_all, fields(job = %job.id, image = %job.image_id, attempt = job.attempts))]
-async fn process(state: &AppState, job: JobRow) {
-    let outcome = analyse(state, &job).await;
-    let db = &state.db;
-    let recorded = match &outcome {
-        Ok(()) => {
-            Metrics::reason(&state.metrics.ml_jobs, "done");
-            Ok(())
-        }
-        Err(MlError::Rejected { .. }) => {
-            Metrics::reason(&state.metrics.ml_jobs, "failed");
-            tracing::warn!(error = %outcome.as_ref().unwrap_err(), "image refused by dl-api; job failed");
-            analysis_jobs::fail(db, job.id, &outcome.as_ref().unwrap_err().to_string(), 0, chrono::Utc::now()).await
-        }
-        Err(e) => {
-            let last = job.attempts >= state.config.ml_max_attempts;
-            Metrics::reason(&state.metrics.ml_jobs, if last { "failed" } else { "retry" });
-            let wait = backoff(state.config.ml_backoff_ms, job.attempts);
-            tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, last, "photo analysis failed");
-            let at = chrono::Utc::now() + chrono::Duration::from_std(wait).expect("bounded back-off");
-            analysis_jobs::fail(db, job.id, &e.to_string(), state.config.ml_max_attempts, at).await
-        }
-    };
-    if let Err(e) = recorded {
-        tracing::error!(error = %e, "recording the analysis outcome failed; the job will be requeued when stale");
-    }
-}
-
-async fn analyse(state: &AppState, job: &JobRow) -> Result<(), MlError> {
-    let dl = state.dl.as_ref().ok_or(MlError::NotConfigured)?;
-    let db_err = |e: sqlx::Error| MlError::Unavailable(format!("database: {e}"));
-    let Some(image) = images::by_id(&state.db, job.image_id).await.map_err(db_err)? else {
-        // The image (and with it the job) was deleted meanwhile.
-        return Ok(());
-    };
-    let path = state
-        .images
-        .path_of(&image.image_key)
-        .ok_or(MlError::Rejected { status: 400, detail: format!("invalid image key {}", image.image_key) })?;
-    let bytes =
-        tokio::fs::read(&path).await.map_err(|e| MlError::Unavailable(format!("reading {}: {e}", image.image_key)))?;
-    let analysis = dl.analyze(bytes, &image.content_type).await?;
-    embeddings::put(&state.db, image.id, image.product_id, &analysis.model, &analysis.embedding)
-        .await
-        .map_err(db_err)?;
-    let slugs = top_level_slugs(&categories::all(&state.db).await.map_err(db_err)?);
-    let neighbours = state.index.nearest(&analysis.embedding, suggest::K, |e| e.product_id != image.product_id);
-    let suggestion = suggest::suggest(&analysis, &neighbours, &slugs);
-    let style = state.index.style_of(&analysis.embedding);
-    let result = json!({
-        "model": analysis.model,
-        "category": suggestion,
-        "categories": analysis.categories,
-        "furniture_probability": analysis.furniture_probability,
-        "labels": analysis.labels,
-        "colours": analysis.colours,
-        "style": style.map(|(label, similarity)| json!({ "label": label, "similarity": similarity })),
-    });
-    // Index first, then say "done": a client that sees the analysis done finds the photo in
-    // similar items and style matches on this replica (the other way round, a test under load
-    // saw "done" with the index one short).
-    state.index.refresh_product(&state.db, image.product_id).await.map_err(db_err)?;
-    state.metrics.ml_indexed.set(state.index.len() as i64);
-    analysis_jobs::complete(&state.db, job.id, &result.to_string()).await.map_err(db_err)?;
-    Ok(())
 }
 
 #[cfg(test)]

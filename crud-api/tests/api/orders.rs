@@ -298,10 +298,10 @@ async fn unpaid_reservations_expire_and_return_items_to_sale() {
     assert_eq!((reserved_until - created).num_minutes(), 15);
 
     // Not yet: nothing happens.
-    assert_eq!(crud_api::orders::flow::expire_reservations(&app.state, chrono::Utc::now()).await.unwrap(), 0);
+    assert_eq!(app.state.orders.expire_reservations(chrono::Utc::now()).await.unwrap(), 0);
     // Sixteen minutes later the sweep releases it.
     let later = chrono::Utc::now() + chrono::Duration::minutes(16);
-    assert_eq!(crud_api::orders::flow::expire_reservations(&app.state, later).await.unwrap(), 1);
+    assert_eq!(app.state.orders.expire_reservations(later).await.unwrap(), 1);
     let o = app.get(&format!("/api/v1/orders/{order}"), Some(&buyer)).await.body;
     assert_eq!(o["status"], "cancelled");
     assert_eq!(o["cancel_reason"], "reservation expired");

@@ -150,7 +150,7 @@ async fn a_refresh_token_raced_across_two_instances_leaves_no_survivor() {
     for round in 0..rounds {
         // A fresh sign-in (family) per round, issued directly: no password hashing in the loop.
         let who = Subject { realm: Realm::User, id: user_id, role: Some("user"), seller: false };
-        let pair = session::issue_pair(&a.state, who).await.unwrap();
+        let pair = a.state.sessions.issue_pair(who).await.unwrap();
         let body = json!({ "refresh_token": pair.refresh_token });
         let (ra, rb) = tokio::join!(
             a.post("/api/v1/auth/refresh", body.clone(), None),

@@ -8,7 +8,7 @@ use axum::Json;
 use uuid::Uuid;
 
 use crate::catalogue::http::views::ImageView;
-use crate::catalogue::media::{image_store, photos};
+use crate::catalogue::media::image_store;
 use crate::catalogue::store::products;
 use crate::http::extract::{ApiMultipart, ApiPath, AuthUser};
 use crate::platform::error::{ApiError, ApiResult, Problem};
@@ -51,7 +51,7 @@ pub async fn upload(
         let bytes = field.bytes().await.map_err(multipart_error)?;
         let field_name = format!("files[{index}]");
         index += 1;
-        let row = photos::save(&state, id, bytes.to_vec(), &field_name).await?;
+        let row = state.photos.save(id, bytes.to_vec(), &field_name).await?;
         stored.push(ImageView::from(&row));
     }
     if stored.is_empty() {

@@ -17,7 +17,6 @@ use crate::delivery::store::{deliveries, riders};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, AuthRider, AuthUser};
 use crate::identity::profile::Address;
 use crate::notifications::Event;
-use crate::orders::flow::change_status;
 use crate::orders::http::handlers::visible_order;
 use crate::orders::status::OrderStatus;
 use crate::orders::store::{self as orders, Actor, OrderItemRow, OrderRow};
@@ -185,7 +184,7 @@ pub async fn pickup(
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<DeliveryView>> {
     assigned_order(&state, &rider, id).await?;
-    let o = change_status(&state, id, None, OrderStatus::PickedUp, Actor::Rider(rider.id), None).await?;
+    let o = state.orders.change_status(id, None, OrderStatus::PickedUp, Actor::Rider(rider.id), None).await?;
     Ok(Json(rider_view(&state, &o).await?))
 }
 
@@ -217,7 +216,7 @@ pub async fn complete(
 ) -> ApiResult<Json<DeliveryView>> {
     let o = assigned_order(&state, &rider, id).await?;
     if o.status != OrderStatus::PickedUp {
-        return Err(ApiError::IllegalTransition { from: o.status, to: OrderStatus::Delivered });
+        return Err(ApiError::IllegalTransition { from: o.status.as_str(), to: OrderStatus::Delivered.as_str() });
     }
     let matches: bool =
         subtle::ConstantTimeEq::ct_eq(req.delivery_code.trim().as_bytes(), o.delivery_code.as_bytes()).into();
@@ -229,9 +228,10 @@ pub async fn complete(
             .map_err(|w| ApiError::RateLimited { retry_after_secs: retry_after_secs(w) })?;
         return Err(ApiError::field("delivery_code", "does not match the buyer's code"));
     }
-    let o =
-        change_status(&state, id, Some(OrderStatus::PickedUp), OrderStatus::Delivered, Actor::Rider(rider.id), None)
-            .await?;
+    let o = state
+        .orders
+        .change_status(id, Some(OrderStatus::PickedUp), OrderStatus::Delivered, Actor::Rider(rider.id), None)
+        .await?;
     Ok(Json(rider_view(&state, &o).await?))
 }
 

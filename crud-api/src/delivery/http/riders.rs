@@ -10,7 +10,7 @@ use super::views::{RiderAuthResponse, RiderView};
 use crate::delivery::store::riders;
 use crate::http::extract::{AdminUser, ApiJson, AuthRider, ClientIp};
 use crate::identity::http::auth::{authenticate, guard_attempt, parse_new_credentials, LoginRequest, RefreshRequest};
-use crate::identity::session::{self, Subject, TokenPair};
+use crate::identity::session::{Subject, TokenPair};
 use crate::identity::{password, profile, role::Realm};
 use crate::platform::db::is_unique_violation;
 use crate::platform::error::{ApiError, ApiResult, Problem};
@@ -92,7 +92,7 @@ pub async fn login(
     if rider.disabled {
         return Err(ApiError::AccountDisabled);
     }
-    let tokens = session::issue_pair(&state, rider_subject(&rider)).await?;
+    let tokens = state.sessions.issue_pair(rider_subject(&rider)).await?;
     Ok(Json(RiderAuthResponse { rider: RiderView::from(&rider), tokens }))
 }
 
@@ -111,12 +111,12 @@ pub async fn refresh(
     ApiJson(req): ApiJson<RefreshRequest>,
 ) -> ApiResult<Json<TokenPair>> {
     guard_attempt(&state, "rider-refresh", ip, None)?;
-    let row = session::presented_refresh(&state, Realm::Rider, &req.refresh_token).await?;
+    let row = state.sessions.presented_refresh(Realm::Rider, &req.refresh_token).await?;
     let rider = riders::by_id(&state.db, row.subject_id).await?.ok_or(ApiError::InvalidRefreshToken)?;
     if rider.disabled {
         return Err(ApiError::AccountDisabled);
     }
-    Ok(Json(session::rotate_pair(&state, &row, rider_subject(&rider)).await?))
+    Ok(Json(state.sessions.rotate_pair(&row, rider_subject(&rider)).await?))
 }
 
 /// Rider sign-out
@@ -125,7 +125,7 @@ pub async fn refresh(
 #[utoipa::path(post, path = "/api/v1/rider/auth/logout", operation_id = "rider_logout", tag = "riders", request_body = RefreshRequest,
     responses((status = 204, description = "Signed out")))]
 pub async fn logout(State(state): State<AppState>, ApiJson(req): ApiJson<RefreshRequest>) -> ApiResult<StatusCode> {
-    session::revoke(&state, Realm::Rider, &req.refresh_token).await?;
+    state.sessions.revoke(Realm::Rider, &req.refresh_token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

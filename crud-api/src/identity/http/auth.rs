@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use crate::http::extract::{ApiJson, ClientIp};
 use crate::identity::http::views::{AuthResponse, UserView};
-use crate::identity::session::{self, Subject, TokenPair};
+use crate::identity::session::{Subject, TokenPair};
 use crate::identity::store::users;
 use crate::identity::{
     email::Email,
@@ -136,7 +136,7 @@ pub async fn signup(
     )
     .await
     .map_err(|e| if is_unique_violation(&e) { ApiError::EmailTaken } else { e.into() })?;
-    let tokens = session::issue_pair(&state, user_subject(&user)).await?;
+    let tokens = state.sessions.issue_pair(user_subject(&user)).await?;
     tracing::info!(user = %user.id, "signed up");
     Ok((StatusCode::CREATED, axum::Json(AuthResponse { user: UserView::from(&user), tokens })))
 }
@@ -167,7 +167,7 @@ pub async fn login(
     if user.disabled {
         return Err(ApiError::AccountDisabled);
     }
-    let tokens = session::issue_pair(&state, user_subject(&user)).await?;
+    let tokens = state.sessions.issue_pair(user_subject(&user)).await?;
     Ok(axum::Json(AuthResponse { user: UserView::from(&user), tokens }))
 }
 
@@ -188,13 +188,13 @@ pub async fn refresh(
     ApiJson(req): ApiJson<RefreshRequest>,
 ) -> ApiResult<axum::Json<TokenPair>> {
     guard_attempt(&state, "refresh", ip, None)?;
-    let row = session::presented_refresh(&state, Realm::User, &req.refresh_token).await?;
+    let row = state.sessions.presented_refresh(Realm::User, &req.refresh_token).await?;
     guard_attempt(&state, "refresh", ip, Some(&row.subject_id.to_string()))?;
     let user = users::by_id(&state.db, row.subject_id).await?.ok_or(ApiError::InvalidRefreshToken)?;
     if user.disabled {
         return Err(ApiError::AccountDisabled);
     }
-    Ok(axum::Json(session::rotate_pair(&state, &row, user_subject(&user)).await?))
+    Ok(axum::Json(state.sessions.rotate_pair(&row, user_subject(&user)).await?))
 }
 
 /// Sign out
@@ -204,6 +204,6 @@ pub async fn refresh(
 #[utoipa::path(post, path = "/api/v1/auth/logout", operation_id = "logout", tag = "auth", request_body = RefreshRequest,
     responses((status = 204, description = "Signed out (also for unknown tokens)")))]
 pub async fn logout(State(state): State<AppState>, ApiJson(req): ApiJson<RefreshRequest>) -> ApiResult<StatusCode> {
-    session::revoke(&state, Realm::User, &req.refresh_token).await?;
+    state.sessions.revoke(Realm::User, &req.refresh_token).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -20,7 +20,6 @@ use crate::http::extract::{ApiPath, ApiQuery};
 use crate::identity::http::auth::user_subject;
 use crate::identity::http::views::{AuthResponse, UserView};
 use crate::identity::oidc::IdClaims;
-use crate::identity::session;
 use crate::identity::store::{oauth_states, users};
 use crate::platform::error::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
@@ -119,7 +118,7 @@ pub async fn callback(
     if user.disabled {
         return Err(ApiError::AccountDisabled);
     }
-    let tokens = session::issue_pair(&state, user_subject(&user)).await?;
+    let tokens = state.sessions.issue_pair(user_subject(&user)).await?;
     tracing::info!(user = %user.id, provider = idp.name, "social sign-in");
 
     if let Some(front) = &state.config.oauth_frontend_redirect {

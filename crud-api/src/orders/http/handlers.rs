@@ -17,7 +17,6 @@ use crate::http::extract::{AdminUser, ApiJson, ApiPath, ApiQuery, AuthUser};
 use crate::identity::profile::{self, Address};
 use crate::identity::role::Role;
 use crate::notifications::Event;
-use crate::orders::flow::change_status;
 use crate::orders::http::views::{order_view, CheckoutResponse, OrderPage, OrderView};
 use crate::orders::status::OrderStatus;
 use crate::orders::store::{self, Actor, CheckoutError, OrderRow};
@@ -222,16 +221,15 @@ pub async fn cancel(
     }
     let from = o.status;
     if !from.buyer_may_cancel() && !admin {
-        return Err(ApiError::IllegalTransition { from, to: OrderStatus::Cancelled });
+        return Err(ApiError::IllegalTransition { from: from.as_str(), to: OrderStatus::Cancelled.as_str() });
     }
     let actor = if admin && o.buyer_id != user.id { Actor::Admin(user.id) } else { Actor::User(user.id) };
     // A paid order is refunded through its gateway; the refund moves the order.
-    let refunded = from.cancel_target() == OrderStatus::Refunded
-        && crate::payments::flow::refund_for_cancel(&state, id, actor).await?;
+    let refunded = from.cancel_target() == OrderStatus::Refunded && state.payments.refund_for_cancel(id, actor).await?;
     let o = if refunded {
         store::by_id(&state.db, id).await?.ok_or(ApiError::NotFound("order"))?
     } else {
-        change_status(&state, id, Some(from), from.cancel_target(), actor, Some("cancelled by request")).await?
+        state.orders.change_status(id, Some(from), from.cancel_target(), actor, Some("cancelled by request")).await?
     };
     Ok(Json(full_view(&state, &o, &user).await?))
 }
@@ -255,7 +253,9 @@ pub async fn ready(
     if o.seller_id != user.id {
         return Err(ApiError::Forbidden);
     }
-    let o = change_status(&state, id, Some(OrderStatus::Paid), OrderStatus::ReadyForPickup, Actor::User(user.id), None)
+    let o = state
+        .orders
+        .change_status(id, Some(OrderStatus::Paid), OrderStatus::ReadyForPickup, Actor::User(user.id), None)
         .await?;
     Ok(Json(full_view(&state, &o, &user).await?))
 }
@@ -290,6 +290,6 @@ pub async fn admin_status(
     if note.is_empty() || note.chars().count() > 500 {
         return Err(ApiError::field("note", "must be 1 to 500 characters"));
     }
-    let o = change_status(&state, id, None, req.status, Actor::Admin(admin.id), Some(note)).await?;
+    let o = state.orders.change_status(id, None, req.status, Actor::Admin(admin.id), Some(note)).await?;
     Ok(Json(full_view(&state, &o, &admin).await?))
 }

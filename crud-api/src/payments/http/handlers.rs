@@ -13,7 +13,7 @@ use crate::orders::http::handlers::visible_order;
 use crate::orders::store::Actor;
 use crate::payments::http::views::{PaymentView, QuoteView};
 use crate::payments::store;
-use crate::payments::{flow, GatewayError};
+use crate::payments::GatewayError;
 use crate::platform::error::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
 
@@ -47,7 +47,7 @@ pub async fn quote(
     if order.buyer_id != user.id {
         return Err(ApiError::Forbidden);
     }
-    Ok(Json(QuoteView::new(order.id, flow::quote(&state, &order, req.coupon).await?)))
+    Ok(Json(QuoteView::new(order.id, state.payments.quote(&order, req.coupon).await?)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -89,7 +89,7 @@ pub async fn confirm(
     if order.buyer_id != user.id {
         return Err(ApiError::Forbidden);
     }
-    let row = flow::confirm(&state, &order, key, req.amount).await?;
+    let row = state.payments.confirm(&order, key, req.amount).await?;
     Ok(Json(PaymentView::from(&row)))
 }
 
@@ -123,7 +123,7 @@ pub async fn webhook(
         GatewayError::Malformed(m) => ApiError::Malformed(m),
         other => ApiError::GatewayUnavailable(other.to_string()),
     })?;
-    let processed = flow::webhook(&state, g.name(), &event, &String::from_utf8_lossy(&body)).await?;
+    let processed = state.payments.webhook(g.name(), &event, &String::from_utf8_lossy(&body)).await?;
     Ok(Json(WebhookAck { processed }))
 }
 
@@ -158,7 +158,7 @@ pub async fn refund(
         return Err(ApiError::field("reason", "must be 1 to 200 characters"));
     }
     let p = store::by_id(&state.db, id).await?.ok_or(ApiError::NotFound("payment"))?;
-    let row = flow::refund(&state, &p, req.amount, reason, Actor::Admin(admin.id)).await?;
+    let row = state.payments.refund(&p, req.amount, reason, Actor::Admin(admin.id)).await?;
     Ok(Json(PaymentView::from(&row)))
 }
 
