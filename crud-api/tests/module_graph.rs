@@ -5,6 +5,7 @@
 //! - `platform::…` — config, database, errors, limits, metrics: nothing feature-specific;
 //! - the rest of a feature folder — its types and flows;
 //! - `state`, `startup`, `demo` and the crate root — the wiring.
+//!
 //! A store uses only stores, `platform` and plain types (feature modules that reach no store,
 //! wire or wiring); flows use anything but the wire and the wiring; the wire uses anything but
 //! the wiring (except `state`, which handlers receive). Read from the source text: `crate::…`
