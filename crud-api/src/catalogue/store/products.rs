@@ -69,6 +69,27 @@ impl Listing {
     }
 }
 
+/// Binds a listing's columns in the order both `insert` and `update` list them: category,
+/// title, description, price, condition, the four sizes, quantity, tags, area, search terms.
+/// (A macro: the query's backend is only concrete inside `on_db!`.)
+macro_rules! bind_listing {
+    ($q:expr, $l:expr, $terms:expr) => {
+        $q.bind($l.category_id)
+            .bind(&$l.title)
+            .bind(&$l.description)
+            .bind($l.price)
+            .bind($l.condition)
+            .bind($l.width_cm)
+            .bind($l.depth_cm)
+            .bind($l.height_cm)
+            .bind($l.weight_kg)
+            .bind($l.quantity)
+            .bind(tags_json(&$l.style_tags))
+            .bind(&$l.area)
+            .bind($terms)
+    };
+}
+
 fn tags_json(tags: &[String]) -> String {
     serde_json::to_string(tags).expect("strings serialise")
 }
@@ -86,22 +107,7 @@ pub async fn insert(db: &Db, seller_id: Uuid, l: &Listing, category_words: &str)
     );
     on_db!(db, |pool| {
         let mut tx = pool.begin().await?;
-        let row = sqlx::query_as::<_, ProductRow>(&sql)
-            .bind(id)
-            .bind(seller_id)
-            .bind(l.category_id)
-            .bind(&l.title)
-            .bind(&l.description)
-            .bind(l.price)
-            .bind(l.condition)
-            .bind(l.width_cm)
-            .bind(l.depth_cm)
-            .bind(l.height_cm)
-            .bind(l.weight_kg)
-            .bind(l.quantity)
-            .bind(tags_json(&l.style_tags))
-            .bind(&l.area)
-            .bind(&terms)
+        let row = bind_listing!(sqlx::query_as::<_, ProductRow>(&sql).bind(id).bind(seller_id), l, &terms)
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
@@ -163,21 +169,7 @@ pub async fn update(
     );
     let row = on_db!(db, |pool| {
         let mut tx = pool.begin().await?;
-        let row = sqlx::query_as::<_, ProductRow>(&sql)
-            .bind(id)
-            .bind(l.category_id)
-            .bind(&l.title)
-            .bind(&l.description)
-            .bind(l.price)
-            .bind(l.condition)
-            .bind(l.width_cm)
-            .bind(l.depth_cm)
-            .bind(l.height_cm)
-            .bind(l.weight_kg)
-            .bind(l.quantity)
-            .bind(tags_json(&l.style_tags))
-            .bind(&l.area)
-            .bind(&terms)
+        let row = bind_listing!(sqlx::query_as::<_, ProductRow>(&sql).bind(id), l, &terms)
             .bind(hidden)
             .bind(Utc::now())
             .fetch_optional(&mut *tx)
