@@ -61,7 +61,8 @@ impl Application {
             plugin_host::PluginEngine::new(Some(config.plugin_cache_dir.clone()))
                 .map_err(|e| anyhow::anyhow!("plugin engine: {e}"))?,
         );
-        let sandbox = Arc::new(crate::payments::sandbox::SandboxGateway::new(config.sandbox_webhook_secret.clone()));
+        let sandbox =
+            Arc::new(crate::payments::sandbox::SandboxGateway::new(config.sandbox_webhook_secret.clone(), db.clone()));
         let mut gateways = crate::payments::Gateways::default().with(sandbox.clone());
         if let Some(key) = &config.toss_secret_key {
             gateways = gateways.with(Arc::new(crate::payments::toss::TossGateway::new(
@@ -162,6 +163,7 @@ impl Application {
         let state = self.state.clone();
         let janitor = tokio::spawn(purge_expired(state.clone()));
         let sweeper = tokio::spawn(sweep_reservations(state.clone()));
+        let reconciler = tokio::spawn(reconcile_payments(state.clone()));
         let worker = tokio::spawn(
             Worker {
                 db: state.db.clone(),
@@ -181,6 +183,7 @@ impl Application {
             .await?;
         janitor.abort();
         sweeper.abort();
+        reconciler.abort();
         worker.abort();
         photos.abort();
         state.db.close().await;
@@ -274,6 +277,19 @@ async fn sweep_reservations(state: AppState) {
         tick.tick().await;
         if let Err(e) = state.orders.expire_reservations(chrono::Utc::now()).await {
             tracing::warn!(error = %e, "reservation sweep failed");
+        }
+    }
+}
+
+/// Settles payments that a crash or a gateway timeout left `confirming` (see
+/// `Payments::reconcile`); every replica runs it, and each payment is taken by one.
+async fn reconcile_payments(state: AppState) {
+    let after = Duration::from_secs(state.config.payment_reconcile_after_secs);
+    let mut tick = tokio::time::interval(Duration::from_secs(state.config.payment_reconcile_every_secs.max(1)));
+    loop {
+        tick.tick().await;
+        if let Err(e) = state.payments.reconcile(after).await {
+            tracing::warn!(error = %e, "payment reconciliation failed");
         }
     }
 }

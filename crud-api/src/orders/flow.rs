@@ -56,16 +56,23 @@ impl Orders {
     ) -> Result<OrderRow, OrderError> {
         match store::transition(&self.db, id, expect, to, actor, note).await? {
             Ok(order) => {
-                let expired = matches!(actor, Actor::System) && to == OrderStatus::Cancelled;
-                if let Some(event) = Event::for_status(to, expired) {
-                    self.notifier.order_event(event, &order).await;
-                }
-                tracing::info!(order = %id, to = to.as_str(), actor = ?actor, "order status changed");
+                self.announce(&order, actor).await;
                 Ok(order)
             }
             Err(TransitionError::NotFound) => Err(OrderError::NotFound),
             Err(TransitionError::Illegal { from, to }) => Err(OrderError::Illegal { from, to }),
         }
+    }
+
+    /// Tells the order's people about the state it just reached (`actor` moved it there),
+    /// after the move committed — also for moves made inside another feature's transaction
+    /// (a payment's settlement).
+    pub async fn announce(&self, order: &OrderRow, actor: Actor) {
+        let expired = matches!(actor, Actor::System) && order.status == OrderStatus::Cancelled;
+        if let Some(event) = Event::for_status(order.status, expired) {
+            self.notifier.order_event(event, order).await;
+        }
+        tracing::info!(order = %order.id, to = order.status.as_str(), actor = ?actor, "order status changed");
     }
 
     /// Cancels unpaid orders whose reservation ran out, returning their items to sale. Returns

@@ -17,9 +17,10 @@ use crate::begin_write;
 use crate::bind_args;
 use crate::cart::store::CartLine;
 use crate::on_db;
-use crate::orders::status::{OrderStatus, StockEffect};
+use crate::orders::status::OrderStatus;
 use crate::platform::args::{Arg, Args};
 use crate::platform::db::Db;
+use crate::transition_in;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OrderRow {
@@ -80,7 +81,7 @@ pub enum Actor {
 }
 
 impl Actor {
-    fn parts(self) -> (&'static str, Option<Uuid>) {
+    pub fn parts(self) -> (&'static str, Option<Uuid>) {
         match self {
             Actor::User(id) => ("user", Some(id)),
             Actor::Admin(id) => ("admin", Some(id)),
@@ -273,62 +274,82 @@ pub async fn transition(
     actor: Actor,
     note: Option<&str>,
 ) -> Result<Result<OrderRow, TransitionError>, sqlx::Error> {
-    let now = Utc::now();
-    let stamp = match to {
-        OrderStatus::Paid => ", paid_at = $4",
-        OrderStatus::PickedUp => ", picked_up_at = $4",
-        OrderStatus::Delivered => ", delivered_at = $4",
-        OrderStatus::Cancelled | OrderStatus::Refunded => ", cancelled_at = $4, cancel_reason = $5",
-        _ => "",
-    };
-    let takes_reason = stamp.contains("$5");
-    let update = format!(
-        "UPDATE orders SET status = $2, updated_at = $4{stamp} WHERE id = $1 AND status = $3 RETURNING {COLUMNS}"
-    );
-    let event = "INSERT INTO order_events (id, order_id, actor_kind, actor_id, from_status, to_status, note, at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-    let (kind, actor_id) = actor.parts();
     on_db!(db, |pool| {
         let mut tx = begin_write!(db, pool);
-        let current: Option<String> = sqlx::query_scalar("SELECT status FROM orders WHERE id = $1")
-            .bind(order_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(from) = current.as_deref().and_then(OrderStatus::parse) else {
-            return Ok(Err(TransitionError::NotFound));
-        };
-        if !from.can_become(to) || expect.is_some_and(|e| e != from) {
-            return Ok(Err(TransitionError::Illegal { from, to }));
+        let moved = transition_in!(tx, order_id, expect, to, actor, note);
+        if moved.is_ok() {
+            tx.commit().await?;
         }
-        let mut q =
-            sqlx::query_as::<_, OrderRow>(&update).bind(order_id).bind(to.as_str()).bind(from.as_str()).bind(now);
-        if takes_reason {
-            q = q.bind(note);
-        }
-        let row = q.fetch_optional(&mut *tx).await?;
-        let Some(row) = row else {
-            // Changed under us (PostgreSQL, read committed): report the state we lost to.
-            return Ok(Err(TransitionError::Illegal { from, to }));
-        };
-        let stock = match from.stock_effect(to) {
-            StockEffect::None => None,
-            StockEffect::Sell => Some("reserved = reserved - $2, sold = sold + $2"),
-            StockEffect::Release => Some("available = available + $2, reserved = reserved - $2"),
-            StockEffect::Restock => Some("available = available + $2, sold = sold - $2"),
-        };
-        if let Some(set) = stock {
-            let items: Vec<(Uuid, i32)> =
-                sqlx::query_as("SELECT product_id, quantity FROM order_items WHERE order_id = $1 ORDER BY product_id")
-                    .bind(order_id)
-                    .fetch_all(&mut *tx)
-                    .await?;
-            let sql = format!("UPDATE products SET {set}, updated_at = $3 WHERE id = $1");
-            for (product, qty) in items {
-                sqlx::query(&sql).bind(product).bind(qty).bind(now).execute(&mut *tx).await?;
+        Ok(moved)
+    })
+}
+
+/// The SQL of a transition, inside the caller's write transaction `$tx` (so a payment's
+/// confirmation and the order's move to paid commit together): evaluates to
+/// `Result<OrderRow, TransitionError>`; `?` on database errors. The caller commits.
+#[macro_export]
+macro_rules! transition_in {
+    ($tx:ident, $order_id:expr, $expect:expr, $to:expr, $actor:expr, $note:expr) => {
+        'transition: {
+            use $crate::orders::status::{OrderStatus, StockEffect};
+            use $crate::orders::store::{OrderRow, TransitionError, COLUMNS};
+            let (order_id, expect, to, actor, note): (uuid::Uuid, Option<OrderStatus>, OrderStatus, _, Option<&str>) =
+                ($order_id, $expect, $to, $actor, $note);
+            let now = chrono::Utc::now();
+            let stamp = match to {
+                OrderStatus::Paid => ", paid_at = $4",
+                OrderStatus::PickedUp => ", picked_up_at = $4",
+                OrderStatus::Delivered => ", delivered_at = $4",
+                OrderStatus::Cancelled | OrderStatus::Refunded => ", cancelled_at = $4, cancel_reason = $5",
+                _ => "",
+            };
+            let takes_reason = stamp.contains("$5");
+            let update = format!(
+                "UPDATE orders SET status = $2, updated_at = $4{stamp} WHERE id = $1 AND status = $3 RETURNING {COLUMNS}"
+            );
+            let current: Option<String> = sqlx::query_scalar("SELECT status FROM orders WHERE id = $1")
+                .bind(order_id)
+                .fetch_optional(&mut *$tx)
+                .await?;
+            let Some(from) = current.as_deref().and_then(OrderStatus::parse) else {
+                break 'transition Err(TransitionError::NotFound);
+            };
+            if !from.can_become(to) || expect.is_some_and(|e| e != from) {
+                break 'transition Err(TransitionError::Illegal { from, to });
             }
-        }
-        sqlx::query(event)
-            .bind(Uuid::now_v7())
+            let mut q =
+                sqlx::query_as::<_, OrderRow>(&update).bind(order_id).bind(to.as_str()).bind(from.as_str()).bind(now);
+            if takes_reason {
+                q = q.bind(note);
+            }
+            let Some(row) = q.fetch_optional(&mut *$tx).await? else {
+                // Changed under us (PostgreSQL, read committed): report the state we lost to.
+                break 'transition Err(TransitionError::Illegal { from, to });
+            };
+            let stock = match from.stock_effect(to) {
+                StockEffect::None => None,
+                StockEffect::Sell => Some("reserved = reserved - $2, sold = sold + $2"),
+                StockEffect::Release => Some("available = available + $2, reserved = reserved - $2"),
+                StockEffect::Restock => Some("available = available + $2, sold = sold - $2"),
+            };
+            if let Some(set) = stock {
+                let items: Vec<(uuid::Uuid, i32)> = sqlx::query_as(
+                    "SELECT product_id, quantity FROM order_items WHERE order_id = $1 ORDER BY product_id",
+                )
+                .bind(order_id)
+                .fetch_all(&mut *$tx)
+                .await?;
+                let sql = format!("UPDATE products SET {set}, updated_at = $3 WHERE id = $1");
+                for (product, qty) in items {
+                    sqlx::query(&sql).bind(product).bind(qty).bind(now).execute(&mut *$tx).await?;
+                }
+            }
+            let (kind, actor_id) = actor.parts();
+            sqlx::query(
+                "INSERT INTO order_events (id, order_id, actor_kind, actor_id, from_status, to_status, note, at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(uuid::Uuid::now_v7())
             .bind(order_id)
             .bind(kind)
             .bind(actor_id)
@@ -336,11 +357,11 @@ pub async fn transition(
             .bind(to.as_str())
             .bind(note)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut *$tx)
             .await?;
-        tx.commit().await?;
-        Ok(Ok(row))
-    })
+            Ok(row)
+        }
+    };
 }
 
 /// Unpaid orders whose reservation ran out before `now`.

@@ -32,6 +32,10 @@ pub enum PaymentError {
     RefundAmount(i64),
     #[error("order not found")]
     OrderNotFound,
+    /// A payment of the order is being confirmed, or a crash left it so until the reconciler
+    /// settles it: nothing may move the order's money meanwhile.
+    #[error("a payment of this order is still being confirmed; try again shortly")]
+    Unresolved,
     /// The order state machine refused a move.
     #[error(transparent)]
     Order(#[from] crate::orders::flow::OrderError),
@@ -61,6 +65,10 @@ impl From<PaymentError> for ApiError {
             NotRefundable(why) => ApiError::Conflict("not_refundable", why),
             RefundAmount(left) => ApiError::field("amount", &format!("must be 1 to {left}")),
             OrderNotFound => ApiError::NotFound("order"),
+            Unresolved => ApiError::Conflict(
+                "payment_unresolved",
+                "a payment of this order is still being confirmed; try again shortly",
+            ),
             Order(e) => e.into(),
             Db(e) => e.into(),
             Internal(e) => ApiError::Internal(e),
@@ -86,6 +94,7 @@ mod tests {
             (PaymentError::StrategyUnavailable("x".into()), 503, "strategy_unavailable"),
             (PaymentError::NotRefundable("x"), 409, "not_refundable"),
             (PaymentError::RefundAmount(10), 422, "validation_failed"),
+            (PaymentError::Unresolved, 409, "payment_unresolved"),
             (PaymentError::OrderNotFound, 404, "not_found"),
         ];
         for (e, status, code) in cases {

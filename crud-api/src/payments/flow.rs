@@ -10,13 +10,13 @@ use uuid::Uuid;
 
 use plugin_strategies as s;
 
-use super::store::{self, NewQuote, PaymentRow};
+use super::store::{self, NewQuote, PaymentRow, Unsettled};
 use crate::delivery::areas;
 use crate::orders::flow::Orders;
 use crate::orders::status::OrderStatus;
 use crate::orders::store::{self as orders, Actor, OrderRow};
 use crate::payments::error::PaymentError;
-use crate::payments::gateway::{GatewayError, Gateways};
+use crate::payments::gateway::{GatewayError, Gateways, Lookup};
 use crate::payments::ledger;
 use crate::payments::plan::StoredPlan;
 use crate::payments::status::PaymentStatus;
@@ -137,13 +137,18 @@ impl Payments {
                 _ => Ok(done),
             };
         }
-        let quote = store::open_quote(&self.db, order.id).await?.ok_or_else(|| {
-            if order.status == OrderStatus::PendingPayment {
+        let Some(quote) = store::open_quote(&self.db, order.id).await? else {
+            // A concurrent confirm (another key) may hold the quote: say so, not "no quote".
+            // (`order` was read before; a concurrent confirm may have paid it since.)
+            let now = orders::by_id(&self.db, order.id).await?.map_or(order.status, |o| o.status);
+            return Err(if store::has_unresolved(&self.db, order.id).await? {
+                PaymentError::InProgress("another confirmation of this order is running")
+            } else if now == OrderStatus::PendingPayment {
                 PaymentError::NoQuote
             } else {
                 PaymentError::AlreadyPaid
-            }
-        })?;
+            });
+        };
         if amount != quote.amount {
             return Err(PaymentError::AmountMismatch(quote.amount));
         }
@@ -162,43 +167,136 @@ impl Payments {
                     .await?;
                 return Err(PaymentError::Declined(why));
             }
-            Err(e) => {
-                store::release(&self.db, quote.id).await?;
-                return Err(PaymentError::GatewayUnavailable(e.to_string()));
-            }
+            // The gateway may have captured before the answer was lost (a timeout): the payment
+            // stays `confirming` and the reconciler asks the gateway what happened.
+            Err(e) => return Err(PaymentError::GatewayUnavailable(e.to_string())),
         };
-        // Money is captured: the order must become paid. If its reservation ran out meanwhile,
-        // give the money back rather than keep it for an order that no longer exists.
-        if let Err(e) = self
-            .orders
-            .change_status(
-                order.id,
-                Some(OrderStatus::PendingPayment),
-                OrderStatus::Paid,
-                Actor::User(order.buyer_id),
-                Some("payment confirmed"),
-            )
-            .await
-        {
-            let _ = gateway.cancel(payment_key, quote.amount, "order no longer payable").await;
-            store::set_status(
-                &self.db,
-                quote.id,
-                PaymentStatus::Confirming,
-                PaymentStatus::Cancelled,
-                Some("order no longer payable"),
-            )
+        let row = self
+            .settle(&quote, payment_key, &receipt.method, Actor::User(order.buyer_id), "payment confirmed", &gateway)
             .await?;
-            return Err(e.into());
-        }
-        let plan = StoredPlan::from_json(&quote.plan).map_err(anyhow::Error::from)?;
-        let payouts: Vec<(String, i64)> = plan.payouts.iter().map(|p| (p.seller_id.clone(), p.amount)).collect();
-        let entries = ledger::capture(&quote.gateway, quote.amount, quote.delivery_fee, quote.commission, &payouts);
-        let row = store::confirm(&self.db, quote.id, &receipt.method, &entries)
-            .await?
-            .ok_or(PaymentError::InProgress("the payment changed during confirmation"))?;
         tracing::info!(order = %order.id, payment = %row.id, amount = row.amount, gateway = %row.gateway, "payment captured");
         Ok(row)
+    }
+
+    /// Books a captured payment: the payment confirmed, its ledger entries and the order paid,
+    /// in one transaction. If the order can't be paid any more (its reservation ran out), the
+    /// money goes back through the gateway and the payment is cancelled.
+    async fn settle(
+        &self,
+        payment: &PaymentRow,
+        payment_key: &str,
+        method: &str,
+        actor: Actor,
+        note: &str,
+        gateway: &Arc<dyn crate::payments::PaymentGateway>,
+    ) -> Result<PaymentRow, PaymentError> {
+        let plan = StoredPlan::from_json(&payment.plan).map_err(anyhow::Error::from)?;
+        let payouts: Vec<(String, i64)> = plan.payouts.iter().map(|p| (p.seller_id.clone(), p.amount)).collect();
+        let entries =
+            ledger::capture(&payment.gateway, payment.amount, payment.delivery_fee, payment.commission, &payouts);
+        match store::settle(&self.db, payment.id, payment.order_id, method, &entries, actor, note).await? {
+            Ok((row, order)) => {
+                if let Some(order) = order {
+                    self.orders.announce(&order, actor).await;
+                }
+                Ok(row)
+            }
+            Err(Unsettled::PaymentMoved) => Err(PaymentError::InProgress("the payment changed during confirmation")),
+            Err(Unsettled::OrderNotPayable(from)) => {
+                // Money is captured for an order that no longer exists: give it back. Should
+                // the cancel fail, the payment stays `confirming` and the reconciler retries.
+                gateway.cancel(payment_key, payment.amount, "order no longer payable").await.map_err(|e| {
+                    PaymentError::GatewayUnavailable(format!("returning the money failed ({e}); it will be retried"))
+                })?;
+                store::set_status(
+                    &self.db,
+                    payment.id,
+                    PaymentStatus::Confirming,
+                    PaymentStatus::Cancelled,
+                    Some("order no longer payable"),
+                )
+                .await?;
+                Err(PaymentError::NotPayable(from))
+            }
+        }
+    }
+
+    /// Money must not move while a payment of the order is unresolved (a cancel would release
+    /// the items while the buyer's money is captured, or "refund" nothing).
+    pub async fn ensure_settled(&self, order_id: Uuid) -> Result<(), PaymentError> {
+        if store::has_unresolved(&self.db, order_id).await? {
+            return Err(PaymentError::Unresolved);
+        }
+        Ok(())
+    }
+
+    /// Settles payments left `confirming` for longer than `after` (a crash between the
+    /// gateway's capture and the commit, or a gateway timeout): asks the gateway, then books
+    /// the capture (order paid, ledger), or fails a payment that was never captured (the buyer
+    /// can quote and pay again). Safe on every replica at once: each payment is taken by one.
+    /// Returns how many it settled.
+    #[tracing::instrument(skip_all)]
+    pub async fn reconcile(&self, after: std::time::Duration) -> Result<usize, PaymentError> {
+        let cutoff = chrono::Utc::now() - chrono::Duration::from_std(after).map_err(anyhow::Error::from)?;
+        let mut settled = 0;
+        for p in store::stale_confirming(&self.db, cutoff, 100).await? {
+            if !store::take_for_reconcile(&self.db, p.id, cutoff).await? {
+                continue; // another replica has it
+            }
+            match self.reconcile_one(&p).await {
+                Ok(()) => settled += 1,
+                Err(e) => tracing::warn!(payment = %p.id, error = %e, "payment left unresolved; retrying later"),
+            }
+        }
+        if settled > 0 {
+            tracing::info!(count = settled, "unresolved payments settled");
+        }
+        Ok(settled)
+    }
+
+    async fn reconcile_one(&self, p: &PaymentRow) -> Result<(), PaymentError> {
+        let Some(key) = p.payment_key.as_deref() else {
+            store::release(&self.db, p.id).await?;
+            return Ok(());
+        };
+        let gateway = self
+            .gateways
+            .get(&p.gateway)
+            .cloned()
+            .ok_or_else(|| PaymentError::GatewayUnavailable(p.gateway.clone()))?;
+        let lookup =
+            gateway.lookup(key, p.order_id).await.map_err(|e| PaymentError::GatewayUnavailable(e.to_string()))?;
+        tracing::info!(payment = %p.id, ?lookup, "reconciling a payment left confirming");
+        match lookup {
+            Lookup::Captured { amount, method } if amount == p.amount => {
+                match self.settle(p, key, &method, Actor::System, "payment settled by the reconciler", &gateway).await {
+                    Ok(_) | Err(PaymentError::NotPayable(_)) => Ok(()),
+                    Err(e) => Err(e),
+                }
+            }
+            Lookup::Captured { amount, .. } => {
+                // Not what was quoted: never keep it.
+                gateway
+                    .cancel(key, amount, "captured amount differs from the quote")
+                    .await
+                    .map_err(|e| PaymentError::GatewayUnavailable(e.to_string()))?;
+                let why = "the gateway captured a different amount; returned";
+                store::set_status(&self.db, p.id, PaymentStatus::Confirming, PaymentStatus::Cancelled, Some(why))
+                    .await?;
+                Ok(())
+            }
+            Lookup::Cancelled => {
+                let why = "cancelled at the gateway before it was confirmed here";
+                store::set_status(&self.db, p.id, PaymentStatus::Confirming, PaymentStatus::Cancelled, Some(why))
+                    .await?;
+                Ok(())
+            }
+            Lookup::NotCaptured => {
+                let why = "never captured by the gateway (confirmation interrupted)";
+                store::set_status(&self.db, p.id, PaymentStatus::Confirming, PaymentStatus::Failed, Some(why)).await?;
+                Ok(())
+            }
+        }
     }
 
     /// Refunds `amount` (None: everything left) of a captured payment. A full refund of an order

@@ -28,6 +28,18 @@ pub struct WebhookEvent {
     pub status: String,
 }
 
+/// What the gateway knows of a payment key: how the reconciler settles a confirmation that a
+/// crash or a timeout left unfinished.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lookup {
+    /// Captured for `amount` and not cancelled.
+    Captured { amount: i64, method: String },
+    /// Captured, then cancelled at the gateway (in whole or in part).
+    Cancelled,
+    /// Never captured: no money moved.
+    NotCaptured,
+}
+
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum GatewayError {
     /// The gateway refused (card declined, amount mismatch, key unknown…): final.
@@ -67,6 +79,9 @@ pub trait PaymentGateway: Send + Sync {
         amount: i64,
         reason: &'a str,
     ) -> BoxFuture<'a, Result<(), GatewayError>>;
+
+    /// What the gateway knows of `payment_key` (for `order_id`).
+    fn lookup<'a>(&'a self, payment_key: &'a str, order_id: Uuid) -> BoxFuture<'a, Result<Lookup, GatewayError>>;
 
     /// Checks a callback's authenticity and parses it.
     fn verify_webhook<'a>(

@@ -2,38 +2,42 @@
 //!
 //! - A `payment_key` starting with `fail_` is declined; any other key is captured.
 //! - Capturing the same key twice is refused (a real gateway would too).
+//! - Its records live in the database (`payments::store::sandbox`): every replica is the same
+//!   gateway, and a capture survives a restart, as it would at a real gateway.
 //! - Webhooks are JSON `{"event_id", "payment_key", "status"}` signed with HMAC-SHA256 of the
 //!   body under `SANDBOX_WEBHOOK_SECRET`, hex in `X-Sandbox-Signature`.
-
-use std::collections::BTreeMap;
-use std::sync::Mutex;
 
 use axum::http::HeaderMap;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use uuid::Uuid;
 
-use super::gateway::{BoxFuture, GatewayError, PaymentGateway, Receipt, WebhookEvent};
+use super::gateway::{BoxFuture, GatewayError, Lookup, PaymentGateway, Receipt, WebhookEvent};
+use crate::payments::store::sandbox as records;
+use crate::platform::db::Db;
 use crate::platform::secret::Secret;
 
 pub struct SandboxGateway {
     secret: Secret,
-    /// payment key → (captured amount, cancelled amount)
-    captures: Mutex<BTreeMap<String, (i64, i64)>>,
+    db: Db,
+}
+
+fn unavailable(e: sqlx::Error) -> GatewayError {
+    GatewayError::Unavailable(format!("sandbox records: {e}"))
 }
 
 impl SandboxGateway {
-    pub fn new(secret: Secret) -> Self {
-        Self { secret, captures: Mutex::new(BTreeMap::new()) }
+    pub fn new(secret: Secret, db: Db) -> Self {
+        Self { secret, db }
     }
 
     /// How many captures happened (tests check "exactly once").
-    pub fn captures(&self) -> usize {
-        self.captures.lock().expect("sandbox lock").len()
+    pub async fn captures(&self) -> i64 {
+        records::count(&self.db).await.expect("sandbox records")
     }
 
-    pub fn cancelled(&self, key: &str) -> i64 {
-        self.captures.lock().expect("sandbox lock").get(key).map_or(0, |c| c.1)
+    pub async fn cancelled(&self, key: &str) -> i64 {
+        records::get(&self.db, key).await.expect("sandbox records").map_or(0, |c| c.cancelled)
     }
 
     pub fn sign(secret: &str, body: &[u8]) -> String {
@@ -62,18 +66,16 @@ impl PaymentGateway for SandboxGateway {
     fn confirm<'a>(
         &'a self,
         payment_key: &'a str,
-        _order_id: Uuid,
+        order_id: Uuid,
         amount: i64,
     ) -> BoxFuture<'a, Result<Receipt, GatewayError>> {
         Box::pin(async move {
             if payment_key.starts_with("fail_") {
                 return Err(GatewayError::Declined("card declined (sandbox)".into()));
             }
-            let mut c = self.captures.lock().expect("sandbox lock");
-            if c.contains_key(payment_key) {
+            if !records::capture(&self.db, payment_key, order_id, amount, "card").await.map_err(unavailable)? {
                 return Err(GatewayError::Declined("payment key already captured".into()));
             }
-            c.insert(payment_key.to_string(), (amount, 0));
             Ok(Receipt { method: "card".into() })
         })
     }
@@ -85,13 +87,26 @@ impl PaymentGateway for SandboxGateway {
         _reason: &'a str,
     ) -> BoxFuture<'a, Result<(), GatewayError>> {
         Box::pin(async move {
-            let mut c = self.captures.lock().expect("sandbox lock");
-            let entry = c.get_mut(payment_key).ok_or_else(|| GatewayError::Declined("unknown payment key".into()))?;
-            if entry.1 + amount > entry.0 {
+            if records::get(&self.db, payment_key).await.map_err(unavailable)?.is_none() {
+                return Err(GatewayError::Declined("unknown payment key".into()));
+            }
+            if !records::cancel(&self.db, payment_key, amount).await.map_err(unavailable)? {
                 return Err(GatewayError::Declined("cancel exceeds the captured amount".into()));
             }
-            entry.1 += amount;
             Ok(())
+        })
+    }
+
+    fn lookup<'a>(&'a self, payment_key: &'a str, order_id: Uuid) -> BoxFuture<'a, Result<Lookup, GatewayError>> {
+        Box::pin(async move {
+            Ok(match records::get(&self.db, payment_key).await.map_err(unavailable)? {
+                None => Lookup::NotCaptured,
+                Some(c) if c.order_id != order_id => {
+                    return Err(GatewayError::Declined("this key was captured for another order".into()))
+                }
+                Some(c) if c.cancelled > 0 => Lookup::Cancelled,
+                Some(c) => Lookup::Captured { amount: c.amount, method: c.method },
+            })
         })
     }
 

@@ -10,7 +10,7 @@ use base64::Engine;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::gateway::{BoxFuture, GatewayError, PaymentGateway, Receipt, WebhookEvent};
+use super::gateway::{BoxFuture, GatewayError, Lookup, PaymentGateway, Receipt, WebhookEvent};
 use crate::platform::secret::Secret;
 
 pub struct TossGateway {
@@ -90,6 +90,29 @@ impl PaymentGateway for TossGateway {
             self.call(self.http.post(format!("{}/v1/payments/{payment_key}/cancel", self.base)).json(&body))
                 .await
                 .map(|_| ())
+        })
+    }
+
+    fn lookup<'a>(&'a self, payment_key: &'a str, order_id: Uuid) -> BoxFuture<'a, Result<Lookup, GatewayError>> {
+        Box::pin(async move {
+            let v = match self.call(self.http.get(format!("{}/v1/payments/{payment_key}", self.base))).await {
+                Ok(v) => v,
+                // Toss answers 404 NOT_FOUND_PAYMENT for a key it never confirmed.
+                Err(GatewayError::Declined(why)) if why.starts_with("NOT_FOUND") => return Ok(Lookup::NotCaptured),
+                Err(e) => return Err(e),
+            };
+            if v.get("orderId").and_then(Value::as_str).is_some_and(|o| o != order_id.to_string()) {
+                return Err(GatewayError::Declined("toss knows this key for another order".into()));
+            }
+            Ok(match v.get("status").and_then(Value::as_str).unwrap_or("") {
+                "DONE" => Lookup::Captured {
+                    amount: v.get("totalAmount").and_then(Value::as_i64).unwrap_or(0),
+                    method: v.get("method").and_then(Value::as_str).unwrap_or("card").to_string(),
+                },
+                "CANCELED" | "PARTIAL_CANCELED" => Lookup::Cancelled,
+                // READY, IN_PROGRESS (authorised, not confirmed), WAITING_FOR_DEPOSIT, ABORTED, EXPIRED
+                _ => Lookup::NotCaptured,
+            })
         })
     }
 

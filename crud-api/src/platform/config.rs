@@ -121,6 +121,15 @@ pub struct Config {
     #[arg(long, env = "RESERVATION_SWEEP_SECS", default_value_t = 30)]
     pub reservation_sweep_secs: u64,
 
+    /// A payment still `confirming` after this many seconds is settled by the reconciler, which
+    /// asks its gateway what happened (longer than any gateway call: 10 s timeout).
+    #[arg(long, env = "PAYMENT_RECONCILE_AFTER_SECS", default_value_t = 60)]
+    pub payment_reconcile_after_secs: u64,
+
+    /// How often the payment reconciler looks, in seconds.
+    #[arg(long, env = "PAYMENT_RECONCILE_EVERY_SECS", default_value_t = 15)]
+    pub payment_reconcile_every_secs: u64,
+
     /// The tenant's strategy plugins (JSON; see docs/plugins.md). Unset: built-in strategies.
     #[arg(long, env = "PLUGINS_CONFIG")]
     pub plugins_config: Option<std::path::PathBuf>,

@@ -11,6 +11,7 @@ mod notifications;
 mod oidc;
 mod operations;
 mod orders;
+mod payment_recovery;
 mod payments;
 mod profile;
 mod rate_limit;

@@ -29,7 +29,7 @@ pub fn plugins_file(dir: &Path, module: Option<&str>, fallback: &str, config: Va
     file
 }
 
-async fn app_with_payment(module: Option<&str>, fallback: &str, config: Value) -> TestApp {
+pub(crate) async fn app_with_payment(module: Option<&str>, fallback: &str, config: Value) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let file = plugins_file(dir.path(), module, fallback, config);
     let app = spawn_with(|c| c.plugins_config = Some(file)).await;
@@ -38,7 +38,7 @@ async fn app_with_payment(module: Option<&str>, fallback: &str, config: Value) -
 }
 
 /// A paid-for-nothing order ready to pay: (buyer token, order id).
-async fn unpaid_order(app: &TestApp, tag: &str) -> (String, String) {
+pub(crate) async fn unpaid_order(app: &TestApp, tag: &str) -> (String, String) {
     let s = seller(app, &format!("pay-seller-{tag}@example.com")).await;
     let p = list_item(
         app,
@@ -52,16 +52,16 @@ async fn unpaid_order(app: &TestApp, tag: &str) -> (String, String) {
     buy(app, &format!("pay-buyer-{tag}@example.com"), p["id"].as_str().unwrap()).await
 }
 
-async fn quote(app: &TestApp, token: &str, order: &str, coupon: Option<&str>) -> crate::helpers::Res {
+pub(crate) async fn quote(app: &TestApp, token: &str, order: &str, coupon: Option<&str>) -> crate::helpers::Res {
     app.post(&format!("/api/v1/orders/{order}/payments/quote"), json!({"coupon": coupon}), Some(token)).await
 }
 
-async fn confirm(app: &TestApp, token: &str, order: &str, key: &str, amount: i64) -> crate::helpers::Res {
+pub(crate) async fn confirm(app: &TestApp, token: &str, order: &str, key: &str, amount: i64) -> crate::helpers::Res {
     app.post("/api/v1/payments/confirm", json!({"order_id": order, "payment_key": key, "amount": amount}), Some(token))
         .await
 }
 
-async fn ledger_is_balanced(app: &TestApp) -> Vec<(String, i64)> {
+pub(crate) async fn ledger_is_balanced(app: &TestApp) -> Vec<(String, i64)> {
     let balances = crud_api::payments::store::balances(&app.state.db).await.unwrap();
     assert_eq!(balances.iter().map(|b| b.1).sum::<i64>(), 0, "{balances:?}");
     balances
@@ -95,7 +95,7 @@ async fn quote_then_confirm_captures_once_and_books_the_ledger() {
     // Replays answer the same payment; the gateway captured once.
     let again = confirm(&app, &buyer, &order, "pk_1", total).await;
     assert_eq!((again.status.as_u16(), &again.body["id"]), (200, &res.body["id"]));
-    assert_eq!(app.state.sandbox.captures(), 1);
+    assert_eq!(app.state.sandbox.captures().await, 1);
     let balances = ledger_is_balanced(&app).await;
     assert!(balances.iter().any(|(a, v)| a == "gateway:sandbox" && *v == total));
     assert!(balances.iter().any(|(a, v)| a == "platform:commission" && *v == -13_500));
@@ -119,7 +119,7 @@ async fn concurrent_confirms_capture_exactly_once() {
     let statuses: Vec<u16> = results.iter().map(|r| r.status.as_u16()).collect();
     assert!(statuses.contains(&200), "{statuses:?}");
     assert!(statuses.iter().all(|s| *s == 200 || *s == 409), "{statuses:?}");
-    assert_eq!(app.state.sandbox.captures(), 1);
+    assert_eq!(app.state.sandbox.captures().await, 1);
     let pid = results.iter().find(|r| r.status == 200).unwrap().body["id"].as_str().unwrap().parse().unwrap();
     assert_eq!(crud_api::payments::store::entry_groups(&app.state.db, pid).await.unwrap(), 1);
     ledger_is_balanced(&app).await;
@@ -239,7 +239,7 @@ async fn refunds_partial_then_full_keep_the_ledger_balanced() {
     let res = app.post(&path, json!({"reason": "주문 취소"}), Some(&admin)).await;
     assert_eq!(res.body["status"], "refunded");
     let admin_id = app.get("/api/v1/users/me", Some(&admin)).await.body["id"].as_str().map(str::to_string);
-    assert_eq!(app.state.sandbox.cancelled("pk_refund"), total);
+    assert_eq!(app.state.sandbox.cancelled("pk_refund").await, total);
     let balances = ledger_is_balanced(&app).await;
     assert!(balances.iter().all(|(_, v)| *v == 0), "a full refund zeroes every account: {balances:?}");
     // The order is refunded and the sofa back on sale.
@@ -259,7 +259,7 @@ async fn a_buyer_cancelling_a_paid_order_gets_the_money_back() {
     let res = app.post(&format!("/api/v1/orders/{order}/cancel"), json!({}), Some(&buyer)).await;
     assert_eq!(res.status, 200, "{}", res.body);
     assert_eq!(res.body["status"], "refunded");
-    assert_eq!(app.state.sandbox.cancelled("pk_cancel"), total);
+    assert_eq!(app.state.sandbox.cancelled("pk_cancel").await, total);
     ledger_is_balanced(&app).await;
     // The audit trail names the buyer, not an admin (it said "admin" before the fix).
     let buyer_id = res.body["buyer_id"].as_str().map(str::to_string);
@@ -310,7 +310,7 @@ async fn webhooks_are_verified_and_applied_once() {
 }
 
 /// A local stand-in for Toss Payments' API: checks Basic auth, remembers payments.
-async fn toss_stand_in() -> String {
+pub(crate) async fn toss_stand_in() -> String {
     use axum::extract::Path as P;
     use axum::http::{HeaderMap, StatusCode};
     use axum::routing::{get, post};
@@ -333,6 +333,14 @@ async fn toss_stand_in() -> String {
                 }
                 let key = b["paymentKey"].as_str().unwrap_or("").to_string();
                 let amount = b["amount"].as_i64().unwrap_or(0);
+                if key.starts_with("lost") {
+                    // Captured, but the answer is lost on the way back (a timeout).
+                    p1.lock().unwrap().insert(key.clone(), (amount, "DONE".into()));
+                    return (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        axum::Json(json!({"code": "PROVIDER_ERROR", "message": "timeout"})),
+                    );
+                }
                 if key.starts_with("reject") {
                     return (
                         StatusCode::BAD_REQUEST,

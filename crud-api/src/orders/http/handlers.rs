@@ -224,6 +224,8 @@ pub async fn cancel(
         return Err(ApiError::IllegalTransition { from: from.as_str(), to: OrderStatus::Cancelled.as_str() });
     }
     let actor = if admin && o.buyer_id != user.id { Actor::Admin(user.id) } else { Actor::User(user.id) };
+    // Money first: while a payment is being confirmed (or was left so by a crash) nothing moves.
+    state.payments.ensure_settled(id).await?;
     // A paid order is refunded through its gateway; the refund moves the order.
     let refunded = from.cancel_target() == OrderStatus::Refunded && state.payments.refund_for_cancel(id, actor).await?;
     let o = if refunded {

@@ -1,11 +1,16 @@
-//! Payments and ledger entries.
+//! Payments, ledger entries and webhook receipts (and, in `sandbox`, the sandbox gateway's
+//! own records).
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::on_db;
+pub mod sandbox;
+
+use crate::orders::status::OrderStatus;
+use crate::orders::store::{Actor, OrderRow, TransitionError};
 use crate::payments::status::PaymentStatus;
 use crate::platform::db::Db;
+use crate::{begin_write, on_db, transition_in};
 
 /// One ledger line: (account, amount KRW, memo); a group of them sums to zero.
 pub type Entry = (String, i64, String);
@@ -16,7 +21,7 @@ pub struct PaymentRow {
     pub order_id: Uuid,
     pub status: PaymentStatus,
     pub gateway: String,
-    /// The plan as JSON (`http::payment_views::PlanView`).
+    /// The plan as JSON (`payments::plan::StoredPlan`).
     pub plan: String,
     pub amount: i64,
     pub delivery_fee: i64,
@@ -169,24 +174,106 @@ macro_rules! insert_ledger {
     }};
 }
 
-/// Marks a claimed payment confirmed and writes its capture entries, atomically.
-#[tracing::instrument(skip_all)]
-pub async fn confirm(db: &Db, id: Uuid, method: &str, entries: &[Entry]) -> Result<Option<PaymentRow>, sqlx::Error> {
+/// Why `settle` changed nothing (and rolled back).
+#[derive(Debug, PartialEq)]
+pub enum Unsettled {
+    /// The order can't become paid (its reservation ran out and it was cancelled, …).
+    OrderNotPayable(OrderStatus),
+    /// The payment is no longer `confirming` (another replica settled it).
+    PaymentMoved,
+}
+
+/// Settles a captured payment, all or nothing: the payment `confirming → confirmed`, its
+/// capture entries, and the order `pending_payment → paid` with its audit event (`actor`). An
+/// order already `paid` with no other captured payment (a crash of an older version between
+/// the two writes) is left as it is. A crash anywhere leaves the payment `confirming` for the
+/// reconciler, never half of it.
+#[tracing::instrument(skip_all, fields(payment = %id))]
+pub async fn settle(
+    db: &Db,
+    id: Uuid,
+    order_id: Uuid,
+    method: &str,
+    entries: &[Entry],
+    actor: Actor,
+    note: &str,
+) -> Result<Result<(PaymentRow, Option<OrderRow>), Unsettled>, sqlx::Error> {
     let now = Utc::now();
     let sql = format!(
         "UPDATE payments SET status = 'confirmed', method = $2, confirmed_at = $3, updated_at = $3 \
          WHERE id = $1 AND status = 'confirming' RETURNING {COLUMNS}"
     );
+    let other_captured = "SELECT COUNT(*) FROM payments WHERE order_id = $1 AND id <> $2 \
+                          AND status IN ('confirmed', 'partially_refunded', 'refunded')";
     on_db!(db, |pool| {
-        let mut tx = pool.begin().await?;
+        let mut tx = begin_write!(db, pool);
+        let status: Option<String> = sqlx::query_scalar("SELECT status FROM orders WHERE id = $1")
+            .bind(order_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let status = status.as_deref().and_then(OrderStatus::parse).unwrap_or(OrderStatus::Cancelled);
+        let order = match status {
+            OrderStatus::PendingPayment => {
+                match transition_in!(
+                    tx,
+                    order_id,
+                    Some(OrderStatus::PendingPayment),
+                    OrderStatus::Paid,
+                    actor,
+                    Some(note)
+                ) {
+                    Ok(o) => Some(o),
+                    Err(TransitionError::Illegal { from, .. }) => return Ok(Err(Unsettled::OrderNotPayable(from))),
+                    Err(TransitionError::NotFound) => return Ok(Err(Unsettled::OrderNotPayable(status))),
+                }
+            }
+            OrderStatus::Paid => {
+                let others: i64 =
+                    sqlx::query_scalar(other_captured).bind(order_id).bind(id).fetch_one(&mut *tx).await?;
+                if others > 0 {
+                    return Ok(Err(Unsettled::OrderNotPayable(status)));
+                }
+                None
+            }
+            other => return Ok(Err(Unsettled::OrderNotPayable(other))),
+        };
         let row =
             sqlx::query_as::<_, PaymentRow>(&sql).bind(id).bind(method).bind(now).fetch_optional(&mut *tx).await?;
-        if row.is_some() {
-            insert_ledger!(tx, id, entries, now);
-        }
+        let Some(row) = row else {
+            return Ok(Err(Unsettled::PaymentMoved));
+        };
+        insert_ledger!(tx, id, entries, now);
         tx.commit().await?;
-        Ok(row)
+        Ok(Ok((row, order)))
     })
+}
+
+/// Payments left `confirming` since before `cutoff` (a confirmation that crashed, or whose
+/// gateway call timed out), oldest first.
+#[tracing::instrument(skip_all)]
+pub async fn stale_confirming(db: &Db, cutoff: DateTime<Utc>, limit: i64) -> Result<Vec<PaymentRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM payments WHERE status = 'confirming' AND updated_at < $1 ORDER BY updated_at LIMIT $2"
+    );
+    on_db!(db, |pool| sqlx::query_as::<_, PaymentRow>(&sql).bind(cutoff).bind(limit).fetch_all(pool).await)
+}
+
+/// Takes a stale `confirming` payment for reconciling: of concurrent reconcilers (replicas)
+/// exactly one wins, and the others skip it until it is stale again.
+#[tracing::instrument(skip_all)]
+pub async fn take_for_reconcile(db: &Db, id: Uuid, cutoff: DateTime<Utc>) -> Result<bool, sqlx::Error> {
+    let sql = "UPDATE payments SET updated_at = $3 WHERE id = $1 AND status = 'confirming' AND updated_at < $2";
+    let n =
+        on_db!(db, |pool| sqlx::query(sql).bind(id).bind(cutoff).bind(Utc::now()).execute(pool).await?.rows_affected());
+    Ok(n == 1)
+}
+
+/// Whether a payment of the order is being confirmed (or was left so by a crash).
+#[tracing::instrument(skip_all)]
+pub async fn has_unresolved(db: &Db, order_id: Uuid) -> Result<bool, sqlx::Error> {
+    let sql = "SELECT COUNT(*) FROM payments WHERE order_id = $1 AND status = 'confirming'";
+    let n: i64 = on_db!(db, |pool| sqlx::query_scalar(sql).bind(order_id).fetch_one(pool).await)?;
+    Ok(n > 0)
 }
 
 /// Records a refund of `amount` and its entries, atomically; None when it would exceed what
