@@ -316,6 +316,9 @@ const ITEMS: &[Item] = &[
     ),
 ];
 
+/// How many demo listings `seed` creates.
+pub const ITEM_COUNT: usize = ITEMS.len();
+
 pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     let db = &state.db;
     let email = "demo-seller@gajyeogagu.local";

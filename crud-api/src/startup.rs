@@ -45,7 +45,8 @@ impl Application {
     /// As `build`, on a listener bound by the caller (tests bind port 0 first, to know the
     /// public URL before the app is built).
     pub async fn build_with_listener(config: Config, listener: TcpListener) -> anyhow::Result<Self> {
-        let db = Db::connect(&config.database_url, config.database_max_connections)
+        let acquire = Duration::from_millis(config.database_acquire_timeout_ms.max(1));
+        let db = Db::connect(&config.database_url, config.database_max_connections, acquire)
             .await
             .context("cannot open the database")?;
         let keys = load_keys(&config)?;
@@ -73,7 +74,6 @@ impl Application {
         }
         let plugins = Arc::new(
             plugin_host::Registry::new(engine, config.plugins_config.clone(), plugin_metrics.clone())
-                .map_err(|e| anyhow::anyhow!("PLUGINS_CONFIG: {e}"))?
                 .with_plan_rules(gateways.plan_rules()),
         );
         if config.plugin_reload_secs > 0 && config.plugins_config.is_some() {
@@ -107,6 +107,7 @@ impl Application {
         };
         let photos = Photos::new(db.clone(), images.clone(), image_limits);
         let orders = Orders::new(db.clone(), notifier.clone());
+        let readiness = Arc::new(crate::platform::readiness::DbProbe::new(db.clone()));
         let payments = Payments::new(db.clone(), plugins.clone(), gateways.clone(), orders.clone());
         let state = AppState(Arc::new(Inner {
             limits: Limits::from_config(&config),
@@ -123,18 +124,27 @@ impl Application {
             sandbox,
             dl,
             index: Arc::new(crate::recommendations::EmbeddingIndex::default()),
+            readiness,
+            shutdown: tokio::sync::watch::Sender::new(false),
             sessions,
             photos,
             orders,
             payments,
         }));
-        bootstrap_admin(&state).await?;
-        if categories::seed_defaults(&state.db).await? {
-            tracing::info!("seeded the default category tree");
-        }
-        if state.config.demo_data {
-            crate::demo::seed(&state).await?;
-        }
+        // Replicas starting together seed once: one at a time, each seeing the others' work.
+        state
+            .db
+            .with_setup_lock(async {
+                bootstrap_admin(&state).await?;
+                if categories::seed_defaults(&state.db).await? {
+                    tracing::info!("seeded the default category tree");
+                }
+                if state.config.demo_data {
+                    crate::demo::seed(&state).await?;
+                }
+                anyhow::Ok(())
+            })
+            .await?;
         let indexed = state.index.reload(&state.db).await?;
         tracing::info!(
             addr = %listener.local_addr()?,
@@ -164,6 +174,8 @@ impl Application {
         let janitor = tokio::spawn(purge_expired(state.clone()));
         let sweeper = tokio::spawn(sweep_reservations(state.clone()));
         let reconciler = tokio::spawn(reconcile_payments(state.clone()));
+        let probe = state.readiness.clone();
+        let prober = tokio::spawn(async move { probe.run().await });
         let worker = tokio::spawn(
             Worker {
                 db: state.db.clone(),
@@ -178,12 +190,27 @@ impl Application {
         );
         let photos = tokio::spawn(clean_stored_photos(state.clone()));
         let app = crate::http::router(state.clone());
-        axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        let draining = state.clone();
+        let signal = async move {
+            shutdown.await;
+            tracing::info!("shutting down: ending event streams, draining requests");
+            draining.shutdown.send_replace(true);
+        };
+        let mut stopping = state.shutdown.subscribe();
+        let grace = Duration::from_secs(state.config.shutdown_grace_secs);
+        let serve = axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(signal);
+        tokio::select! {
+            served = serve => served?,
+            _ = async {
+                let _ = stopping.wait_for(|s| *s).await;
+                tokio::time::sleep(grace).await;
+            } => tracing::warn!(grace_secs = grace.as_secs(), "requests still running after the grace period; exiting"),
+        }
         janitor.abort();
         sweeper.abort();
         reconciler.abort();
+        prober.abort();
         worker.abort();
         photos.abort();
         state.db.close().await;

@@ -58,6 +58,11 @@ pub struct Inner {
     pub dl: Option<crate::recommendations::DlClient>,
     /// Product embeddings for visual similarity and style match.
     pub index: Arc<crate::recommendations::EmbeddingIndex>,
+    /// The database's last answer to the background probe (what `/readyz` says).
+    pub readiness: Arc<crate::platform::readiness::DbProbe>,
+    /// Turns true when shutdown starts: event streams end (with a retry hint) so the server
+    /// can drain.
+    pub shutdown: tokio::sync::watch::Sender<bool>,
     // The features' flows, each holding only what it needs.
     pub sessions: Sessions,
     pub photos: Photos,

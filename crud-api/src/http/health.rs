@@ -1,7 +1,5 @@
 //! Liveness, readiness, metrics and the public signing keys.
 
-use std::time::Duration;
-
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
@@ -45,6 +43,11 @@ pub struct ServedPlugins {
     pub payment: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recommendation: Option<String>,
+    /// Why the configured plugins are not (all) serving — the last load's error — while the
+    /// previous ones (at start-up: the built-in strategies) serve. Absent when all loaded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "payment: module is built for strategy API 9.0 (incompatible_version)")]
+    pub error: Option<String>,
 }
 
 fn health() -> Json<Health> {
@@ -69,21 +72,22 @@ pub async fn healthz() -> Json<Health> {
 
 /// Readiness
 ///
-/// 200 when the database answers within 2 s, 503 otherwise; Kubernetes routes traffic only
-/// to ready replicas.
+/// 200 when the database answered the background probe (every second, 1 s timeout), 503
+/// otherwise; answers at once, without a database round trip. Kubernetes routes traffic
+/// only to ready replicas.
 #[utoipa::path(get, path = "/readyz", operation_id = "readyz", tag = "operations", responses(
     (status = 200, description = "Ready", body = Readiness),
     (status = 503, description = "Database unreachable", body = Readiness),
 ))]
 pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
-    let ok = matches!(tokio::time::timeout(Duration::from_secs(2), state.db.ping()).await, Ok(Ok(())));
+    let ok = state.readiness.ok();
     let body = Readiness {
         status: if ok { "ready" } else { "unavailable" },
         database: if ok { "ok" } else { "unreachable" },
         backend: state.db.backend(),
         plugins: {
             let (payment, recommendation) = state.plugins.digests();
-            ServedPlugins { payment, recommendation }
+            ServedPlugins { payment, recommendation, error: state.plugins.problem() }
         },
     };
     let code = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };

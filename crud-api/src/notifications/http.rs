@@ -119,7 +119,8 @@ const POLL: Duration = Duration::from_secs(2);
 /// Live notifications (Server-Sent Events)
 ///
 /// Each event has the notification's id as `id`, its kind as `event`, and the notification
-/// as JSON `data`. Reconnect with `Last-Event-ID` to receive what you missed.
+/// as JSON `data`. Reconnect with `Last-Event-ID` to receive what you missed. When the server
+/// shuts down the stream ends with an event `shutdown` carrying `retry: 1000`: reconnect.
 #[utoipa::path(get, path = "/api/v1/notifications/stream", operation_id = "stream_notifications", tag = "notifications",
     security(("bearer" = [])),
     params(("Last-Event-ID" = Option<String>, Header, description = "Resume after this notification id")),
@@ -135,8 +136,16 @@ pub async fn stream(
         }
         None => None,
     };
+    let mut stopping = state.shutdown.subscribe();
     let stream = async_stream(move |tx| async move {
         loop {
+            if *stopping.borrow_and_update() {
+                // The server is shutting down: tell the client to come back (to another
+                // replica) in a second, resuming after the last event it got.
+                let bye = SseEvent::default().event("shutdown").retry(Duration::from_secs(1)).data("reconnect");
+                let _ = tx.send(Ok(bye)).await;
+                return;
+            }
             // Register for wake-ups before reading, so nothing slips in between.
             let woken = state.notifier.wake.notified();
             let rows = match store::after(&state.db, user.id, last, 100).await {
@@ -159,6 +168,7 @@ pub async fn stream(
                     _ = woken => {}
                     _ = tokio::time::sleep(POLL) => {}
                     _ = tx.closed() => return,
+                    _ = stopping.changed() => {}
                 }
             }
         }

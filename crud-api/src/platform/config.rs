@@ -22,6 +22,17 @@ pub struct Config {
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 16)]
     pub database_max_connections: u32,
 
+    /// How long a request waits for a database connection before answering 503, in
+    /// milliseconds: short, so an outage or overload answers at once instead of hanging.
+    #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT_MS", default_value_t = 500)]
+    pub database_acquire_timeout_ms: u64,
+
+    /// After SIGTERM: how long in-flight requests may take to finish before the process exits
+    /// anyway, in seconds (below Kubernetes' 30 s termination grace period). Event streams end
+    /// at once with a retry hint.
+    #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 20)]
+    pub shutdown_grace_secs: u64,
+
     /// PEM (PKCS#8) Ed25519 key that signs access tokens. Default for SQLite: a key file
     /// generated on first run next to the database. PostgreSQL deployments must set it.
     #[arg(long, env = "JWT_SIGNING_KEY_FILE")]

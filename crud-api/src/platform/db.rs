@@ -44,13 +44,36 @@ macro_rules! begin_write {
     };
 }
 
+/// Start-up waits up to 10 s for the database (it may be starting too), although a request
+/// waits only the short acquire timeout.
+async fn first_connection<P, F: std::future::Future<Output = Result<P, sqlx::Error>>>(
+    mut connect: impl FnMut() -> F,
+) -> Result<P, sqlx::Error> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match connect().await {
+            Ok(pool) => return Ok(pool),
+            Err(e) if std::time::Instant::now() < deadline => {
+                tracing::warn!(error = %e, "database not reachable yet; retrying");
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Start-up work on a SQLite file, one app at a time within the process.
+static SQLITE_SETUP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 impl Db {
     /// Connect and apply migrations.
     #[tracing::instrument(skip_all)]
-    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
+    /// `acquire_timeout`: how long a caller waits for a connection (an outage answers 503
+    /// after it). Start-up itself waits up to 10 s for the first connection.
+    pub async fn connect(url: &str, max_connections: u32, acquire_timeout: Duration) -> anyhow::Result<Self> {
         let db = if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
@@ -63,20 +86,19 @@ impl Db {
                     std::fs::create_dir_all(dir)?;
                 }
             }
-            let pool = SqlitePoolOptions::new()
-                .max_connections(max_connections)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect_with(opts)
-                .await?;
-            SQLITE_MIGRATIONS.run(&pool).await?;
+            let pool = SqlitePoolOptions::new().max_connections(max_connections).acquire_timeout(acquire_timeout);
+            let pool = first_connection(|| pool.clone().connect_with(opts.clone())).await?;
+            {
+                // Several apps of one process opening one file (tests; SQLite is the one-process
+                // mode) must not migrate it at once.
+                let _held = SQLITE_SETUP.lock().await;
+                SQLITE_MIGRATIONS.run(&pool).await?;
+            }
             Db::Sqlite(pool)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)?;
-            let pool = PgPoolOptions::new()
-                .max_connections(max_connections)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect_with(opts)
-                .await?;
+            let pool = PgPoolOptions::new().max_connections(max_connections).acquire_timeout(acquire_timeout);
+            let pool = first_connection(|| pool.clone().connect_with(opts.clone())).await?;
             POSTGRES_MIGRATIONS.run(&pool).await?;
             Db::Postgres(pool)
         } else {
@@ -111,6 +133,33 @@ impl Db {
     }
 
     /// (open connections, idle connections)
+    /// Runs `setup` holding the database-wide start-up lock: a PostgreSQL session advisory lock
+    /// (released when the session ends, so a replica that dies holding it doesn't block the
+    /// others), and on SQLite — one process — a lock within the process.
+    pub async fn with_setup_lock<T>(
+        &self,
+        setup: impl std::future::Future<Output = anyhow::Result<T>>,
+    ) -> anyhow::Result<T> {
+        const KEY: i64 = 0x6761_6a79_656f_6761; // "gajyeoga"
+        match self {
+            Db::Postgres(pool) => {
+                let mut conn = first_connection(|| pool.acquire()).await?;
+                sqlx::query("SELECT pg_advisory_lock($1)").bind(KEY).execute(&mut *conn).await?;
+                let done = setup.await;
+                sqlx::query("SELECT pg_advisory_unlock($1)").bind(KEY).execute(&mut *conn).await?;
+                done
+            }
+            Db::Sqlite(_) => {
+                let _held = SQLITE_SETUP.lock().await;
+                setup.await
+            }
+        }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        on_db!(self, |pool| pool.is_closed())
+    }
+
     pub fn pool_stats(&self) -> (u32, usize) {
         on_db!(self, |pool| (pool.size(), pool.num_idle()))
     }

@@ -263,6 +263,14 @@ impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         match e {
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => ApiError::Unavailable("database busy".into()),
+            // The connection broke (the server stopped or restarted): the database is
+            // unavailable, not the request wrong.
+            sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_) => {
+                ApiError::Unavailable("database unreachable".into())
+            }
+            sqlx::Error::Database(d) if d.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")) => {
+                ApiError::Unavailable("database unreachable".into())
+            }
             other => ApiError::Internal(other.into()),
         }
     }
@@ -290,7 +298,7 @@ fn problem_response(err: &ApiError, problem: Problem) -> Response {
         ApiError::RateLimited { retry_after_secs } | ApiError::IdempotencyInProgress { retry_after_secs } => {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
         }
-        ApiError::MlUnavailable(_) => {
+        ApiError::MlUnavailable(_) | ApiError::Unavailable(_) => {
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         }
         ApiError::MissingToken | ApiError::InvalidToken(_) | ApiError::TokenExpired => {

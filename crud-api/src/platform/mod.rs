@@ -10,6 +10,7 @@ pub mod error;
 pub mod idempotency;
 pub mod metrics;
 pub mod ratelimit;
+pub mod readiness;
 pub mod secret;
 pub mod telemetry;
 pub mod text_enum;

@@ -67,7 +67,7 @@ pub fn backend() -> &'static str {
     }
 }
 
-async fn database_url(dir: &std::path::Path) -> String {
+pub async fn database_url(dir: &std::path::Path) -> String {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(base) => {
             use sqlx::ConnectOptions;
@@ -144,6 +144,17 @@ pub async fn spawn_sibling(app: &TestApp) -> TestApp {
 }
 
 impl TestApp {
+    /// Shuts the server down as SIGTERM would; true when it stopped within `within`.
+    pub async fn stop(&mut self, within: std::time::Duration) -> bool {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        match self.handle.take() {
+            Some(h) => tokio::time::timeout(within, h).await.is_ok(),
+            None => true,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

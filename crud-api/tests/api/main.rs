@@ -16,5 +16,6 @@ mod payments;
 mod profile;
 mod rate_limit;
 mod recommendations;
+mod resilience;
 mod riders;
 mod tokens;

@@ -161,6 +161,8 @@ pub struct Registry {
     file: Option<PathBuf>,
     payment: RwLock<Active>,
     recommendation: RwLock<Active>,
+    /// Why the last (re)load failed, until one succeeds: shown in the service's readiness.
+    problem: RwLock<Option<String>>,
     pub metrics: PluginMetrics,
 }
 
@@ -169,8 +171,10 @@ fn mtime(p: &Path) -> Option<SystemTime> {
 }
 
 impl Registry {
-    /// A registry from a plugins file (None: built-in strategies only).
-    pub fn new(engine: Arc<PluginEngine>, file: Option<PathBuf>, metrics: PluginMetrics) -> Result<Self, PluginError> {
+    /// A registry from a plugins file (None: built-in strategies only). A file or module that
+    /// can't be loaded does not stop the service: the built-in strategies serve, the error is
+    /// logged and counted, and `problem` says why until a reload succeeds.
+    pub fn new(engine: Arc<PluginEngine>, file: Option<PathBuf>, metrics: PluginMetrics) -> Self {
         let empty = || Active { cfg: StrategyConfig::default(), config: Arc::default(), plugin: None, mtime: None };
         let r = Self {
             engine,
@@ -178,12 +182,23 @@ impl Registry {
             file,
             payment: RwLock::new(empty()),
             recommendation: RwLock::new(empty()),
+            problem: RwLock::new(None),
             metrics,
         };
-        if let Some(errors) = r.reload_all(true) {
-            return Err(errors);
-        }
-        Ok(r)
+        r.reload_all();
+        r
+    }
+
+    /// Why the plugins asked for are not (all) serving — the last load's error — or None.
+    pub fn problem(&self) -> Option<String> {
+        self.problem.read().expect("plugin problem lock").clone()
+    }
+
+    fn count_reload(&self, strategy: &str, digest: &str, outcome: &str) {
+        self.metrics
+            .reloads
+            .get_or_create(&CallLabels { strategy: strategy.into(), digest: digest.into(), outcome: outcome.into() })
+            .inc();
     }
 
     /// The tenant's gateways and their methods (default: the platform's sandbox and Toss).
@@ -202,14 +217,16 @@ impl Registry {
         Ok((parsed, file.parent().map(Path::to_path_buf).unwrap_or_default()))
     }
 
-    /// Re-reads everything; at start-up (`strict`) the first error is returned, later errors
-    /// are logged and counted while the old plugins keep serving.
-    fn reload_all(&self, strict: bool) -> Option<PluginError> {
+    /// Re-reads everything; errors are logged, counted and kept in `problem` while the
+    /// plugins that were serving (at start-up: the built-in strategies) keep serving.
+    fn reload_all(&self) {
         let (file, base) = match self.read_file() {
             Ok(x) => x,
             Err(e) => {
-                tracing::error!(error = %e, "plugins file unreadable; keeping the current plugins");
-                return strict.then_some(e);
+                tracing::error!(error = %e, "plugins file unreadable; keeping the current strategies");
+                self.count_reload("plugins_file", "", e.kind());
+                *self.problem.write().expect("plugin problem lock") = Some(format!("plugins file: {e}"));
+                return;
             }
         };
         let mut first = None;
@@ -220,23 +237,12 @@ impl Registry {
             let cfg = cfg.unwrap_or_default();
             if let Err(e) = self.load_slot(kind, cfg, &base, slot) {
                 let name = kind.interface();
-                tracing::error!(strategy = name, error = %e, kind = e.kind(), "plugin not (re)loaded; the previous one keeps serving");
-                self.metrics
-                    .reloads
-                    .get_or_create(&CallLabels {
-                        strategy: name.into(),
-                        digest: String::new(),
-                        outcome: e.kind().into(),
-                    })
-                    .inc();
-                first.get_or_insert(e);
+                tracing::error!(strategy = name, error = %e, kind = e.kind(), "plugin not (re)loaded; the previous strategy keeps serving");
+                self.count_reload(name, "", e.kind());
+                first.get_or_insert(format!("{name}: {} ({})", e, e.kind()));
             }
         }
-        if strict {
-            first
-        } else {
-            None
-        }
+        *self.problem.write().expect("plugin problem lock") = first;
     }
 
     fn load_slot(
@@ -266,14 +272,7 @@ impl Registry {
                 let bytes = std::fs::read(p).map_err(|e| PluginError::Invalid(format!("{}: {e}", p.display())))?;
                 let plugin = Plugin::load(&self.engine, &p.display().to_string(), kind, &bytes, cfg.sha256.as_deref())?;
                 tracing::info!(strategy = kind.interface(), digest = %plugin.digest, module = %p.display(), "plugin loaded");
-                self.metrics
-                    .reloads
-                    .get_or_create(&CallLabels {
-                        strategy: kind.interface().into(),
-                        digest: plugin.digest.clone(),
-                        outcome: "ok".into(),
-                    })
-                    .inc();
+                self.count_reload(kind.interface(), &plugin.digest, "ok");
                 Some(Arc::new(plugin))
             }
             None => None,
@@ -285,7 +284,7 @@ impl Registry {
 
     /// Re-reads the plugins file and modules if anything changed.
     pub fn reload(&self) {
-        self.reload_all(false);
+        self.reload_all();
     }
 
     /// Polls for changes every `every` on a background thread, for the life of the process.

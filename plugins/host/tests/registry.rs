@@ -27,7 +27,7 @@ fn write_config(dir: &Path, module: &str, sha: &str, fallback: &str) -> PathBuf 
 }
 
 fn registry(file: Option<PathBuf>) -> Result<Registry, PluginError> {
-    Registry::new(Arc::new(PluginEngine::new(None).unwrap()), file, PluginMetrics::new())
+    Ok(Registry::new(Arc::new(PluginEngine::new(None).unwrap()), file, PluginMetrics::new()))
 }
 
 #[test]
@@ -77,10 +77,20 @@ fn hot_reload_swaps_good_modules_and_keeps_the_old_one_on_bad_ones() {
     assert_eq!(r.digests().0.as_deref(), Some(promo_sha.as_str()));
     assert_eq!(r.quote(&one_line_checkout()).unwrap().digest.as_deref(), Some(promo_sha.as_str()));
 
-    // An incompatible plugin at start-up is refused outright.
+    assert!(r.problem().is_some_and(|p| p.contains("digest_mismatch")), "{:?}", r.problem());
+
+    // An incompatible plugin at start-up is not loaded: the built-in strategy serves and the
+    // registry says why (the service shows it in /readyz).
     let future = install(dir.path(), "hostile_wrong_version");
     let bad = write_config(dir.path(), "hostile_wrong_version", &future, "builtin");
-    assert_eq!(registry(Some(bad)).err().unwrap().kind(), "incompatible_version");
+    let r = registry(Some(bad)).unwrap();
+    assert!(r.problem().is_some_and(|p| p.contains("incompatible_version")), "{:?}", r.problem());
+    let out = r.quote(&one_line_checkout()).unwrap();
+    assert_eq!(out.digest, None, "the built-in strategy answered");
+    // An unreadable plugins file: the same.
+    let r = registry(Some(dir.path().join("missing.json"))).unwrap();
+    assert!(r.problem().is_some_and(|p| p.starts_with("plugins file:")), "{:?}", r.problem());
+    assert!(r.quote(&one_line_checkout()).is_ok());
 }
 
 fn write_config_with(dir: &Path, module: &str, sha: &str, config: serde_json::Value) -> PathBuf {
