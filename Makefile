@@ -38,6 +38,11 @@ models:
 	scripts/fetch-models.sh >/dev/null
 	scripts/fetch-eval-images.sh >/dev/null
 
+## object-store-tools: s3s-fs, a real S3-compatible server for the photo-storage and fleet
+## tests (cargo install of a pinned version, cached).
+object-store-tools:
+	scripts/object-store-tool.sh >/dev/null
+
 ## kube-tools: kube-apiserver (built from Go modules) and etcd for the operator's tests, cached.
 kube-tools:
 	scripts/kube-test-tools.sh >/dev/null
@@ -51,7 +56,7 @@ run: plugins
 	CARGO=$(CARGO) scripts/run.sh
 
 ## test: all set-up, then every check CI runs.
-test: tools plugins models kube-tools fmt-check clippy test-sqlite test-postgres openapi-lint api-conformance oip-conformance manifests compose-e2e e2e
+test: tools plugins models kube-tools object-store-tools fmt-check clippy test-sqlite test-postgres openapi-lint api-conformance oip-conformance manifests compose-e2e e2e
 
 tools:
 	scripts/node-tools.sh

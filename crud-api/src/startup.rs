@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::catalogue::media::image_store::ImageStore;
+use crate::catalogue::media::image_store::{Bucket, ImageStore};
 use crate::catalogue::media::images::ImageLimits;
 use crate::catalogue::media::photos::Photos;
 use crate::catalogue::store::categories;
@@ -80,8 +80,19 @@ impl Application {
             plugins.watch(Duration::from_secs(config.plugin_reload_secs));
         }
         let dummy_hash = tokio::task::spawn_blocking(password::dummy_hash).await?;
-        let images = ImageStore::new(&config.image_dir)
-            .with_context(|| format!("cannot create IMAGE_DIR {}", config.image_dir.display()))?;
+        let images = match &config.s3_bucket {
+            Some(bucket) => ImageStore::object(Bucket {
+                bucket,
+                endpoint: config.s3_endpoint.as_deref(),
+                region: &config.s3_region,
+                access_key_id: config.s3_access_key_id.as_ref(),
+                secret_access_key: config.s3_secret_access_key.as_ref(),
+            })
+            .await
+            .with_context(|| format!("cannot use the S3 bucket {bucket}"))?,
+            None => ImageStore::new(&config.image_dir)
+                .with_context(|| format!("cannot create IMAGE_DIR {}", config.image_dir.display()))?,
+        };
         let dl = match &config.dl_api_url {
             Some(url) => Some(crate::recommendations::DlClient::new(
                 url,
@@ -174,6 +185,7 @@ impl Application {
         let janitor = tokio::spawn(purge_expired(state.clone()));
         let sweeper = tokio::spawn(sweep_reservations(state.clone()));
         let reconciler = tokio::spawn(reconcile_payments(state.clone()));
+        let index_sync = tokio::spawn(sync_index(state.clone()));
         let probe = state.readiness.clone();
         let prober = tokio::spawn(async move { probe.run().await });
         let worker = tokio::spawn(
@@ -210,6 +222,7 @@ impl Application {
         janitor.abort();
         sweeper.abort();
         reconciler.abort();
+        index_sync.abort();
         prober.abort();
         worker.abort();
         photos.abort();
@@ -317,6 +330,23 @@ async fn reconcile_payments(state: AppState) {
         tick.tick().await;
         if let Err(e) = state.payments.reconcile(after).await {
             tracing::warn!(error = %e, "payment reconciliation failed");
+        }
+    }
+}
+
+/// Brings other replicas' new embeddings into this replica's index every second (see
+/// `EmbeddingIndex::sync`).
+async fn sync_index(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match state.index.sync(&state.db, Duration::from_secs(3)).await {
+            Ok(0) => {}
+            Ok(_) => {
+                state.metrics.ml_indexed.set(state.index.len() as i64);
+            }
+            Err(e) => tracing::debug!(error = %e, "embedding index sync failed; the next poll retries"),
         }
     }
 }

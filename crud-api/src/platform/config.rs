@@ -112,9 +112,30 @@ pub struct Config {
     #[arg(long, env = "OIDC_KAKAO_CLIENT_SECRET", hide_env_values = true)]
     pub kakao_client_secret: Option<Secret>,
 
-    /// Directory for uploaded images (content-addressed files).
+    /// Directory for uploaded images (content-addressed files), when `S3_BUCKET` is unset: the
+    /// embedded default, for one replica.
     #[arg(long, env = "IMAGE_DIR", default_value = "data/images")]
     pub image_dir: std::path::PathBuf,
+
+    /// Photos on S3-compatible object storage, shared by every replica: the bucket (it must
+    /// exist). Unset: `IMAGE_DIR`.
+    #[arg(long, env = "S3_BUCKET")]
+    pub s3_bucket: Option<String>,
+
+    /// The S3 endpoint (`http://minio:9000`, `https://s3.ap-northeast-2.amazonaws.com`); path-style
+    /// requests.
+    #[arg(long, env = "S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+
+    #[arg(long, env = "S3_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+
+    #[arg(long, env = "S3_ACCESS_KEY_ID", hide_env_values = true)]
+    pub s3_access_key_id: Option<Secret>,
+
+    /// (`file:/path` reads it from a file.)
+    #[arg(long, env = "S3_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub s3_secret_access_key: Option<Secret>,
 
     /// Largest accepted image file in bytes.
     #[arg(long, env = "MAX_IMAGE_BYTES", default_value_t = 10 * 1024 * 1024)]

@@ -154,13 +154,12 @@ impl Worker {
             // The image (and with it the job) was deleted meanwhile.
             return Ok(());
         };
-        let path = self
+        let bytes = self
             .images
-            .path_of(&image.image_key)
-            .ok_or(MlError::Rejected { status: 400, detail: format!("invalid image key {}", image.image_key) })?;
-        let bytes = tokio::fs::read(&path)
+            .get(&image.image_key)
             .await
-            .map_err(|e| MlError::Unavailable(format!("reading {}: {e}", image.image_key)))?;
+            .map_err(|e| MlError::Unavailable(format!("reading {}: {e}", image.image_key)))?
+            .ok_or(MlError::Unavailable(format!("{} is not in the image store (yet)", image.image_key)))?;
         let analysis = dl.analyze(bytes, &image.content_type).await?;
         embeddings::put(&self.db, image.id, image.product_id, &analysis.model, &analysis.embedding)
             .await

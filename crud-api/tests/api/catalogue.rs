@@ -241,7 +241,7 @@ async fn filters_sorting_and_cursor_pages() {
     }
 }
 
-fn png(w: u32, h: u32) -> Vec<u8> {
+pub(crate) fn png(w: u32, h: u32) -> Vec<u8> {
     let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 7 % 256) as u8, (y * 3 % 256) as u8, 90]));
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageFormat::Png).unwrap();
@@ -249,7 +249,13 @@ fn png(w: u32, h: u32) -> Vec<u8> {
 }
 
 /// Uploads one file as `token` to a product's gallery.
-async fn upload_photo(app: &TestApp, token: &str, product_id: &str, bytes: Vec<u8>, name: &str) -> crate::helpers::Res {
+pub(crate) async fn upload_photo(
+    app: &TestApp,
+    token: &str,
+    product_id: &str,
+    bytes: Vec<u8>,
+    name: &str,
+) -> crate::helpers::Res {
     let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string());
     app.send(
         app.client
@@ -403,7 +409,7 @@ async fn photos_never_publish_the_sellers_location() {
     let decoded = image::load_from_memory(&full).unwrap();
     assert_eq!((decoded.width(), decoded.height()), (80, 120));
     // Nothing on disk is the upload or carries its metadata.
-    for entry in std::fs::read_dir(app.state.images.dir()).unwrap() {
+    for entry in std::fs::read_dir(app.state.images.dir().unwrap()).unwrap() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
         assert_ne!(bytes, original, "the upload was stored");
         assert_clean(&bytes, "a stored file");
@@ -425,8 +431,8 @@ async fn photos_stored_before_the_fix_are_cleaned_at_start_up() {
     let original = phone_jpeg(90, 60, 6);
     let digest = ImageStore::digest(&original);
     let (key, thumb) = (format!("{digest}.jpg"), format!("{digest}-thumb.jpg"));
-    std::fs::write(app.state.images.dir().join(&key), &original).unwrap();
-    std::fs::write(app.state.images.dir().join(&thumb), &original).unwrap();
+    std::fs::write(app.state.images.dir().unwrap().join(&key), &original).unwrap();
+    std::fs::write(app.state.images.dir().unwrap().join(&thumb), &original).unwrap();
     let image_id = uuid::Uuid::now_v7();
     let insert = "INSERT INTO product_images (id, product_id, image_key, thumb_key, content_type, width, height, \
                   bytes, position, created_at, sanitized) VALUES ($1, $2, $3, $4, 'image/jpeg', 90, 60, $5, 0, $6, $7)";

@@ -18,4 +18,5 @@ mod rate_limit;
 mod recommendations;
 mod resilience;
 mod riders;
+mod shared_photos;
 mod tokens;

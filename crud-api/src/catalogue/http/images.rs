@@ -83,7 +83,9 @@ pub async fn get(
     ApiPath(key): ApiPath<String>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let path = state.images.path_of(&key).ok_or(ApiError::NotFound("image"))?;
+    if !image_store::valid_key(&key) {
+        return Err(ApiError::NotFound("image"));
+    }
     let etag = format!("\"{}\"", key.split(['.', '-']).next().unwrap_or_default());
     let cache = "public, max-age=31536000, immutable";
     if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
@@ -91,11 +93,12 @@ pub async fn get(
             (StatusCode::NOT_MODIFIED, [(header::ETAG, etag), (header::CACHE_CONTROL, cache.into())]).into_response()
         );
     }
-    let bytes = match tokio::fs::read(&path).await {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ApiError::NotFound("image")),
-        Err(e) => return Err(anyhow::Error::from(e).into()),
-    };
+    let bytes = state
+        .images
+        .get(&key)
+        .await
+        .map_err(|e| ApiError::Unavailable(format!("image store: {e}")))?
+        .ok_or(ApiError::NotFound("image"))?;
     Ok((
         [
             (header::CONTENT_TYPE, image_store::content_type_of(&key).to_string()),

@@ -1,36 +1,104 @@
-//! Content-addressed image files: `<sha256>.<ext>` and `<sha256>-thumb.jpg` under one
-//! directory. The same bytes uploaded twice are stored once.
+//! Content-addressed images: `<sha256>.<ext>` and `<sha256>-thumb.jpg`, in one directory (the
+//! embedded default, for one replica) or in an S3-compatible bucket shared by every replica.
+//! The same bytes uploaded twice are stored once.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use object_store::aws::AmazonS3Builder;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, PutPayload};
 use sha2::{Digest, Sha256};
+
+use crate::platform::secret::Secret;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error("object storage: {0}")]
+    Object(#[from] object_store::Error),
+}
+
+/// Where the object storage is (see `Config::s3_*`).
+pub struct Bucket<'a> {
+    pub bucket: &'a str,
+    pub endpoint: Option<&'a str>,
+    pub region: &'a str,
+    pub access_key_id: Option<&'a Secret>,
+    pub secret_access_key: Option<&'a Secret>,
+}
+
+#[derive(Debug, Clone)]
+enum Backend {
+    Dir(PathBuf),
+    Object { store: Arc<dyn ObjectStore>, bucket: String },
+}
 
 #[derive(Debug, Clone)]
 pub struct ImageStore {
-    dir: PathBuf,
+    backend: Backend,
 }
 
 impl ImageStore {
     pub fn new(dir: impl Into<PathBuf>) -> std::io::Result<Self> {
         let dir = dir.into();
         std::fs::create_dir_all(&dir)?;
-        Ok(Self { dir })
+        Ok(Self { backend: Backend::Dir(dir) })
+    }
+
+    /// Photos in an S3-compatible bucket. Checks at once that the bucket answers with these
+    /// credentials, so a misconfigured replica fails at start-up, not at the first upload.
+    pub async fn object(b: Bucket<'_>) -> Result<Self, StoreError> {
+        let mut builder = AmazonS3Builder::new().with_bucket_name(b.bucket).with_region(b.region);
+        if let Some(endpoint) = b.endpoint {
+            builder = builder
+                .with_endpoint(endpoint)
+                .with_allow_http(endpoint.starts_with("http://"))
+                .with_virtual_hosted_style_request(false);
+        }
+        if let (Some(id), Some(key)) = (b.access_key_id, b.secret_access_key) {
+            builder = builder.with_access_key_id(id.expose()).with_secret_access_key(key.expose());
+        }
+        let store: Arc<dyn ObjectStore> = Arc::new(builder.build()?);
+        match store.head(&ObjectPath::from("gajyeogagu-start-up-check")).await {
+            Ok(_) | Err(object_store::Error::NotFound { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+        Ok(Self { backend: Backend::Object { store, bucket: b.bucket.to_string() } })
+    }
+
+    /// `dir:<path>` or `s3:<bucket>`, for logs.
+    pub fn describe(&self) -> String {
+        match &self.backend {
+            Backend::Dir(d) => format!("dir:{}", d.display()),
+            Backend::Object { bucket, .. } => format!("s3:{bucket}"),
+        }
     }
 
     pub fn digest(bytes: &[u8]) -> String {
         hex::encode(Sha256::digest(bytes))
     }
 
-    /// Writes `bytes` as `key` unless it exists (write to a temp file, then rename: readers
-    /// never see half a file).
-    pub async fn put(&self, key: &str, bytes: &[u8]) -> std::io::Result<()> {
-        let path = self.dir.join(key);
-        if tokio::fs::try_exists(&path).await? {
-            return Ok(());
+    /// Writes `bytes` as `key` unless it exists. A directory writes a temp file, then renames
+    /// it; an object store's PUT is atomic: readers never see half a photo.
+    pub async fn put(&self, key: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Dir(dir) => {
+                let path = dir.join(key);
+                if tokio::fs::try_exists(&path).await? {
+                    return Ok(());
+                }
+                let tmp = dir.join(format!(".{key}.{}.tmp", uuid::Uuid::new_v4().simple()));
+                tokio::fs::write(&tmp, bytes).await?;
+                Ok(tokio::fs::rename(&tmp, &path).await?)
+            }
+            // Content-addressed: writing the same key again writes the same bytes.
+            Backend::Object { store, .. } => {
+                store.put(&ObjectPath::from(key), PutPayload::from(bytes.to_vec())).await?;
+                Ok(())
+            }
         }
-        let tmp = self.dir.join(format!(".{key}.{}.tmp", uuid::Uuid::new_v4().simple()));
-        tokio::fs::write(&tmp, bytes).await?;
-        tokio::fs::rename(&tmp, &path).await
     }
 
     /// Stores a processed photo and its thumbnail, keyed by the digest of the stored rendition
@@ -39,7 +107,7 @@ impl ImageStore {
     pub async fn put_processed(
         &self,
         p: &crate::catalogue::media::images::Processed,
-    ) -> std::io::Result<(String, String)> {
+    ) -> Result<(String, String), StoreError> {
         let digest = Self::digest(&p.image);
         let key = format!("{digest}.{}", p.extension());
         let thumb_key = format!("{digest}-thumb.jpg");
@@ -48,32 +116,49 @@ impl ImageStore {
         Ok((key, thumb_key))
     }
 
-    /// Removes the file of `key`, if it exists.
-    pub async fn remove(&self, key: &str) -> std::io::Result<()> {
-        let Some(path) = self.path_of(key) else { return Ok(()) };
-        match tokio::fs::remove_file(path).await {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
+    /// Removes `key`, if it exists.
+    pub async fn remove(&self, key: &str) -> Result<(), StoreError> {
+        if !valid_key(key) {
+            return Ok(());
+        }
+        match &self.backend {
+            Backend::Dir(dir) => match tokio::fs::remove_file(dir.join(key)).await {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+                _ => Ok(()),
+            },
+            Backend::Object { store, .. } => match store.delete(&ObjectPath::from(key)).await {
+                Err(e) if !matches!(e, object_store::Error::NotFound { .. }) => Err(e.into()),
+                _ => Ok(()),
+            },
         }
     }
 
-    /// The bytes of `key`; None when there is no such file.
-    pub async fn get(&self, key: &str) -> std::io::Result<Option<Vec<u8>>> {
-        let Some(path) = self.path_of(key) else { return Ok(None) };
-        match tokio::fs::read(path).await {
-            Ok(b) => Ok(Some(b)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
+    /// The bytes of `key`; None when there is no such image (or the key is malformed: no path
+    /// tricks).
+    pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        if !valid_key(key) {
+            return Ok(None);
+        }
+        match &self.backend {
+            Backend::Dir(dir) => match tokio::fs::read(dir.join(key)).await {
+                Ok(b) => Ok(Some(b)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(e.into()),
+            },
+            Backend::Object { store, .. } => match store.get(&ObjectPath::from(key)).await {
+                Ok(r) => Ok(Some(r.bytes().await?.to_vec())),
+                Err(object_store::Error::NotFound { .. }) => Ok(None),
+                Err(e) => Err(e.into()),
+            },
         }
     }
 
-    /// The file of a well-formed key; None for anything else (no path tricks).
-    pub fn path_of(&self, key: &str) -> Option<PathBuf> {
-        valid_key(key).then(|| self.dir.join(key))
-    }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
+    /// The directory, for a directory-backed store.
+    pub fn dir(&self) -> Option<&Path> {
+        match &self.backend {
+            Backend::Dir(d) => Some(d),
+            Backend::Object { .. } => None,
+        }
     }
 }
 

@@ -59,6 +59,17 @@ pub async fn for_product(db: &Db, product_id: Uuid) -> Result<Vec<EmbeddingRow>,
     on_db!(db, |pool| sqlx::query_as::<_, EmbeddingRow>(&sql).bind(product_id).fetch_all(pool).await)
 }
 
+/// Products whose embeddings were written at or after `since`, with the latest write time
+/// (other replicas' analyses, for the index to pick up).
+#[tracing::instrument(skip_all)]
+pub async fn changed_since(
+    db: &Db,
+    since: chrono::DateTime<Utc>,
+) -> Result<Vec<(Uuid, chrono::DateTime<Utc>)>, sqlx::Error> {
+    let sql = "SELECT product_id, MAX(created_at) FROM image_embeddings WHERE created_at >= $1 GROUP BY product_id";
+    on_db!(db, |pool| sqlx::query_as(sql).bind(since).fetch_all(pool).await)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,13 +2,17 @@
 -- (a capture on one replica is refundable and looked up on any other).
 CREATE TABLE sandbox_captures (
     payment_key TEXT PRIMARY KEY NOT NULL,
-    order_id    UUID NOT NULL,
-    amount      BIGINT NOT NULL CHECK (amount >= 0),
-    cancelled   BIGINT NOT NULL DEFAULT 0 CHECK (cancelled >= 0 AND cancelled <= amount),
+    order_id    BLOB NOT NULL,
+    amount      INTEGER NOT NULL CHECK (amount >= 0),
+    cancelled   INTEGER NOT NULL DEFAULT 0 CHECK (cancelled >= 0 AND cancelled <= amount),
     method      TEXT NOT NULL,
-    created_at  TIMESTAMPTZ NOT NULL
+    created_at  TEXT NOT NULL
 );
 
 -- The payment reconciler looks for confirmations left half-done (a crash between the gateway's
 -- capture and the commit); this keeps that look cheap.
 CREATE INDEX payments_confirming ON payments (updated_at) WHERE status = 'confirming';
+
+-- Every replica polls for embeddings written in the last few seconds (a new photo becomes
+-- similar-searchable everywhere within about a second).
+CREATE INDEX image_embeddings_created ON image_embeddings (created_at);
