@@ -121,7 +121,7 @@ impl Application {
         let readiness = Arc::new(crate::platform::readiness::DbProbe::new(db.clone()));
         let payments = Payments::new(db.clone(), plugins.clone(), gateways.clone(), orders.clone());
         let state = AppState(Arc::new(Inner {
-            limits: Limits::from_config(&config),
+            limits: Limits::new(&config, &db),
             metrics,
             config,
             db,
@@ -306,7 +306,14 @@ async fn purge_expired(state: AppState) {
         let tokens = refresh_tokens::purge_expired(&state.db, now - chrono::Duration::days(1)).await;
         let states = oauth_states::purge_expired(&state.db, now).await;
         let keys = idempotency::purge(&state.db, now - chrono::Duration::hours(48)).await;
-        tracing::debug!(?tokens, ?states, ?keys, "purged expired sessions and idempotency keys");
+        let limits = crate::platform::shared_limit::purge(&state.db, now - chrono::Duration::days(1)).await;
+        tracing::debug!(
+            ?tokens,
+            ?states,
+            ?keys,
+            ?limits,
+            "purged expired sessions, idempotency keys and rate-limit counters"
+        );
     }
 }
 

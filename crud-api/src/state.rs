@@ -17,22 +17,29 @@ use crate::platform::config::Config;
 use crate::platform::db::Db;
 use crate::platform::metrics::Metrics;
 use crate::platform::ratelimit::RateLimiter;
+use crate::platform::shared_limit::SharedLimiter;
 
 pub struct Limits {
+    /// Per replica (a flood guard; see `platform::shared_limit`).
     pub per_ip: RateLimiter,
-    pub per_account: RateLimiter,
-    /// Wrong delivery codes per order.
-    pub delivery_codes: RateLimiter,
+    /// Sign-in attempts per account, across replicas.
+    pub per_account: SharedLimiter,
+    /// Wrong delivery codes per order, across replicas.
+    pub delivery_codes: SharedLimiter,
     /// Position reports per rider.
     pub rider_location: RateLimiter,
 }
 
 impl Limits {
-    pub fn from_config(cfg: &Config) -> Self {
+    pub fn new(cfg: &Config, db: &Db) -> Self {
         Self {
             per_ip: RateLimiter::new(cfg.rate_limit_per_ip_per_min, Duration::from_secs(60)),
-            per_account: RateLimiter::new(cfg.rate_limit_per_account_per_15min, Duration::from_secs(15 * 60)),
-            delivery_codes: RateLimiter::new(5, Duration::from_secs(15 * 60)),
+            per_account: SharedLimiter::new(
+                db.clone(),
+                cfg.rate_limit_per_account_per_15min,
+                Duration::from_secs(15 * 60),
+            ),
+            delivery_codes: SharedLimiter::new(db.clone(), 5, Duration::from_secs(15 * 60)),
             rider_location: RateLimiter::new(5, Duration::from_secs(10)),
         }
     }

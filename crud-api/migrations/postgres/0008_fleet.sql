@@ -16,3 +16,14 @@ CREATE INDEX payments_confirming ON payments (updated_at) WHERE status = 'confir
 -- Every replica polls for embeddings written in the last few seconds (a new photo becomes
 -- similar-searchable everywhere within about a second).
 CREATE INDEX image_embeddings_created ON image_embeddings (created_at);
+
+-- Rate limits that must hold across replicas (sign-in attempts per account, delivery-code
+-- guesses per order): one token bucket per key, shared by every replica.
+CREATE TABLE rate_limit_buckets (
+    key        TEXT PRIMARY KEY NOT NULL,
+    tokens     DOUBLE PRECISION NOT NULL,
+    -- seconds since the Unix epoch
+    updated_at DOUBLE PRECISION NOT NULL,
+    -- whether the last attempt took a token
+    granted    INTEGER NOT NULL
+);

@@ -12,5 +12,6 @@ pub mod metrics;
 pub mod ratelimit;
 pub mod readiness;
 pub mod secret;
+pub mod shared_limit;
 pub mod telemetry;
 pub mod text_enum;

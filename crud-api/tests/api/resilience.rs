@@ -111,3 +111,35 @@ async fn replicas_starting_together_seed_the_database_once() {
         assert_eq!(other.get("/api/v1/products?limit=100", None).await.body["items"].as_array().unwrap().len(), n);
     }
 }
+
+#[tokio::test]
+async fn delivery_code_guesses_are_counted_across_replicas() {
+    let a = crate::helpers::spawn_app().await;
+    let b = crate::helpers::spawn_sibling(&a).await;
+    let s = crate::catalogue::seller(&a, "guess-seller@example.com").await;
+    let p = crate::catalogue::list_item(&a, &s, "sofa", "코드 소파", 100_000, json!({"area": "마포구"})).await;
+    let (buyer, order) = crate::orders::buy(&a, "guess-buyer@example.com", p["id"].as_str().unwrap()).await;
+    crate::orders::mark_paid(&a, &order).await;
+    let (rider, _) = a.rider("guess-rider@example.com").await;
+    for step in ["accept", "pickup"] {
+        let res = a.post(&format!("/api/v1/rider/deliveries/{order}/{step}"), json!({}), Some(&rider)).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+    }
+    let code = a.get(&format!("/api/v1/orders/{order}"), Some(&buyer)).await.body["delivery_code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let complete = format!("/api/v1/rider/deliveries/{order}/complete");
+    // Five wrong guesses, alternating replicas: each is "wrong", none is refused yet.
+    for i in 0..5 {
+        let app = if i % 2 == 0 { &a } else { &b };
+        app.post(&complete, json!({"delivery_code": wrong}), Some(&rider))
+            .await
+            .assert_problem(422, "validation_failed");
+    }
+    // The sixth is refused on either replica (each allowed 5 of its own before: 10 in all).
+    for app in [&a, &b] {
+        app.post(&complete, json!({"delivery_code": wrong}), Some(&rider)).await.assert_problem(429, "rate_limited");
+    }
+}

@@ -225,6 +225,7 @@ pub async fn complete(
             .limits
             .delivery_codes
             .check(&id.to_string())
+            .await?
             .map_err(|w| ApiError::RateLimited { retry_after_secs: retry_after_secs(w) })?;
         return Err(ApiError::field("delivery_code", "does not match the buyer's code"));
     }

@@ -110,7 +110,7 @@ pub async fn refresh(
     ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<RefreshRequest>,
 ) -> ApiResult<Json<TokenPair>> {
-    guard_attempt(&state, "rider-refresh", ip, None)?;
+    guard_attempt(&state, "rider-refresh", ip, None).await?;
     let row = state.sessions.presented_refresh(Realm::Rider, &req.refresh_token).await?;
     let rider = riders::by_id(&state.db, row.subject_id).await?.ok_or(ApiError::InvalidRefreshToken)?;
     if rider.disabled {

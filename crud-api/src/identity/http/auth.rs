@@ -49,14 +49,14 @@ pub struct RefreshRequest {
 }
 
 /// Takes one attempt from the per-IP and per-account buckets.
-pub fn guard_attempt(state: &AppState, action: &str, ip: IpAddr, account: Option<&str>) -> ApiResult<()> {
+pub async fn guard_attempt(state: &AppState, action: &str, ip: IpAddr, account: Option<&str>) -> ApiResult<()> {
     let refused = |reason: &str, wait| {
         Metrics::reason(&state.metrics.rate_limited, reason);
         ApiError::RateLimited { retry_after_secs: retry_after_secs(wait) }
     };
     state.limits.per_ip.check(&format!("{action}:{ip}")).map_err(|w| refused("ip", w))?;
     if let Some(account) = account {
-        state.limits.per_account.check(&format!("{action}:{account}")).map_err(|w| refused("account", w))?;
+        state.limits.per_account.check(&format!("{action}:{account}")).await?.map_err(|w| refused("account", w))?;
     }
     Ok(())
 }
@@ -84,7 +84,7 @@ where
     Fut: std::future::Future<Output = Result<Option<T>, sqlx::Error>>,
 {
     let email = req.email.trim().to_lowercase();
-    guard_attempt(state, action, ip, Some(&email))?;
+    guard_attempt(state, action, ip, Some(&email)).await?;
     let account = find(email).await?;
     if !password_matches(state, &req.password, account.as_ref().and_then(hash_of)).await? {
         Metrics::reason(&state.metrics.auth_failures, "bad_password");
@@ -121,7 +121,7 @@ pub async fn signup(
     let (Some((email, pw)), true) = (credentials, errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
-    guard_attempt(&state, "signup", ip, None)?;
+    guard_attempt(&state, "signup", ip, None).await?;
 
     let hash = password::hash_blocking(pw.expose().to_string()).await?;
     let user = users::insert(
@@ -187,9 +187,9 @@ pub async fn refresh(
     ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<RefreshRequest>,
 ) -> ApiResult<axum::Json<TokenPair>> {
-    guard_attempt(&state, "refresh", ip, None)?;
+    guard_attempt(&state, "refresh", ip, None).await?;
     let row = state.sessions.presented_refresh(Realm::User, &req.refresh_token).await?;
-    guard_attempt(&state, "refresh", ip, Some(&row.subject_id.to_string()))?;
+    guard_attempt(&state, "refresh", ip, Some(&row.subject_id.to_string())).await?;
     let user = users::by_id(&state.db, row.subject_id).await?.ok_or(ApiError::InvalidRefreshToken)?;
     if user.disabled {
         return Err(ApiError::AccountDisabled);
