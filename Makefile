@@ -56,7 +56,7 @@ run: plugins
 	CARGO=$(CARGO) scripts/run.sh
 
 ## test: all set-up, then every check CI runs.
-test: tools plugins models kube-tools object-store-tools fmt-check clippy test-sqlite test-postgres openapi-lint api-conformance oip-conformance manifests compose-e2e e2e
+test: tools plugins models kube-tools object-store-tools fmt-check clippy test-sqlite test-postgres fleet openapi-lint api-conformance oip-conformance manifests compose-e2e e2e
 
 tools:
 	scripts/node-tools.sh
@@ -74,6 +74,11 @@ test-sqlite:
 # crud-api's integration suite again, on a throwaway PostgreSQL.
 test-postgres:
 	scripts/with-postgres.sh $(CARGO) test -p crud-api --test api
+
+# Three crud-api processes on one PostgreSQL and one S3 bucket, kill -9'ed under a checkout and
+# payment load, then the invariants checked in SQL (crud-api/tests/fleet.rs).
+fleet: object-store-tools
+	scripts/with-postgres.sh $(CARGO) test -p crud-api --test fleet -- --nocapture
 
 # CRDs generated from the operator's Rust types (a test fails when crds/ drifts).
 crds:
