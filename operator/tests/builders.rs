@@ -100,6 +100,12 @@ fn tenant_gets_plugins_config_secrets_and_the_model_endpoint() {
     for v in ["signing-key", "config", "plugin-payment", "plugin-recommendation", "dl-api-key", "oidc-google"] {
         assert!(volumes.contains(&v), "volume {v} in {volumes:?}");
     }
+    // Photos in the tenant's bucket, credentials from its Secret (never in the spec).
+    assert_eq!(env(envs, "S3_BUCKET"), Some("seoul-photos"));
+    assert_eq!(env(envs, "S3_ENDPOINT"), Some("http://minio.storage.svc:9000"));
+    let secret = envs.iter().find(|e| e.name == "S3_SECRET_ACCESS_KEY").unwrap();
+    let from = secret.value_from.as_ref().unwrap().secret_key_ref.as_ref().unwrap();
+    assert_eq!((from.name.as_str(), from.key.as_str()), ("seoul-photos-credentials", "secretAccessKey"));
     // Without the ModelDeployment the tenant runs without AI.
     let alone = crud_api::build(&t, None);
     let envs = alone.deployment.spec.unwrap().template.spec.unwrap().containers[0].env.clone().unwrap();

@@ -128,6 +128,27 @@ pub fn build(t: &ApiTenant, model: Option<&ModelDeployment>) -> Children {
     if let Some(host) = &spec.ingress_host {
         envs.push(env("PUBLIC_BASE_URL", format!("https://{host}")));
     }
+    if let Some(o) = &spec.object_storage {
+        envs.push(env("S3_BUCKET", &o.bucket));
+        envs.push(env("S3_REGION", &o.region));
+        if let Some(endpoint) = &o.endpoint {
+            envs.push(env("S3_ENDPOINT", endpoint));
+        }
+        for (name, key) in [("S3_ACCESS_KEY_ID", "accessKeyId"), ("S3_SECRET_ACCESS_KEY", "secretAccessKey")] {
+            envs.push(EnvVar {
+                name: name.into(),
+                value_from: Some(EnvVarSource {
+                    secret_key_ref: Some(SecretKeySelector {
+                        name: o.credentials_secret.clone(),
+                        key: key.into(),
+                        optional: Some(false),
+                    }),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            });
+        }
+    }
     let mut volumes = vec![
         secret_volume(
             "signing-key",

@@ -48,6 +48,31 @@ pub struct ApiTenantSpec {
     pub ingress_host: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disruption_budget: Option<DisruptionBudget>,
+    /// Photos on S3-compatible object storage, shared by every replica. Without it each
+    /// replica keeps photos in its own emptyDir: fine for one replica only (a photo uploaded
+    /// through one replica would 404 on the others).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_storage: Option<ObjectStorage>,
+}
+
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectStorage {
+    /// The bucket (it must exist).
+    #[schemars(length(min = 3, max = 63))]
+    pub bucket: String,
+    /// The S3 endpoint, e.g. `http://minio.storage.svc:9000`; absent: AWS S3 in `region`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    #[serde(default = "default_region")]
+    pub region: String,
+    /// Secret (same namespace) with keys `accessKeyId` and `secretAccessKey`.
+    #[schemars(length(min = 1, max = 253))]
+    pub credentials_secret: String,
+}
+
+fn default_region() -> String {
+    "us-east-1".into()
 }
 
 fn one() -> i32 {
