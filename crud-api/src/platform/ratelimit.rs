@@ -1,6 +1,7 @@
-//! Token-bucket rate limits for login and refresh, per client IP and per account.
+//! In-process token-bucket rate limits: per client IP (sign-in, refresh) and rider position
+//! reports. The limits that guard secrets are shared by the replicas (`shared_limit`).
 //!
-//! In-process: each crud-api replica limits on its own, which bounds brute force per replica.
+//! In-process: each crud-api replica limits on its own (a flood guard).
 //! Buckets refill continuously; a refused attempt learns how long until the next token
 //! (`Retry-After`).
 
