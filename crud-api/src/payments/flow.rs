@@ -139,11 +139,13 @@ impl Payments {
         }
         let Some(quote) = store::open_quote(&self.db, order.id).await? else {
             // A concurrent confirm (another key) may hold the quote: say so, not "no quote".
-            // (`order` was read before; a concurrent confirm may have paid it since.)
+            if store::has_unresolved(&self.db, order.id).await? {
+                return Err(PaymentError::InProgress("another confirmation of this order is running"));
+            }
+            // Read after that check: a concurrent confirm that settled meanwhile has paid it
+            // (`order` was read before).
             let now = orders::by_id(&self.db, order.id).await?.map_or(order.status, |o| o.status);
-            return Err(if store::has_unresolved(&self.db, order.id).await? {
-                PaymentError::InProgress("another confirmation of this order is running")
-            } else if now == OrderStatus::PendingPayment {
+            return Err(if now == OrderStatus::PendingPayment {
                 PaymentError::NoQuote
             } else {
                 PaymentError::AlreadyPaid
