@@ -18,8 +18,10 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use serde_json::{json, Value};
 use sqlx::postgres::PgPool;
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
+
+#[path = "support/s3.rs"]
+mod s3;
 
 const REPLICAS: usize = 3;
 const PRODUCTS: usize = 12;
@@ -33,39 +35,6 @@ fn env_num(name: &str, default: u64) -> u64 {
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-struct S3 {
-    endpoint: String,
-    _root: tempfile::TempDir,
-    _child: Child,
-}
-
-async fn s3_server() -> S3 {
-    let root = tempfile::tempdir().unwrap();
-    std::fs::create_dir(root.path().join("photos")).unwrap();
-    let cache = std::env::var("GAJYEOGAGU_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/gajyeogagu"));
-    let bin = std::env::var("S3S_FS_BIN").map(PathBuf::from).unwrap_or(cache.join("s3s-fs-0.14.1/bin/s3s-fs"));
-    let mut child = Command::new(&bin)
-        .args(["--host", "127.0.0.1", "--port", "0", "--access-key", "fleet", "--secret-key", "fleet-secret"])
-        .arg(root.path())
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap_or_else(|e| panic!("{}: {e} (run scripts/object-store-tool.sh)", bin.display()));
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let endpoint = loop {
-        let line = lines.next_line().await.unwrap().expect("s3s-fs listens");
-        if let Some(i) = line.find("http://127.0.0.1:") {
-            break line[i..].split_whitespace().next().unwrap().to_string();
-        }
-    };
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    S3 { endpoint, _root: root, _child: child }
 }
 
 /// One crud-api process; `start` again after a kill reuses its port and directory.
@@ -94,10 +63,10 @@ impl Fleet {
             .env("JWT_SIGNING_KEY_FILE", self.dir.join("jwt.pem"))
             .env("IMAGE_DIR", self.dir.join(format!("unused-{port}")))
             .env("PLUGIN_CACHE_DIR", self.dir.join(format!("plugins-{port}")))
-            .env("S3_BUCKET", "photos")
+            .env("S3_BUCKET", s3::BUCKET)
             .env("S3_ENDPOINT", &self.s3)
-            .env("S3_ACCESS_KEY_ID", "fleet")
-            .env("S3_SECRET_ACCESS_KEY", "fleet-secret")
+            .env("S3_ACCESS_KEY_ID", s3::ACCESS_KEY)
+            .env("S3_SECRET_ACCESS_KEY", s3::SECRET_KEY)
             .env("ADMIN_EMAIL", ADMIN.0)
             .env("ADMIN_PASSWORD", ADMIN.1)
             .env("RATE_LIMIT_PER_IP_PER_MIN", "0")
@@ -275,7 +244,7 @@ async fn a_fleet_under_kill_9_keeps_money_and_stock_consistent() {
     url.set_path(&format!("/{name}"));
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("jwt.pem"), jwt_pem()).unwrap();
-    let s3 = s3_server().await;
+    let s3 = s3::s3_server().await;
     let fleet = Arc::new(Fleet {
         database_url: url.to_string(),
         s3: s3.endpoint.clone(),

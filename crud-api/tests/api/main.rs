@@ -18,5 +18,7 @@ mod rate_limit;
 mod recommendations;
 mod resilience;
 mod riders;
+#[path = "../support/s3.rs"]
+mod s3;
 mod shared_photos;
 mod tokens;
