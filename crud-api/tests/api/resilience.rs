@@ -143,3 +143,22 @@ async fn delivery_code_guesses_are_counted_across_replicas() {
         app.post(&complete, json!({"delivery_code": wrong}), Some(&rider)).await.assert_problem(429, "rate_limited");
     }
 }
+
+#[tokio::test]
+async fn a_payment_captured_on_one_replica_is_refunded_on_another() {
+    // The sandbox gateway's captures lived in one replica's memory: a refund through another
+    // replica answered 402 "unknown payment key".
+    let a = crate::payments::app_with_payment(None, "builtin", json!({})).await;
+    let b = crate::helpers::spawn_sibling(&a).await;
+    let (buyer, order) = unpaid_order(&a, "cross-refund").await;
+    let total = quote(&a, &buyer, &order, None).await.body["plan"]["total"].as_i64().unwrap();
+    let paid = crate::payments::confirm(&a, &buyer, &order, "pk_cross", total).await;
+    assert_eq!(paid.status, 200, "{}", paid.body);
+    let admin = b.admin_token().await;
+    let pid = paid.body["id"].as_str().unwrap();
+    let res =
+        b.post(&format!("/api/v1/admin/payments/{pid}/refund"), json!({"reason": "고객 요청"}), Some(&admin)).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.body["status"], "refunded");
+    assert_eq!(a.state.sandbox.cancelled("pk_cross").await, total);
+}
