@@ -4,6 +4,9 @@
 # labelled into our seven categories by scripts/models/label_sweethome3d.py.
 # Prints the directory (labels.tsv + <category>/*.png). Cached outside the clone.
 set -euo pipefail
+# Stdout is the result only (callers eval it or take it as a path): everything the tools
+# print goes to stderr.
+exec 3>&1 1>&2
 here=$(cd "$(dirname "$0")" && pwd)
 CACHE=${GAJYEOGAGU_CACHE:-$HOME/.cache/gajyeogagu}
 VERSION=1.8-1
@@ -30,4 +33,4 @@ if [[ ! -f $OUT/labels.tsv || $OUT/labels.tsv -ot $here/models/label_sweethome3d
   python3 "$here/models/label_sweethome3d.py" "$OUT" \
     "$work"/x/usr/share/sweethome3d/furniture/{BlendSwap-CC-0,BlendSwap-CC-BY,KatorLegaz,Scopia}.sh3f
 fi
-echo "$OUT"
+echo "$OUT" >&3

@@ -13,6 +13,9 @@
 # output hash is pinned below so a changed exporter cannot slip through.
 # A second run only re-hashes the outputs (about a second).
 set -euo pipefail
+# Stdout is the result only (callers eval it or take it as a path): everything the tools
+# print goes to stderr.
+exec 3>&1 1>&2
 
 here=$(cd "$(dirname "$0")" && pwd)
 CACHE=${GAJYEOGAGU_CACHE:-$HOME/.cache/gajyeogagu}
@@ -88,6 +91,6 @@ else
   log "fetched and verified into $CACHE"
 fi
 
-echo "ORT_DYLIB_PATH=$ORT_LIB"
-echo "DL_IMAGE_MODEL_DIR=$IMAGE_DIR"
-echo "DL_TEXT_MODEL_DIR=$TEXT_DIR"
+echo "ORT_DYLIB_PATH=$ORT_LIB" >&3
+echo "DL_IMAGE_MODEL_DIR=$IMAGE_DIR" >&3
+echo "DL_TEXT_MODEL_DIR=$TEXT_DIR" >&3

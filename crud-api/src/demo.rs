@@ -402,7 +402,9 @@ impl DemoPhotos {
             tracing::warn!(dir = %dir.display(), "DEMO_IMAGES_DIR has no labels.tsv; demo listings get no photos");
             return me;
         };
-        for line in labels.lines().skip(1) {
+        // demo.tsv: categories the classifier doesn't know (decor), for the demo data only.
+        let extra = std::fs::read_to_string(dir.join("demo.tsv")).unwrap_or_default();
+        for line in labels.lines().skip(1).chain(extra.lines().skip(1)) {
             let mut f = line.split('\t');
             if let (Some(path), Some(category)) = (f.next(), f.next()) {
                 me.by_category.entry(category.to_string()).or_default().0.push(dir.join(path));

@@ -7,8 +7,11 @@ comes from words in its English name; items that match none (doors, plants,
 vehicles, appliances…) are left out. The first matching rule wins, so
 "desk lamp" is lighting and "bedside table" is storage, not bed or table.
 
+Decor (mirrors, rugs, vases, frames) is not one of the classifier's categories, so it stays out
+of the evaluation set (labels.tsv); its renders go to demo.tsv, for the demo listings only.
+
 Usage: label_sweethome3d.py OUT_DIR LIBRARY.sh3f...
-Writes OUT_DIR/<category>/<library>-<icon>.png and OUT_DIR/labels.tsv.
+Writes OUT_DIR/<category>/<library>-<icon>.png, OUT_DIR/labels.tsv and OUT_DIR/demo.tsv.
 """
 import os
 import re
@@ -26,6 +29,8 @@ RULES = [
     ("chair", r"\b(chair|chairs|stool|stools|bench|seat)\b"),
     ("table", r"\b(table|tables)\b"),
 ]
+# Demo photos only (see above).
+DECOR = re.compile(r"\b(mirror|rug|carpet|vase|frame|picture|painting)\b")
 # Things that share a word with furniture but are not furniture we sell.
 SKIP = re.compile(r"\b(toy|doll|dollhouse|baby|crib|garden|outdoor|kitchen|sink|bath|wc|toilet|fan|tennis|bat|"
                   r"football|billiard|abdominal|hospital|car|seat leon)\b")
@@ -43,7 +48,7 @@ def category(name):
 
 def main():
     out = sys.argv[1]
-    rows = []
+    rows, decor = [], []
     for lib in sys.argv[2:]:
         libname = os.path.splitext(os.path.basename(lib))[0]
         with zipfile.ZipFile(lib) as z:
@@ -54,7 +59,11 @@ def main():
                 if m:
                     fields.setdefault(m.group(2), {})[m.group(1)] = m.group(3).strip()
             for item in fields.values():
-                cat = category(item.get("name", ""))
+                name = item.get("name", "")
+                cat = category(name)
+                target = rows
+                if not cat and not SKIP.search(name.lower()) and DECOR.search(name.lower()):
+                    cat, target = "decor", decor
                 icon = item.get("icon", "").lstrip("/")
                 if not cat or not icon.endswith(".png") or icon not in z.namelist():
                     continue
@@ -62,16 +71,18 @@ def main():
                 os.makedirs(os.path.dirname(dest), exist_ok=True)
                 with open(dest, "wb") as f:
                     f.write(z.read(icon))
-                rows.append((os.path.relpath(dest, out), cat, item["name"]))
-    rows.sort()
-    with open(os.path.join(out, "labels.tsv"), "w", encoding="utf-8") as f:
-        f.write("path\tcategory\tname\n")
-        for r in rows:
-            f.write("\t".join(r) + "\n")
+                target.append((os.path.relpath(dest, out), cat, item["name"]))
+    for file, table in (("labels.tsv", rows), ("demo.tsv", decor)):
+        table.sort()
+        with open(os.path.join(out, file), "w", encoding="utf-8") as f:
+            f.write("path\tcategory\tname\n")
+            for r in table:
+                f.write("\t".join(r) + "\n")
     counts = {}
     for _, c, _ in rows:
         counts[c] = counts.get(c, 0) + 1
-    print(f"{len(rows)} images: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())), file=sys.stderr)
+    print(f"{len(rows)} images: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+          + f"; {len(decor)} decor renders for the demo data", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 mod auth;
 mod catalogue;
 mod deliveries;
+mod demo;
 mod helpers;
 mod idp;
 mod ml;
