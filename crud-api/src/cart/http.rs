@@ -97,16 +97,30 @@ fn check_quantity(q: i32) -> ApiResult<()> {
     Ok(())
 }
 
+/// A cart line may not ask for more than is for sale now (checkout rechecks under its lock;
+/// this keeps the cart honest instead of failing later with `out_of_stock`).
+fn within_stock(wanted: i32, available: i32) -> ApiResult<()> {
+    if wanted > available {
+        let message = match available {
+            0 => "this item is not available right now".to_string(),
+            n => format!("only {n} available"),
+        };
+        return Err(ApiError::field("quantity", &message));
+    }
+    Ok(())
+}
+
 /// Add to cart
 ///
-/// Adds to the line of that product if there is one. Your own listings can't be added.
+/// Adds to the line of that product if there is one, up to what is available (422 on
+/// `quantity` otherwise: "only 1 available"). Your own listings can't be added.
 #[utoipa::path(post, path = "/api/v1/cart/items", operation_id = "add_cart_item", tag = "orders", security(("bearer" = [])),
     request_body = AddToCartRequest,
     responses(
         (status = 201, description = "The updated cart", body = CartView),
         (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Your own listing, or not for sale", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid quantity", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid quantity, or more than is available", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn add(
     State(state): State<AppState>,
@@ -125,18 +139,22 @@ pub async fn add(
     if p.status == ProductStatus::Sold {
         return Err(ApiError::Conflict("not_for_sale", "this item is sold"));
     }
+    let in_cart =
+        store::lines(&state.db, user.id).await?.iter().find(|l| l.product_id == p.id).map_or(0, |l| l.quantity);
+    within_stock(in_cart + qty, p.available)?;
     store::add(&state.db, user.id, p.id, qty).await?;
     Ok((StatusCode::CREATED, Json(view(&state, user.id).await?)))
 }
 
 /// Change a cart line's quantity
 ///
-/// Sets the quantity (1 to 100); the cart shows whether that many can be bought.
+/// Sets the quantity (1 to 100, and at most what is available: 422 on `quantity` otherwise).
 #[utoipa::path(patch, path = "/api/v1/cart/items/{id}", operation_id = "update_cart_item", tag = "orders",
     security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = UpdateCartLineRequest,
     responses(
         (status = 200, description = "The updated cart", body = CartView),
         (status = 404, description = "No such line in your cart", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid quantity, or more than is available", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn update(
     State(state): State<AppState>,
@@ -145,6 +163,11 @@ pub async fn update(
     ApiJson(req): ApiJson<UpdateCartLineRequest>,
 ) -> ApiResult<Json<CartView>> {
     check_quantity(req.quantity)?;
+    let line = store::lines(&state.db, user.id).await?.into_iter().find(|l| l.id == id);
+    let line = line.ok_or(ApiError::NotFound("cart line"))?;
+    if let Some(p) = products::by_id(&state.db, line.product_id).await? {
+        within_stock(req.quantity, p.available)?;
+    }
     store::set_quantity(&state.db, user.id, id, req.quantity).await?.ok_or(ApiError::NotFound("cart line"))?;
     Ok(Json(view(&state, user.id).await?))
 }

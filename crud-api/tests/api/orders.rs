@@ -71,8 +71,15 @@ async fn cart_shows_current_price_and_availability() {
     assert_eq!(cart["lines"][0]["unit_price"], 90_000);
     assert_eq!(cart["total"], 270_000);
 
+    // More than exist: refused on the field, with what there is.
     let res = app.patch(&format!("/api/v1/cart/items/{line}"), json!({"quantity": 5}), Some(&buyer)).await;
-    assert_eq!(res.body["lines"][0]["purchasable"], false, "only 3 exist");
+    res.assert_problem(422, "validation_failed");
+    assert_eq!(res.body["errors"][0]["field"], "quantity");
+    assert_eq!(res.body["errors"][0]["message"], "only 3 available");
+    // Stock that shrinks after the item is in the cart: the line says it can't be bought.
+    app.patch(&format!("/api/v1/products/{id}"), json!({"quantity": 2}), Some(&s)).await;
+    let res = app.get("/api/v1/cart", Some(&buyer)).await;
+    assert_eq!(res.body["lines"][0]["purchasable"], false, "only 2 exist now");
     assert_eq!(res.body["total"], 0);
     app.patch(&format!("/api/v1/cart/items/{line}"), json!({"quantity": 0}), Some(&buyer))
         .await
@@ -81,6 +88,29 @@ async fn cart_shows_current_price_and_availability() {
     assert_eq!(res.body["lines"].as_array().unwrap().len(), 0);
     let res = app.send(app.client.delete(app.url(&format!("/api/v1/cart/items/{line}"))).bearer_auth(&buyer)).await;
     res.assert_problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn the_cart_holds_no_more_than_is_for_sale() {
+    // A 1-of-1 item added twice became quantity 2 with a total of 0, and checkout then failed
+    // with a misleading out_of_stock.
+    let app = spawn_app().await;
+    let s = seller(&app, "one-of-one@example.com").await;
+    let p = list_item(&app, &s, "sofa", "하나뿐인 소파", 100_000, json!({})).await;
+    let id = p["id"].as_str().unwrap();
+    let (buyer, _, _) = app.signup("twice@example.com").await;
+    assert_eq!(add_to_cart(&app, &buyer, id, 1).await.status, 201);
+    let res = add_to_cart(&app, &buyer, id, 1).await;
+    res.assert_problem(422, "validation_failed");
+    assert_eq!(res.body["errors"][0]["message"], "only 1 available");
+    let cart = app.get("/api/v1/cart", Some(&buyer)).await.body;
+    assert_eq!((cart["lines"][0]["quantity"].as_i64(), cart["total"].as_i64()), (Some(1), Some(100_000)));
+    assert_eq!(checkout(&app, &buyer, "one-of-one").await.status, 201);
+    // Sold out now: another buyer hears so when adding it.
+    let (other, _, _) = app.signup("late@example.com").await;
+    let res = add_to_cart(&app, &other, id, 1).await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert_eq!(res.body["errors"][0]["message"], "this item is not available right now");
 }
 
 #[tokio::test]
