@@ -17,7 +17,9 @@ use super::routes::routes;
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
         contact(name = "Gajyeogagu platform team", url = "https://gajyeogagu.io"),
     ),
-    servers((url = "http://localhost:8001", description = "make run")),
+    // Relative: Swagger UI's "Try it out" and generated clients call the host that served
+    // the document (it was localhost:8001, which failed from 127.0.0.1 and any other host).
+    servers((url = "/", description = "the server that serves this document")),
     components(schemas(crate::platform::error::Problem, crate::platform::error::FieldError, crate::identity::http::oauth::ProviderName, crate::catalogue::http::products::SortParam, crate::delivery::http::deliveries::DeliveryFilter, crate::notifications::http::Platform)),
     tags(
         (name = "auth", description = "Sign-up, login, tokens, social login"),

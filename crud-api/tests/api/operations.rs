@@ -83,6 +83,12 @@ async fn openapi_is_served_and_swagger_ui_works_offline() {
     assert_eq!(res.status, 200);
     assert_eq!(res.body["openapi"], "3.1.0");
     assert!(res.body["paths"]["/api/v1/auth/login"]["post"].is_object());
+    // "Try it out" calls the host the page came from — here 127.0.0.1 on a random port, which
+    // a hard-coded http://localhost:8001 never matched (a CORS failure in the browser).
+    let servers = res.body["servers"].as_array().unwrap();
+    assert_eq!(servers.len(), 1);
+    let url = url::Url::parse(&app.base).unwrap().join(servers[0]["url"].as_str().unwrap()).unwrap();
+    assert_eq!(url.as_str().trim_end_matches('/'), app.base, "the server URL resolves to this host");
     let ui = app.send(app.client.get(app.url("/docs/"))).await;
     assert_eq!(ui.status, 200);
     assert!(ui.body.as_str().unwrap().contains("swagger-ui"));
