@@ -106,18 +106,33 @@ impl<S: Send + Sync> FromRequest<S> for ApiMultipart {
     }
 }
 
-/// `Query<T>` with problem+json rejections.
+/// `Query<T>` with problem+json rejections: a parameter the route doesn't take is a 400 (it
+/// was silently ignored: `/orders?status=paid` listed every order), a value that doesn't parse
+/// a 422 naming the parameter.
 pub struct ApiQuery<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|Query(v)| ApiQuery(v))
-            .map_err(|e: QueryRejection| ApiError::Validation(vec![FieldError::new("query", e.body_text())]))
+        Query::<T>::from_request_parts(parts, state).await.map(|Query(v)| ApiQuery(v)).map_err(|e: QueryRejection| {
+            let text = e.body_text();
+            let detail = text.strip_prefix("Failed to deserialize query string: ").unwrap_or(&text);
+            match detail.split_once("unknown field ") {
+                Some((_, rest)) => ApiError::Malformed(format!(
+                    "unknown query parameter {}",
+                    rest.replacen(", expected", "; this route takes", 1)
+                )),
+                None => ApiError::Validation(vec![FieldError::new("query", detail)]),
+            }
+        })
     }
+}
+
+/// For optional query strings where empty means absent (`?cursor=` is the first page).
+pub fn empty_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let v: Option<String> = serde::Deserialize::deserialize(d)?;
+    Ok(v.filter(|s| !s.is_empty()))
 }
 
 /// The client's IP: the socket peer, or the first `X-Forwarded-For` hop when configured to

@@ -57,7 +57,10 @@ pub struct NotificationPage {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct NotificationQuery {
+    /// From the previous page's `next_cursor`; empty or absent: the first page.
+    #[serde(default, deserialize_with = "crate::http::extract::empty_as_none")]
     pub cursor: Option<String>,
     /// 1 to 100, default 20.
     #[param(minimum = 1, maximum = 100)]

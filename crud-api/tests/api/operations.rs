@@ -109,3 +109,23 @@ fn committed_openapi_matches_the_code() {
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(committed == generated, "api/crud-api.openapi.json is stale: run `make openapi` and commit it");
 }
+
+#[tokio::test]
+async fn query_strings_are_exact_an_unknown_parameter_is_a_400_and_an_empty_cursor_the_first_page() {
+    let app = spawn_app().await;
+    let (token, _, _) = app.signup("query@example.com").await;
+    // It was silently ignored: `/orders?status=paid` listed every order.
+    let res = app.get("/api/v1/orders?status=paid", Some(&token)).await;
+    res.assert_problem(400, "malformed_request");
+    assert!(res.body["detail"].as_str().unwrap().contains("unknown query parameter `status`"), "{}", res.body);
+    app.get("/api/v1/products?colour=red", None).await.assert_problem(400, "malformed_request");
+    // `cursor=` (a client that always sends the field) is the first page, not a 422.
+    for path in ["/api/v1/products?cursor=", "/api/v1/orders?cursor=&limit=5", "/api/v1/notifications?cursor="] {
+        let res = app.get(path, Some(&token)).await;
+        assert_eq!(res.status, 200, "{path}: {}", res.body);
+    }
+    // A value that doesn't parse names the parameter.
+    let res = app.get("/api/v1/products?limit=many", None).await;
+    res.assert_problem(422, "validation_failed");
+    assert!(res.body["errors"][0]["message"].as_str().unwrap().contains("limit"), "{}", res.body);
+}

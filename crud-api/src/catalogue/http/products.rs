@@ -33,6 +33,7 @@ pub enum SortParam {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Category id or slug; includes its subcategories.
     pub category: Option<String>,
@@ -49,7 +50,8 @@ pub struct ListQuery {
     /// One style tag, e.g. `modern`.
     pub style: Option<String>,
     pub sort: Option<SortParam>,
-    /// From the previous page's `next_cursor`.
+    /// From the previous page's `next_cursor`; empty or absent: the first page.
+    #[serde(default, deserialize_with = "crate::http::extract::empty_as_none")]
     pub cursor: Option<String>,
     /// 1 to 100, default 20.
     #[param(minimum = 1, maximum = 100)]

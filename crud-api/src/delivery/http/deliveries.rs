@@ -83,6 +83,7 @@ pub enum DeliveryFilter {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct DeliveryQuery {
     pub status: Option<DeliveryFilter>,
 }

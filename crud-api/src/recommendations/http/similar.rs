@@ -49,6 +49,7 @@ pub struct RecommendationPage {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct RecommendationQuery {
     /// 1 to 50, default 20.
     #[param(minimum = 1, maximum = 50)]
