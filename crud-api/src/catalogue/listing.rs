@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::platform::error::FieldError;
+use crate::platform::text::{multi_line_problem, one_line_problem};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -85,6 +86,8 @@ pub fn check_title(v: &str, errors: &mut Vec<FieldError>) -> String {
     let n = t.chars().count();
     if !(2..=100).contains(&n) {
         errors.push(FieldError::new("title", "must be 2 to 100 characters"));
+    } else if let Some(why) = one_line_problem(t) {
+        errors.push(FieldError::new("title", why));
     }
     t.to_string()
 }
@@ -92,6 +95,8 @@ pub fn check_title(v: &str, errors: &mut Vec<FieldError>) -> String {
 pub fn check_description(v: &str, errors: &mut Vec<FieldError>) -> String {
     if v.chars().count() > 5000 {
         errors.push(FieldError::new("description", "must be at most 5000 characters"));
+    } else if let Some(why) = multi_line_problem(v) {
+        errors.push(FieldError::new("description", why));
     }
     v.trim().to_string()
 }
@@ -127,6 +132,8 @@ pub fn check_area(v: &str, errors: &mut Vec<FieldError>) -> String {
     let a = v.trim();
     if !(1..=50).contains(&a.chars().count()) {
         errors.push(FieldError::new("area", "must be 1 to 50 characters, e.g. 마포구"));
+    } else if let Some(why) = one_line_problem(a) {
+        errors.push(FieldError::new("area", why));
     }
     a.to_string()
 }

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::platform::error::FieldError;
+use crate::platform::text::one_line_problem;
 
 pub fn parse_name(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> String {
     let name = raw.trim();
@@ -12,8 +13,8 @@ pub fn parse_name(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Strin
         errors.push(FieldError::new(field, "is required"));
     } else if n > 100 {
         errors.push(FieldError::new(field, "must be at most 100 characters"));
-    } else if name.chars().any(char::is_control) {
-        errors.push(FieldError::new(field, "must not contain control characters"));
+    } else if let Some(why) = one_line_problem(name) {
+        errors.push(FieldError::new(field, why));
     }
     name.to_string()
 }

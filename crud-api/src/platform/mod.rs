@@ -14,4 +14,5 @@ pub mod readiness;
 pub mod secret;
 pub mod shared_limit;
 pub mod telemetry;
+pub mod text;
 pub mod text_enum;

@@ -154,6 +154,37 @@ async fn listing_validation_names_fields() {
 }
 
 #[tokio::test]
+async fn titles_are_one_line_of_text_that_displays_as_it_reads() {
+    // Titles took NUL, right-to-left overrides and line breaks, while names refused them.
+    let app = spawn_app().await;
+    let s = seller(&app, "text@example.com").await;
+    let category = category_id(&app, "sofa").await;
+    let listing = |title: &str, description: &str| {
+        json!({"title": title, "description": description, "price": 10_000, "category_id": category,
+               "condition": "good", "area": "마포구"})
+    };
+    for (title, why) in [
+        ("소파\0숨김", "control characters"),
+        ("두 줄\n제목", "line breaks"),
+        ("\u{202E}afos gnol", "bidirectional"),
+        ("isolated \u{2066}text\u{2069}", "bidirectional"),
+    ] {
+        let res = app.post("/api/v1/products", listing(title, ""), Some(&s)).await;
+        res.assert_problem(422, "validation_failed");
+        assert_eq!(res.body["errors"][0]["field"], "title", "{title:?}: {}", res.body);
+        assert!(res.body["errors"][0]["message"].as_str().unwrap().contains(why), "{}", res.body);
+    }
+    // Descriptions are free text: line breaks and tabs yes, NUL and overrides no.
+    let ok = app.post("/api/v1/products", listing("원목 소파", "첫 줄\n둘째 줄\t끝"), Some(&s)).await;
+    assert_eq!(ok.status, 201, "{}", ok.body);
+    let res = app.post("/api/v1/products", listing("원목 소파", "nul\0"), Some(&s)).await;
+    assert_eq!(res.body["errors"][0]["field"], "description", "{}", res.body);
+    // Names follow the same rule for overrides.
+    let res = app.patch("/api/v1/users/me", json!({"name": "\u{202E}nimda"}), Some(&s)).await;
+    res.assert_problem(422, "validation_failed");
+}
+
+#[tokio::test]
 async fn search_finds_korean_inside_compounds_and_english_prefixes() {
     let app = spawn_app().await;
     let s = seller(&app, "search@example.com").await;
