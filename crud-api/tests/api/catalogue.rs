@@ -350,6 +350,24 @@ async fn photo_upload_is_checked_by_content_and_served_cached() {
 }
 
 #[tokio::test]
+async fn truncated_and_tiny_images_are_refused_with_a_reason() {
+    use crud_api::catalogue::media::metadata::fixtures::phone_jpeg;
+    let app = spawn_app().await;
+    let s = seller(&app, "tiny@example.com").await;
+    let p = list_item(&app, &s, "sofa", "잘린 사진 소파", 10_000, json!({})).await;
+    let id = p["id"].as_str().unwrap();
+    // Half a JPEG was accepted (the decoder painted the rest grey), and so was one pixel.
+    let whole = phone_jpeg(300, 200, 1);
+    let res = upload_photo(&app, &s, id, whole[..whole.len() / 2].to_vec(), "cut.jpg").await;
+    res.assert_problem(422, "validation_failed");
+    assert!(res.body["errors"][0]["message"].as_str().unwrap().contains("truncated"), "{}", res.body);
+    let res = upload_photo(&app, &s, id, png(1, 1), "pixel.png").await;
+    res.assert_problem(422, "validation_failed");
+    assert!(res.body["errors"][0]["message"].as_str().unwrap().contains("at least 64 pixels"), "{}", res.body);
+    assert_eq!(upload_photo(&app, &s, id, whole, "whole.jpg").await.status, 201);
+}
+
+#[tokio::test]
 async fn oversized_and_bomb_images_are_refused() {
     let app = crate::helpers::spawn_with(|c| c.max_image_side = 1000).await;
     let s = seller(&app, "bomb@example.com").await;
@@ -370,7 +388,7 @@ async fn analysis_jobs_are_claimed_once_by_concurrent_workers() {
     let mut form = reqwest::multipart::Form::new();
     for i in 0..8 {
         form =
-            form.part(format!("f{i}"), reqwest::multipart::Part::bytes(png(20 + i, 20)).file_name(format!("{i}.png")));
+            form.part(format!("f{i}"), reqwest::multipart::Part::bytes(png(64 + i, 64)).file_name(format!("{i}.png")));
     }
     let res = app
         .send(app.client.post(app.url(&format!("/api/v1/products/{id}/images"))).bearer_auth(&s).multipart(form))
@@ -459,7 +477,7 @@ async fn photos_stored_before_the_fix_are_cleaned_at_start_up() {
     let p = list_item(&app, &s, "desk", "예전에 올린 책상", 10_000, json!({})).await;
     let product_id: uuid::Uuid = p["id"].as_str().unwrap().parse().unwrap();
     // What the old code stored: the upload byte for byte, keyed by its digest.
-    let original = phone_jpeg(90, 60, 6);
+    let original = phone_jpeg(96, 64, 6);
     let digest = ImageStore::digest(&original);
     let (key, thumb) = (format!("{digest}.jpg"), format!("{digest}-thumb.jpg"));
     std::fs::write(app.state.images.dir().unwrap().join(&key), &original).unwrap();
@@ -488,7 +506,7 @@ async fn photos_stored_before_the_fix_are_cleaned_at_start_up() {
         (row.image_key != key).then_some(row)
     })
     .await;
-    assert_eq!((row.width, row.height), (60, 90), "upright");
+    assert_eq!((row.width, row.height), (64, 96), "upright");
     for k in [&row.image_key, &row.thumb_key] {
         let served = replica.client.get(replica.url(&format!("/api/v1/images/{k}"))).send().await.unwrap();
         assert_eq!(served.status(), 200);

@@ -43,7 +43,7 @@ async fn a_photo_stored_by_one_replica_is_served_by_another() {
     let b = replica(&s3, &database).await;
     let token = seller(&a, "shared-photos@example.com").await;
     let p = list_item(&a, &token, "sofa", "버킷에 사진 있는 소파", 50_000, json!({})).await;
-    let res = upload_photo(&a, &token, p["id"].as_str().unwrap(), png(64, 48), "sofa.png").await;
+    let res = upload_photo(&a, &token, p["id"].as_str().unwrap(), png(96, 64), "sofa.png").await;
     assert_eq!(res.status, 201, "{}", res.body);
     let url = res.body[0]["url"].as_str().unwrap_or_else(|| panic!("{}", res.body)).to_string();
     let key = url.rsplit('/').next().unwrap().to_string();
@@ -83,7 +83,7 @@ async fn a_photo_analysed_on_one_replica_is_similar_searchable_on_another_within
     let token = seller(&a, "index-sync@example.com").await;
     let p = list_item(&a, &token, "sofa", "분석된 소파", 70_000, json!({})).await;
     let product: uuid::Uuid = p["id"].as_str().unwrap().parse().unwrap();
-    let res = upload_photo(&a, &token, &product.to_string(), png(32, 32), "sofa.png").await;
+    let res = upload_photo(&a, &token, &product.to_string(), png(64, 64), "sofa.png").await;
     let image: uuid::Uuid = res.body[0]["id"].as_str().unwrap().parse().unwrap();
     // What replica A's worker writes once dl-api has analysed the photo.
     let vector: Vec<f32> = (0..16).map(|i| i as f32 / 16.0).collect();

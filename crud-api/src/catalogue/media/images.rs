@@ -24,6 +24,8 @@ pub enum ImageError {
     TooManyPixels(u32, u32, u32, u32),
     #[error("image data is corrupt: {0}")]
     Corrupt(String),
+    #[error("image is {0}x{1} pixels; a photo needs at least {2} pixels per side")]
+    TooSmall(u32, u32, u32),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -31,12 +33,23 @@ pub struct ImageLimits {
     pub max_bytes: usize,
     pub max_side: u32,
     pub max_megapixels: u32,
+    /// Smaller than this on either side is not a photo of anything (a 1x1 pixel, an icon).
+    pub min_side: u32,
 }
 
 impl Default for ImageLimits {
     fn default() -> Self {
-        Self { max_bytes: 10 * 1024 * 1024, max_side: 8000, max_megapixels: 40 }
+        Self { max_bytes: 10 * 1024 * 1024, max_side: 8000, max_megapixels: 40, min_side: 64 }
     }
+}
+
+/// A JPEG's scan ends with the end-of-image marker; FF D9 can't occur inside entropy-coded
+/// data (an FF there is followed by 00), so its absence after the first scan means the file
+/// was cut short — which the decoder would paint grey instead of refusing. Bytes after it
+/// (some phones append a trailer) are fine.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let Some(sos) = bytes.windows(2).position(|w| w == [0xFF, 0xDA]) else { return false };
+    bytes[sos + 2..].windows(2).any(|w| w == [0xFF, 0xD9])
 }
 
 /// A checked image, re-encoded: what is stored and served. Never the uploaded bytes — those
@@ -82,6 +95,9 @@ pub fn process(bytes: &[u8], limits: ImageLimits) -> Result<Processed, ImageErro
     if !matches!(format, ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP) {
         return Err(ImageError::UnsupportedFormat);
     }
+    if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
+        return Err(ImageError::Corrupt("the JPEG is truncated (no end of image)".into()));
+    }
     let too_many = |w: u32, h: u32| ImageError::TooManyPixels(w, h, limits.max_side, limits.max_megapixels);
     let (w, h) = ImageReader::with_format(Cursor::new(bytes), format)
         .into_dimensions()
@@ -93,6 +109,10 @@ pub fn process(bytes: &[u8], limits: ImageLimits) -> Result<Processed, ImageErro
         || (w as u64 * h as u64) > limits.max_megapixels as u64 * 1_000_000
     {
         return Err(too_many(w, h));
+    }
+    // Orientation only swaps the sides, so this holds either way.
+    if w.min(h) < limits.min_side {
+        return Err(ImageError::TooSmall(w, h, limits.min_side));
     }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut decoder_limits = Limits::default();
@@ -196,9 +216,9 @@ mod tests {
     /// camera make, XMP and IPTC. Stored upright, with no metadata, never byte for byte.
     #[test]
     fn phone_photos_are_turned_upright_and_stripped() {
-        let phone = crate::catalogue::media::metadata::fixtures::phone_jpeg(60, 40, 6);
+        let phone = crate::catalogue::media::metadata::fixtures::phone_jpeg(96, 64, 6);
         let p = process(&phone, ImageLimits::default()).unwrap();
-        assert_eq!((p.width, p.height, p.extension()), (40, 60, "jpg"), "portrait after orientation");
+        assert_eq!((p.width, p.height, p.extension()), (64, 96, "jpg"), "portrait after orientation");
         assert_ne!(p.image, phone);
         for bytes in [&p.image, &p.thumbnail] {
             assert!(!bytes.windows(6).any(|w| w == b"Exif\0\0"), "no EXIF block");
@@ -208,9 +228,9 @@ mod tests {
             assert!(!bytes.windows(12).any(|w| w == b"ns.adobe.com"), "no XMP");
         }
         let upright = image::load_from_memory(&p.image).unwrap().to_rgb8();
-        assert_eq!(upright.dimensions(), (40, 60));
+        assert_eq!(upright.dimensions(), (64, 96));
         // The gradient ran left→right; turned 90° clockwise it runs top→bottom.
-        let (top, bottom) = (upright.get_pixel(20, 2)[0] as i32, upright.get_pixel(20, 57)[0] as i32);
+        let (top, bottom) = (upright.get_pixel(32, 2)[0] as i32, upright.get_pixel(32, 93)[0] as i32);
         assert!(top + 100 < bottom, "rotated the right way: top {top}, bottom {bottom}");
         let thumb = image::load_from_memory(&p.thumbnail).unwrap();
         assert!(thumb.height() > thumb.width(), "the thumbnail is upright too");
@@ -223,6 +243,19 @@ mod tests {
         let mut truncated = png(100, 100);
         truncated.truncate(60);
         assert!(matches!(process(&truncated, ImageLimits::default()), Err(ImageError::Corrupt(_))));
+    }
+
+    #[test]
+    fn refuses_truncated_jpegs_and_images_too_small_to_show_anything() {
+        // The decoder painted the missing half grey and the upload went through.
+        let whole = crate::catalogue::media::metadata::fixtures::phone_jpeg(200, 150, 1);
+        assert!(process(&whole, ImageLimits::default()).is_ok());
+        let cut = &whole[..whole.len() * 2 / 3];
+        let err = process(cut, ImageLimits::default()).err().unwrap();
+        assert!(err.to_string().contains("truncated"), "{err}");
+        assert_eq!(process(&png(1, 1), ImageLimits::default()).err(), Some(ImageError::TooSmall(1, 1, 64)));
+        assert_eq!(process(&png(640, 20), ImageLimits::default()).err(), Some(ImageError::TooSmall(640, 20, 64)));
+        assert!(process(&png(64, 64), ImageLimits::default()).is_ok());
     }
 
     #[test]

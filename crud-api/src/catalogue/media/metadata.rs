@@ -132,7 +132,7 @@ mod tests {
 
     #[test]
     fn finds_what_phones_write_and_passes_clean_renditions() {
-        let phone = fixtures::phone_jpeg(60, 40, 6);
+        let phone = fixtures::phone_jpeg(96, 64, 6);
         assert!(carries_metadata(&phone));
         assert!(phone.windows(6).any(|w| w == b"Exif\0\0"));
         let clean = crate::catalogue::media::images::process(&phone, Default::default()).unwrap();

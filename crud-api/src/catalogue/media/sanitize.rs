@@ -56,6 +56,8 @@ async fn clean_one(db: &Db, store: &ImageStore, limits: ImageLimits, row: &Image
         image_rows::mark_sanitized(db, row.id).await?;
         return Ok(Some(false));
     };
+    // Photos accepted before the minimum size existed stay: cleaning must not delete them.
+    let limits = ImageLimits { min_side: 1, ..limits };
     let processed = tokio::task::spawn_blocking(move || images::process(&bytes, limits)).await?;
     let img = match processed {
         Ok(img) => img,
