@@ -203,7 +203,19 @@ impl Payments {
                 }
                 Ok(row)
             }
-            Err(Unsettled::PaymentMoved) => Err(PaymentError::InProgress("the payment changed during confirmation")),
+            // Someone else settled it meanwhile: the reconciler (a slow confirmation outlived
+            // `PAYMENT_RECONCILE_AFTER_SECS`). Booked: that is our answer. Failed or cancelled
+            // while we hold a capture: give the money back, it is booked nowhere.
+            Err(Unsettled::PaymentMoved) => match store::by_id(&self.db, payment.id).await? {
+                Some(now) if now.status.is_captured() || now.status == PaymentStatus::Refunded => Ok(now),
+                _ => {
+                    gateway
+                        .cancel(payment_key, payment.amount, "payment settled elsewhere")
+                        .await
+                        .map_err(|e| PaymentError::GatewayUnavailable(format!("returning the money failed ({e})")))?;
+                    Err(PaymentError::InProgress("the payment changed during confirmation; nothing was charged"))
+                }
+            },
             Err(Unsettled::OrderNotPayable(from)) => {
                 // Money is captured for an order that no longer exists: give it back. Should
                 // the cancel fail, the payment stays `confirming` and the reconciler retries.

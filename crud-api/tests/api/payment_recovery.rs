@@ -198,3 +198,94 @@ async fn a_lost_toss_answer_is_settled_from_what_toss_says() {
     assert_eq!(paid.status, PaymentStatus::Confirmed);
     ledger_is_balanced(&app).await;
 }
+
+/// The sandbox, holding each capture until `go` is notified: a gateway call slower than the
+/// reconciler's patience.
+struct SlowGateway {
+    inner: std::sync::Arc<crud_api::payments::sandbox::SandboxGateway>,
+    go: std::sync::Arc<tokio::sync::Notify>,
+}
+
+impl PaymentGateway for SlowGateway {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+    fn methods(&self) -> &'static [&'static str] {
+        self.inner.methods()
+    }
+    fn initiate(&self, order_id: Uuid, amount: i64, order_name: &str) -> serde_json::Value {
+        self.inner.initiate(order_id, amount, order_name)
+    }
+    fn confirm<'a>(
+        &'a self,
+        key: &'a str,
+        order_id: Uuid,
+        amount: i64,
+    ) -> crud_api::payments::gateway::BoxFuture<'a, Result<crud_api::payments::Receipt, crud_api::payments::GatewayError>>
+    {
+        Box::pin(async move {
+            self.go.notified().await;
+            self.inner.confirm(key, order_id, amount).await
+        })
+    }
+    fn cancel<'a>(
+        &'a self,
+        key: &'a str,
+        amount: i64,
+        reason: &'a str,
+    ) -> crud_api::payments::gateway::BoxFuture<'a, Result<(), crud_api::payments::GatewayError>> {
+        self.inner.cancel(key, amount, reason)
+    }
+    fn lookup<'a>(
+        &'a self,
+        key: &'a str,
+        order_id: Uuid,
+    ) -> crud_api::payments::gateway::BoxFuture<
+        'a,
+        Result<crud_api::payments::gateway::Lookup, crud_api::payments::GatewayError>,
+    > {
+        self.inner.lookup(key, order_id)
+    }
+    fn verify_webhook<'a>(
+        &'a self,
+        headers: &'a axum::http::HeaderMap,
+        body: &'a [u8],
+    ) -> crud_api::payments::gateway::BoxFuture<
+        'a,
+        Result<crud_api::payments::WebhookEvent, crud_api::payments::GatewayError>,
+    > {
+        self.inner.verify_webhook(headers, body)
+    }
+}
+
+#[tokio::test]
+async fn a_capture_that_lands_after_the_reconciler_failed_the_payment_is_given_back() {
+    let app = app_with_payment(None, "builtin", json!({})).await;
+    let (buyer, order) = unpaid_order(&app, "slow").await;
+    let total = quote(&app, &buyer, &order, None).await.body["plan"]["total"].as_i64().unwrap();
+    let go = std::sync::Arc::new(tokio::sync::Notify::new());
+    let slow = crud_api::payments::flow::Payments::new(
+        app.state.db.clone(),
+        app.state.plugins.clone(),
+        crud_api::payments::Gateways::default()
+            .with(std::sync::Arc::new(SlowGateway { inner: app.state.sandbox.clone(), go: go.clone() })),
+        app.state.orders.clone(),
+    );
+    let order_id: Uuid = order.parse().unwrap();
+    let row = crud_api::orders::store::by_id(&app.state.db, order_id).await.unwrap().unwrap();
+    let confirming = tokio::spawn(async move { slow.confirm(&row, "pk_slow", total).await });
+    let p = crate::helpers::wait_for(|| async {
+        store::by_key(&app.state.db, "pk_slow").await.unwrap().filter(|p| p.status == PaymentStatus::Confirming)
+    })
+    .await;
+    // The reconciler gives up on it: the gateway has not captured anything (yet).
+    assert_eq!(app.state.payments.reconcile(Duration::ZERO).await.unwrap(), 1);
+    assert_eq!(payment(&app, p.id).await.status, PaymentStatus::Failed);
+    // Then the gateway's capture lands: booked nowhere, so it must go back.
+    go.notify_one();
+    let answer = confirming.await.unwrap();
+    assert!(answer.is_err(), "{answer:?}");
+    assert_eq!(app.state.sandbox.cancelled("pk_slow").await, total, "the late capture was returned");
+    assert_eq!(payment(&app, p.id).await.status, PaymentStatus::Failed);
+    assert_eq!(order_status(&app, &buyer, &order).await["status"], "pending_payment");
+}
