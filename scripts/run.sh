@@ -27,4 +27,6 @@ export DL_API_URL=${DL_API_URL:-http://127.0.0.1:8002} DL_API_KEY
 export DATABASE_URL=${DATABASE_URL:-sqlite://data/gajyeogagu.db}
 export DEMO_DATA=${DEMO_DATA:-true}
 export PLUGINS_CONFIG=${PLUGINS_CONFIG:-plugins/demo/plugins.json}
+# A frontend's dev server on the usual ports may call the API from the browser.
+export CORS_ORIGINS=${CORS_ORIGINS:-http://localhost:3000,http://127.0.0.1:3000,http://localhost:5173,http://127.0.0.1:5173,http://localhost:8080,http://127.0.0.1:8080}
 target/debug/crud-api

@@ -68,8 +68,18 @@ pub fn router(state: AppState) -> Router {
 fn cors_layer(origins: &[String]) -> CorsLayer {
     let base = CorsLayer::new()
         .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::PUT, Method::DELETE])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, HeaderName::from_static("idempotency-key")])
-        .expose_headers([REQUEST_ID, header::RETRY_AFTER])
+        // What browser clients send: conditional requests, SSE resumption, their own request ids.
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_NONE_MATCH,
+            HeaderName::from_static("idempotency-key"),
+            HeaderName::from_static("last-event-id"),
+            REQUEST_ID,
+        ])
+        // What they need to read back: the request id for support, Retry-After, ETag, and
+        // whether an Idempotency-Key answer is a replay.
+        .expose_headers([REQUEST_ID, header::RETRY_AFTER, header::ETAG, HeaderName::from_static("idempotent-replayed")])
         .max_age(Duration::from_secs(600));
     if origins.iter().any(|o| o == "*") {
         return base.allow_origin(AllowOrigin::any());

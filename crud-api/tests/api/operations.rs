@@ -72,6 +72,27 @@ async fn cors_allows_only_configured_origins() {
     };
     let ok = app.send(pre("https://shop.example")).await;
     assert_eq!(ok.headers["access-control-allow-origin"], "https://shop.example");
+    // A browser app's own headers pass the preflight (they were refused: no SSE resumption,
+    // no conditional requests, no client request ids), and replays are readable.
+    let browser = app
+        .send(
+            app.client
+                .request(reqwest::Method::OPTIONS, app.url("/api/v1/notifications/stream"))
+                .header("origin", "https://shop.example")
+                .header("access-control-request-method", "GET")
+                .header("access-control-request-headers", "authorization,last-event-id,if-none-match,x-request-id"),
+        )
+        .await;
+    let allowed = browser.headers["access-control-allow-headers"].to_str().unwrap().to_lowercase();
+    for h in ["last-event-id", "if-none-match", "x-request-id", "idempotency-key"] {
+        assert!(allowed.contains(h), "{h} not allowed: {allowed}");
+    }
+    let exposed = app.send(app.client.get(app.url("/health")).header("origin", "https://shop.example")).await.headers
+        ["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(exposed.contains("idempotent-replayed") && exposed.contains("x-request-id"), "{exposed}");
     let other = app.send(pre("https://evil.example")).await;
     assert!(other.headers.get("access-control-allow-origin").is_none());
 }
