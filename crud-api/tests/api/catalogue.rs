@@ -449,7 +449,7 @@ async fn photos_never_publish_the_sellers_location() {
     assert_eq!(res.status, 201, "{}", res.body);
     let img = &res.body[0];
     assert_eq!((img["width"].as_i64(), img["height"].as_i64()), (Some(80), Some(120)), "upright dimensions");
-    for url in [&img["url"], &img["thumbnail_url"]] {
+    for url in [&img["url"], &img["thumbnail_url"], &img["display_url"]] {
         let served = app.client.get(app.url(url.as_str().unwrap())).send().await.unwrap().bytes().await.unwrap();
         assert_ne!(served.as_ref(), original.as_slice(), "{url}: the upload itself is served");
         assert_clean(&served, url.as_str().unwrap());
@@ -522,4 +522,64 @@ async fn photos_stored_before_the_fix_are_cleaned_at_start_up() {
         .await;
     }
     assert!(crud_api::catalogue::store::images::unsanitized(&app.state.db, 10).await.unwrap().is_empty());
+}
+
+/// A phone-sized portrait photo gets a 400 px thumbnail and a 1200 px display rendition, both
+/// upright; a photo stored before renditions existed gets its display rendition from the
+/// start-up job (until then `display_url` is the full photo).
+#[tokio::test]
+async fn photos_come_in_list_and_detail_sizes() {
+    use crud_api::catalogue::media::images::{process, ImageLimits};
+    use crud_api::catalogue::media::metadata::fixtures::phone_jpeg;
+    let app = spawn_app().await;
+    let s = seller(&app, "sizes@example.com").await;
+    let p = list_item(&app, &s, "sofa", "큰 사진 소파", 10_000, json!({})).await;
+    let id = p["id"].as_str().unwrap();
+    let res = upload_photo(&app, &s, id, phone_jpeg(2400, 1600, 6), "IMG_0002.jpg").await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    let img = &res.body[0];
+    assert_eq!((img["width"].as_i64(), img["height"].as_i64()), (Some(1600), Some(2400)));
+    let size = |b: &[u8]| image::load_from_memory(b).map(|i| (i.width(), i.height())).unwrap();
+    let fetch = |url: &Value| {
+        let url = app.url(url.as_str().unwrap());
+        let client = app.client.clone();
+        async move { client.get(url).send().await.unwrap().bytes().await.unwrap() }
+    };
+    assert_eq!(size(&fetch(&img["thumbnail_url"]).await), (267, 400));
+    let display = fetch(&img["display_url"]).await;
+    assert_eq!(size(&display), (800, 1200));
+    assert!(display.len() < fetch(&img["url"]).await.len() / 2, "the display rendition is much smaller");
+
+    // An older clean photo without a display rendition.
+    let older = process(&phone_jpeg(1800, 1500, 1), ImageLimits::default()).unwrap();
+    let keys = app.state.images.put_processed(&older).await.unwrap();
+    let product_id: uuid::Uuid = id.parse().unwrap();
+    let image_id = uuid::Uuid::now_v7();
+    let insert = "INSERT INTO product_images (id, product_id, image_key, thumb_key, content_type, width, height, \
+                  bytes, position, created_at, sanitized) VALUES ($1, $2, $3, $4, 'image/jpeg', 1800, 1500, 1, 5, $5, $6)";
+    app.state.images.remove(&keys.display).await.unwrap();
+    crud_api::on_db!(&app.state.db, |pool| sqlx::query(insert)
+        .bind(image_id)
+        .bind(product_id)
+        .bind(&keys.image)
+        .bind(&keys.thumb)
+        .bind(chrono::Utc::now())
+        .bind(true)
+        .execute(pool)
+        .await
+        .unwrap()
+        .rows_affected());
+    let detail: Value =
+        app.client.get(app.url(&format!("/api/v1/products/{id}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(detail["images"][1]["display_url"], detail["images"][1]["url"], "the full photo until rendered");
+    let _replica = crate::helpers::spawn_sibling(&app).await;
+    let row = wait_for(|| async {
+        let row = crud_api::catalogue::store::images::by_id(&app.state.db, image_id).await.unwrap().unwrap();
+        row.display_key.is_some().then_some(row)
+    })
+    .await;
+    assert_eq!(row.display_key.as_deref(), Some(keys.display.as_str()));
+    let detail: Value =
+        app.client.get(app.url(&format!("/api/v1/products/{id}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(size(&fetch(&detail["images"][1]["display_url"]).await), (1200, 1000));
 }

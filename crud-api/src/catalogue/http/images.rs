@@ -72,7 +72,7 @@ pub(crate) fn multipart_error(e: axum::extract::multipart::MultipartError) -> Ap
 ///
 /// Content-addressed, so responses never change: cached for a year, with an ETag.
 #[utoipa::path(get, path = "/api/v1/images/{key}", operation_id = "get_image", tag = "catalogue",
-    params(("key" = String, Path, description = "`<sha256>.<jpg|png|webp>` or `<sha256>-thumb.jpg`")),
+    params(("key" = String, Path, description = "`<sha256>.<jpg|png|webp>`, `<sha256>-thumb.jpg` (400 px) or `<sha256>-1200.jpg` (1200 px)")),
     responses(
         (status = 200, description = "The image bytes", content_type = "image/*"),
         (status = 304, description = "Not modified"),

@@ -20,8 +20,12 @@ pub struct ImageView {
     /// Full image, `/api/v1/images/{key}`.
     #[schema(example = "/api/v1/images/3f5a…e1.jpg")]
     pub url: String,
-    /// JPEG thumbnail, longest side 400 px.
+    /// JPEG thumbnail, longest side 400 px: list cards.
     pub thumbnail_url: String,
+    /// JPEG, longest side at most 1200 px: a detail page (the full image for photos stored
+    /// before this rendition existed, until the start-up job has made theirs).
+    pub display_url: String,
+    /// Of the full image, upright (EXIF orientation applied).
     pub content_type: String,
     pub width: i32,
     pub height: i32,
@@ -33,6 +37,7 @@ impl From<&ImageRow> for ImageView {
             id: i.id,
             url: format!("/api/v1/images/{}", i.image_key),
             thumbnail_url: format!("/api/v1/images/{}", i.thumb_key),
+            display_url: format!("/api/v1/images/{}", i.display_key.as_deref().unwrap_or(&i.image_key)),
             content_type: i.content_type.clone(),
             width: i.width,
             height: i.height,

@@ -1,4 +1,4 @@
-//! Content-addressed images: `<sha256>.<ext>` and `<sha256>-thumb.jpg`, in one directory (the
+//! Content-addressed images: `<sha256>.<ext>`, `<sha256>-thumb.jpg` and `<sha256>-1200.jpg`, in one directory (the
 //! embedded default, for one replica) or in an S3-compatible bucket shared by every replica.
 //! The same bytes uploaded twice are stored once.
 
@@ -103,17 +103,21 @@ impl ImageStore {
 
     /// Stores a processed photo and its thumbnail, keyed by the digest of the stored rendition
     /// (never of the upload, whose digest would let anyone holding the original confirm it):
-    /// `(image key, thumbnail key)`.
+    /// the keys of the photo and its renditions.
     pub async fn put_processed(
         &self,
         p: &crate::catalogue::media::images::Processed,
-    ) -> Result<(String, String), StoreError> {
+    ) -> Result<StoredKeys, StoreError> {
         let digest = Self::digest(&p.image);
-        let key = format!("{digest}.{}", p.extension());
-        let thumb_key = format!("{digest}-thumb.jpg");
-        self.put(&key, &p.image).await?;
-        self.put(&thumb_key, &p.thumbnail).await?;
-        Ok((key, thumb_key))
+        let keys = StoredKeys {
+            image: format!("{digest}.{}", p.extension()),
+            thumb: format!("{digest}-thumb.jpg"),
+            display: display_key(&digest),
+        };
+        self.put(&keys.image, &p.image).await?;
+        self.put(&keys.thumb, &p.thumbnail).await?;
+        self.put(&keys.display, &p.display).await?;
+        Ok(keys)
     }
 
     /// Removes `key`, if it exists.
@@ -162,14 +166,28 @@ impl ImageStore {
     }
 }
 
-/// `<64 hex>.<jpg|png|webp>` or `<64 hex>-thumb.jpg`.
+/// Where a stored photo and its renditions are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredKeys {
+    pub image: String,
+    pub thumb: String,
+    pub display: String,
+}
+
+/// The display rendition's key for the photo whose stored bytes have `digest`.
+pub fn display_key(digest: &str) -> String {
+    format!("{digest}-1200.jpg")
+}
+
+/// `<64 hex>.<jpg|png|webp>`, `<64 hex>-thumb.jpg` or `<64 hex>-1200.jpg`.
 pub fn valid_key(key: &str) -> bool {
     let (stem, ext) = match key.rsplit_once('.') {
         Some(x) => x,
         None => return false,
     };
-    let hash = stem.strip_suffix("-thumb").unwrap_or(stem);
-    let ext_ok = if stem.ends_with("-thumb") { ext == "jpg" } else { matches!(ext, "jpg" | "png" | "webp") };
+    let rendition = stem.strip_suffix("-thumb").or_else(|| stem.strip_suffix("-1200"));
+    let hash = rendition.unwrap_or(stem);
+    let ext_ok = if rendition.is_some() { ext == "jpg" } else { matches!(ext, "jpg" | "png" | "webp") };
     ext_ok && hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
@@ -191,6 +209,9 @@ mod tests {
         assert!(valid_key(&format!("{h}.png")));
         assert!(valid_key(&format!("{h}-thumb.jpg")));
         assert!(!valid_key(&format!("{h}-thumb.png")));
+        assert!(valid_key(&format!("{h}-1200.jpg")));
+        assert!(!valid_key(&format!("{h}-1200.png")));
+        assert!(!valid_key(&format!("{h}-800.jpg")));
         assert!(!valid_key("../../etc/passwd"));
         assert!(!valid_key(&format!("{}.png", "A".repeat(64))));
         assert!(!valid_key(&format!("{h}.gif")));

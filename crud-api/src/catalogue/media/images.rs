@@ -11,6 +11,7 @@ use std::io::Cursor;
 use crate::catalogue::media::metadata::carries_metadata;
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
+use image::imageops::FilterType;
 use image::metadata::Orientation;
 use image::{DynamicImage, ExtendedColorType, ImageDecoder, ImageEncoder, ImageFormat, ImageReader, Limits};
 
@@ -62,11 +63,16 @@ pub struct Processed {
     pub height: u32,
     /// The photo re-encoded from its pixels, upright, with no metadata but the colour profile.
     pub image: Vec<u8>,
-    /// JPEG, longest side `THUMB_SIDE`, upright, no metadata.
+    /// JPEG, longest side `THUMB_SIDE`, upright, no metadata: list cards.
     pub thumbnail: Vec<u8>,
+    /// JPEG, longest side at most `DISPLAY_SIDE`, upright, no metadata: a detail page's photo,
+    /// a tenth of a phone original's bytes.
+    pub display: Vec<u8>,
 }
 
 pub const THUMB_SIDE: u32 = 400;
+/// Longest side of the display rendition: sharp on a phone's or laptop's detail page.
+pub const DISPLAY_SIDE: u32 = 1200;
 /// JPEG quality of the stored rendition: visually lossless for photos.
 const JPEG_QUALITY: u8 = 88;
 
@@ -139,11 +145,26 @@ pub fn process(bytes: &[u8], limits: ImageLimits) -> Result<Processed, ImageErro
         (ImageFormat::Jpeg, encode_jpeg(&img.to_rgb8(), JPEG_QUALITY, icc)?)
     };
     let thumbnail = encode_jpeg(&img.thumbnail(THUMB_SIDE, THUMB_SIDE).to_rgb8(), 80, None)?;
+    let display = display_rendition(&img)?;
     // The promise, checked on the bytes we are about to store rather than trusted.
-    if carries_metadata(&image) || carries_metadata(&thumbnail) {
+    if [&image, &thumbnail, &display].into_iter().any(|b| carries_metadata(b)) {
         return Err(encode_error("the rendition still carries metadata"));
     }
-    Ok(Processed { format: out_format, width: img.width(), height: img.height(), image, thumbnail })
+    Ok(Processed { format: out_format, width: img.width(), height: img.height(), image, thumbnail, display })
+}
+
+/// The display rendition of an upright image: JPEG, longest side `DISPLAY_SIDE` (never scaled
+/// up: a smaller photo is re-encoded at its own size).
+pub fn display_rendition(img: &DynamicImage) -> Result<Vec<u8>, ImageError> {
+    let fits = img.width().max(img.height()) <= DISPLAY_SIDE;
+    let scaled =
+        if fits { img.to_rgb8() } else { img.resize(DISPLAY_SIDE, DISPLAY_SIDE, FilterType::CatmullRom).to_rgb8() };
+    encode_jpeg(&scaled, 82, None)
+}
+
+/// The display rendition of a photo already stored clean (rows from before renditions).
+pub fn display_from_stored(bytes: &[u8]) -> Result<Vec<u8>, ImageError> {
+    display_rendition(&image::load_from_memory(bytes).map_err(|e| ImageError::Corrupt(e.to_string()))?)
 }
 
 fn encode_error(e: impl std::fmt::Display) -> ImageError {
@@ -172,17 +193,20 @@ fn encode_png(img: &DynamicImage, icc: Option<Vec<u8>>) -> Result<Vec<u8>, Image
     Ok(out)
 }
 
+use crate::catalogue::media::image_store::StoredKeys;
+
 impl Processed {
     /// The row of this rendition once stored (`keys` as `ImageStore::put_processed` returned them).
     pub fn row<'a>(
         &'a self,
         product_id: uuid::Uuid,
-        keys: &'a (String, String),
+        keys: &'a StoredKeys,
     ) -> crate::catalogue::store::images::NewImage<'a> {
         crate::catalogue::store::images::NewImage {
             product_id,
-            image_key: &keys.0,
-            thumb_key: &keys.1,
+            image_key: &keys.image,
+            thumb_key: &keys.thumb,
+            display_key: &keys.display,
             content_type: self.content_type(),
             width: self.width as i32,
             height: self.height as i32,
@@ -210,6 +234,24 @@ mod tests {
         let thumb = image::load_from_memory(&p.thumbnail).unwrap();
         assert_eq!((thumb.width(), thumb.height()), (400, 267));
         assert_eq!(image::guess_format(&p.thumbnail).unwrap(), ImageFormat::Jpeg);
+        // 1200 px already: the display rendition keeps the size, as a JPEG.
+        let display = image::load_from_memory(&p.display).unwrap();
+        assert_eq!((display.width(), display.height()), (1200, 800));
+        assert_eq!(image::guess_format(&p.display).unwrap(), ImageFormat::Jpeg);
+    }
+
+    /// A portrait phone photo (landscape pixels, EXIF orientation 6) larger than the display
+    /// size: every rendition is portrait, the display one 1200 px on its long side.
+    #[test]
+    fn renditions_are_upright_and_sized() {
+        let phone = crate::catalogue::media::metadata::fixtures::phone_jpeg(2400, 1800, 6);
+        let p = process(&phone, ImageLimits::default()).unwrap();
+        assert_eq!((p.width, p.height), (1800, 2400));
+        let size = |b: &[u8]| image::load_from_memory(b).map(|i| (i.width(), i.height())).unwrap();
+        assert_eq!(size(&p.display), (900, 1200));
+        assert_eq!(size(&p.thumbnail), (300, 400));
+        assert!(p.display.len() < p.image.len(), "{} vs {}", p.display.len(), p.image.len());
+        assert_eq!(size(&display_from_stored(&p.image).unwrap()), (900, 1200));
     }
 
     /// A phone photo: landscape pixels with EXIF orientation 6 (rotate 90° clockwise), GPS,

@@ -4,7 +4,7 @@
 //! are deleted once no row names them. Runs at start-up on every replica; the conditional
 //! update lets one replica win each photo and the others skip it.
 
-use crate::catalogue::media::image_store::ImageStore;
+use crate::catalogue::media::image_store::{display_key, ImageStore};
 use crate::catalogue::media::images::{self, ImageLimits};
 use crate::catalogue::store::images::{self as image_rows, ImageRow};
 use crate::platform::db::Db;
@@ -19,6 +19,8 @@ pub struct Cleaned {
     pub cleaned: usize,
     /// File missing or undecodable: the old file (if any) removed, nothing served any more.
     pub removed: usize,
+    /// Clean photos given the display rendition they were stored without.
+    pub rendered: usize,
 }
 
 /// Cleans every unsanitized photo; returns what it did. Errors end the pass (the next start-up
@@ -47,7 +49,42 @@ pub async fn clean_stored_photos(db: &Db, store: &ImageStore, limits: ImageLimit
     if done != Cleaned::default() {
         tracing::info!(cleaned = done.cleaned, removed = done.removed, "stored photos stripped of metadata");
     }
-    Ok(done)
+    let rendered = render_missing_displays(db, store).await?;
+    if rendered > 0 {
+        tracing::info!(rendered, "display renditions made for older photos");
+    }
+    Ok(Cleaned { rendered, ..done })
+}
+
+/// Gives every clean photo stored before display renditions existed its 1200 px rendition,
+/// made from the stored photo (already upright and clean). Every replica may render the same
+/// photo at once: the key and bytes are the same, so the last write changes nothing.
+async fn render_missing_displays(db: &Db, store: &ImageStore) -> anyhow::Result<usize> {
+    let mut rendered = 0;
+    let mut skipped = std::collections::BTreeSet::new();
+    loop {
+        let rows = image_rows::without_display(db, BATCH + skipped.len() as i64).await?;
+        let rows: Vec<ImageRow> = rows.into_iter().filter(|r| !skipped.contains(&r.id)).collect();
+        if rows.is_empty() {
+            return Ok(rendered);
+        }
+        for row in rows {
+            let display = match store.get(&row.image_key).await? {
+                Some(bytes) => tokio::task::spawn_blocking(move || images::display_from_stored(&bytes)).await?.ok(),
+                None => None,
+            };
+            let Some(display) = display else {
+                // Missing or unreadable: the photo itself is served as it is; try again next start.
+                skipped.insert(row.id);
+                continue;
+            };
+            let digest = row.image_key.split(['.', '-']).next().unwrap_or_default();
+            let key = display_key(digest);
+            store.put(&key, &display).await?;
+            image_rows::set_display(db, row.id, &key).await?;
+            rendered += 1;
+        }
+    }
 }
 
 /// Some(true): cleaned; Some(false): nothing cleanable, old file removed; None: lost the race.
@@ -75,7 +112,7 @@ async fn clean_one(db: &Db, store: &ImageStore, limits: ImageLimits, row: &Image
         return Ok(None);
     }
     for old in [&row.image_key, &row.thumb_key] {
-        if *old != keys.0 && *old != keys.1 {
+        if *old != keys.image && *old != keys.thumb {
             remove_if_unused(db, store, old).await?;
         }
     }

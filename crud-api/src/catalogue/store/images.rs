@@ -14,6 +14,8 @@ pub struct ImageRow {
     pub product_id: Uuid,
     pub image_key: String,
     pub thumb_key: String,
+    /// The 1200 px rendition; None until the start-up job has rendered an older photo's.
+    pub display_key: Option<String>,
     pub content_type: String,
     pub width: i32,
     pub height: i32,
@@ -22,12 +24,14 @@ pub struct ImageRow {
     pub created_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "id, product_id, image_key, thumb_key, content_type, width, height, bytes, position, created_at";
+const COLUMNS: &str =
+    "id, product_id, image_key, thumb_key, display_key, content_type, width, height, bytes, position, created_at";
 
 pub struct NewImage<'a> {
     pub product_id: Uuid,
     pub image_key: &'a str,
     pub thumb_key: &'a str,
+    pub display_key: &'a str,
     pub content_type: &'a str,
     pub width: i32,
     pub height: i32,
@@ -45,8 +49,8 @@ pub async fn insert_with_job(
     let now = Utc::now();
     let image_id = Uuid::now_v7();
     let insert = format!(
-        "INSERT INTO product_images (id, product_id, image_key, thumb_key, content_type, width, height, bytes, position, created_at, sanitized) \
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, COALESCE(MAX(position) + 1, 0), $9, $11 FROM product_images WHERE product_id = $2 \
+        "INSERT INTO product_images (id, product_id, image_key, thumb_key, content_type, width, height, bytes, position, created_at, sanitized, display_key) \
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, COALESCE(MAX(position) + 1, 0), $9, $11, $12 FROM product_images WHERE product_id = $2 \
          HAVING COUNT(*) < $10 RETURNING {COLUMNS}"
     );
     let job = "INSERT INTO image_analysis_jobs (id, image_id, created_at, updated_at) VALUES ($1, $2, $3, $3)";
@@ -64,6 +68,7 @@ pub async fn insert_with_job(
             .bind(now)
             .bind(max_per_product)
             .bind(true)
+            .bind(img.display_key)
             .fetch_optional(&mut *tx)
             .await?;
         if row.is_some() {
@@ -86,7 +91,7 @@ pub async fn unsanitized(db: &Db, limit: i64) -> Result<Vec<ImageRow>, sqlx::Err
 #[tracing::instrument(skip_all)]
 pub async fn replace_with_clean(db: &Db, id: Uuid, old_key: &str, clean: &NewImage<'_>) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE product_images SET image_key = $3, thumb_key = $4, content_type = $5, width = $6, height = $7, \
-               bytes = $8, sanitized = $9 WHERE id = $1 AND image_key = $2 AND sanitized = $10";
+               bytes = $8, sanitized = $9, display_key = $11 WHERE id = $1 AND image_key = $2 AND sanitized = $10";
     let n = on_db!(db, |pool| sqlx::query(sql)
         .bind(id)
         .bind(old_key)
@@ -98,6 +103,7 @@ pub async fn replace_with_clean(db: &Db, id: Uuid, old_key: &str, clean: &NewIma
         .bind(clean.bytes)
         .bind(true)
         .bind(false)
+        .bind(clean.display_key)
         .execute(pool)
         .await?
         .rows_affected());
@@ -112,10 +118,26 @@ pub async fn mark_sanitized(db: &Db, id: Uuid) -> Result<(), sqlx::Error> {
     on_db!(db, |pool| sqlx::query(sql).bind(id).bind(true).execute(pool).await.map(|_| ()))
 }
 
-/// True while any image row still names `key` (as photo or thumbnail).
+/// Clean photos without a display rendition (stored before renditions existed), oldest first.
+#[tracing::instrument(skip_all)]
+pub async fn without_display(db: &Db, limit: i64) -> Result<Vec<ImageRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM product_images WHERE display_key IS NULL AND sanitized = $1 ORDER BY id LIMIT $2"
+    );
+    on_db!(db, |pool| sqlx::query_as::<_, ImageRow>(&sql).bind(true).bind(limit).fetch_all(pool).await)
+}
+
+/// Records a photo's display rendition (idempotent: every replica renders the same bytes).
+#[tracing::instrument(skip_all)]
+pub async fn set_display(db: &Db, id: Uuid, display_key: &str) -> Result<(), sqlx::Error> {
+    let sql = "UPDATE product_images SET display_key = $2 WHERE id = $1";
+    on_db!(db, |pool| sqlx::query(sql).bind(id).bind(display_key).execute(pool).await.map(|_| ()))
+}
+
+/// True while any image row still names `key` (as photo or rendition).
 #[tracing::instrument(skip_all)]
 pub async fn key_in_use(db: &Db, key: &str) -> Result<bool, sqlx::Error> {
-    let sql = "SELECT COUNT(*) FROM product_images WHERE image_key = $1 OR thumb_key = $1";
+    let sql = "SELECT COUNT(*) FROM product_images WHERE image_key = $1 OR thumb_key = $1 OR display_key = $1";
     let n: i64 = on_db!(db, |pool| sqlx::query_scalar(sql).bind(key).fetch_one(pool).await?);
     Ok(n > 0)
 }
