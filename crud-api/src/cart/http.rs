@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::store;
+use crate::catalogue::http::thumbnails::Thumbnails;
 use crate::catalogue::http::views::ProductStatus;
 use crate::catalogue::store::products;
 use crate::http::extract::{ApiJson, ApiPath, AuthUser};
@@ -19,6 +20,8 @@ pub struct CartLineView {
     pub id: Uuid,
     pub product_id: Uuid,
     pub title: String,
+    /// The product's cover photo, 400 px.
+    pub thumbnail_url: Option<String>,
     pub quantity: i32,
     /// Current price, KRW.
     pub unit_price: i64,
@@ -41,6 +44,7 @@ async fn view(state: &AppState, user: uuid::Uuid) -> ApiResult<CartView> {
     let lines = store::lines(&state.db, user).await?;
     let ids: Vec<Uuid> = lines.iter().map(|l| l.product_id).collect();
     let products = products::by_ids(&state.db, &ids).await?;
+    let thumbs = Thumbnails::load(&state.db, &ids).await?;
     let mut out = Vec::new();
     for l in lines {
         let p = products.iter().find(|p| p.id == l.product_id);
@@ -53,6 +57,7 @@ async fn view(state: &AppState, user: uuid::Uuid) -> ApiResult<CartView> {
             id: l.id,
             product_id: l.product_id,
             title,
+            thumbnail_url: thumbs.get(l.product_id),
             quantity: l.quantity,
             unit_price: price,
             line_total: price * l.quantity as i64,

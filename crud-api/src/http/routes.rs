@@ -6,7 +6,7 @@ use utoipa_axum::routes;
 
 use super::health;
 use crate::cart::http as cart;
-use crate::catalogue::http::{categories, images, products};
+use crate::catalogue::http::{categories, images, products, sellers};
 use crate::delivery::http::{deliveries, riders};
 use crate::identity::http::{auth, oauth, users};
 use crate::notifications::http as notifications;
@@ -51,6 +51,7 @@ pub fn routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(products::get, products::update, products::delete))
         .routes(uploads(routes!(images::upload)))
         .routes(routes!(images::get))
+        .routes(routes!(sellers::get))
         // cart and orders
         .routes(routes!(cart::get))
         .routes(routes!(cart::add))

@@ -1,5 +1,6 @@
 //! Notifications: list, mark read, a resumable Server-Sent Events stream, push devices.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -14,8 +15,11 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::store::{self, NotificationRow};
+use crate::catalogue::http::thumbnails::Thumbnails;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
 use crate::orders::http::handlers::{check_limit, decode_id_cursor, encode_id_cursor};
+use crate::orders::store as orders;
+use crate::platform::db::Db;
 use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::state::AppState;
 
@@ -30,6 +34,8 @@ pub struct NotificationView {
     pub title: String,
     pub body: String,
     pub order_id: Option<Uuid>,
+    /// The order's first item's cover photo, 400 px.
+    pub thumbnail_url: Option<String>,
     pub read: bool,
     pub created_at: DateTime<Utc>,
 }
@@ -42,16 +48,37 @@ impl From<&NotificationRow> for NotificationView {
             title: n.title.clone(),
             body: n.body.clone(),
             order_id: n.order_id,
+            thumbnail_url: None,
             read: n.read_at.is_some(),
             created_at: n.created_at,
         }
     }
 }
 
+/// Views of `rows`, each with its order's first item's thumbnail: two queries for a page.
+async fn views(db: &Db, rows: &[NotificationRow]) -> Result<Vec<NotificationView>, sqlx::Error> {
+    let mut order_ids: Vec<Uuid> = rows.iter().filter_map(|n| n.order_id).collect();
+    order_ids.sort_unstable();
+    order_ids.dedup();
+    let mut first_product = HashMap::new();
+    for item in orders::items(db, &order_ids).await? {
+        first_product.entry(item.order_id).or_insert(item.product_id);
+    }
+    let thumbs = Thumbnails::load(db, &first_product.values().copied().collect::<Vec<_>>()).await?;
+    Ok(rows
+        .iter()
+        .map(|n| NotificationView {
+            thumbnail_url: n.order_id.and_then(|o| first_product.get(&o)).and_then(|p| thumbs.get(*p)),
+            ..NotificationView::from(n)
+        })
+        .collect())
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NotificationPage {
     pub items: Vec<NotificationView>,
     pub unread_count: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }
 
@@ -86,7 +113,7 @@ pub async fn list(
     Ok(Json(NotificationPage {
         unread_count: store::unread_count(&state.db, user.id).await?,
         next_cursor: if more { rows.last().map(|n| encode_id_cursor(n.id)) } else { None },
-        items: rows.iter().map(NotificationView::from).collect(),
+        items: views(&state.db, &rows).await?,
     }))
 }
 
@@ -158,8 +185,11 @@ pub async fn stream(
                     Vec::new()
                 }
             };
-            for n in &rows {
-                let data = serde_json::to_string(&NotificationView::from(n)).unwrap_or_default();
+            // A failed thumbnail lookup costs the pictures, not the events.
+            let shown =
+                views(&state.db, &rows).await.unwrap_or_else(|_| rows.iter().map(NotificationView::from).collect());
+            for (n, view) in rows.iter().zip(&shown) {
+                let data = serde_json::to_string(view).unwrap_or_default();
                 let event = SseEvent::default().id(n.id.to_string()).event(n.kind.clone()).data(data);
                 if tx.send(Ok(event)).await.is_err() {
                     return; // client went away

@@ -364,6 +364,22 @@ macro_rules! transition_in {
     };
 }
 
+/// Writes the strategy's estimate (delivery fee and total) on an unpaid order with no quote
+/// yet: a quote's plan, once stored, is what the order says.
+#[tracing::instrument(skip_all)]
+pub async fn set_estimate(db: &Db, order_id: Uuid, delivery_fee: i64, total: i64) -> Result<(), sqlx::Error> {
+    let sql = "UPDATE orders SET delivery_fee = $2, total = $3, updated_at = $4 \
+               WHERE id = $1 AND status = 'pending_payment' AND NOT EXISTS (SELECT 1 FROM payments WHERE order_id = $1)";
+    on_db!(db, |pool| sqlx::query(sql)
+        .bind(order_id)
+        .bind(delivery_fee)
+        .bind(total)
+        .bind(Utc::now())
+        .execute(pool)
+        .await
+        .map(|_| ()))
+}
+
 /// Unpaid orders whose reservation ran out before `now`.
 #[tracing::instrument(skip_all)]
 pub async fn expired(db: &Db, now: DateTime<Utc>, limit: i64) -> Result<Vec<Uuid>, sqlx::Error> {

@@ -56,6 +56,54 @@ impl Payments {
     /// Runs the tenant's payment strategy for an unpaid order and stores the verified plan.
     #[tracing::instrument(skip_all, fields(order = %order.id))]
     pub async fn quote(&self, order: &OrderRow, coupon: Option<String>) -> Result<Quote, PaymentError> {
+        let (planned, lines) = self.plan(order, coupon).await?;
+        let plan = StoredPlan::from(&planned.value);
+        let gateway = self.gateways.get(&plan.gateway).cloned().ok_or_else(|| {
+            PaymentError::StrategyUnavailable(format!("payment (plan names unknown gateway {})", plan.gateway))
+        })?;
+        let order_name = match lines.len() {
+            0 => "가져가구 주문".to_string(),
+            1 => lines[0].title.clone(),
+            n => format!("{} 외 {}건", lines[0].title, n - 1),
+        };
+        let row = store::insert_quote(
+            &self.db,
+            &NewQuote {
+                order_id: order.id,
+                gateway: &plan.gateway,
+                plan: &plan.to_json(),
+                amount: plan.total,
+                delivery_fee: plan.delivery_fee,
+                commission: plan.commission,
+                digest: planned.digest.as_deref(),
+            },
+        )
+        .await?;
+        Ok(Quote {
+            payment_id: row.id,
+            initiate: gateway.initiate(order.id, plan.total, &order_name),
+            plan,
+            plugin_digest: planned.digest,
+            fallback_reason: planned.fallback_reason.map(|e| e.kind().to_string()),
+        })
+    }
+
+    /// What the strategy would charge for a just-placed order without a coupon, written on
+    /// the order (delivery fee and total), so that the buyer sees the fee at checkout and the
+    /// quote does not change the total (unless a coupon does). Stores no quote.
+    #[tracing::instrument(skip_all, fields(order = %order.id))]
+    pub async fn estimate(&self, order: &OrderRow) -> Result<StoredPlan, PaymentError> {
+        let plan = StoredPlan::from(&self.plan(order, None).await?.0.value);
+        orders::set_estimate(&self.db, order.id, plan.delivery_fee, plan.total).await?;
+        Ok(plan)
+    }
+
+    /// The tenant's strategy's plan for an unpaid order, with the order's lines.
+    async fn plan(
+        &self,
+        order: &OrderRow,
+        coupon: Option<String>,
+    ) -> Result<(plugin_host::Outcome<s::Plan>, Vec<orders::StrategyLine>), PaymentError> {
         if order.status != OrderStatus::PendingPayment {
             return Err(PaymentError::NotPayable(order.status));
         }
@@ -92,35 +140,7 @@ impl Payments {
             .await
             .map_err(anyhow::Error::from)?
             .map_err(strategy_error)?;
-        let plan = StoredPlan::from(&outcome.value);
-        let gateway = self.gateways.get(&plan.gateway).cloned().ok_or_else(|| {
-            PaymentError::StrategyUnavailable(format!("payment (plan names unknown gateway {})", plan.gateway))
-        })?;
-        let order_name = match lines.len() {
-            0 => "가져가구 주문".to_string(),
-            1 => lines[0].title.clone(),
-            n => format!("{} 외 {}건", lines[0].title, n - 1),
-        };
-        let row = store::insert_quote(
-            &self.db,
-            &NewQuote {
-                order_id: order.id,
-                gateway: &plan.gateway,
-                plan: &plan.to_json(),
-                amount: plan.total,
-                delivery_fee: plan.delivery_fee,
-                commission: plan.commission,
-                digest: outcome.digest.as_deref(),
-            },
-        )
-        .await?;
-        Ok(Quote {
-            payment_id: row.id,
-            initiate: gateway.initiate(order.id, plan.total, &order_name),
-            plan,
-            plugin_digest: outcome.digest,
-            fallback_reason: outcome.fallback_reason.map(|e| e.kind().to_string()),
-        })
+        Ok((outcome, lines))
     }
 
     /// Confirms the order's open quote with the gateway, once.

@@ -16,9 +16,9 @@ async fn a_delivery_from_paid_to_delivered() {
     let (r2, _) = app.rider("r2@example.com").await;
 
     // Unpaid orders are not offered.
-    assert!(app.get("/api/v1/rider/deliveries", Some(&r1)).await.body.as_array().unwrap().is_empty());
+    assert!(app.get("/api/v1/rider/deliveries", Some(&r1)).await.body["items"].as_array().unwrap().is_empty());
     mark_paid(&app, &order).await;
-    let list = app.get("/api/v1/rider/deliveries?status=available", Some(&r1)).await.body;
+    let list = app.get("/api/v1/rider/deliveries?status=available", Some(&r1)).await.body["items"].clone();
     assert_eq!(list.as_array().unwrap().len(), 1);
     let offer = &list[0];
     assert_eq!(offer["pickup_area"], "마포구");
@@ -38,7 +38,7 @@ async fn a_delivery_from_paid_to_delivered() {
     app.post(&format!("/api/v1/rider/deliveries/{order}/pickup"), json!({}), Some(other))
         .await
         .assert_problem(404, "not_found");
-    let mine = app.get("/api/v1/rider/deliveries?status=mine", Some(winner)).await.body;
+    let mine = app.get("/api/v1/rider/deliveries?status=mine", Some(winner)).await.body["items"].clone();
     assert_eq!(mine[0]["dropoff_address"]["recipient"], "김민수");
 
     // Completing before pickup is refused.
@@ -113,7 +113,7 @@ async fn available_deliveries_are_nearest_first() {
     let (rider, _) = app.rider("near-rider@example.com").await;
     // Standing in 서대문구, next to 마포구.
     app.post("/api/v1/rider/location", json!({"lat": 37.5791, "lng": 126.9368}), Some(&rider)).await;
-    let list = app.get("/api/v1/rider/deliveries", Some(&rider)).await.body;
+    let list = app.get("/api/v1/rider/deliveries", Some(&rider)).await.body["items"].clone();
     let ids: Vec<_> = list.as_array().unwrap().iter().map(|d| d["order_id"].as_str().unwrap()).collect();
     assert_eq!(ids, [o_near.as_str(), o_far.as_str()]);
     assert!(list[0]["distance_km"].as_f64().unwrap() < list[1]["distance_km"].as_f64().unwrap());

@@ -5,6 +5,7 @@ mod auth;
 mod catalogue;
 mod deliveries;
 mod demo;
+mod frontend;
 mod helpers;
 mod idp;
 mod ml;

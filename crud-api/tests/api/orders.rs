@@ -133,8 +133,14 @@ async fn checkout_reserves_and_splits_by_seller() {
     let orders = res.body["orders"].as_array().unwrap();
     assert_eq!(orders.len(), 2);
     assert!(orders.iter().all(|o| o["status"] == "pending_payment" && o["checkout_id"] == res.body["checkout_id"]));
-    let totals: i64 = orders.iter().map(|o| o["total"].as_i64().unwrap()).sum();
-    assert_eq!(totals, 150_000);
+    let sum = |field: &str| orders.iter().map(|o| o[field].as_i64().unwrap()).sum::<i64>();
+    assert_eq!(sum("subtotal"), 150_000);
+    // The delivery fee is estimated at checkout, per seller, and the checkout sums it up.
+    assert!(orders.iter().all(|o| o["delivery_fee"].as_i64().unwrap() > 0), "{}", res.body);
+    assert_eq!(sum("total"), 150_000 + sum("delivery_fee"));
+    for field in ["subtotal", "delivery_fee", "total"] {
+        assert_eq!(res.body[field].as_i64().unwrap(), sum(field), "checkout {field}");
+    }
     assert_eq!(orders[0]["delivery_code"].as_str().unwrap().len(), 6);
 
     // Reserved: status and stock agree; the cart is empty.

@@ -173,7 +173,8 @@ async fn hostile_plugins_are_contained_and_the_service_keeps_answering() {
     }
     let metrics = app.get("/metrics", None).await.body.as_str().unwrap().to_string();
     assert!(
-        metrics.contains("crud_api_plugin_calls_total{strategy=\"payment\"") && metrics.contains("outcome=\"trap\"} 3"),
+        // Three quotes and the checkout's delivery-fee estimate.
+        metrics.contains("crud_api_plugin_calls_total{strategy=\"payment\"") && metrics.contains("outcome=\"trap\"} 4"),
         "{metrics}"
     );
 
@@ -207,7 +208,8 @@ async fn invalid_plans_get_the_fallback_not_a_500_or_503() {
             assert!(["card", "kakaopay", "naverpay", "tosspay", "transfer"].contains(&m.as_str().unwrap()), "{m}");
         }
         let metrics = app.get("/metrics", None).await.body.as_str().unwrap().to_string();
-        assert!(metrics.contains("outcome=\"invalid_plan\"} 1"), "{mode}: {metrics}");
+        // The checkout's estimate and the quote.
+        assert!(metrics.contains("outcome=\"invalid_plan\"} 2"), "{mode}: {metrics}");
         // And the fallback's plan is the one that gets paid.
         let paid = confirm(&app, &buyer, &order, &format!("pk_{mode}"), total).await;
         assert_eq!(paid.status, 200, "{mode}: {}", paid.body);

@@ -2,5 +2,8 @@
 
 pub mod categories;
 pub mod images;
+pub mod labels;
 pub mod products;
+pub mod sellers;
+pub mod thumbnails;
 pub mod views;

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::catalogue::http::labels::Labels;
 use crate::catalogue::http::views::{self as product_views, ProductDetail, ProductPage, ProductStatus};
 use crate::catalogue::listing::{self, Condition, Dimensions};
 use crate::catalogue::search;
@@ -168,7 +169,8 @@ pub async fn list(State(state): State<AppState>, ApiQuery(q): ApiQuery<ListQuery
     };
     let ids: Vec<Uuid> = rows.iter().map(|p| p.id).collect();
     let imgs = images::for_products(&state.db, &ids).await?;
-    Ok(Json(ProductPage { items: product_views::summaries(&rows, &imgs), next_cursor }))
+    let labels = Labels::load(&state.db, &rows).await?;
+    Ok(Json(ProductPage { items: product_views::summaries(&rows, &imgs, &labels), next_cursor }))
 }
 
 /// Loads everything a detail view needs.

@@ -7,6 +7,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::catalogue::http::labels::Labels;
+use crate::catalogue::http::thumbnails::url as thumbnail_url;
 pub use crate::catalogue::listing::ProductStatus;
 use crate::catalogue::listing::{Condition, Dimensions};
 use crate::catalogue::store::categories::CategoryRow;
@@ -35,9 +37,9 @@ impl From<&ImageRow> for ImageView {
     fn from(i: &ImageRow) -> Self {
         Self {
             id: i.id,
-            url: format!("/api/v1/images/{}", i.image_key),
-            thumbnail_url: format!("/api/v1/images/{}", i.thumb_key),
-            display_url: format!("/api/v1/images/{}", i.display_key.as_deref().unwrap_or(&i.image_key)),
+            url: thumbnail_url(&i.image_key),
+            thumbnail_url: thumbnail_url(&i.thumb_key),
+            display_url: thumbnail_url(i.display_key.as_deref().unwrap_or(&i.image_key)),
             content_type: i.content_type.clone(),
             width: i.width,
             height: i.height,
@@ -60,7 +62,13 @@ pub struct ProductSummary {
     pub area: String,
     pub style_tags: Vec<String>,
     pub category_id: Uuid,
+    #[schema(example = "소파")]
+    pub category_name: String,
     pub seller_id: Uuid,
+    /// The seller's display name (`GET /api/v1/sellers/{seller_id}` has the profile).
+    #[schema(example = "김민수")]
+    pub seller_name: String,
+    /// The cover photo's 400 px rendition.
     pub thumbnail_url: Option<String>,
     pub created_at: DateTime<Utc>,
 }
@@ -69,7 +77,7 @@ pub fn tags(p: &ProductRow) -> Vec<String> {
     serde_json::from_str(&p.style_tags).unwrap_or_default()
 }
 
-pub fn summary(p: &ProductRow, first_image: Option<&ImageRow>) -> ProductSummary {
+pub fn summary(p: &ProductRow, first_image: Option<&ImageRow>, labels: &Labels) -> ProductSummary {
     ProductSummary {
         id: p.id,
         title: p.title.clone(),
@@ -79,19 +87,21 @@ pub fn summary(p: &ProductRow, first_image: Option<&ImageRow>) -> ProductSummary
         area: p.area.clone(),
         style_tags: tags(p),
         category_id: p.category_id,
+        category_name: labels.category(p.category_id),
         seller_id: p.seller_id,
-        thumbnail_url: first_image.map(|i| format!("/api/v1/images/{}", i.thumb_key)),
+        seller_name: labels.seller(p.seller_id),
+        thumbnail_url: first_image.map(|i| thumbnail_url(&i.thumb_key)),
         created_at: p.created_at,
     }
 }
 
 /// Summaries with their first image, in the given order.
-pub fn summaries(rows: &[ProductRow], images: &[ImageRow]) -> Vec<ProductSummary> {
+pub fn summaries(rows: &[ProductRow], images: &[ImageRow], labels: &Labels) -> Vec<ProductSummary> {
     let mut first: HashMap<Uuid, &ImageRow> = HashMap::new();
     for i in images {
         first.entry(i.product_id).or_insert(i);
     }
-    rows.iter().map(|p| summary(p, first.get(&p.id).copied())).collect()
+    rows.iter().map(|p| summary(p, first.get(&p.id).copied(), labels)).collect()
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -163,5 +173,6 @@ pub fn detail(p: &ProductRow, category: &CategoryRow, seller: &UserRow, images: 
 pub struct ProductPage {
     pub items: Vec<ProductSummary>,
     /// Pass as `cursor` to get the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }

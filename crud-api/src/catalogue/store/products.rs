@@ -130,6 +130,20 @@ pub async fn by_id(db: &Db, id: Uuid) -> Result<Option<ProductRow>, sqlx::Error>
     on_db!(db, |pool| sqlx::query_as::<_, ProductRow>(&sql).bind(id).fetch_optional(pool).await)
 }
 
+/// A seller's listings by public status: (on sale or reserved, sold). Hidden ones are not told.
+#[tracing::instrument(skip_all)]
+pub async fn seller_counts(db: &Db, seller_id: Uuid) -> Result<(i64, i64), sqlx::Error> {
+    let sql = "SELECT COALESCE(SUM(CASE WHEN status IN ($2, $3) THEN 1 ELSE 0 END), 0), \
+               COALESCE(SUM(CASE WHEN status = $4 THEN 1 ELSE 0 END), 0) FROM products WHERE seller_id = $1";
+    on_db!(db, |pool| sqlx::query_as::<_, (i64, i64)>(sql)
+        .bind(seller_id)
+        .bind(ProductStatus::OnSale.as_str())
+        .bind(ProductStatus::Reserved.as_str())
+        .bind(ProductStatus::Sold.as_str())
+        .fetch_one(pool)
+        .await)
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn by_ids(db: &Db, ids: &[Uuid]) -> Result<Vec<ProductRow>, sqlx::Error> {
     if ids.is_empty() {

@@ -7,17 +7,20 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::catalogue::http::thumbnails::Thumbnails;
 use crate::delivery::areas;
 use crate::delivery::store::{deliveries, riders};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, AuthRider, AuthUser};
 use crate::identity::profile::Address;
 use crate::notifications::Event;
-use crate::orders::http::handlers::visible_order;
+use crate::orders::http::handlers::{check_limit, items_of, visible_order};
 use crate::orders::status::OrderStatus;
 use crate::orders::store::{self as orders, Actor, OrderItemRow, OrderRow};
 use crate::platform::error::{ApiError, ApiResult, Problem};
@@ -27,6 +30,8 @@ use crate::state::AppState;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DeliveryItem {
     pub title: String,
+    /// The product's cover photo, 400 px: what to look for at the pickup.
+    pub thumbnail_url: Option<String>,
     pub quantity: i32,
 }
 
@@ -49,7 +54,13 @@ pub struct DeliveryView {
     pub delivered_at: Option<DateTime<Utc>>,
 }
 
-fn delivery_view(o: &OrderRow, items: &[OrderItemRow], rider_pos: Option<(f64, f64)>, assigned: bool) -> DeliveryView {
+fn delivery_view(
+    o: &OrderRow,
+    items: &[OrderItemRow],
+    thumbs: &Thumbnails,
+    rider_pos: Option<(f64, f64)>,
+    assigned: bool,
+) -> DeliveryView {
     DeliveryView {
         order_id: o.id,
         status: o.status,
@@ -59,7 +70,11 @@ fn delivery_view(o: &OrderRow, items: &[OrderItemRow], rider_pos: Option<(f64, f
         items: items
             .iter()
             .filter(|i| i.order_id == o.id)
-            .map(|i| DeliveryItem { title: i.title.clone(), quantity: i.quantity })
+            .map(|i| DeliveryItem {
+                title: i.title.clone(),
+                thumbnail_url: thumbs.get(i.product_id),
+                quantity: i.quantity,
+            })
             .collect(),
         distance_km: rider_pos
             .zip(areas::centre(&o.pickup_area))
@@ -86,6 +101,38 @@ pub enum DeliveryFilter {
 #[serde(deny_unknown_fields)]
 pub struct DeliveryQuery {
     pub status: Option<DeliveryFilter>,
+    /// From the previous page's `next_cursor`; empty or absent: the first page.
+    #[serde(default, deserialize_with = "crate::http::extract::empty_as_none")]
+    pub cursor: Option<String>,
+    /// 1 to 100, default 20.
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+}
+
+/// One page of deliveries.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryPage {
+    pub items: Vec<DeliveryView>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// Deliveries a rider is offered or holds, at most this many (nearest first): more than a
+/// rider can look through.
+const DELIVERY_WINDOW: i64 = 200;
+
+fn encode_offset(n: usize) -> String {
+    URL_SAFE_NO_PAD.encode(format!("o{n}"))
+}
+
+fn decode_offset(c: &str) -> ApiResult<usize> {
+    URL_SAFE_NO_PAD
+        .decode(c)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.strip_prefix('o').and_then(|n| n.parse().ok()))
+        .ok_or_else(|| ApiError::field("cursor", "invalid cursor"))
 }
 
 /// Deliveries
@@ -95,37 +142,49 @@ pub struct DeliveryQuery {
 #[utoipa::path(get, path = "/api/v1/rider/deliveries", operation_id = "rider_deliveries", tag = "riders",
     security(("bearer" = [])), params(DeliveryQuery),
     responses(
-        (status = 200, description = "Deliveries", body = [DeliveryView]),
+        (status = 200, description = "One page of deliveries", body = DeliveryPage),
         (status = 403, description = "Not a rider token", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list(
     State(state): State<AppState>,
     rider: AuthRider,
     ApiQuery(q): ApiQuery<DeliveryQuery>,
-) -> ApiResult<Json<Vec<DeliveryView>>> {
+) -> ApiResult<Json<DeliveryPage>> {
+    let limit = check_limit(q.limit)? as usize;
+    let offset = q.cursor.as_deref().map(decode_offset).transpose()?.unwrap_or(0);
     let pos = deliveries::location(&state.db, rider.id).await?.map(|l| (l.lat, l.lng));
     let filter = q.status.unwrap_or(DeliveryFilter::Available);
     let rows = match filter {
-        DeliveryFilter::Available => orders::awaiting_rider(&state.db, 200).await?,
+        DeliveryFilter::Available => orders::awaiting_rider(&state.db, DELIVERY_WINDOW).await?,
         DeliveryFilter::Mine => {
             orders::for_rider(
                 &state.db,
                 rider.id,
                 &[OrderStatus::Paid, OrderStatus::ReadyForPickup, OrderStatus::PickedUp],
-                200,
+                DELIVERY_WINDOW,
             )
             .await?
         }
-        DeliveryFilter::Done => orders::for_rider(&state.db, rider.id, &[OrderStatus::Delivered], 200).await?,
+        DeliveryFilter::Done => {
+            orders::for_rider(&state.db, rider.id, &[OrderStatus::Delivered], DELIVERY_WINDOW).await?
+        }
     };
-    let items = orders::items(&state.db, &rows.iter().map(|o| o.id).collect::<Vec<_>>()).await?;
-    let assigned = !matches!(filter, DeliveryFilter::Available);
-    let mut views: Vec<DeliveryView> = rows.iter().map(|o| delivery_view(o, &items, pos, assigned)).collect();
+    let mut rows = rows;
     if matches!(filter, DeliveryFilter::Available) {
         // Stable: equal or unknown distances keep oldest-first order.
-        views.sort_by(|a, b| a.distance_km.unwrap_or(f64::MAX).total_cmp(&b.distance_km.unwrap_or(f64::MAX)));
+        let km = |o: &OrderRow| {
+            pos.zip(areas::centre(&o.pickup_area)).map(|(r, p)| areas::distance_km(r, p)).unwrap_or(f64::MAX)
+        };
+        rows.sort_by(|a, b| km(a).total_cmp(&km(b)));
     }
-    Ok(Json(views))
+    let more = rows.len() > offset + limit;
+    let page: Vec<OrderRow> = rows.into_iter().skip(offset).take(limit).collect();
+    let (items, thumbs) = items_of(&state, &page).await?;
+    let assigned = !matches!(filter, DeliveryFilter::Available);
+    Ok(Json(DeliveryPage {
+        items: page.iter().map(|o| delivery_view(o, &items, &thumbs, pos, assigned)).collect(),
+        next_cursor: more.then(|| encode_offset(offset + limit)),
+    }))
 }
 
 /// The order, if `rider` is assigned to it.
@@ -138,8 +197,8 @@ async fn assigned_order(state: &AppState, rider: &AuthRider, id: Uuid) -> ApiRes
 }
 
 async fn rider_view(state: &AppState, o: &OrderRow) -> ApiResult<DeliveryView> {
-    let items = orders::items(&state.db, &[o.id]).await?;
-    Ok(delivery_view(o, &items, None, true))
+    let (items, thumbs) = items_of(state, std::slice::from_ref(o)).await?;
+    Ok(delivery_view(o, &items, &thumbs, None, true))
 }
 
 /// Accept a delivery

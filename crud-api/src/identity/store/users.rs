@@ -3,8 +3,10 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::bind_args;
 use crate::identity::role::Role;
 use crate::on_db;
+use crate::platform::args::{Arg, Args};
 use crate::platform::db::Db;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -53,6 +55,20 @@ pub async fn insert(db: &Db, new: NewUser<'_>) -> Result<UserRow, sqlx::Error> {
         .bind(now)
         .fetch_one(pool)
         .await)
+}
+
+/// Display names of several users, by id.
+#[tracing::instrument(skip_all)]
+pub async fn names(db: &Db, ids: &[Uuid]) -> Result<std::collections::HashMap<Uuid, String>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut args = Args::default();
+    let list: Vec<String> = ids.iter().map(|id| args.push(Arg::Uuid(*id))).collect();
+    let sql = format!("SELECT id, name FROM users WHERE id IN ({})", list.join(", "));
+    let rows: Vec<(Uuid, String)> =
+        on_db!(db, |pool| bind_args!(sqlx::query_as::<_, (Uuid, String)>(&sql), args.0).fetch_all(pool).await)?;
+    Ok(rows.into_iter().collect())
 }
 
 #[tracing::instrument(skip_all)]

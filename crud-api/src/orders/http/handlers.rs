@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::cart::store as cart;
+use crate::catalogue::http::thumbnails::Thumbnails;
 use crate::catalogue::store::products;
 use crate::http::extract::{AdminUser, ApiJson, ApiPath, ApiQuery, AuthUser};
 use crate::identity::profile::{self, Address};
@@ -19,7 +20,7 @@ use crate::identity::role::Role;
 use crate::notifications::Event;
 use crate::orders::http::views::{order_view, CheckoutResponse, OrderPage, OrderView};
 use crate::orders::status::OrderStatus;
-use crate::orders::store::{self, Actor, CheckoutError, OrderRow};
+use crate::orders::store::{self, Actor, CheckoutError, OrderItemRow, OrderRow};
 use crate::platform::error::{ApiError, ApiResult, Problem};
 use crate::platform::idempotency::{Begin, IdempotencyKey, Idempotent};
 use crate::state::AppState;
@@ -65,8 +66,15 @@ pub async fn checkout(
 /// The answer of a checkout that committed, from what it stored.
 async fn placed_orders(state: &AppState, checkout_id: Uuid) -> ApiResult<CheckoutResponse> {
     let placed = store::by_checkout(&state.db, checkout_id).await?;
-    let items = store::items(&state.db, &placed.iter().map(|o| o.id).collect::<Vec<_>>()).await?;
-    Ok(CheckoutResponse { checkout_id, orders: placed.iter().map(|o| order_view(o, &items, true, None)).collect() })
+    let (items, thumbs) = items_of(state, &placed).await?;
+    Ok(CheckoutResponse::new(checkout_id, placed.iter().map(|o| order_view(o, &items, &thumbs, true, None)).collect()))
+}
+
+/// The items of `orders` and their products' thumbnails, for `order_view`.
+pub async fn items_of(state: &AppState, orders: &[OrderRow]) -> ApiResult<(Vec<OrderItemRow>, Thumbnails)> {
+    let items = store::items(&state.db, &orders.iter().map(|o| o.id).collect::<Vec<_>>()).await?;
+    let thumbs = Thumbnails::load(&state.db, &items.iter().map(|i| i.product_id).collect::<Vec<_>>()).await?;
+    Ok((items, thumbs))
 }
 
 async fn place_orders(
@@ -96,16 +104,22 @@ async fn place_orders(
     let address_json = serde_json::to_string(&addr).map_err(anyhow::Error::from)?;
     let ttl = chrono::Duration::seconds(state.config.reservation_ttl_secs as i64);
     match store::checkout(&state.db, user.id, &lines, &address_json, addr.area.trim(), ttl, key.as_str()).await? {
-        Ok(placed) => {
-            for o in &placed {
+        Ok(mut placed) => {
+            for o in &mut placed {
+                // The fee the buyer will pay, shown now rather than at the quote; an estimate
+                // that fails (strategy down) leaves it to the quote, never fails the checkout.
+                match state.payments.estimate(o).await {
+                    Ok(plan) => (o.delivery_fee, o.total) = (plan.delivery_fee, plan.total),
+                    Err(e) => tracing::warn!(order = %o.id, error = %e, "no delivery-fee estimate at checkout"),
+                }
                 state.notifier.order_event(Event::OrderPlaced, o).await;
             }
-            let items = store::items(&state.db, &placed.iter().map(|o| o.id).collect::<Vec<_>>()).await?;
+            let (items, thumbs) = items_of(state, &placed).await?;
             tracing::info!(buyer = %user.id, orders = placed.len(), "checkout");
-            Ok(CheckoutResponse {
-                checkout_id: placed[0].checkout_id,
-                orders: placed.iter().map(|o| order_view(o, &items, true, None)).collect(),
-            })
+            Ok(CheckoutResponse::new(
+                placed[0].checkout_id,
+                placed.iter().map(|o| order_view(o, &items, &thumbs, true, None)).collect(),
+            ))
         }
         Err(CheckoutError::OutOfStock(product)) => Err(ApiError::OutOfStock(product)),
     }
@@ -159,10 +173,10 @@ pub async fn list(
     let mut rows = store::for_user(&state.db, user.id, before, limit).await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
-    let items = store::items(&state.db, &rows.iter().map(|o| o.id).collect::<Vec<_>>()).await?;
+    let (items, thumbs) = items_of(&state, &rows).await?;
     let next_cursor = if more { rows.last().map(|o| encode_id_cursor(o.id)) } else { None };
     Ok(Json(OrderPage {
-        items: rows.iter().map(|o| order_view(o, &items, o.buyer_id == user.id, None)).collect(),
+        items: rows.iter().map(|o| order_view(o, &items, &thumbs, o.buyer_id == user.id, None)).collect(),
         next_cursor,
     }))
 }
@@ -177,9 +191,9 @@ pub async fn visible_order(state: &AppState, user: &AuthUser, id: Uuid) -> ApiRe
 }
 
 async fn full_view(state: &AppState, o: &OrderRow, viewer: &AuthUser) -> ApiResult<OrderView> {
-    let items = store::items(&state.db, &[o.id]).await?;
+    let (items, thumbs) = items_of(state, std::slice::from_ref(o)).await?;
     let history = store::events(&state.db, o.id).await?;
-    Ok(order_view(o, &items, o.buyer_id == viewer.id, Some(history)))
+    Ok(order_view(o, &items, &thumbs, o.buyer_id == viewer.id, Some(history)))
 }
 
 /// One order

@@ -5,6 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::catalogue::http::thumbnails::Thumbnails;
 use crate::identity::profile::Address;
 use crate::orders::status::OrderStatus;
 use crate::orders::store::{OrderEventRow, OrderItemRow, OrderRow};
@@ -13,6 +14,8 @@ use crate::orders::store::{OrderEventRow, OrderItemRow, OrderRow};
 pub struct OrderItemView {
     pub product_id: Uuid,
     pub title: String,
+    /// The product's cover photo, 400 px (absent once the seller has removed its photos).
+    pub thumbnail_url: Option<String>,
     /// KRW, as at checkout.
     pub unit_price: i64,
     pub quantity: i32,
@@ -66,6 +69,7 @@ pub struct OrderView {
 pub fn order_view(
     o: &OrderRow,
     items: &[OrderItemRow],
+    thumbs: &Thumbnails,
     viewer_is_buyer: bool,
     history: Option<Vec<OrderEventRow>>,
 ) -> OrderView {
@@ -81,6 +85,7 @@ pub fn order_view(
             .map(|i| OrderItemView {
                 product_id: i.product_id,
                 title: i.title.clone(),
+                thumbnail_url: thumbs.get(i.product_id),
                 unit_price: i.unit_price,
                 quantity: i.quantity,
             })
@@ -116,15 +121,36 @@ pub fn order_view(
     }
 }
 
+/// A checkout: one order per seller, each paid on its own (see docs/api.md, "One payment per
+/// seller"), with the sums a checkout page shows.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CheckoutResponse {
     pub checkout_id: Uuid,
     /// One order per seller.
     pub orders: Vec<OrderView>,
+    /// Sum of the orders' subtotals, KRW.
+    pub subtotal: i64,
+    /// Sum of the orders' estimated delivery fees, KRW (a coupon at the quote may lower it).
+    pub delivery_fee: i64,
+    /// Sum of the orders' totals, KRW: what the buyer pays over all the orders' payments.
+    pub total: i64,
+}
+
+impl CheckoutResponse {
+    pub fn new(checkout_id: Uuid, orders: Vec<OrderView>) -> Self {
+        Self {
+            checkout_id,
+            subtotal: orders.iter().map(|o| o.subtotal).sum(),
+            delivery_fee: orders.iter().map(|o| o.delivery_fee).sum(),
+            total: orders.iter().map(|o| o.total).sum(),
+            orders,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrderPage {
     pub items: Vec<OrderView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }

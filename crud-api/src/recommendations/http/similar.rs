@@ -14,6 +14,7 @@ use uuid::Uuid;
 use plugin_strategies as s;
 
 use crate::cart::store as cart;
+use crate::catalogue::http::labels::Labels;
 use crate::catalogue::http::views::{self as product_views, ProductSummary};
 use crate::catalogue::listing::ProductStatus;
 use crate::catalogue::store::products::{self, ListFilter, ProductRow, Sort};
@@ -116,6 +117,7 @@ pub(crate) async fn rank(
         .map_err(|e| ApiError::StrategyUnavailable(format!("recommendation ({})", e.kind())))?;
     let ranked_ids: Vec<Uuid> = outcome.value.iter().filter_map(|r| r.id.parse().ok()).collect();
     let imgs = images::for_products(&state.db, &ranked_ids).await?;
+    let labels = Labels::load(&state.db, &rows).await?;
     let items = outcome
         .value
         .iter()
@@ -123,7 +125,7 @@ pub(crate) async fn rank(
             let p = rows.iter().find(|p| p.id.to_string() == r.id)?;
             let first = imgs.iter().find(|i| i.product_id == p.id);
             Some(Recommendation {
-                product: product_views::summary(p, first),
+                product: product_views::summary(p, first, &labels),
                 score: r.score,
                 similarity: similarity.get(&p.id).copied(),
                 reason: r.reason.clone(),
