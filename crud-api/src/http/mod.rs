@@ -1,8 +1,10 @@
 //! The wire, across features: the one route list (`routes`, which the router here and the
 //! OpenAPI document both come from), the extractors every handler uses, health and metrics,
-//! and the layers every request passes (request id, trace span, CORS, body limit, panics).
+//! and the layers every request passes (request id, trace span, CORS, body limit, panics,
+//! compression and conditional GETs).
 //! Each feature's handlers live in its own `http` module.
 
+pub mod conditional;
 pub mod extract;
 pub mod health;
 pub mod openapi;
@@ -18,6 +20,7 @@ use axum::middleware::from_fn_with_state;
 use axum::Router;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -33,7 +36,12 @@ pub fn router(state: AppState) -> Router {
     let upload_limit =
         state.config.max_image_bytes * crate::catalogue::media::photos::MAX_PER_PRODUCT as usize + 64 * 1024;
     let (routes, _) = routes::routes(upload_limit).split_for_parts();
-    let routes = routes.route_layer(from_fn_with_state(state.clone(), request_metrics::track));
+    // Innermost first: compress, then tag what is sent (so each encoding has its own ETag and
+    // a 304 skips the body), then count (so the metrics see the 304s).
+    let routes = routes
+        .route_layer(CompressionLayer::new().gzip(true))
+        .route_layer(axum::middleware::from_fn(conditional::conditional_get))
+        .route_layer(from_fn_with_state(state.clone(), request_metrics::track));
 
     let max_body = state.config.max_body_bytes;
     let cors = cors_layer(&state.config.cors_origins);

@@ -2,6 +2,7 @@
 //! server on 127.0.0.1 with a fresh database (SQLite, or PostgreSQL under `make test`).
 
 mod auth;
+mod caching;
 mod catalogue;
 mod deliveries;
 mod demo;

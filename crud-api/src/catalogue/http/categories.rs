@@ -40,7 +40,8 @@ fn tree(all: &[CategoryRow], parent: Option<Uuid>) -> Vec<CategoryNode> {
 ///
 /// Every category, nested, ordered by position.
 #[utoipa::path(get, path = "/api/v1/categories", operation_id = "list_categories", tag = "catalogue",
-    responses((status = 200, description = "Top-level categories with their children", body = [CategoryNode])))]
+    params(("If-None-Match" = Option<String>, Header, description = "An `ETag` from an earlier answer: 304 when unchanged")),
+    responses((status = 200, description = "Top-level categories with their children", body = [CategoryNode]), (status = 304, description = "Not modified: the `ETag` in If-None-Match is current")))]
 pub async fn list(State(state): State<AppState>) -> ApiResult<Json<Vec<CategoryNode>>> {
     Ok(Json(tree(&categories::all(&state.db).await?, None)))
 }

@@ -2,7 +2,7 @@
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use uuid::Uuid;
@@ -86,9 +86,13 @@ pub async fn get(
     if !image_store::valid_key(&key) {
         return Err(ApiError::NotFound("image"));
     }
-    let etag = format!("\"{}\"", key.split(['.', '-']).next().unwrap_or_default());
+    // The key names the bytes (digest and rendition), so it is their strong tag.
+    let etag = format!("\"{}\"", key.rsplit_once('.').map_or(key.as_str(), |(stem, _)| stem));
     let cache = "public, max-age=31536000, immutable";
-    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+    if crate::http::conditional::not_modified(
+        &headers,
+        &HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\"")),
+    ) {
         return Ok(
             (StatusCode::NOT_MODIFIED, [(header::ETAG, etag), (header::CACHE_CONTROL, cache.into())]).into_response()
         );

@@ -75,9 +75,10 @@ fn decode_cursor(sort: Sort, cursor: &str) -> Option<After> {
 ///
 /// Filters combine; text search matches Korean inside compound words (`소파` finds `가죽소파`).
 /// Pages are cursor-based: pass `next_cursor` back as `cursor`. Hidden listings never appear.
-#[utoipa::path(get, path = "/api/v1/products", operation_id = "list_products", tag = "catalogue", params(ListQuery),
+#[utoipa::path(get, path = "/api/v1/products", operation_id = "list_products", tag = "catalogue", params(ListQuery, ("If-None-Match" = Option<String>, Header, description = "An `ETag` from an earlier answer: 304 when unchanged")),
     responses(
         (status = 200, description = "One page of products", body = ProductPage),
+        (status = 304, description = "Not modified: the `ETag` in If-None-Match is current"),
         (status = 422, description = "Invalid filter or cursor", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list(State(state): State<AppState>, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<ProductPage>> {
@@ -190,9 +191,10 @@ fn visible_to(p: &ProductRow, viewer: Option<&AuthUser>) -> bool {
 ///
 /// Images, seller, category, stock and status.
 #[utoipa::path(get, path = "/api/v1/products/{id}", operation_id = "get_product", tag = "catalogue",
-    params(("id" = Uuid, Path)),
+    params(("id" = Uuid, Path), ("If-None-Match" = Option<String>, Header, description = "An `ETag` from an earlier answer: 304 when unchanged")),
     responses(
         (status = 200, description = "The product", body = ProductDetail),
+        (status = 304, description = "Not modified: the `ETag` in If-None-Match is current"),
         (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get(

@@ -34,9 +34,10 @@ pub struct SellerProfile {
 /// Public: name, member since, how many listings are on sale and sold. Anyone who is not a
 /// seller (and has never listed anything), or whose account is disabled, is a 404.
 #[utoipa::path(get, path = "/api/v1/sellers/{id}", operation_id = "get_seller", tag = "catalogue",
-    params(("id" = Uuid, Path, description = "The seller's user id (`seller_id` of a product)")),
+    params(("id" = Uuid, Path, description = "The seller's user id (`seller_id` of a product)"), ("If-None-Match" = Option<String>, Header, description = "An `ETag` from an earlier answer: 304 when unchanged")),
     responses(
         (status = 200, description = "The seller", body = SellerProfile),
+        (status = 304, description = "Not modified: the `ETag` in If-None-Match is current"),
         (status = 404, description = "No such seller", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get(State(state): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<Json<SellerProfile>> {
