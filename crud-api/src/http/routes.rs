@@ -73,6 +73,7 @@ pub fn routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(notifications::read_all))
         .routes(routes!(notifications::read))
         .routes(routes!(notifications::stream))
+        .routes(routes!(notifications::stream_ticket))
         .routes(routes!(notifications::register_device, notifications::unregister_device))
         // payments
         .routes(routes!(payments::quote))

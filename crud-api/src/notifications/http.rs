@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::store::{self, NotificationRow};
+use super::store::{self, tickets, NotificationRow};
 use crate::catalogue::http::thumbnails::Thumbnails;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
 use crate::orders::http::handlers::{check_limit, decode_id_cursor, encode_id_cursor};
@@ -146,21 +146,74 @@ pub async fn read_all(State(state): State<AppState>, user: AuthUser) -> ApiResul
 /// How often a stream looks for notifications written by other replicas.
 const POLL: Duration = Duration::from_secs(2);
 
+/// A ticket for `EventSource`, which cannot send an Authorization header.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StreamTicket {
+    /// Single use, valid for a minute: pass as `ticket` to the stream.
+    pub ticket: String,
+    pub expires_at: DateTime<Utc>,
+    /// The stream's URL with the ticket: `new EventSource(stream_url)`.
+    #[schema(example = "/api/v1/notifications/stream?ticket=q8V1…")]
+    pub stream_url: String,
+}
+
+/// A stream ticket
+///
+/// For browsers: `EventSource` cannot send the access token in a header, and a token in a URL
+/// would land in logs and history. A ticket opens one stream, once, within a minute. When the
+/// stream ends (an error, or the `shutdown` event), ask for a new ticket and reopen with
+/// `last_event_id` set to the last event's id.
+#[utoipa::path(post, path = "/api/v1/notifications/stream-ticket", operation_id = "stream_ticket", tag = "notifications",
+    security(("bearer" = [])), responses((status = 201, description = "A ticket", body = StreamTicket)))]
+pub async fn stream_ticket(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> ApiResult<(StatusCode, Json<StreamTicket>)> {
+    let (ticket, expires_at) = tickets::issue(&state.db, user.id).await?;
+    let stream_url = format!("/api/v1/notifications/stream?ticket={ticket}");
+    Ok((StatusCode::CREATED, Json(StreamTicket { ticket, expires_at, stream_url })))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct StreamQuery {
+    /// From `POST /api/v1/notifications/stream-ticket`, instead of the Authorization header.
+    pub ticket: Option<String>,
+    /// Resume after this notification id (what `Last-Event-ID` says, for a new `EventSource`).
+    #[serde(default, deserialize_with = "crate::http::extract::empty_as_none")]
+    pub last_event_id: Option<String>,
+}
+
 /// Live notifications (Server-Sent Events)
 ///
 /// Each event has the notification's id as `id`, its kind as `event`, and the notification
-/// as JSON `data`. Reconnect with `Last-Event-ID` to receive what you missed. When the server
-/// shuts down the stream ends with an event `shutdown` carrying `retry: 1000`: reconnect.
+/// as JSON `data`. Reconnect with `Last-Event-ID` (or `last_event_id`) to receive what you
+/// missed. When the server shuts down the stream ends with an event `shutdown` carrying
+/// `retry: 1000`: reconnect. Authenticate with the bearer token, or — from a browser's
+/// `EventSource` — with a `ticket`.
 #[utoipa::path(get, path = "/api/v1/notifications/stream", operation_id = "stream_notifications", tag = "notifications",
-    security(("bearer" = [])),
-    params(("Last-Event-ID" = Option<String>, Header, description = "Resume after this notification id")),
-    responses((status = 200, description = "An event stream", content_type = "text/event-stream", body = String)))]
+    security(("bearer" = []), ()),
+    params(StreamQuery, ("Last-Event-ID" = Option<String>, Header, description = "Resume after this notification id")),
+    responses(
+        (status = 200, description = "An event stream", content_type = "text/event-stream", body = String),
+        (status = 401, description = "No token, or the ticket is unknown, spent or expired", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn stream(
     State(state): State<AppState>,
-    user: AuthUser,
+    user: Option<AuthUser>,
+    ApiQuery(q): ApiQuery<StreamQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
-    let mut last = match headers.get("last-event-id").and_then(|v| v.to_str().ok()) {
+    let user_id = match (user, q.ticket.as_deref()) {
+        (Some(user), _) => user.id,
+        (None, Some(ticket)) => {
+            tickets::redeem(&state.db, ticket).await?.ok_or(ApiError::InvalidToken("stream ticket"))?
+        }
+        (None, None) => return Err(ApiError::MissingToken),
+    };
+    let resume = headers.get("last-event-id").and_then(|v| v.to_str().ok()).map(str::to_string).or(q.last_event_id);
+    let mut last = match resume {
         Some(v) => {
             Some(v.trim().parse::<Uuid>().map_err(|_| ApiError::field("Last-Event-ID", "must be a notification id"))?)
         }
@@ -178,7 +231,7 @@ pub async fn stream(
             }
             // Register for wake-ups before reading, so nothing slips in between.
             let woken = state.notifier.wake.notified();
-            let rows = match store::after(&state.db, user.id, last, 100).await {
+            let rows = match store::after(&state.db, user_id, last, 100).await {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::warn!(error = %e, "notification stream read failed");

@@ -115,6 +115,60 @@ async fn the_stream_delivers_live_and_resumes_from_last_event_id() {
     bad.assert_problem(422, "validation_failed");
 }
 
+/// A browser's `EventSource` cannot send the token: it opens the stream with a ticket, once,
+/// and resumes on a new ticket with `last_event_id`. Spent, made-up and expired tickets are
+/// 401 problems; the ticket never opens anyone else's stream.
+#[tokio::test]
+async fn browsers_open_the_stream_with_a_single_use_ticket() {
+    let app = spawn_app().await;
+    let s = seller(&app, "ticket-seller@example.com").await;
+    for (i, title) in ["거울", "러그"].into_iter().enumerate() {
+        let p = list_item(&app, &s, "decor", title, 5_000, json!({})).await;
+        buy(&app, &format!("ticket{i}@example.com"), p["id"].as_str().unwrap()).await;
+    }
+    app.post("/api/v1/notifications/stream-ticket", json!({}), None).await.assert_problem(401, "missing_token");
+    let issued = app.post("/api/v1/notifications/stream-ticket", json!({}), Some(&s)).await;
+    assert_eq!(issued.status, 201, "{}", issued.body);
+    let url = issued.body["stream_url"].as_str().unwrap().to_string();
+    assert!(url.contains(issued.body["ticket"].as_str().unwrap()));
+
+    // No Authorization header, as EventSource sends it.
+    let stream = app.client.get(app.url(&url)).header("accept", "text/event-stream").send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    let events = read_events(stream, 2).await;
+    assert!(events.iter().all(|(_, ev, _)| ev == "order_placed"));
+
+    // The same URL again (EventSource's own reconnect): spent.
+    app.send(app.client.get(app.url(&url))).await.assert_problem(401, "invalid_token");
+    // A new ticket resumes after the first event.
+    let again = app.post("/api/v1/notifications/stream-ticket", json!({}), Some(&s)).await.body;
+    let resume = format!("{}&last_event_id={}", again["stream_url"].as_str().unwrap(), events[0].0);
+    let resumed = read_events(app.client.get(app.url(&resume)).send().await.unwrap(), 1).await;
+    assert_eq!(resumed[0].0, events[1].0);
+
+    app.send(app.client.get(app.url("/api/v1/notifications/stream?ticket=made-up")))
+        .await
+        .assert_problem(401, "invalid_token");
+    app.send(app.client.get(app.url("/api/v1/notifications/stream"))).await.assert_problem(401, "missing_token");
+    // Expired: issued, then a minute and a bit pass.
+    let late = app.post("/api/v1/notifications/stream-ticket", json!({}), Some(&s)).await.body;
+    let past = chrono::Utc::now() - chrono::Duration::seconds(1);
+    crud_api::on_db!(&app.state.db, |pool| sqlx::query("UPDATE stream_tickets SET expires_at = $1")
+        .bind(past)
+        .execute(pool)
+        .await
+        .unwrap()
+        .rows_affected());
+    app.send(app.client.get(app.url(late["stream_url"].as_str().unwrap()))).await.assert_problem(401, "invalid_token");
+    // Only the hash is stored.
+    let stored: Vec<String> =
+        crud_api::on_db!(&app.state.db, |pool| sqlx::query_scalar("SELECT ticket_hash FROM stream_tickets")
+            .fetch_all(pool)
+            .await
+            .unwrap());
+    assert!(!stored.iter().any(|h| h == late["ticket"].as_str().unwrap()));
+}
+
 #[tokio::test]
 async fn pushes_go_to_registered_devices_through_the_outbox() {
     let app = spawn_app().await;

@@ -10,6 +10,7 @@ use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, PutPayload};
 use sha2::{Digest, Sha256};
 
+pub use crate::catalogue::media::images::StoredKeys;
 use crate::platform::secret::Secret;
 
 #[derive(Debug, thiserror::Error)]
@@ -164,14 +165,6 @@ impl ImageStore {
             Backend::Object { .. } => None,
         }
     }
-}
-
-/// Where a stored photo and its renditions are.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredKeys {
-    pub image: String,
-    pub thumb: String,
-    pub display: String,
 }
 
 /// The display rendition's key for the photo whose stored bytes have `digest`.

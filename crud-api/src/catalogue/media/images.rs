@@ -70,6 +70,14 @@ pub struct Processed {
     pub display: Vec<u8>,
 }
 
+/// Where a stored photo and its renditions are (as `ImageStore::put_processed` names them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredKeys {
+    pub image: String,
+    pub thumb: String,
+    pub display: String,
+}
+
 pub const THUMB_SIDE: u32 = 400;
 /// Longest side of the display rendition: sharp on a phone's or laptop's detail page.
 pub const DISPLAY_SIDE: u32 = 1200;
@@ -192,8 +200,6 @@ fn encode_png(img: &DynamicImage, icc: Option<Vec<u8>>) -> Result<Vec<u8>, Image
     encoder.write_image(rgba.as_raw(), rgba.width(), rgba.height(), ExtendedColorType::Rgba8).map_err(encode_error)?;
     Ok(out)
 }
-
-use crate::catalogue::media::image_store::StoredKeys;
 
 impl Processed {
     /// The row of this rendition once stored (`keys` as `ImageStore::put_processed` returned them).

@@ -1,4 +1,6 @@
-//! In-app notifications, push devices, and the push outbox.
+//! In-app notifications, push devices, and the push outbox; stream tickets in `tickets`.
+
+pub mod tickets;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
