@@ -52,17 +52,9 @@ fn json_rejection(e: JsonRejection) -> ApiError {
     }
 }
 
-/// Turns serde's "path: message" into a field error.
+/// Turns serde's "path: message" into a field error in words (see `input_errors`).
 fn data_error(text: &str) -> ApiError {
-    let msg = text.split_once("target type: ").map(|(_, m)| m).unwrap_or(text).to_string();
-    let (field, message) = match msg.split_once(": ") {
-        Some((path, rest)) if !path.contains(' ') && path != "." => (path.to_string(), rest.to_string()),
-        _ => {
-            // "missing field `email`" names the field itself.
-            let named = msg.split('`').nth(1).filter(|_| msg.starts_with("missing field"));
-            (named.unwrap_or("body").to_string(), msg.clone())
-        }
-    };
+    let (field, message) = crate::http::input_errors::field_error(text, "body");
     ApiError::Validation(vec![FieldError::new(field, message)])
 }
 
@@ -123,7 +115,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
                     "unknown query parameter {}",
                     rest.replacen(", expected", "; this route takes", 1)
                 )),
-                None => ApiError::Validation(vec![FieldError::new("query", detail)]),
+                None => {
+                    let (field, message) = crate::http::input_errors::field_error(detail, "query");
+                    ApiError::Validation(vec![FieldError::new(field, message)])
+                }
             }
         })
     }

@@ -7,6 +7,7 @@
 pub mod conditional;
 pub mod extract;
 pub mod health;
+pub mod input_errors;
 pub mod openapi;
 pub mod request_metrics;
 pub mod routes;
