@@ -2,11 +2,10 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
-use axum::Json;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
@@ -22,37 +21,71 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        Json::<T>::from_request(req, state).await.map(|Json(v)| ApiJson(v)).map_err(json_rejection)
+        let headers = req.headers().clone();
+        check_json_content_type(&headers)?;
+        let body = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::Malformed(e.body_text())
+            }
+        })?;
+        Self::from_parts(&headers, &body)
+    }
+}
+
+fn check_json_content_type(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+    let is_json = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| {
+        ct.split(';').next().is_some_and(|m| {
+            let m = m.trim().to_ascii_lowercase();
+            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+        })
+    });
+    if is_json {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType("expected Content-Type: application/json".into()))
     }
 }
 
 impl<T: DeserializeOwned> ApiJson<T> {
     /// Parses a body already read (handlers that also need the raw bytes, e.g. to hash them).
     pub fn from_parts(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<Self, ApiError> {
-        let is_json = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
-        if !is_json {
-            return Err(ApiError::UnsupportedMediaType("expected Content-Type: application/json".into()));
-        }
-        Json::<T>::from_bytes(body).map(|Json(v)| ApiJson(v)).map_err(json_rejection)
+        check_json_content_type(headers)?;
+        let mut value: serde_json::Value = serde_json::from_slice(body).map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => data_error(&e.to_string()),
+            _ => ApiError::Malformed("request body is not valid JSON".into()),
+        })?;
+        // JSON has one number type: `3.0` is the integer 3 to JSON Schema (and to every
+        // generated client that writes numbers as doubles), so it is accepted as one.
+        integral_floats_to_integers(&mut value);
+        serde_path_to_error::deserialize(value).map(ApiJson).map_err(|e| {
+            let path = e.path().to_string();
+            match path.as_str() {
+                // The body itself (a missing or unknown field names itself).
+                "." => data_error(&e.into_inner().to_string()),
+                _ => data_error(&format!("{path}: {}", e.into_inner())),
+            }
+        })
     }
 }
 
-fn json_rejection(e: JsonRejection) -> ApiError {
-    match e {
-        JsonRejection::JsonDataError(e) => data_error(&e.body_text()),
-        JsonRejection::JsonSyntaxError(_) => ApiError::Malformed("request body is not valid JSON".into()),
-        JsonRejection::MissingJsonContentType(_) => {
-            ApiError::UnsupportedMediaType("expected Content-Type: application/json".into())
+fn integral_floats_to_integers(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            // Only exactly representable whole numbers: 2^53 and beyond are already rounded.
+            if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 {
+                *v = serde_json::Value::from(f as i64);
+            }
         }
-        JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
-        e => ApiError::Malformed(e.body_text()),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_floats_to_integers),
+        serde_json::Value::Object(map) => map.values_mut().for_each(integral_floats_to_integers),
+        _ => {}
     }
 }
 
-/// Turns serde's "path: message" into a field error in words (see `input_errors`).
+/// Turns serde's "path: message" into a field error (see `input_errors`).
 fn data_error(text: &str) -> ApiError {
     let (field, message) = crate::http::input_errors::field_error(text, "body");
     ApiError::Validation(vec![FieldError::new(field, message)])
@@ -237,6 +270,30 @@ impl FromRequestParts<AppState> for AuthRider {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_numbers_written_as_doubles_are_integers_and_errors_name_the_path() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Line {
+            n: u8,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        struct Body {
+            quantity: i32,
+            lines: Vec<Line>,
+        }
+        let mut h = axum::http::HeaderMap::new();
+        h.insert(header::CONTENT_TYPE, "application/json".parse().unwrap());
+        let ApiJson(b) = ApiJson::<Body>::from_parts(&h, br#"{"quantity": 28.0, "lines": [{"n": 2.0}]}"#).unwrap();
+        assert_eq!((b.quantity, b.lines[0].n), (28, 2));
+        let field = |body: &[u8]| match ApiJson::<Body>::from_parts(&h, body).err().unwrap() {
+            ApiError::Validation(f) => (f[0].field.clone(), f[0].message.clone()),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(field(br#"{"quantity": 2.5, "lines": []}"#), ("quantity".into(), "must be a whole number".into()));
+        assert_eq!(field(br#"{"quantity": 1, "lines": [{"n": "x"}]}"#).0, "lines[0].n");
+        assert!(matches!(ApiJson::<Body>::from_parts(&h, b"{nope"), Err(ApiError::Malformed(_))));
+    }
 
     #[test]
     fn data_errors_name_fields() {

@@ -5,6 +5,7 @@
 //! Each feature's handlers live in its own `http` module.
 
 pub mod conditional;
+pub mod cursor;
 pub mod extract;
 pub mod health;
 pub mod input_errors;

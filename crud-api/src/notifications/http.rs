@@ -16,8 +16,9 @@ use uuid::Uuid;
 
 use super::store::{self, tickets, NotificationRow};
 use crate::catalogue::http::thumbnails::Thumbnails;
+use crate::http::cursor;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
-use crate::orders::http::handlers::{check_limit, decode_id_cursor, encode_id_cursor};
+use crate::orders::http::handlers::check_limit;
 use crate::orders::store as orders;
 use crate::platform::db::Db;
 use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
@@ -88,6 +89,7 @@ pub struct NotificationPage {
 pub struct NotificationQuery {
     /// From the previous page's `next_cursor`; empty or absent: the first page.
     #[serde(default, deserialize_with = "crate::http::extract::empty_as_none")]
+    #[param(pattern = "^([A-Za-z0-9_-]{21}[AQgw])?$")]
     pub cursor: Option<String>,
     /// 1 to 100, default 20.
     #[param(minimum = 1, maximum = 100)]
@@ -106,13 +108,13 @@ pub async fn list(
     ApiQuery(q): ApiQuery<NotificationQuery>,
 ) -> ApiResult<Json<NotificationPage>> {
     let limit = check_limit(q.limit)?;
-    let before = q.cursor.as_deref().map(decode_id_cursor).transpose()?;
+    let before = q.cursor.as_deref().map(cursor::decode_id).transpose()?;
     let mut rows = store::page(&state.db, user.id, before, limit).await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     Ok(Json(NotificationPage {
         unread_count: store::unread_count(&state.db, user.id).await?,
-        next_cursor: if more { rows.last().map(|n| encode_id_cursor(n.id)) } else { None },
+        next_cursor: if more { rows.last().map(|n| cursor::encode_id(n.id)) } else { None },
         items: views(&state.db, &rows).await?,
     }))
 }

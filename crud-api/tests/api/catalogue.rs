@@ -258,17 +258,40 @@ async fn filters_sorting_and_cursor_pages() {
     let res = app.get(&format!("/api/v1/products?seller={seller_id}"), None).await;
     assert_eq!(res.body["items"].as_array().unwrap().len(), 1);
 
-    for bad in [
-        "limit=0",
-        "limit=101",
-        "cursor=garbage",
-        "status=lost",
-        "category=nope",
-        "min_price=9&max_price=1",
-        "sort=cheapest",
-    ] {
+    for bad in ["limit=0", "limit=101", "cursor=garbage", "status=lost", "status=hidden", "sort=cheapest"] {
         let res = app.get(&format!("/api/v1/products?{bad}"), None).await;
         res.assert_problem(422, "validation_failed");
+    }
+    // Filters nothing matches are an empty page, like any filter without results.
+    for none in ["category=nope", "min_price=9&max_price=1"] {
+        let res = app.get(&format!("/api/v1/products?{none}"), None).await;
+        assert_eq!(
+            (res.status.as_u16(), res.body["items"].as_array().map(Vec::len)),
+            (200, Some(0)),
+            "{none}: {}",
+            res.body
+        );
+    }
+    // Every cursor-shaped string is a position (a generated client may send any): never a 422.
+    let res = app.get(&format!("/api/v1/products?sort=price_asc&cursor={}", "A".repeat(32)), None).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+}
+
+/// `status=` (a form that always sends the field) listed hidden listings: no status filter at
+/// all. Empty is the default set.
+#[tokio::test]
+async fn an_empty_status_filter_never_shows_hidden_listings() {
+    let app = spawn_app().await;
+    let s = seller(&app, "hidden-filter@example.com").await;
+    let p = list_item(&app, &s, "desk", "숨긴 책상", 10_000, json!({})).await;
+    let admin = app.admin_token().await;
+    let res = app
+        .patch(&format!("/api/v1/products/{}", p["id"].as_str().unwrap()), json!({"hidden": true}), Some(&admin))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    for query in ["status=", "status=,", ""] {
+        let page = app.get(&format!("/api/v1/products?{query}"), None).await.body;
+        assert!(page["items"].as_array().unwrap().iter().all(|i| i["id"] != p["id"]), "{query}: {page}");
     }
 }
 

@@ -123,7 +123,8 @@ async fn deliveries_are_a_page_like_every_other_list() {
     let mut want: Vec<Value> = orders.iter().map(|o| json!(o)).collect();
     want.sort_by_key(|v| v.to_string());
     assert_eq!(seen, want);
-    app.get("/api/v1/rider/deliveries?cursor=bm9wZQ", Some(&rider)).await.assert_problem(422, "validation_failed");
+    app.get("/api/v1/rider/deliveries?cursor=bm9wZXM", Some(&rider)).await.assert_problem(422, "validation_failed");
+    assert_eq!(app.get("/api/v1/rider/deliveries?cursor=_____w", Some(&rider)).await.body["items"], json!([]));
     let empty = app.get("/api/v1/rider/deliveries?limit=2&cursor=", Some(&rider)).await.body;
     assert_eq!(empty["items"].as_array().unwrap().len(), 2, "an empty cursor is the first page");
 }

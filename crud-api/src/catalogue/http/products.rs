@@ -3,8 +3,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -15,6 +13,7 @@ use crate::catalogue::listing::{self, Condition, Dimensions};
 use crate::catalogue::search;
 use crate::catalogue::store::products::{self, After, ListFilter, Listing, ProductRow, Sort, UpdateOutcome};
 use crate::catalogue::store::{categories, images};
+use crate::http::cursor;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
 use crate::identity::role::Role;
 use crate::identity::store::users;
@@ -36,39 +35,53 @@ pub enum SortParam {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
-    /// Category id or slug; includes its subcategories.
+    /// Category id or slug; includes its subcategories. Empty or absent: every category; one
+    /// that does not exist: an empty page.
+    #[serde(default, deserialize_with = "crate::http::extract::empty_as_none")]
     pub category: Option<String>,
     /// Text search (Korean and English), e.g. `가죽소파` or `oak table`.
     pub q: Option<String>,
     /// KRW, inclusive.
+    #[param(minimum = 0)]
     pub min_price: Option<i64>,
-    /// KRW, inclusive.
+    /// KRW, inclusive (below `min_price`: an empty page).
+    #[param(minimum = 0)]
     pub max_price: Option<i64>,
-    /// Comma-separated: `on_sale`, `reserved`, `sold`. Default: all three.
+    /// Comma-separated: `on_sale`, `reserved`, `sold`. Default (absent or empty): all three.
+    #[param(pattern = "^((on_sale|reserved|sold)(,(on_sale|reserved|sold))*)?$")]
     pub status: Option<String>,
     /// Seller's user id.
     pub seller: Option<Uuid>,
-    /// One style tag, e.g. `modern`.
+    /// One style tag, e.g. `modern`: letters, digits and dashes.
+    #[serde(default, deserialize_with = "crate::http::extract::empty_as_none")]
+    #[param(pattern = "^[A-Za-z0-9-]{0,30}$")]
     pub style: Option<String>,
     pub sort: Option<SortParam>,
     /// From the previous page's `next_cursor`; empty or absent: the first page.
     #[serde(default, deserialize_with = "crate::http::extract::empty_as_none")]
+    #[param(pattern = "^([A-Za-z0-9_-]{32})?$")]
     pub cursor: Option<String>,
     /// 1 to 100, default 20.
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
 }
 
-fn encode_cursor(sort: Sort, after: &After) -> String {
-    let json = serde_json::json!({ "s": format!("{sort:?}"), "a": after });
-    URL_SAFE_NO_PAD.encode(json.to_string())
+/// The cursor after `last` in `sort` order (`done` rows returned so far, for relevance).
+fn next_cursor(sort: Sort, last: &ProductRow, done: i64) -> String {
+    match sort {
+        Sort::Relevance => cursor::encode_position(done, Uuid::nil()),
+        _ => cursor::encode_position(last.price, last.id),
+    }
 }
 
-fn decode_cursor(sort: Sort, cursor: &str) -> Option<After> {
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
-    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    // A cursor only continues the ordering it was made for.
-    (v["s"] == format!("{sort:?}")).then(|| serde_json::from_value(v["a"].clone()).ok()).flatten()
+/// Where a cursor continues. Any cursor-shaped string is a position: one from another sort
+/// order continues from the same place in this one rather than failing.
+fn after(sort: Sort, c: &str) -> ApiResult<After> {
+    let (n, id) = cursor::decode_position(c)?;
+    Ok(match sort {
+        Sort::Relevance => After::Offset(n.max(0)),
+        _ => After::Key { price: n, id },
+    })
 }
 
 /// Browse and search products
@@ -95,48 +108,39 @@ pub async fn list(State(state): State<AppState>, ApiQuery(q): ApiQuery<ListQuery
         (Some(SortParam::PriceDesc), _) => Sort::PriceDesc,
     };
     let mut statuses = Vec::new();
-    for s in q.status.as_deref().unwrap_or("on_sale,reserved,sold").split(',').map(str::trim).filter(|s| !s.is_empty())
-    {
+    for s in q.status.as_deref().unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()) {
         match ProductStatus::parse(s) {
             Some(st) if st != ProductStatus::Hidden => statuses.push(st),
             _ => errors.push(FieldError::new("status", "each must be on_sale, reserved or sold")),
         }
     }
-    if let (Some(min), Some(max)) = (q.min_price, q.max_price) {
-        if min > max {
-            errors.push(FieldError::new("min_price", "must not exceed max_price"));
-        }
+    if statuses.is_empty() {
+        // Never "no filter": that would list hidden listings (`status=` did).
+        statuses = vec![ProductStatus::OnSale, ProductStatus::Reserved, ProductStatus::Sold];
     }
     let style = q.style.map(|s| s.trim().to_lowercase());
     if style.as_deref().is_some_and(|s| !listing::is_tag(s)) {
         errors.push(FieldError::new("style", "must be a style tag"));
     }
-    let after = match &q.cursor {
-        Some(c) => match decode_cursor(sort, c) {
-            Some(a) => Some(a),
-            None => {
-                errors.push(FieldError::new("cursor", "invalid or made for another sort order"));
-                None
-            }
-        },
-        None => None,
-    };
+    let after = q.cursor.as_deref().map(|c| after(sort, c)).transpose()?;
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let empty = || Json(ProductPage { items: Vec::new(), next_cursor: None });
+    // Filters nothing can match are an empty page, as any other filter with no results.
+    if q.min_price.zip(q.max_price).is_some_and(|(min, max)| min > max) {
+        return Ok(empty());
+    }
     let categories = match &q.category {
         Some(c) => {
             let all = categories::all(&state.db).await?;
             match all.iter().find(|x| x.slug == *c || x.id.to_string() == *c) {
                 Some(root) => Some(categories::descendants(&all, root.id)),
-                None => {
-                    errors.push(FieldError::new("category", "no such category"));
-                    None
-                }
+                None => return Ok(empty()),
             }
         }
         None => None,
     };
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
     let filter = ListFilter {
         categories,
         query,
@@ -152,22 +156,11 @@ pub async fn list(State(state): State<AppState>, ApiQuery(q): ApiQuery<ListQuery
     let mut rows = products::list(&state.db, &filter).await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
-    let next_cursor = match (more, rows.last()) {
-        (true, Some(last)) => Some(encode_cursor(
-            sort,
-            &match sort {
-                Sort::Relevance => {
-                    let done = match after {
-                        Some(After::Offset(n)) => n,
-                        _ => 0,
-                    };
-                    After::Offset(done + limit)
-                }
-                _ => After::Key { price: last.price, id: last.id },
-            },
-        )),
-        _ => None,
+    let done = match after {
+        Some(After::Offset(n)) => n,
+        _ => 0,
     };
+    let next_cursor = rows.last().filter(|_| more).map(|last| next_cursor(sort, last, done.saturating_add(limit)));
     let ids: Vec<Uuid> = rows.iter().map(|p| p.id).collect();
     let imgs = images::for_products(&state.db, &ids).await?;
     let labels = Labels::load(&state.db, &rows).await?;

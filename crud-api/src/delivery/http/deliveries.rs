@@ -7,8 +7,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -17,6 +15,7 @@ use uuid::Uuid;
 use crate::catalogue::http::thumbnails::Thumbnails;
 use crate::delivery::areas;
 use crate::delivery::store::{deliveries, riders};
+use crate::http::cursor;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, AuthRider, AuthUser};
 use crate::identity::profile::Address;
 use crate::notifications::Event;
@@ -103,6 +102,7 @@ pub struct DeliveryQuery {
     pub status: Option<DeliveryFilter>,
     /// From the previous page's `next_cursor`; empty or absent: the first page.
     #[serde(default, deserialize_with = "crate::http::extract::empty_as_none")]
+    #[param(pattern = "^([A-Za-z0-9_-]{5}[AQgw])?$")]
     pub cursor: Option<String>,
     /// 1 to 100, default 20.
     #[param(minimum = 1, maximum = 100)]
@@ -122,19 +122,6 @@ pub struct DeliveryPage {
 /// rider can look through.
 const DELIVERY_WINDOW: i64 = 200;
 
-fn encode_offset(n: usize) -> String {
-    URL_SAFE_NO_PAD.encode(format!("o{n}"))
-}
-
-fn decode_offset(c: &str) -> ApiResult<usize> {
-    URL_SAFE_NO_PAD
-        .decode(c)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|s| s.strip_prefix('o').and_then(|n| n.parse().ok()))
-        .ok_or_else(|| ApiError::field("cursor", "invalid cursor"))
-}
-
 /// Deliveries
 ///
 /// `available`: paid orders waiting for a rider, nearest pickup area to your last reported
@@ -151,7 +138,7 @@ pub async fn list(
     ApiQuery(q): ApiQuery<DeliveryQuery>,
 ) -> ApiResult<Json<DeliveryPage>> {
     let limit = check_limit(q.limit)? as usize;
-    let offset = q.cursor.as_deref().map(decode_offset).transpose()?.unwrap_or(0);
+    let offset = q.cursor.as_deref().map(cursor::decode_offset).transpose()?.unwrap_or(0) as usize;
     let pos = deliveries::location(&state.db, rider.id).await?.map(|l| (l.lat, l.lng));
     let filter = q.status.unwrap_or(DeliveryFilter::Available);
     let rows = match filter {
@@ -183,7 +170,7 @@ pub async fn list(
     let assigned = !matches!(filter, DeliveryFilter::Available);
     Ok(Json(DeliveryPage {
         items: page.iter().map(|o| delivery_view(o, &items, &thumbs, pos, assigned)).collect(),
-        next_cursor: more.then(|| encode_offset(offset + limit)),
+        next_cursor: more.then(|| cursor::encode_offset((offset + limit) as u32)),
     }))
 }
 

@@ -5,8 +5,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -14,6 +12,7 @@ use uuid::Uuid;
 use crate::cart::store as cart;
 use crate::catalogue::http::thumbnails::Thumbnails;
 use crate::catalogue::store::products;
+use crate::http::cursor;
 use crate::http::extract::{AdminUser, ApiJson, ApiPath, ApiQuery, AuthUser};
 use crate::identity::profile::{self, Address};
 use crate::identity::role::Role;
@@ -131,22 +130,11 @@ async fn place_orders(
 pub struct OrderListQuery {
     /// From the previous page's `next_cursor`; empty or absent: the first page.
     #[serde(default, deserialize_with = "crate::http::extract::empty_as_none")]
+    #[param(pattern = "^([A-Za-z0-9_-]{21}[AQgw])?$")]
     pub cursor: Option<String>,
     /// 1 to 100, default 20.
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
-}
-
-pub fn encode_id_cursor(id: Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(id.as_bytes())
-}
-
-pub fn decode_id_cursor(c: &str) -> ApiResult<Uuid> {
-    URL_SAFE_NO_PAD
-        .decode(c)
-        .ok()
-        .and_then(|b| Uuid::from_slice(&b).ok())
-        .ok_or_else(|| ApiError::field("cursor", "invalid cursor"))
 }
 
 pub fn check_limit(limit: Option<i64>) -> ApiResult<i64> {
@@ -169,12 +157,12 @@ pub async fn list(
     ApiQuery(q): ApiQuery<OrderListQuery>,
 ) -> ApiResult<Json<OrderPage>> {
     let limit = check_limit(q.limit)?;
-    let before = q.cursor.as_deref().map(decode_id_cursor).transpose()?;
+    let before = q.cursor.as_deref().map(cursor::decode_id).transpose()?;
     let mut rows = store::for_user(&state.db, user.id, before, limit).await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let (items, thumbs) = items_of(&state, &rows).await?;
-    let next_cursor = if more { rows.last().map(|o| encode_id_cursor(o.id)) } else { None };
+    let next_cursor = if more { rows.last().map(|o| cursor::encode_id(o.id)) } else { None };
     Ok(Json(OrderPage {
         items: rows.iter().map(|o| order_view(o, &items, &thumbs, o.buyer_id == user.id, None)).collect(),
         next_cursor,
