@@ -66,17 +66,38 @@ impl ProductStatus {
 
 crate::text_enum!(ProductStatus);
 
+impl AsRef<str> for StyleTag {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Outer dimensions in centimetres.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Dimensions {
-    #[schema(example = 210)]
+    #[schema(example = 210, minimum = 1, maximum = 1000)]
     pub width_cm: Option<i32>,
-    #[schema(example = 90)]
+    #[schema(example = 90, minimum = 1, maximum = 1000)]
     pub depth_cm: Option<i32>,
-    #[schema(example = 85)]
+    #[schema(example = 85, minimum = 1, maximum = 1000)]
     pub height_cm: Option<i32>,
 }
+
+/// One style tag as sent: letters, digits and dashes (checked and lower-cased by `check_tags`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(transparent)]
+pub struct StyleTag(pub String);
+
+// By hand: utoipa's derive takes no pattern on a newtype.
+impl utoipa::PartialSchema for StyleTag {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new().schema_type(Type::String).pattern(Some("TAG")).examples(["modern"]).build().into()
+    }
+}
+
+impl ToSchema for StyleTag {}
 
 pub const MAX_PRICE: i64 = 1_000_000_000;
 pub const MAX_TAGS: usize = 10;
@@ -139,13 +160,13 @@ pub fn check_area(v: &str, errors: &mut Vec<FieldError>) -> String {
 }
 
 /// Style tags: lower-cased, letters/digits/hyphens only, at most 10, duplicates dropped.
-pub fn check_tags(tags: &[String], errors: &mut Vec<FieldError>) -> Vec<String> {
+pub fn check_tags<T: AsRef<str>>(tags: &[T], errors: &mut Vec<FieldError>) -> Vec<String> {
     if tags.len() > MAX_TAGS {
         errors.push(FieldError::new("style_tags", format!("at most {MAX_TAGS} tags")));
     }
     let mut out: Vec<String> = Vec::new();
     for (i, t) in tags.iter().enumerate() {
-        let t = t.trim().to_lowercase();
+        let t = t.as_ref().trim().to_lowercase();
         if !is_tag(&t) {
             errors.push(FieldError::new(format!("style_tags[{i}]"), "must be 1 to 30 letters, digits or hyphens"));
         } else if !out.contains(&t) {
@@ -166,10 +187,10 @@ mod tests {
     #[test]
     fn tags_are_normalised() {
         let mut e = vec![];
-        let tags = check_tags(&["Modern".into(), "modern".into(), "북유럽".into()], &mut e);
+        let tags = check_tags(&["Modern", "modern", "북유럽"], &mut e);
         assert_eq!(tags, ["modern", "북유럽"]);
         assert!(e.is_empty());
-        check_tags(&["a b".into(), "%".into()], &mut e);
+        check_tags(&["a b", "%"], &mut e);
         assert_eq!(e.len(), 2);
     }
 

@@ -10,6 +10,7 @@ pub mod extract;
 pub mod health;
 pub mod input_errors;
 pub mod openapi;
+pub mod patterns;
 pub mod request_metrics;
 pub mod routes;
 

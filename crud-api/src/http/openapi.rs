@@ -105,7 +105,10 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(routes(0).split_for_parts().1);
     BearerAuth.modify(&mut doc);
     CommonProblems.modify(&mut doc);
-    doc
+    // Named patterns (`http::patterns`) become their regexes.
+    let mut value = serde_json::to_value(&doc).expect("the OpenAPI document serialises");
+    super::patterns::expand(&mut value);
+    serde_json::from_value(value).expect("the document reads back")
 }
 
 /// Pretty JSON with a trailing newline, exactly as committed in `api/`.

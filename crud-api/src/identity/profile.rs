@@ -19,12 +19,16 @@ pub fn parse_name(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Strin
     name.to_string()
 }
 
-/// Phone numbers: digits with optional leading `+` and separators (`-`, space); 7–15 digits.
+/// Phone numbers: 7–15 digits, an optional leading `+`, and single separators (`-` or a
+/// space) between digits — the OpenAPI `PHONE` pattern, exactly.
 pub fn parse_phone(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> String {
     let phone = raw.trim();
     let digits = phone.chars().filter(char::is_ascii_digit).count();
-    let shape_ok =
-        phone.char_indices().all(|(i, c)| c.is_ascii_digit() || c == '-' || c == ' ' || (c == '+' && i == 0));
+    let body = phone.strip_prefix('+').unwrap_or(phone);
+    let shape_ok = body.starts_with(|c: char| c.is_ascii_digit())
+        && body.ends_with(|c: char| c.is_ascii_digit())
+        && body.chars().all(|c| c.is_ascii_digit() || c == '-' || c == ' ')
+        && !body.as_bytes().windows(2).any(|w| !w[0].is_ascii_digit() && !w[1].is_ascii_digit());
     if !shape_ok || !(7..=15).contains(&digits) {
         errors.push(FieldError::new(field, "must be a phone number (7 to 15 digits)"));
     }
@@ -36,21 +40,21 @@ pub fn parse_phone(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Stri
 #[serde(deny_unknown_fields)]
 pub struct Address {
     /// Short label, e.g. "집" or "office".
-    #[schema(example = "집")]
+    #[schema(example = "집", min_length = 1, max_length = 30, pattern = "ONE_LINE")]
     pub label: String,
-    #[schema(example = "김민수")]
+    #[schema(example = "김민수", min_length = 1, max_length = 100, pattern = "ONE_LINE")]
     pub recipient: String,
-    #[schema(example = "010-1234-5678")]
+    #[schema(example = "010-1234-5678", pattern = "PHONE")]
     pub phone: String,
-    #[schema(example = "서울특별시 마포구 양화로 45")]
+    #[schema(example = "서울특별시 마포구 양화로 45", min_length = 1, max_length = 200, pattern = "ONE_LINE")]
     pub line1: String,
     #[serde(default)]
-    #[schema(example = "3층")]
+    #[schema(example = "3층", max_length = 200)]
     pub line2: Option<String>,
-    #[schema(example = "04036")]
+    #[schema(example = "04036", pattern = "POSTAL_CODE")]
     pub postal_code: String,
     /// Area name used for delivery matching, e.g. "마포구".
-    #[schema(example = "마포구")]
+    #[schema(example = "마포구", min_length = 1, max_length = 50, pattern = "ONE_LINE")]
     pub area: String,
     #[serde(default)]
     pub is_default: bool,
@@ -58,12 +62,25 @@ pub struct Address {
 
 pub const MAX_ADDRESSES: usize = 10;
 
+/// The address book as stored: fields trimmed, and at most one default — the first marked one
+/// (a form that ticks a new default without unticking the old sends two).
+pub fn one_default(mut addresses: Vec<Address>) -> Vec<Address> {
+    let mut seen = false;
+    for a in &mut addresses {
+        for f in [&mut a.label, &mut a.recipient, &mut a.phone, &mut a.line1, &mut a.postal_code, &mut a.area] {
+            *f = f.trim().to_string();
+        }
+        a.line2 = a.line2.take().map(|l| l.trim().to_string()).filter(|l| !l.is_empty());
+        let first = a.is_default && !seen;
+        seen |= a.is_default;
+        a.is_default = first;
+    }
+    addresses
+}
+
 pub fn validate_addresses(addresses: &[Address], errors: &mut Vec<FieldError>) {
     if addresses.len() > MAX_ADDRESSES {
         errors.push(FieldError::new("addresses", format!("at most {MAX_ADDRESSES} addresses")));
-    }
-    if addresses.iter().filter(|a| a.is_default).count() > 1 {
-        errors.push(FieldError::new("addresses", "at most one default address"));
     }
     for (i, a) in addresses.iter().enumerate() {
         let f = |name: &str| format!("addresses[{i}].{name}");
@@ -75,10 +92,14 @@ pub fn validate_addresses(addresses: &[Address], errors: &mut Vec<FieldError>) {
                 errors.push(FieldError::new(f(name), "is required"));
             } else if n > max {
                 errors.push(FieldError::new(f(name), format!("must be at most {max} characters")));
+            } else if let Some(why) = one_line_problem(value.trim()) {
+                errors.push(FieldError::new(f(name), why));
             }
         }
         if a.line2.as_deref().is_some_and(|l| l.chars().count() > 200) {
             errors.push(FieldError::new(f("line2"), "must be at most 200 characters"));
+        } else if let Some(why) = a.line2.as_deref().and_then(|l| one_line_problem(l.trim())) {
+            errors.push(FieldError::new(f("line2"), why));
         }
         let pc = a.postal_code.trim();
         if pc.len() != 5 || !pc.chars().all(|c| c.is_ascii_digit()) {
@@ -91,6 +112,23 @@ pub fn validate_addresses(addresses: &[Address], errors: &mut Vec<FieldError>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_default_address_wins() {
+        let a = |label: &str, is_default| Address {
+            label: label.into(),
+            recipient: "김민수".into(),
+            phone: "010-1234-5678".into(),
+            line1: "양화로 45".into(),
+            line2: None,
+            postal_code: "04036".into(),
+            area: "마포구".into(),
+            is_default,
+        };
+        let book = one_default(vec![a("집", false), a("회사", true), a("본가", true)]);
+        assert_eq!(book.iter().map(|a| a.is_default).collect::<Vec<_>>(), [false, true, false]);
+        assert!(one_default(vec![a("집", false)]).iter().all(|a| !a.is_default));
+    }
 
     #[test]
     fn phone_shapes() {

@@ -184,6 +184,7 @@ pub struct StreamQuery {
     pub ticket: Option<String>,
     /// Resume after this notification id (what `Last-Event-ID` says, for a new `EventSource`).
     #[serde(default, deserialize_with = "crate::http::extract::empty_as_none")]
+    #[param(format = Uuid)]
     pub last_event_id: Option<String>,
 }
 
@@ -196,7 +197,7 @@ pub struct StreamQuery {
 /// `EventSource` — with a `ticket`.
 #[utoipa::path(get, path = "/api/v1/notifications/stream", operation_id = "stream_notifications", tag = "notifications",
     security(("bearer" = []), ()),
-    params(StreamQuery, ("Last-Event-ID" = Option<String>, Header, description = "Resume after this notification id")),
+    params(StreamQuery, ("Last-Event-ID" = Option<Uuid>, Header, description = "Resume after this notification id")),
     responses(
         (status = 200, description = "An event stream", content_type = "text/event-stream", body = String),
         (status = 401, description = "No token, or the ticket is unknown, spent or expired", body = Problem, content_type = "application/problem+json"),
@@ -286,6 +287,7 @@ pub enum Platform {
 #[serde(deny_unknown_fields)]
 pub struct DeviceRequest {
     /// The FCM registration token or APNs device token.
+    #[schema(max_length = 4096, pattern = "TOKEN")]
     pub token: String,
     pub platform: Platform,
 }
@@ -293,6 +295,7 @@ pub struct DeviceRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceDeleteRequest {
+    #[schema(max_length = 4096, pattern = "TOKEN")]
     pub token: String,
 }
 

@@ -159,7 +159,7 @@ async fn checkout_reserves_and_splits_by_seller() {
     assert_eq!(list["items"].as_array().unwrap().len(), 2);
 
     // Nothing left: an empty cart can't check out.
-    checkout(&app, &buyer, "split-2").await.assert_problem(422, "validation_failed");
+    checkout(&app, &buyer, "split-2").await.assert_problem(409, "cart_empty");
 }
 
 #[tokio::test]

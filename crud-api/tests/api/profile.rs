@@ -50,3 +50,33 @@ async fn invalid_profile_updates_name_the_field_and_change_nothing() {
     res.assert_problem(422, "validation_failed");
     assert_eq!(app.get("/api/v1/users/me", Some(&access)).await.body["role"], "customer");
 }
+
+/// What a form sends is what is stored, tidied: fields trimmed, one default address (the first
+/// ticked), and control characters or doubled separators refused — so what the profile gives
+/// back always matches the schema a generated client validates it with.
+#[tokio::test]
+async fn address_books_are_stored_tidy_with_one_default() {
+    let app = spawn_app().await;
+    let (token, _, _) = app.signup("tidy@example.com").await;
+    let addr = |label: &str, is_default: bool| {
+        json!({"label": label, "recipient": " 김민수 ", "phone": "010-1234-5678", "line1": "양화로 45 ",
+               "line2": "  ", "postal_code": " 04036", "area": "마포구", "is_default": is_default})
+    };
+    let res =
+        app.patch("/api/v1/users/me", json!({"addresses": [addr("집", true), addr("회사", true)]}), Some(&token)).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let book = res.body["addresses"].as_array().unwrap();
+    assert_eq!((book[0]["is_default"].as_bool(), book[1]["is_default"].as_bool()), (Some(true), Some(false)));
+    assert_eq!((book[0]["recipient"].as_str(), book[0]["line1"].as_str()), (Some("김민수"), Some("양화로 45")));
+    assert_eq!((book[0]["postal_code"].as_str(), book[0]["line2"].is_null()), (Some("04036"), true));
+
+    let mut bad = addr("집", false);
+    bad["recipient"] = json!("×ø\u{9b}");
+    let res = app.patch("/api/v1/users/me", json!({"addresses": [bad]}), Some(&token)).await;
+    res.assert_problem(422, "validation_failed");
+    assert_eq!(res.body["errors"][0]["field"], "addresses[0].recipient");
+    let mut doubled = addr("집", false);
+    doubled["phone"] = json!("010--1234-5678");
+    let res = app.patch("/api/v1/users/me", json!({"addresses": [doubled]}), Some(&token)).await;
+    assert_eq!(res.body["errors"][0]["field"], "addresses[0].phone", "{}", res.body);
+}

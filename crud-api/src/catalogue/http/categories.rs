@@ -46,17 +46,35 @@ pub async fn list(State(state): State<AppState>) -> ApiResult<Json<Vec<CategoryN
     Ok(Json(tree(&categories::all(&state.db).await?, None)))
 }
 
+/// A new category.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCategoryRequest {
+    /// Lower-case letters, digits and hyphens; unique (409 when taken).
+    #[schema(example = "outdoor", pattern = "^[a-z0-9]([a-z0-9-]{0,48}[a-z0-9])?$")]
+    pub slug: String,
+    #[schema(example = "야외 가구", min_length = 1, max_length = 50, pattern = "ONE_LINE")]
+    pub name: String,
+    #[schema(example = "Outdoor", min_length = 1, max_length = 50, pattern = "ONE_LINE")]
+    pub name_en: String,
+    /// Parent category (404 when it does not exist); absent or `null`: top-level.
+    pub parent_id: Option<Uuid>,
+    pub position: Option<i32>,
+}
+
+/// Fields of a category to change; absent fields stay.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CategoryRequest {
     /// Lower-case letters, digits and hyphens; unique.
-    #[schema(example = "outdoor")]
+    #[schema(example = "outdoor", pattern = "^[a-z0-9]([a-z0-9-]{0,48}[a-z0-9])?$")]
     pub slug: Option<String>,
-    #[schema(example = "야외 가구")]
+    #[schema(example = "야외 가구", min_length = 1, max_length = 50, pattern = "ONE_LINE")]
     pub name: Option<String>,
-    #[schema(example = "Outdoor")]
+    #[schema(example = "Outdoor", min_length = 1, max_length = 50, pattern = "ONE_LINE")]
     pub name_en: Option<String>,
-    /// Parent category; `null` makes it top-level.
+    /// Parent category (404 when it does not exist; 409 when it would make a cycle); `null`
+    /// makes it top-level.
     #[serde(default, deserialize_with = "crate::http::extract::double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub parent_id: Option<Option<Uuid>>,
@@ -84,9 +102,10 @@ fn check_slug(v: &str, errors: &mut Vec<FieldError>) {
 ///
 /// Admins only.
 #[utoipa::path(post, path = "/api/v1/admin/categories", operation_id = "create_category", tag = "catalogue",
-    security(("bearer" = [])), request_body = CategoryRequest,
+    security(("bearer" = [])), request_body = NewCategoryRequest,
     responses(
         (status = 201, description = "Created", body = CategoryNode),
+        (status = 404, description = "No such parent category", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Slug taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -94,23 +113,19 @@ fn check_slug(v: &str, errors: &mut Vec<FieldError>) {
 pub async fn create(
     State(state): State<AppState>,
     _admin: AdminUser,
-    ApiJson(req): ApiJson<CategoryRequest>,
+    ApiJson(req): ApiJson<NewCategoryRequest>,
 ) -> ApiResult<(StatusCode, Json<CategoryNode>)> {
     let mut errors = Vec::new();
-    let slug = req.slug.unwrap_or_default();
-    let name = req.name.unwrap_or_default();
-    let name_en = req.name_en.unwrap_or_default();
+    let (slug, name, name_en) = (req.slug, req.name, req.name_en);
     check_slug(&slug, &mut errors);
     check_text("name", &name, 50, &mut errors);
     check_text("name_en", &name_en, 50, &mut errors);
-    let parent = req.parent_id.flatten();
-    if let Some(p) = parent {
-        if categories::by_id(&state.db, p).await?.is_none() {
-            errors.push(FieldError::new("parent_id", "no such category"));
-        }
-    }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
+    }
+    let parent = req.parent_id;
+    if let Some(p) = parent {
+        categories::by_id(&state.db, p).await?.ok_or(ApiError::NotFound("parent category"))?;
     }
     let row = categories::insert(&state.db, parent, &slug, name.trim(), name_en.trim(), req.position.unwrap_or(0))
         .await
@@ -143,9 +158,9 @@ fn leaf(c: &CategoryRow) -> CategoryNode {
     security(("bearer" = [])), request_body = CategoryRequest, params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "Updated", body = CategoryNode),
-        (status = 404, description = "No such category", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Slug taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields or a cycle", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such category or parent", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Slug taken, or the parent would make a cycle", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn update(
     State(state): State<AppState>,
@@ -171,17 +186,17 @@ pub async fn update(
     if let Some(p) = req.position {
         row.position = p;
     }
-    if let Some(parent) = req.parent_id {
-        match parent {
-            Some(p) if categories::descendants(&all, id).contains(&p) => {
-                errors.push(FieldError::new("parent_id", "would make a cycle"))
-            }
-            Some(p) if !all.iter().any(|c| c.id == p) => errors.push(FieldError::new("parent_id", "no such category")),
-            _ => row.parent_id = parent,
-        }
-    }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
+    }
+    if let Some(parent) = req.parent_id {
+        match parent {
+            Some(p) if !all.iter().any(|c| c.id == p) => return Err(ApiError::NotFound("parent category")),
+            Some(p) if categories::descendants(&all, id).contains(&p) => {
+                return Err(ApiError::Conflict("category_cycle", "the parent would be the category itself or under it"))
+            }
+            _ => row.parent_id = parent,
+        }
     }
     let row = categories::update(&state.db, &row)
         .await

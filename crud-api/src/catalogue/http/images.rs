@@ -14,6 +14,17 @@ use crate::http::extract::{ApiMultipart, ApiPath, AuthUser};
 use crate::platform::error::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
 
+/// The form of a photo upload: one or more image files (the part name is free; `files` is
+/// what generated clients send).
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // describes the multipart body; the handler reads the parts as they come
+pub struct PhotoUpload {
+    /// JPEG, PNG or WebP, each at most `MAX_IMAGE_BYTES`; at most 10 photos per listing.
+    #[schema(value_type = Vec<String>, format = Binary, min_items = 1, max_items = 10)]
+    pub files: Vec<Vec<u8>>,
+}
+
 /// Upload photos
 ///
 /// `multipart/form-data` with one or more file parts (any field name). Each must be JPEG,
@@ -23,7 +34,7 @@ use crate::state::AppState;
 /// queues an analysis job.
 #[utoipa::path(post, path = "/api/v1/products/{id}/images", operation_id = "upload_product_images", tag = "catalogue",
     security(("bearer" = [])), params(("id" = Uuid, Path)),
-    request_body(content_type = "multipart/form-data", description = "One or more image files", content = String),
+    request_body(content_type = "multipart/form-data", description = "One or more image files", content = PhotoUpload),
     responses(
         (status = 201, description = "Stored images", body = [ImageView]),
         (status = 403, description = "Not the seller", body = Problem, content_type = "application/problem+json"),

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::catalogue::http::labels::Labels;
 use crate::catalogue::http::views::{self as product_views, ProductDetail, ProductPage, ProductStatus};
-use crate::catalogue::listing::{self, Condition, Dimensions};
+use crate::catalogue::listing::{self, Condition, Dimensions, StyleTag};
 use crate::catalogue::search;
 use crate::catalogue::store::products::{self, After, ListFilter, Listing, ProductRow, Sort, UpdateOutcome};
 use crate::catalogue::store::{categories, images};
@@ -205,39 +205,42 @@ pub async fn get(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateProductRequest {
-    #[schema(example = "이케아 3인용 가죽소파", min_length = 2, max_length = 100)]
+    #[schema(example = "이케아 3인용 가죽소파", min_length = 2, max_length = 100, pattern = "ONE_LINE")]
     pub title: String,
     #[serde(default)]
-    #[schema(example = "2년 사용, 생활 기스 조금 있어요. 직접 가져가셔야 합니다.")]
+    #[schema(
+        example = "2년 사용, 생활 기스 조금 있어요. 직접 가져가셔야 합니다.",
+        max_length = 5000,
+        pattern = "FREE_TEXT"
+    )]
     pub description: String,
     /// KRW.
     #[schema(example = 150000, minimum = 0, maximum = 1000000000)]
     pub price: i64,
+    /// A category's id (`GET /api/v1/categories`); one that does not exist is a 404.
     pub category_id: Uuid,
     pub condition: Condition,
     #[serde(default)]
     pub dimensions: Dimensions,
+    #[schema(minimum = 1, maximum = 2000)]
     pub weight_kg: Option<i32>,
     /// Default 1 (most listings are one-of-a-kind).
     #[schema(minimum = 1, maximum = 1000)]
     pub quantity: Option<i32>,
+    /// At most 10; lower-cased, duplicates dropped.
     #[serde(default)]
-    #[schema(example = json!(["modern", "leather"]))]
-    pub style_tags: Vec<String>,
+    #[schema(example = json!(["modern", "leather"]), max_items = 10, inline)]
+    pub style_tags: Vec<StyleTag>,
     /// Area name for pickup and delivery matching.
-    #[schema(example = "마포구", min_length = 1, max_length = 50)]
+    #[schema(example = "마포구", min_length = 1, max_length = 50, pattern = "ONE_LINE")]
     pub area: String,
 }
 
-/// Checks the category exists; returns the words it adds to the search index.
-async fn category_words(state: &AppState, id: Uuid, errors: &mut Vec<FieldError>) -> ApiResult<String> {
-    Ok(match categories::by_id(&state.db, id).await? {
-        Some(c) => format!("{} {}", c.name, c.name_en),
-        None => {
-            errors.push(FieldError::new("category_id", "no such category"));
-            String::new()
-        }
-    })
+/// The words a category adds to the search index; a 404 when it does not exist (the body is
+/// well-formed; what it names is missing), after the body's own field errors.
+async fn category_words(state: &AppState, id: Uuid) -> ApiResult<String> {
+    let c = categories::by_id(&state.db, id).await?.ok_or(ApiError::NotFound("category"))?;
+    Ok(format!("{} {}", c.name, c.name_en))
 }
 
 /// List an item for sale
@@ -248,6 +251,7 @@ async fn category_words(state: &AppState, id: Uuid, errors: &mut Vec<FieldError>
     responses(
         (status = 201, description = "Listed", body = ProductDetail),
         (status = 403, description = "Not a seller", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The category does not exist", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create(
@@ -268,10 +272,10 @@ pub async fn create(
     listing::check_dimensions(&req.dimensions, req.weight_kg, &mut errors);
     let style_tags = listing::check_tags(&req.style_tags, &mut errors);
     let area = listing::check_area(&req.area, &mut errors);
-    let words = category_words(&state, req.category_id, &mut errors).await?;
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    let words = category_words(&state, req.category_id).await?;
     let l = Listing {
         category_id: req.category_id,
         title,
@@ -294,16 +298,23 @@ pub async fn create(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProductRequest {
+    #[schema(min_length = 2, max_length = 100, pattern = "ONE_LINE")]
     pub title: Option<String>,
+    #[schema(max_length = 5000, pattern = "FREE_TEXT")]
     pub description: Option<String>,
+    #[schema(minimum = 0, maximum = 1000000000)]
     pub price: Option<i64>,
     pub category_id: Option<Uuid>,
     pub condition: Option<Condition>,
     pub dimensions: Option<Dimensions>,
+    #[schema(minimum = 1, maximum = 2000)]
     pub weight_kg: Option<i32>,
-    /// Total units; cannot drop below what is reserved or sold.
+    /// Total units; cannot drop below what is reserved or sold (409).
+    #[schema(minimum = 1, maximum = 1000)]
     pub quantity: Option<i32>,
-    pub style_tags: Option<Vec<String>>,
+    #[schema(max_items = 10, inline)]
+    pub style_tags: Option<Vec<StyleTag>>,
+    #[schema(min_length = 1, max_length = 50, pattern = "ONE_LINE")]
     pub area: Option<String>,
     /// Admins only: hide or show the listing.
     pub hidden: Option<bool>,
@@ -360,10 +371,10 @@ pub async fn update(
     };
     let area = req.area.map(|a| listing::check_area(&a, &mut errors)).unwrap_or(p.area.clone());
     let category_id = req.category_id.unwrap_or(p.category_id);
-    let words = category_words(&state, category_id, &mut errors).await?;
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    let words = category_words(&state, category_id).await?;
     let l = Listing {
         category_id,
         title,

@@ -239,7 +239,7 @@ pub async fn pickup(
 #[serde(deny_unknown_fields)]
 pub struct CompleteRequest {
     /// The 6-digit code the buyer shows at the door.
-    #[schema(example = "042917")]
+    #[schema(example = "042917", pattern = "^[0-9]{6}$")]
     pub delivery_code: String,
 }
 

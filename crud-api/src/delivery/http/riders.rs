@@ -18,14 +18,14 @@ use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
 pub struct CreateRiderRequest {
-    #[schema(example = "rider1@example.com")]
+    #[schema(example = "rider1@example.com", format = Email, max_length = 254)]
     pub email: String,
-    /// At least 10 characters.
-    #[schema(example = "rider-password-1")]
+    /// 10 to 128 characters, not all spaces.
+    #[schema(example = "rider-password-1", min_length = 10, max_length = 128, pattern = "\\S")]
     pub password: String,
-    #[schema(example = "박배달")]
+    #[schema(example = "박배달", min_length = 1, max_length = 100, pattern = "ONE_LINE")]
     pub name: String,
-    #[schema(example = "010-9876-5432")]
+    #[schema(example = "010-9876-5432", pattern = "PHONE")]
     pub phone: String,
 }
 

@@ -26,12 +26,12 @@ use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
 pub struct SignupRequest {
-    #[schema(example = "minsu@example.com")]
+    #[schema(example = "minsu@example.com", format = Email, max_length = 254)]
     pub email: String,
-    /// At least 10 characters.
-    #[schema(example = "correct-horse-battery", min_length = 10, max_length = 128)]
+    /// 10 to 128 characters, not all spaces.
+    #[schema(example = "correct-horse-battery", min_length = 10, max_length = 128, pattern = "\\S")]
     pub password: String,
-    #[schema(example = "김민수", min_length = 1, max_length = 100)]
+    #[schema(example = "김민수", min_length = 1, max_length = 100, pattern = "ONE_LINE")]
     pub name: String,
 }
 

@@ -16,12 +16,14 @@ use crate::state::AppState;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProfileRequest {
-    #[schema(example = "김민수")]
+    #[schema(example = "김민수", min_length = 1, max_length = 100, pattern = "ONE_LINE")]
     pub name: Option<String>,
     /// A phone number; an empty string removes it.
-    #[schema(example = "010-1234-5678")]
+    #[schema(example = "010-1234-5678", pattern = "PHONE_OR_EMPTY")]
     pub phone: Option<String>,
-    /// Replaces the whole address book (at most 10, at most one default).
+    /// Replaces the whole address book (at most 10). The first address marked default is the
+    /// default; any other marked default is stored as not.
+    #[schema(max_items = 10)]
     pub addresses: Option<Vec<Address>>,
     /// Become a seller (list items for sale), or stop being one.
     pub is_seller: Option<bool>,
@@ -71,7 +73,7 @@ pub async fn update_me(
     let addresses = match &req.addresses {
         Some(list) => {
             profile::validate_addresses(list, &mut errors);
-            serde_json::to_string(list).map_err(anyhow::Error::from)?
+            serde_json::to_string(&profile::one_default(list.clone())).map_err(anyhow::Error::from)?
         }
         None => current.addresses.clone(),
     };

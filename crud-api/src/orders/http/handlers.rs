@@ -37,13 +37,13 @@ pub struct CheckoutRequest {
 /// go back on sale. Requires an `Idempotency-Key` header: the same key with the same body
 /// replays the first answer; with a different body it is refused (422).
 #[utoipa::path(post, path = "/api/v1/orders", operation_id = "checkout", tag = "orders", security(("bearer" = [])),
-    params(("Idempotency-Key" = String, Header, description = "Unique per checkout attempt; retries reuse it")),
+    params(("Idempotency-Key" = String, Header, description = "Unique per checkout attempt; retries reuse it", pattern = "^[!-~]{1,100}$")),
     request_body = CheckoutRequest,
     responses(
         (status = 201, description = "Orders placed, items reserved", body = CheckoutResponse),
         (status = 400, description = "Missing Idempotency-Key", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "An item is no longer available (`out_of_stock`), or the same key is still being processed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Empty cart, invalid address, or key reused with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The cart is empty (`cart_empty`), an item is no longer available (`out_of_stock`), or the same key is still being processed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid address, or key reused with another body", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn checkout(
     State(state): State<AppState>,
@@ -92,9 +92,11 @@ async fn place_orders(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    let addr = profile::one_default(vec![addr]).remove(0);
     let lines = cart::lines(&state.db, user.id).await?;
     if lines.is_empty() {
-        return Err(ApiError::field("cart", "the cart is empty"));
+        // The request is fine; the cart is not ready for it.
+        return Err(ApiError::Conflict("cart_empty", "the cart is empty: add items before checking out"));
     }
     let ids: Vec<Uuid> = lines.iter().map(|l| l.product_id).collect();
     if products::by_ids(&state.db, &ids).await?.iter().any(|p| p.seller_id == user.id) {
@@ -272,6 +274,7 @@ pub async fn ready(
 pub struct AdminTransitionRequest {
     pub status: OrderStatus,
     /// Why, for the audit trail.
+    #[schema(min_length = 1, max_length = 500, pattern = "ONE_LINE")]
     pub note: String,
 }
 

@@ -55,7 +55,7 @@ pub async fn quote(
 pub struct ConfirmRequest {
     pub order_id: Uuid,
     /// From the gateway's client SDK after the buyer authorised the payment.
-    #[schema(example = "tgen_20261126_abc123")]
+    #[schema(example = "tgen_20261126_abc123", max_length = 200, pattern = "TOKEN")]
     pub payment_key: String,
     /// Must equal the quoted total (KRW).
     pub amount: i64,
@@ -131,7 +131,9 @@ pub async fn webhook(
 #[serde(deny_unknown_fields)]
 pub struct RefundRequest {
     /// KRW; absent refunds everything not yet refunded.
+    #[schema(minimum = 1)]
     pub amount: Option<i64>,
+    #[schema(min_length = 1, max_length = 200, pattern = "ONE_LINE")]
     pub reason: String,
 }
 

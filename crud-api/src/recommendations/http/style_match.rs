@@ -57,6 +57,16 @@ pub(crate) fn ml_error(e: MlError) -> ApiError {
     }
 }
 
+/// The form of a style-match upload: one image file.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // describes the multipart body; the handler reads the part as it comes
+pub struct StyleMatchUpload {
+    /// A photo of a room or a piece of furniture: JPEG, PNG or WebP.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
 /// Shop the look
 ///
 /// Upload a photo (multipart, one image file) of a room or a piece of furniture: the
@@ -64,7 +74,7 @@ pub(crate) fn ml_error(e: MlError) -> ApiError {
 /// strategy, with the category, style, labels and colours seen in the photo.
 #[utoipa::path(post, path = "/api/v1/recommendations/style-match", operation_id = "style_match", tag = "catalogue",
     security(("bearer" = [])), params(RecommendationQuery),
-    request_body(content_type = "multipart/form-data", description = "One image file (JPEG, PNG or WebP)"),
+    request_body(content_type = "multipart/form-data", description = "One image file (JPEG, PNG or WebP)", content = StyleMatchUpload),
     responses(
         (status = 200, description = "Visually similar products, ranked", body = StyleMatchPage),
         (status = 413, description = "Photo too large", body = Problem, content_type = "application/problem+json"),
