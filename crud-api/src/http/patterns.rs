@@ -17,6 +17,8 @@ pub fn regex(name: &str) -> Option<String> {
     Some(match name {
         // A title, name, area or label: one line, no surrounding spaces (lengths in the schema).
         "ONE_LINE" => one_line,
+        // Optional one-line text (an address's second line): no controls, may be empty.
+        "NO_CONTROL" => format!("^[^{CONTROL}]*$"),
         // A description: line breaks and tabs allowed.
         "FREE_TEXT" => r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*$".to_string(),
         // Opaque tokens and keys: printable ASCII without spaces.

@@ -49,7 +49,7 @@ pub struct Address {
     #[schema(example = "서울특별시 마포구 양화로 45", min_length = 1, max_length = 200, pattern = "ONE_LINE")]
     pub line1: String,
     #[serde(default)]
-    #[schema(example = "3층", max_length = 200)]
+    #[schema(example = "3층", max_length = 200, pattern = "NO_CONTROL")]
     pub line2: Option<String>,
     #[schema(example = "04036", pattern = "POSTAL_CODE")]
     pub postal_code: String,

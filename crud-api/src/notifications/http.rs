@@ -197,7 +197,7 @@ pub struct StreamQuery {
 /// `EventSource` — with a `ticket`.
 #[utoipa::path(get, path = "/api/v1/notifications/stream", operation_id = "stream_notifications", tag = "notifications",
     security(("bearer" = []), ()),
-    params(StreamQuery, ("Last-Event-ID" = Option<Uuid>, Header, description = "Resume after this notification id")),
+    params(StreamQuery, ("Last-Event-ID" = Option<Uuid>, Header, nullable = false, description = "Resume after this notification id")),
     responses(
         (status = 200, description = "An event stream", content_type = "text/event-stream", body = String),
         (status = 401, description = "No token, or the ticket is unknown, spent or expired", body = Problem, content_type = "application/problem+json"),

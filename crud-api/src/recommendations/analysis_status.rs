@@ -2,7 +2,8 @@
 //! by a worker) → `done`, or back to `pending` after a failure, and `failed` once its attempts
 //! are spent or dl-api refused the image.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum AnalysisStatus {
     Pending,
     Running,

@@ -4,6 +4,7 @@
 
 pub mod analysis_status;
 pub mod client;
+pub mod findings;
 pub mod http;
 pub mod index;
 pub mod store;

@@ -17,14 +17,14 @@ pub const K: usize = 5;
 /// Below this much furniture probability and without neighbours, no suggestion.
 const MIN_FURNITURE: f32 = 0.05;
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct CategorySuggestion {
     /// A top-level category slug.
     pub slug: String,
     /// 0–1.
     pub confidence: f32,
     /// `imagenet` or `imagenet+catalogue`.
-    pub source: &'static str,
+    pub source: String,
 }
 
 /// Each category id → the slug of its top-level ancestor.
@@ -72,7 +72,7 @@ pub fn suggest(
     Some(CategorySuggestion {
         slug,
         confidence: if sum > 0.0 { best / sum } else { 0.0 },
-        source: if voted { "imagenet+catalogue" } else { "imagenet" },
+        source: if voted { "imagenet+catalogue" } else { "imagenet" }.to_string(),
     })
 }
 
@@ -104,10 +104,10 @@ mod tests {
         let a = analysis(&[("sofa", 0.6), ("bed", 0.3)]);
         let n: Vec<_> = (0..5).map(|_| neighbour(bed, 0.8)).collect();
         let s = suggest(&a, &n, &slugs).unwrap();
-        assert_eq!((s.slug.as_str(), s.source), ("bed", "imagenet+catalogue"));
+        assert_eq!((s.slug.as_str(), s.source.as_str()), ("bed", "imagenet+catalogue"));
         // Without neighbours ImageNet decides.
         let s = suggest(&a, &[], &slugs).unwrap();
-        assert_eq!((s.slug.as_str(), s.source), ("sofa", "imagenet"));
+        assert_eq!((s.slug.as_str(), s.source.as_str()), ("sofa", "imagenet"));
         assert!((s.confidence - 0.6667).abs() < 1e-3);
         // Nothing furniture-like and no catalogue: no suggestion.
         assert!(suggest(&analysis(&[("sofa", 0.01)]), &[], &slugs).is_none());

@@ -6,7 +6,6 @@
 //! `ML_MAX_ATTEMPTS`. An image dl-api refuses (4xx) fails at once — retrying can't help.
 //! Several instances may run workers: claims never overlap (see `store::analysis_jobs`).
 
-use serde_json::json;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
@@ -22,6 +21,7 @@ use crate::platform::config::Config;
 use crate::platform::db::Db;
 use crate::platform::metrics::{Metrics, ReasonLabels};
 use crate::recommendations::client::{DlClient, MlError};
+use crate::recommendations::findings::{Findings, StyleGuess};
 use crate::recommendations::index::EmbeddingIndex;
 use crate::recommendations::store::analysis_jobs::{self, JobRow};
 use crate::recommendations::store::embeddings;
@@ -168,15 +168,16 @@ impl Worker {
         let neighbours = self.index.nearest(&analysis.embedding, suggest::K, |e| e.product_id != image.product_id);
         let suggestion = suggest::suggest(&analysis, &neighbours, &slugs);
         let style = self.index.style_of(&analysis.embedding);
-        let result = json!({
-            "model": analysis.model,
-            "category": suggestion,
-            "categories": analysis.categories,
-            "furniture_probability": analysis.furniture_probability,
-            "labels": analysis.labels,
-            "colours": analysis.colours,
-            "style": style.map(|(label, similarity)| json!({ "label": label, "similarity": similarity })),
-        });
+        let result = serde_json::to_value(Findings {
+            model: analysis.model.clone(),
+            category: suggestion,
+            categories: analysis.categories.clone(),
+            furniture_probability: analysis.furniture_probability,
+            labels: analysis.labels.clone(),
+            colours: analysis.colours.clone(),
+            style: style.map(|(label, similarity)| StyleGuess { label, similarity }),
+        })
+        .map_err(|e| MlError::Unavailable(format!("findings: {e}")))?;
         // Index first, then say "done": a client that sees the analysis done finds the photo in
         // similar items and style matches on this replica (the other way round, a test under load
         // saw "done" with the index one short).

@@ -128,3 +128,33 @@ async fn deliveries_are_a_page_like_every_other_list() {
     let empty = app.get("/api/v1/rider/deliveries?limit=2&cursor=", Some(&rider)).await.body;
     assert_eq!(empty["items"].as_array().unwrap().len(), 2, "an empty cursor is the first page");
 }
+
+/// A form's field errors read as words a user can act on, never serde's text (Rust types,
+/// line and column); a whole number written as `3.0` (what JavaScript's JSON.stringify of a
+/// computed number can give) is a whole number.
+#[tokio::test]
+async fn input_errors_are_words_and_whole_doubles_are_integers() {
+    let app = spawn_app().await;
+    let s = seller(&app, "words@example.com").await;
+    let p = list_item(&app, &s, "sofa", "말로 하는 소파", 10_000, json!({"quantity": 5})).await;
+    let (buyer, _, _) = app.signup("words-buyer@example.com").await;
+    let id = p["id"].as_str().unwrap();
+    for (body, field, message) in [
+        (json!({"product_id": id, "quantity": "3"}), "quantity", "must be a whole number"),
+        (json!({"product_id": id, "quantity": 2.5}), "quantity", "must be a whole number"),
+        (json!({"product_id": "nope", "quantity": 1}), "product_id", "must be a UUID"),
+        (json!({"quantity": 1}), "product_id", "is required"),
+    ] {
+        let res = app.post("/api/v1/cart/items", body.clone(), Some(&buyer)).await;
+        res.assert_problem(422, "validation_failed");
+        let e = &res.body["errors"][0];
+        assert_eq!((e["field"].as_str(), e["message"].as_str()), (Some(field), Some(message)), "{body}: {}", res.body);
+        let text = res.body.to_string();
+        for serde_words in ["line ", "column", "i32", "invalid type", "expected"] {
+            assert!(!text.contains(serde_words), "{body}: {text}");
+        }
+    }
+    let res = app.post("/api/v1/cart/items", json!({"product_id": id, "quantity": 3.0}), Some(&buyer)).await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    assert_eq!(res.body["lines"][0]["quantity"], 3);
+}

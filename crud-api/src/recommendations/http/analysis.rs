@@ -10,18 +10,18 @@ use uuid::Uuid;
 use crate::catalogue::store::{images, products};
 use crate::http::extract::{ApiPath, AuthUser};
 use crate::platform::error::{ApiError, ApiResult, Problem};
+use crate::recommendations::analysis_status::AnalysisStatus;
+use crate::recommendations::findings::Findings;
 use crate::recommendations::store::analysis_jobs;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PhotoAnalysis {
     pub image_id: Uuid,
-    /// `pending`, `running`, `done` or `failed`.
-    pub status: String,
+    pub status: AnalysisStatus,
     pub attempts: i32,
-    /// dl-api's findings (`category`, `categories`, `labels`, `colours`, `style`) once done.
-    #[schema(value_type = Option<Object>)]
-    pub result: Option<serde_json::Value>,
+    /// What the analysis found, once done.
+    pub result: Option<Findings>,
     /// The last failure, while retrying or once failed.
     pub error: Option<String>,
 }
@@ -50,7 +50,7 @@ pub async fn for_product(
         let Some(job) = analysis_jobs::for_image(&state.db, image.id).await? else { continue };
         out.push(PhotoAnalysis {
             image_id: image.id,
-            status: job.status.as_str().to_string(),
+            status: job.status,
             attempts: job.attempts,
             result: job.result.as_deref().and_then(|r| serde_json::from_str(r).ok()),
             error: job.error,
