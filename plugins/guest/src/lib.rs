@@ -59,11 +59,35 @@ pub const LOG_LINE_BYTES: usize = 1024;
 /// Logs through the host. The line is cut to what the host keeps before it is passed, so a
 /// long line costs no copy (a line over the host's per-call copy cap would fail the call).
 pub fn log(message: &str) {
-    let mut cut = message.len().min(LOG_LINE_BYTES);
-    while !message.is_char_boundary(cut) {
-        cut -= 1;
+    payment_host::log(payment_host::Level::Info, cut(message));
+}
+
+/// Reports a panic's message and place through the host's log (level `error`, starting with
+/// `panicked at`) instead of stderr: there is no WASI in the sandbox, so std's default hook
+/// would trap on its stderr import and the message would be lost. The host shows the line as
+/// the trap's cause. Installed once, on the first call into the plugin.
+fn report_panics(log: fn(&str)) {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // `info` reads "panicked at file:line:col:\nmessage": one line in the log.
+    ONCE.call_once(|| std::panic::set_hook(Box::new(move |info| log(&info.to_string().replace('\n', " ")))));
+}
+
+fn log_error_payment(message: &str) {
+    payment_host::log(payment_host::Level::Error, cut(message));
+}
+
+fn log_error_recommend(message: &str) {
+    use recommend::gajyeogagu::plugins::host;
+    host::log(host::Level::Error, cut(message));
+}
+
+/// `message` cut to what the host keeps, on a character boundary.
+fn cut(message: &str) -> &str {
+    let mut end = message.len().min(LOG_LINE_BYTES);
+    while !message.is_char_boundary(end) {
+        end -= 1;
     }
-    payment_host::log(payment_host::Level::Info, &message[..cut]);
+    &message[..end]
 }
 
 /// A payment strategy: turn a checkout into a payment plan.
@@ -78,6 +102,7 @@ pub trait RecommendationStrategy: 'static {
 
 impl<T: PaymentStrategy> wp::Guest for T {
     fn quote(input: wp::Checkout) -> Result<wp::Plan, String> {
+        report_panics(log_error_payment);
         let c = Checkout {
             order_id: input.order_id,
             buyer_id: input.buyer_id,
@@ -131,6 +156,7 @@ impl plugin_strategies::Config for RecommendConfig {
 
 impl<T: RecommendationStrategy> wr::Guest for T {
     fn rank(ctx: wr::Context, candidates: Vec<wr::Candidate>) -> Result<Vec<wr::Ranked>, String> {
+        report_panics(log_error_recommend);
         let ctx = Context {
             user_id: ctx.user_id,
             recent_categories: ctx.recent_categories,

@@ -24,6 +24,7 @@ pub use error::PluginError;
 pub use limits::Limits;
 pub use plugin::{CallOutcome, Kind, Plugin};
 pub use registry::{Fallback, Outcome, Registry, StrategyConfig};
+pub use state::LogLine;
 
 /// The WIT package version this host implements. Components for another major version (for
 /// 0.x: another minor) are refused.

@@ -235,15 +235,40 @@ fn classify(e: wasmtime::Error, store: &Store<CallState>, limits: &Limits) -> Pl
     let err = match e.downcast_ref::<Trap>() {
         Some(Trap::OutOfFuel) => PluginError::FuelExhausted(limits.fuel),
         Some(Trap::Interrupt) => PluginError::Timeout(limits.timeout.as_millis()),
-        Some(t) => PluginError::Trap(t.to_string()),
+        Some(t) => PluginError::Trap(trap_cause(&e, store).map_or_else(|| t.to_string(), |c| format!("{c} ({t})"))),
         None if format!("{e:?}").contains(HOSTCALL_FUEL_EXHAUSTED) => PluginError::CopyTooLarge(limits.output_bytes),
-        // Guest panics arrive as "error while executing … wasm backtrace …": keep the first line.
-        None => PluginError::Trap(format!("{e}").lines().next().unwrap_or("trap").trim_end_matches(':').to_string()),
+        // Otherwise wasmtime says "error while executing … wasm backtrace …", which names no
+        // cause: say what the plugin did, if the store or the error chain tells.
+        None => PluginError::Trap(
+            trap_cause(&e, store)
+                .unwrap_or_else(|| format!("{e}").lines().next().unwrap_or("trap").trim_end_matches(':').to_string()),
+        ),
     };
     err.capped(limits.error_bytes)
 }
 
+/// What made the plugin trap, when it can be told: the panic the guest SDK logged (`panicked
+/// at file:line: message`), or the import the plugin called that the sandbox does not
+/// provide (every WASI import: `println!`, `SystemTime`, `HashMap`'s random seed…).
+fn trap_cause(e: &wasmtime::Error, store: &Store<CallState>) -> Option<String> {
+    if let Some(panic) = store.data().logs.iter().rev().find(|l| l.message.starts_with("panicked at")) {
+        return Some(panic.message.clone());
+    }
+    let chain = format!("{e:?}");
+    let import = chain.split("unknown import: `").nth(1)?.split('`').next()?;
+    Some(format!(
+        "called `{import}`, which the sandbox does not provide (no WASI: no clock, randomness, files, \
+         environment or stdout/stderr)"
+    ))
+}
+
 impl Session<'_> {
+    /// What the plugin logged in the last call, also when it failed (a successful call's lines
+    /// are in its `CallOutcome`).
+    pub fn logs(&self) -> &[LogLine] {
+        &self.store.data().logs
+    }
+
     /// Refills fuel and re-arms the deadline, so each call on a reused instance gets the full
     /// budget.
     fn arm(&mut self) -> Result<Limits, PluginError> {

@@ -140,11 +140,32 @@ fn a_memory_bomb_hits_the_cap() {
 }
 
 #[test]
-fn a_panic_is_a_contained_trap() {
+fn a_panic_is_a_contained_trap_that_says_what_panicked() {
     let e = engine();
     let p = Plugin::load(&e, "boom", Kind::Payment, &wasm("hostile_trap"), None).unwrap();
     let err = p.quote(config(), Limits::default(), &checkout(), &rules()).unwrap_err();
     assert_eq!(err.kind(), "trap", "{err}");
+    // It used to say only "error while executing at wasm backtrace".
+    let text = err.to_string();
+    assert!(text.contains("panicked at") && text.contains("lines were too many for me"), "{text}");
+    assert!(text.contains("hostile-trap/src/lib.rs:"), "the place: {text}");
+    assert!(!text.contains('\n'), "one line: {text}");
+    still_serves(&e);
+}
+
+/// `println!` and `SystemTime::now` reach for WASI, which the sandbox does not provide: the
+/// error names the import, so the author knows which line of theirs to change.
+#[test]
+fn a_wasi_call_is_a_trap_that_names_the_import() {
+    let e = engine();
+    let p = Plugin::load(&e, "wasi", Kind::Payment, &wasm("hostile_trap"), None).unwrap();
+    for (mode, import) in [("print", "wasi:cli/std"), ("clock", "wasi:clocks/wall-clock")] {
+        let cfg = Arc::new(BTreeMap::from([("mode".to_string(), mode.to_string())]));
+        let err = p.quote(cfg, Limits::default(), &checkout(), &rules()).unwrap_err();
+        assert_eq!(err.kind(), "trap", "{mode}: {err}");
+        let text = err.to_string();
+        assert!(text.contains(import) && text.contains("does not provide"), "{mode}: {text}");
+    }
     still_serves(&e);
 }
 

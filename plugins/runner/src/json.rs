@@ -5,49 +5,74 @@ use anyhow::{anyhow, Context as _};
 use plugin_strategies as s;
 use serde_json::{json, Value};
 
+// Strict, like crud-api's own input: a field that is present must have its documented type
+// (`"quantity": "3"` used to become 1 without a word); absent or null optional fields take
+// their defaults.
+
+fn present<'a>(v: &'a Value, k: &str) -> Option<&'a Value> {
+    v.get(k).filter(|x| !x.is_null())
+}
+
+fn typed<T>(v: &Value, k: &str, what: &str, get: impl Fn(&Value) -> Option<T>) -> anyhow::Result<Option<T>> {
+    match present(v, k) {
+        None => Ok(None),
+        Some(x) => get(x).map(Some).ok_or_else(|| anyhow!("`{k}` must be {what}, not {x}")),
+    }
+}
+
+fn opt_str(v: &Value, k: &str) -> anyhow::Result<Option<String>> {
+    typed(v, k, "a string", |x| x.as_str().map(String::from))
+}
+
 fn str_field(v: &Value, k: &str) -> anyhow::Result<String> {
-    v.get(k).and_then(Value::as_str).map(String::from).ok_or_else(|| anyhow!("missing string field `{k}`"))
+    opt_str(v, k)?.ok_or_else(|| anyhow!("missing string field `{k}`"))
 }
 
-fn opt_u32(v: &Value, k: &str) -> Option<u32> {
-    v.get(k).and_then(Value::as_u64).map(|x| x as u32)
+fn opt_u32(v: &Value, k: &str) -> anyhow::Result<Option<u32>> {
+    typed(v, k, "a whole number from 0 to 4294967295", |x| x.as_u64().and_then(|n| u32::try_from(n).ok()))
 }
 
-fn strings(v: &Value, k: &str) -> Vec<String> {
-    v.get(k)
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
-        .unwrap_or_default()
+fn opt_i64(v: &Value, k: &str) -> anyhow::Result<Option<i64>> {
+    typed(v, k, "a whole number", Value::as_i64)
+}
+
+fn opt_f64(v: &Value, k: &str) -> anyhow::Result<Option<f64>> {
+    typed(v, k, "a number", Value::as_f64)
+}
+
+fn strings(v: &Value, k: &str) -> anyhow::Result<Vec<String>> {
+    let all = |x: &Value| x.as_array()?.iter().map(|s| s.as_str().map(String::from)).collect::<Option<Vec<_>>>();
+    Ok(typed(v, k, "an array of strings", all)?.unwrap_or_default())
 }
 
 pub fn checkout(v: &Value) -> anyhow::Result<s::Checkout> {
     let lines = v.get("lines").and_then(Value::as_array).ok_or_else(|| anyhow!("missing array `lines`"))?;
     Ok(s::Checkout {
-        order_id: str_field(v, "order_id").unwrap_or_else(|_| "local".into()),
-        buyer_id: str_field(v, "buyer_id").unwrap_or_else(|_| "local".into()),
-        delivery_area: str_field(v, "delivery_area").unwrap_or_default(),
-        pickup_area: str_field(v, "pickup_area").unwrap_or_default(),
-        distance_km: v.get("distance_km").and_then(Value::as_f64),
-        coupon: v.get("coupon").and_then(Value::as_str).map(String::from),
+        order_id: opt_str(v, "order_id")?.unwrap_or_else(|| "local".into()),
+        buyer_id: opt_str(v, "buyer_id")?.unwrap_or_else(|| "local".into()),
+        delivery_area: opt_str(v, "delivery_area")?.unwrap_or_default(),
+        pickup_area: opt_str(v, "pickup_area")?.unwrap_or_default(),
+        distance_km: opt_f64(v, "distance_km")?,
+        coupon: opt_str(v, "coupon")?,
         lines: lines
             .iter()
             .enumerate()
             .map(|(i, l)| {
-                Ok::<_, anyhow::Error>(s::Line {
-                    product_id: str_field(l, "product_id")?,
-                    title: str_field(l, "title").unwrap_or_default(),
-                    category: str_field(l, "category")?,
-                    seller_id: str_field(l, "seller_id")?,
-                    unit_price: l
-                        .get("unit_price")
-                        .and_then(Value::as_i64)
-                        .ok_or_else(|| anyhow!("missing `unit_price`"))?,
-                    quantity: opt_u32(l, "quantity").unwrap_or(1),
-                    width_cm: opt_u32(l, "width_cm"),
-                    depth_cm: opt_u32(l, "depth_cm"),
-                    height_cm: opt_u32(l, "height_cm"),
-                    weight_kg: opt_u32(l, "weight_kg"),
-                })
+                // An inner closure: `?` on a field must still get the `lines[i]` context.
+                (|| {
+                    Ok::<_, anyhow::Error>(s::Line {
+                        product_id: str_field(l, "product_id")?,
+                        title: opt_str(l, "title")?.unwrap_or_default(),
+                        category: str_field(l, "category")?,
+                        seller_id: str_field(l, "seller_id")?,
+                        unit_price: opt_i64(l, "unit_price")?.ok_or_else(|| anyhow!("missing `unit_price`"))?,
+                        quantity: opt_u32(l, "quantity")?.unwrap_or(1),
+                        width_cm: opt_u32(l, "width_cm")?,
+                        depth_cm: opt_u32(l, "depth_cm")?,
+                        height_cm: opt_u32(l, "height_cm")?,
+                        weight_kg: opt_u32(l, "weight_kg")?,
+                    })
+                })()
                 .with_context(|| format!("lines[{i}]"))
             })
             .collect::<anyhow::Result<_>>()?,
@@ -69,31 +94,36 @@ pub fn plan(p: &s::Plan) -> Value {
 
 pub fn rank_request(v: &Value) -> anyhow::Result<(s::Context, Vec<s::Candidate>)> {
     let c = v.get("context").ok_or_else(|| anyhow!("missing object `context`"))?;
-    let ctx = s::Context {
-        user_id: c.get("user_id").and_then(Value::as_str).map(String::from),
-        recent_categories: strings(c, "recent_categories"),
-        cart_categories: strings(c, "cart_categories"),
-        purchased_categories: strings(c, "purchased_categories"),
-        style_preferences: strings(c, "style_preferences"),
-        price_low: c.get("price_low").and_then(Value::as_i64),
-        price_high: c.get("price_high").and_then(Value::as_i64),
-        limit: opt_u32(c, "limit").unwrap_or(20),
-    };
+    let ctx = (|| {
+        Ok::<_, anyhow::Error>(s::Context {
+            user_id: opt_str(c, "user_id")?,
+            recent_categories: strings(c, "recent_categories")?,
+            cart_categories: strings(c, "cart_categories")?,
+            purchased_categories: strings(c, "purchased_categories")?,
+            style_preferences: strings(c, "style_preferences")?,
+            price_low: opt_i64(c, "price_low")?,
+            price_high: opt_i64(c, "price_high")?,
+            limit: opt_u32(c, "limit")?.unwrap_or(20),
+        })
+    })()
+    .context("context")?;
     let cands = v.get("candidates").and_then(Value::as_array).ok_or_else(|| anyhow!("missing array `candidates`"))?;
     let cands = cands
         .iter()
         .enumerate()
         .map(|(i, x)| {
-            Ok::<_, anyhow::Error>(s::Candidate {
-                id: str_field(x, "id")?,
-                category: str_field(x, "category")?,
-                price: x.get("price").and_then(Value::as_i64).ok_or_else(|| anyhow!("missing `price`"))?,
-                age_days: opt_u32(x, "age_days").unwrap_or(0),
-                popularity: x.get("popularity").and_then(Value::as_f64).unwrap_or(0.0),
-                similarity: x.get("similarity").and_then(Value::as_f64),
-                distance_km: x.get("distance_km").and_then(Value::as_f64),
-                style_tags: strings(x, "style_tags"),
-            })
+            (|| {
+                Ok::<_, anyhow::Error>(s::Candidate {
+                    id: str_field(x, "id")?,
+                    category: str_field(x, "category")?,
+                    price: opt_i64(x, "price")?.ok_or_else(|| anyhow!("missing `price`"))?,
+                    age_days: opt_u32(x, "age_days")?.unwrap_or(0),
+                    popularity: opt_f64(x, "popularity")?.unwrap_or(0.0),
+                    similarity: opt_f64(x, "similarity")?,
+                    distance_km: opt_f64(x, "distance_km")?,
+                    style_tags: strings(x, "style_tags")?,
+                })
+            })()
             .with_context(|| format!("candidates[{i}]"))
         })
         .collect::<anyhow::Result<_>>()?;

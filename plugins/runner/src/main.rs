@@ -1,11 +1,17 @@
 //! `plugin-runner`: run a strategy plugin the way crud-api does, from the command line.
 //!
 //! ```text
-//! plugin-runner payment plugin.wasm --input checkout.json [--fuel N] [--config key=value]…
+//! plugin-runner payment plugin.wasm --input checkout.json [--config key=value]… [--repeat N]
 //! plugin-runner recommend plugin.wasm --input request.json
 //! ```
-//! Prints one JSON document: the output (or the error and its kind), fuel used, wall time and
-//! the plugin's log lines. Exit status 0 on success, 1 when the plugin failed, 2 on bad usage.
+//! The service's limits by default (fuel, the 200 ms deadline, the 32 MiB memory cap), a fresh
+//! instance per call as in the service, and compiled components cached on disk (keyed by
+//! engine and digest) so a second run starts in milliseconds. Prints one JSON document: the
+//! output or the error (its kind and cause), fuel used, wall time (min/median/max over
+//! `--repeat` runs) and the plugin's log lines — also when it failed.
+//!
+//! Exit status: 0 the plugin answered; 1 the plugin failed (the JSON says how); 2 bad usage or
+//! input (a missing file, input that is not the documented shape); 3 the runner itself broke.
 
 mod json;
 
@@ -15,8 +21,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use plugin_host::{Kind, Limits, Plugin, PluginEngine};
+use plugin_host::{Kind, Limits, LogLine, Plugin, PluginEngine, PluginError};
 use plugin_strategies::verify::PlanRules;
+use serde_json::{json, Value};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Strategy {
@@ -25,7 +32,7 @@ enum Strategy {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "plugin-runner", version, about = "Run a Gajyeogagu strategy plugin locally")]
+#[command(name = "plugin-runner", version, about = "Run a Gajyeogagu strategy plugin locally, as crud-api does")]
 struct Args {
     /// Which world the plugin implements.
     strategy: Strategy,
@@ -34,14 +41,14 @@ struct Args {
     /// Input JSON: a checkout (payment) or {"context": …, "candidates": […]} (recommend).
     #[arg(long)]
     input: PathBuf,
-    /// Instruction budget.
+    /// Instruction budget (the service's by default).
     #[arg(long, default_value_t = Limits::default().fuel)]
     fuel: u64,
-    /// Deadline in milliseconds.
-    #[arg(long, default_value_t = 1000)]
+    /// Deadline in milliseconds (the service's by default).
+    #[arg(long, default_value_t = Limits::default().timeout.as_millis() as u64)]
     timeout_ms: u64,
-    /// Memory cap in MiB.
-    #[arg(long, default_value_t = 32)]
+    /// Memory cap in MiB, initial memory included (the service's by default).
+    #[arg(long, default_value_t = Limits::default().memory_bytes >> 20)]
     memory_mb: usize,
     /// Tenant configuration the plugin can read (repeatable).
     #[arg(long = "config", value_parser = parse_kv)]
@@ -49,30 +56,72 @@ struct Args {
     /// Expected sha256 of the module (refused on mismatch).
     #[arg(long)]
     sha256: Option<String>,
+    /// Run the call this many times, each on a fresh instance, and report the wall-time spread.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    repeat: u32,
+    /// Where compiled components are cached (default: $XDG_CACHE_HOME or ~/.cache, then
+    /// gajyeogagu/plugin-runner); `none` compiles every time.
+    #[arg(long)]
+    cache_dir: Option<String>,
 }
 
 fn parse_kv(s: &str) -> Result<(String, String), String> {
     s.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())).ok_or_else(|| format!("expected key=value, got {s}"))
 }
 
+/// Bad usage or input (exit 2), as opposed to the plugin failing (exit 1).
+struct UsageError(anyhow::Error);
+
+impl<E: Into<anyhow::Error>> From<E> for UsageError {
+    fn from(e: E) -> Self {
+        UsageError(e.into())
+    }
+}
+
 fn main() {
     let args = Args::parse();
-    match run(&args) {
-        Ok((doc, ok)) => {
+    // A bug in the runner or the host is not the plugin's failure: say so with its own code.
+    let outcome = std::panic::catch_unwind(|| run(&args));
+    match outcome {
+        Ok(Ok((doc, ok))) => {
             println!("{}", serde_json::to_string_pretty(&doc).expect("json"));
             std::process::exit(if ok { 0 } else { 1 });
         }
-        Err(e) => {
+        Ok(Err(UsageError(e))) => {
             eprintln!("plugin-runner: {e:#}");
             std::process::exit(2);
+        }
+        Err(_) => {
+            eprintln!("plugin-runner: internal error (the message above); please report it");
+            std::process::exit(3);
         }
     }
 }
 
-fn run(args: &Args) -> anyhow::Result<(serde_json::Value, bool)> {
+fn cache_dir(arg: Option<&str>) -> Option<PathBuf> {
+    match arg {
+        Some("none") => None,
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+            .map(|c| c.join("gajyeogagu/plugin-runner")),
+    }
+}
+
+fn logs_json(logs: &[LogLine]) -> Vec<Value> {
+    logs.iter().map(|l| json!({"level": l.level, "message": l.message})).collect()
+}
+
+fn failure(e: &PluginError, digest: Option<&str>, logs: &[LogLine]) -> Value {
+    json!({ "ok": false, "kind": e.kind(), "error": e.to_string(), "digest": digest, "logs": logs_json(logs) })
+}
+
+fn run(args: &Args) -> Result<(Value, bool), UsageError> {
     let bytes = std::fs::read(&args.plugin).map_err(|e| anyhow::anyhow!("{}: {e}", args.plugin.display()))?;
-    let input: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&args.input)?)?;
-    let engine = PluginEngine::new(None)?;
+    let text = std::fs::read_to_string(&args.input).map_err(|e| anyhow::anyhow!("{}: {e}", args.input.display()))?;
+    let input: Value = serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", args.input.display()))?;
+    let engine = PluginEngine::new(cache_dir(args.cache_dir.as_deref()))?;
     let kind = match args.strategy {
         Strategy::Payment => Kind::Payment,
         Strategy::Recommend => Kind::Recommendation,
@@ -86,38 +135,63 @@ fn run(args: &Args) -> anyhow::Result<(serde_json::Value, bool)> {
     let config: Arc<BTreeMap<String, String>> = Arc::new(args.config.iter().cloned().collect());
     let plugin = match Plugin::load(&engine, &args.plugin.display().to_string(), kind, &bytes, args.sha256.as_deref()) {
         Ok(p) => p,
-        Err(e) => return Ok((serde_json::json!({ "ok": false, "error": e.to_string(), "kind": e.kind() }), false)),
+        Err(e) => return Ok((failure(&e, None, &[]), false)),
     };
-    let result = match args.strategy {
-        Strategy::Payment => {
-            let checkout = json::checkout(&input)?;
-            plugin
-                .quote(config, limits, &checkout, &PlanRules::platform_default())
-                .map(|o| (json::plan(&o.value), o.fuel_used, o.wall, o.logs, o.logs_dropped))
-        }
+    // Checked before the first call: input that is not the documented shape is the author's
+    // mistake to fix, not something to guess around.
+    enum Input {
+        Checkout(plugin_strategies::Checkout),
+        Rank(plugin_strategies::Context, Vec<plugin_strategies::Candidate>),
+    }
+    let parsed = match args.strategy {
+        Strategy::Payment => Input::Checkout(json::checkout(&input).map_err(|e| e.context("input"))?),
         Strategy::Recommend => {
-            let (ctx, cands) = json::rank_request(&input)?;
-            plugin
-                .rank(config, limits, &ctx, &cands)
-                .map(|o| (json::ranked(&o.value), o.fuel_used, o.wall, o.logs, o.logs_dropped))
+            let (ctx, cands) = json::rank_request(&input).map_err(|e| e.context("input"))?;
+            Input::Rank(ctx, cands)
         }
     };
-    Ok(match result {
-        Ok((output, fuel, wall, logs, dropped)) => (
-            serde_json::json!({
-                "ok": true,
-                "output": output,
-                "fuel_used": fuel,
-                "wall_ms": wall.as_secs_f64() * 1e3,
-                "digest": plugin.digest,
-                "logs": logs.iter().map(|l| serde_json::json!({"level": l.level, "message": l.message})).collect::<Vec<_>>(),
-                "logs_dropped": dropped,
-            }),
-            true,
-        ),
-        Err(e) => (
-            serde_json::json!({ "ok": false, "error": e.to_string(), "kind": e.kind(), "digest": plugin.digest }),
-            false,
-        ),
-    })
+    let mut walls = Vec::new();
+    let mut last = None;
+    for _ in 0..args.repeat {
+        // A fresh instance per call, as the service runs plugins: its cost is in the time.
+        let started = std::time::Instant::now();
+        let mut session = match plugin.session(config.clone(), limits) {
+            Ok(s) => s,
+            Err(e) => return Ok((failure(&e, Some(&plugin.digest), &[]), false)),
+        };
+        let answer = match &parsed {
+            Input::Checkout(c) => session
+                .quote(c, &PlanRules::platform_default())
+                .map(|o| (json::plan(&o.value), o.fuel_used, o.logs, o.logs_dropped)),
+            Input::Rank(ctx, cands) => {
+                session.rank(ctx, cands).map(|o| (json::ranked(&o.value), o.fuel_used, o.logs, o.logs_dropped))
+            }
+        };
+        walls.push(started.elapsed().as_secs_f64() * 1e3);
+        match answer {
+            Ok(done) => last = Some(done),
+            Err(e) => return Ok((failure(&e, Some(&plugin.digest), session.logs()), false)),
+        }
+    }
+    let (output, fuel, logs, dropped) = last.expect("at least one run");
+    walls.sort_by(f64::total_cmp);
+    let mut doc = json!({
+        "ok": true,
+        "output": output,
+        "fuel_used": fuel,
+        "wall_ms": walls[walls.len() / 2],
+        "digest": plugin.digest,
+        "logs": logs_json(&logs),
+        "logs_dropped": dropped,
+    });
+    if args.repeat > 1 {
+        doc["runs"] = json!({
+            "count": walls.len(),
+            "wall_ms_min": walls[0],
+            "wall_ms_median": walls[walls.len() / 2],
+            "wall_ms_p95": walls[(walls.len() * 95 / 100).min(walls.len() - 1)],
+            "wall_ms_max": walls[walls.len() - 1],
+        });
+    }
+    Ok((doc, true))
 }

@@ -61,3 +61,60 @@ fn failures_are_reported_with_their_kind() {
     assert_eq!(code, 2);
     assert!(err.contains("plugin-runner:"), "{err}");
 }
+
+const TRAP: &str = "target/wasm32-wasip2/plugin/hostile_trap.wasm";
+
+/// A panicking plugin: exit 1, and the output says what panicked and where (it said "error
+/// while executing at wasm backtrace"), with the plugin's log lines.
+#[test]
+fn a_panic_is_reported_with_its_message_and_logs() {
+    let (code, out, err) = run(&["payment", TRAP, "--input", "plugins/examples/checkout.json"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(out["kind"], "trap");
+    let error = out["error"].as_str().unwrap();
+    assert!(error.contains("panicked at") && error.contains("lines were too many for me"), "{out}");
+    assert!(out["logs"].as_array().unwrap().iter().any(|l| l["level"] == "error"), "{out}");
+    // A WASI call names the import.
+    let (code, out, _) = run(&["payment", TRAP, "--input", "plugins/examples/checkout.json", "--config", "mode=print"]);
+    assert_eq!(code, 1);
+    assert!(out["error"].as_str().unwrap().contains("wasi:cli/stdout"), "{out}");
+}
+
+/// Input that is not the documented shape is the author's to fix: exit 2 naming the field
+/// (`"quantity": "3"` used to run as quantity 1).
+#[test]
+fn inputs_are_checked_against_the_documented_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut checkout: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("plugins/examples/checkout.json")).unwrap()).unwrap();
+    checkout["lines"][0]["quantity"] = serde_json::json!("3");
+    let path = dir.path().join("bad.json");
+    std::fs::write(&path, checkout.to_string()).unwrap();
+    let (code, out, err) = run(&["payment", STD, "--input", path.to_str().unwrap()]);
+    assert_eq!((code, out), (2, serde_json::Value::Null), "{err}");
+    assert!(err.contains("lines[0]") && err.contains("`quantity` must be a whole number"), "{err}");
+}
+
+/// The service's limits by default, and `--repeat` reports the spread of fresh-instance calls.
+#[test]
+fn defaults_are_the_services_limits_and_repeat_reports_timing() {
+    let help = Command::new(env!("CARGO_BIN_EXE_plugin-runner")).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("[default: 200]") && help.contains("[default: 50000000]") && help.contains("[default: 32]"),
+        "{help}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().to_str().unwrap();
+    let (code, out, err) =
+        run(&["payment", STD, "--input", "plugins/examples/checkout.json", "--repeat", "5", "--cache-dir", cache]);
+    assert_eq!(code, 0, "{err}");
+    let runs = &out["runs"];
+    assert_eq!(runs["count"], 5);
+    let (min, max) = (runs["wall_ms_min"].as_f64().unwrap(), runs["wall_ms_max"].as_f64().unwrap());
+    assert!(
+        min > 0.0 && min <= runs["wall_ms_median"].as_f64().unwrap() && runs["wall_ms_median"].as_f64().unwrap() <= max
+    );
+    // The compiled component was cached for the next run.
+    assert!(std::fs::read_dir(dir.path()).unwrap().next().is_some(), "nothing cached");
+}
