@@ -1,6 +1,10 @@
-//! `plugin-runner`: run a strategy plugin the way crud-api does, from the command line.
+//! `plugin-runner`: the plugin author's kit — scaffold, build, test, and run a strategy plugin
+//! the way crud-api does, from the command line.
 //!
 //! ```text
+//! plugin-runner new payment|recommendation NAME [--sdk PATH | --sdk-git URL]
+//! plugin-runner build [DIR]          # the component, its size and sha256
+//! plugin-runner test [DIR]           # DIR/fixtures/*.json under the service's limits
 //! plugin-runner payment plugin.wasm --input checkout.json [--config key=value]… [--repeat N]
 //! plugin-runner recommend plugin.wasm --input request.json
 //! ```
@@ -14,6 +18,8 @@
 //! input (a missing file, input that is not the documented shape); 3 the runner itself broke.
 
 mod json;
+mod kit;
+mod scaffold;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -26,16 +32,59 @@ use plugin_strategies::verify::PlanRules;
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-enum Strategy {
+pub(crate) enum Strategy {
     Payment,
     Recommend,
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "plugin-runner", version, about = "Run a Gajyeogagu strategy plugin locally, as crud-api does")]
+#[command(
+    name = "plugin-runner",
+    version,
+    about = "Scaffold, build, test and run Gajyeogagu strategy plugins, as crud-api runs them"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Run a payment plugin on a checkout.
+    Payment(Args),
+    /// Run a recommendation plugin on a context and candidates.
+    Recommend(Args),
+    /// Create a standalone plugin project in ./NAME (builds outside this repository).
+    New {
+        world: NewWorld,
+        name: String,
+        /// The SDK's `plugins/guest` directory (default: this runner's checkout).
+        #[arg(long, conflicts_with = "sdk_git")]
+        sdk: Option<PathBuf>,
+        /// Take the SDK from a git repository instead (its `plugins/guest` and `plugins/strategies`).
+        #[arg(long)]
+        sdk_git: Option<String>,
+    },
+    /// Build the project in DIR (default: here) into a component.
+    Build {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Build, then run every DIR/fixtures/*.json under the service's limits.
+    Test {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum NewWorld {
+    Payment,
+    Recommendation,
+}
+
+#[derive(Debug, clap::Args)]
 struct Args {
-    /// Which world the plugin implements.
-    strategy: Strategy,
     /// The component (`.wasm`).
     plugin: PathBuf,
     /// Input JSON: a checkout (payment) or {"context": …, "candidates": […]} (recommend).
@@ -70,7 +119,7 @@ fn parse_kv(s: &str) -> Result<(String, String), String> {
 }
 
 /// Bad usage or input (exit 2), as opposed to the plugin failing (exit 1).
-struct UsageError(anyhow::Error);
+pub(crate) struct UsageError(anyhow::Error);
 
 impl<E: Into<anyhow::Error>> From<E> for UsageError {
     fn from(e: E) -> Self {
@@ -79,9 +128,29 @@ impl<E: Into<anyhow::Error>> From<E> for UsageError {
 }
 
 fn main() {
-    let args = Args::parse();
+    let cli = Cli::parse();
     // A bug in the runner or the host is not the plugin's failure: say so with its own code.
-    let outcome = std::panic::catch_unwind(|| run(&args));
+    let outcome = std::panic::catch_unwind(|| match &cli.command {
+        Command::Payment(args) => run(Strategy::Payment, args),
+        Command::Recommend(args) => run(Strategy::Recommend, args),
+        Command::New { world, name, sdk, sdk_git } => {
+            let sdk = match (sdk, sdk_git) {
+                (_, Some(url)) => scaffold::Sdk::Git(url.clone()),
+                (Some(path), None) => {
+                    scaffold::Sdk::Path(path.canonicalize().map_err(|e| anyhow::anyhow!("--sdk: {e}"))?)
+                }
+                (None, None) => scaffold::default_sdk(),
+            };
+            let world = match world {
+                NewWorld::Payment => scaffold::World::Payment,
+                NewWorld::Recommendation => scaffold::World::Recommendation,
+            };
+            scaffold::new(std::path::Path::new(name), name, world, &sdk)?;
+            Ok((json!({"ok": true, "created": name, "next": format!("cd {name} && plugin-runner test")}), true))
+        }
+        Command::Build { dir } => kit::build(dir).map(|b| (b.describe(), true)).map_err(UsageError),
+        Command::Test { dir } => kit::test(dir),
+    });
     match outcome {
         Ok(Ok((doc, ok))) => {
             println!("{}", serde_json::to_string_pretty(&doc).expect("json"));
@@ -98,7 +167,7 @@ fn main() {
     }
 }
 
-fn cache_dir(arg: Option<&str>) -> Option<PathBuf> {
+pub(crate) fn cache_dir(arg: Option<&str>) -> Option<PathBuf> {
     match arg {
         Some("none") => None,
         Some(dir) => Some(PathBuf::from(dir)),
@@ -117,12 +186,12 @@ fn failure(e: &PluginError, digest: Option<&str>, logs: &[LogLine]) -> Value {
     json!({ "ok": false, "kind": e.kind(), "error": e.to_string(), "digest": digest, "logs": logs_json(logs) })
 }
 
-fn run(args: &Args) -> Result<(Value, bool), UsageError> {
+fn run(strategy: Strategy, args: &Args) -> Result<(Value, bool), UsageError> {
     let bytes = std::fs::read(&args.plugin).map_err(|e| anyhow::anyhow!("{}: {e}", args.plugin.display()))?;
     let text = std::fs::read_to_string(&args.input).map_err(|e| anyhow::anyhow!("{}: {e}", args.input.display()))?;
     let input: Value = serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", args.input.display()))?;
     let engine = PluginEngine::new(cache_dir(args.cache_dir.as_deref()))?;
-    let kind = match args.strategy {
+    let kind = match strategy {
         Strategy::Payment => Kind::Payment,
         Strategy::Recommend => Kind::Recommendation,
     };
@@ -137,22 +206,35 @@ fn run(args: &Args) -> Result<(Value, bool), UsageError> {
         Ok(p) => p,
         Err(e) => return Ok((failure(&e, None, &[]), false)),
     };
+    call(&plugin, strategy, config, limits, &input, args.repeat)
+}
+
+/// Runs `plugin` on `input` `repeat` times, each on a fresh instance: the JSON document and
+/// whether the plugin answered.
+pub(crate) fn call(
+    plugin: &Plugin,
+    strategy: Strategy,
+    config: Arc<BTreeMap<String, String>>,
+    limits: Limits,
+    input: &Value,
+    repeat: u32,
+) -> Result<(Value, bool), UsageError> {
     // Checked before the first call: input that is not the documented shape is the author's
     // mistake to fix, not something to guess around.
     enum Input {
         Checkout(plugin_strategies::Checkout),
         Rank(plugin_strategies::Context, Vec<plugin_strategies::Candidate>),
     }
-    let parsed = match args.strategy {
-        Strategy::Payment => Input::Checkout(json::checkout(&input).map_err(|e| e.context("input"))?),
+    let parsed = match strategy {
+        Strategy::Payment => Input::Checkout(json::checkout(input).map_err(|e| e.context("input"))?),
         Strategy::Recommend => {
-            let (ctx, cands) = json::rank_request(&input).map_err(|e| e.context("input"))?;
+            let (ctx, cands) = json::rank_request(input).map_err(|e| e.context("input"))?;
             Input::Rank(ctx, cands)
         }
     };
     let mut walls = Vec::new();
     let mut last = None;
-    for _ in 0..args.repeat {
+    for _ in 0..repeat {
         // A fresh instance per call, as the service runs plugins: its cost is in the time.
         let started = std::time::Instant::now();
         let mut session = match plugin.session(config.clone(), limits) {
@@ -184,7 +266,7 @@ fn run(args: &Args) -> Result<(Value, bool), UsageError> {
         "logs": logs_json(&logs),
         "logs_dropped": dropped,
     });
-    if args.repeat > 1 {
+    if repeat > 1 {
         doc["runs"] = json!({
             "count": walls.len(),
             "wall_ms_min": walls[0],

@@ -98,7 +98,7 @@ fn inputs_are_checked_against_the_documented_shape() {
 /// The service's limits by default, and `--repeat` reports the spread of fresh-instance calls.
 #[test]
 fn defaults_are_the_services_limits_and_repeat_reports_timing() {
-    let help = Command::new(env!("CARGO_BIN_EXE_plugin-runner")).arg("--help").output().unwrap();
+    let help = Command::new(env!("CARGO_BIN_EXE_plugin-runner")).args(["payment", "--help"]).output().unwrap();
     let help = String::from_utf8_lossy(&help.stdout);
     assert!(
         help.contains("[default: 200]") && help.contains("[default: 50000000]") && help.contains("[default: 32]"),
@@ -117,4 +117,44 @@ fn defaults_are_the_services_limits_and_repeat_reports_timing() {
     );
     // The compiled component was cached for the next run.
     assert!(std::fs::read_dir(dir.path()).unwrap().next().is_some(), "nothing cached");
+}
+
+/// The kit from an empty directory outside the repository: `new` → `test` (which builds) for
+/// both worlds passes its own fixtures; a wrong expectation fails with the difference.
+/// The build shares this checkout's target directory only to reuse compiled dependencies.
+#[test]
+fn the_kit_scaffolds_builds_and_tests_a_project_outside_the_repository() {
+    let outside = tempfile::tempdir().unwrap();
+    let kit = |dir: &std::path::Path, args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_plugin-runner"))
+            .args(args)
+            .current_dir(dir)
+            .env("CARGO_TARGET_DIR", root().join("target"))
+            .output()
+            .unwrap();
+        let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+        (out.status.code().unwrap_or(-1), json, String::from_utf8_lossy(&out.stderr).to_string())
+    };
+    for (world, name) in [("payment", "kit-free-delivery"), ("recommendation", "kit-near-first")] {
+        let (code, out, err) = kit(outside.path(), &["new", world, name]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(out["created"], name);
+        let project = outside.path().join(name);
+        let manifest = std::fs::read_to_string(project.join("Cargo.toml")).unwrap();
+        assert!(!manifest.contains(".workspace") && manifest.contains("[profile.plugin]"), "{manifest}");
+        let (code, out, err) = kit(&project, &["test"]);
+        assert_eq!(code, 0, "{world}: {err}\n{out}");
+        assert!(out["fixtures"].as_array().unwrap().iter().all(|f| f["passed"] == true), "{out}");
+        assert_eq!(out["sha256"].as_str().unwrap().len(), 64);
+    }
+    // A wrong expectation: exit 1 and the first difference.
+    let fixture = outside.path().join("kit-free-delivery/fixtures/free-delivery.json");
+    let text = std::fs::read_to_string(&fixture).unwrap().replace(r#""delivery_fee": 0"#, r#""delivery_fee": 1"#);
+    std::fs::write(&fixture, text).unwrap();
+    let (code, out, err) = kit(&outside.path().join("kit-free-delivery"), &["test"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(err.contains("FAIL") && err.contains("output.delivery_fee: expected 1, got 0"), "{err}");
+    // Names that are not crate names are refused, and so is a directory in use.
+    assert_eq!(kit(outside.path(), &["new", "payment", "Bad Name"]).0, 2);
+    assert_eq!(kit(outside.path(), &["new", "payment", "kit-free-delivery"]).0, 2);
 }

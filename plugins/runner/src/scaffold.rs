@@ -1,0 +1,212 @@
+//! `plugin-runner new`: a standalone plugin project that builds anywhere — outside this
+//! repository too. It depends on the SDK by path (this checkout's `plugins/guest`, or `--sdk`)
+//! or by git (`--sdk-git`), carries its own `plugin` build profile, a working strategy to edit
+//! and fixtures that `plugin-runner test` runs under the service's limits.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _};
+
+/// Where the SDK comes from in the new project's Cargo.toml.
+pub enum Sdk {
+    Path(PathBuf),
+    Git(String),
+}
+
+impl Sdk {
+    fn dependency(&self, krate: &str) -> String {
+        match self {
+            // Both crates live side by side under `plugins/` in the SDK's repository.
+            Sdk::Path(guest) => {
+                let dir = if krate == "plugin-guest" { guest.clone() } else { guest.with_file_name("strategies") };
+                format!("{krate} = {{ path = {:?} }}", dir.display().to_string())
+            }
+            Sdk::Git(url) => format!("{krate} = {{ git = {url:?} }}"),
+        }
+    }
+}
+
+/// This checkout's SDK, when the runner was built from it.
+pub fn default_sdk() -> Sdk {
+    Sdk::Path(Path::new(env!("CARGO_MANIFEST_DIR")).join("../guest").canonicalize().unwrap_or_default())
+}
+
+#[derive(Clone, Copy)]
+pub enum World {
+    Payment,
+    Recommendation,
+}
+
+/// Writes the project into `dir` (which must not exist or be empty).
+pub fn new(dir: &Path, name: &str, world: World, sdk: &Sdk) -> anyhow::Result<()> {
+    let valid = !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && name.starts_with(|c: char| c.is_ascii_lowercase());
+    if !valid {
+        bail!("name {name:?}: lower-case letters, digits and dashes, starting with a letter");
+    }
+    if dir.exists() && dir.read_dir().map(|mut d| d.next().is_some()).unwrap_or(true) {
+        bail!("{} exists and is not empty", dir.display());
+    }
+    std::fs::create_dir_all(dir.join("src")).and_then(|_| std::fs::create_dir_all(dir.join("fixtures")))?;
+    let (lib, fixtures) = match world {
+        World::Payment => (PAYMENT_LIB, PAYMENT_FIXTURES),
+        World::Recommendation => (RECOMMEND_LIB, RECOMMEND_FIXTURES),
+    };
+    let files: Vec<(&str, String)> = vec![
+        ("Cargo.toml", cargo_toml(name, sdk)),
+        ("src/lib.rs", lib.replace("{{name}}", name)),
+        (".gitignore", "/target\n".into()),
+        ("README.md", readme(name, world)),
+    ];
+    for (path, text) in files {
+        std::fs::write(dir.join(path), text).with_context(|| path.to_string())?;
+    }
+    for (file, text) in fixtures {
+        std::fs::write(dir.join("fixtures").join(file), text)?;
+    }
+    Ok(())
+}
+
+fn cargo_toml(name: &str, sdk: &Sdk) -> String {
+    format!(
+        r#"[package]
+name = "{name}"
+version = "0.1.0"
+edition = "2021"
+publish = false
+
+[lib]
+# `plugin-runner build` builds the component (`--crate-type cdylib` for wasm32-wasip2); an rlib
+# here keeps `cargo test` on your machine working (the export names are not host symbols).
+crate-type = ["rlib"]
+
+[dependencies]
+{guest}
+{strategies}
+
+# What the service expects of a component: small, and `panic = "abort"` (there is no unwinding
+# in the sandbox; the SDK reports the panic message before the abort).
+[profile.plugin]
+inherits = "release"
+opt-level = "s"
+lto = true
+codegen-units = 1
+strip = true
+panic = "abort"
+"#,
+        guest = sdk.dependency("plugin-guest"),
+        strategies = sdk.dependency("plugin-strategies"),
+    )
+}
+
+fn readme(name: &str, world: World) -> String {
+    let kind = match world {
+        World::Payment => "payment",
+        World::Recommendation => "recommendation",
+    };
+    format!(
+        "# {name}\n\nA Gajyeogagu {kind} strategy plugin.\n\n```sh\nplugin-runner build   # → the .wasm component, its size and sha256\nplugin-runner test    # every fixtures/*.json under the service's limits\ncargo test            # your own unit tests, on your machine\n```\n\nA fixture is `{{\"name\", \"config\", \"input\", \"expect\": {{\"output\": …}} | {{\"error\": \"kind\"}}}}`; the\nexpected output may name only the fields that matter (the rest of the answer is not compared).\nThe rules of the sandbox (no WASI, the memory cap includes initial memory, fuel and a wall-clock\ndeadline, a fresh instance per call) are in the platform's docs/plugins.md.\n"
+    )
+}
+
+const PAYMENT_LIB: &str = r#"//! {{name}}: a payment strategy. It starts from the platform's standard plan and waives the
+//! delivery fee on orders whose goods come to at least the tenant's `free_delivery_over` (KRW).
+
+use plugin_guest::{Checkout, HostConfig, PaymentStrategy, Plan};
+use plugin_strategies::Config;
+
+pub struct Strategy;
+
+impl PaymentStrategy for Strategy {
+    fn quote(input: Checkout) -> Result<Plan, String> {
+        let mut plan = plugin_strategies::payment_standard::quote(&HostConfig, &input)?;
+        let threshold: i64 = HostConfig.get("free_delivery_over").and_then(|v| v.parse().ok()).unwrap_or(300_000);
+        let goods = plan.total - plan.delivery_fee;
+        if goods >= threshold && plan.delivery_fee > 0 {
+            // The total must stay lines + adjustments + delivery: the host checks it.
+            plan.total -= plan.delivery_fee;
+            plan.delivery_fee = 0;
+            plan.notes.push(format!("{threshold}원 이상 무료 배송"));
+            plugin_guest::log("delivery fee waived");
+        }
+        Ok(plan)
+    }
+}
+
+plugin_guest::export_payment!(Strategy);
+"#;
+
+const PAYMENT_FIXTURES: &[(&str, &str)] = &[
+    (
+        "free-delivery.json",
+        r#"{
+  "name": "goods over the threshold are delivered free",
+  "config": { "free_delivery_over": "100000" },
+  "input": {
+    "delivery_area": "강남구", "pickup_area": "마포구", "distance_km": 13.5,
+    "lines": [
+      { "product_id": "p-sofa", "title": "가죽소파", "category": "sofa", "seller_id": "s-1",
+        "unit_price": 150000, "quantity": 1, "width_cm": 210, "depth_cm": 90, "height_cm": 85 }
+    ]
+  },
+  "expect": { "output": { "delivery_fee": 0 } }
+}
+"#,
+    ),
+    (
+        "empty-order.json",
+        r#"{
+  "name": "an order with no lines is refused",
+  "input": { "lines": [] },
+  "expect": { "error": "refused" }
+}
+"#,
+    ),
+];
+
+const RECOMMEND_LIB: &str = r#"//! {{name}}: a recommendation strategy. Items near the buyer first: within the tenant's
+//! `max_km` (default 10) by distance, then everything else by how similar it looks.
+
+use plugin_guest::{Candidate, Context, RecommendConfig, RecommendationStrategy, Ranked};
+use plugin_strategies::Config;
+
+pub struct Strategy;
+
+impl RecommendationStrategy for Strategy {
+    fn rank(ctx: Context, candidates: Vec<Candidate>) -> Result<Vec<Ranked>, String> {
+        let max_km: f64 = RecommendConfig.get("max_km").and_then(|v| v.parse().ok()).unwrap_or(10.0);
+        let mut ranked: Vec<Ranked> = candidates
+            .into_iter()
+            .map(|c| match c.distance_km {
+                Some(km) if km <= max_km => {
+                    Ranked { id: c.id, score: 1.0 + 1.0 / (1.0 + km), reason: format!("{km:.1} km away") }
+                }
+                _ => Ranked { id: c.id, score: c.similarity.unwrap_or(0.0).clamp(0.0, 1.0), reason: "looks alike".into() },
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.score.total_cmp(&a.score));
+        ranked.truncate(ctx.limit as usize);
+        Ok(ranked)
+    }
+}
+
+plugin_guest::export_recommendation!(Strategy);
+"#;
+
+const RECOMMEND_FIXTURES: &[(&str, &str)] = &[(
+    "near-first.json",
+    r#"{
+  "name": "a near item comes before a similar far one",
+  "config": { "max_km": "5" },
+  "input": {
+    "context": { "limit": 10 },
+    "candidates": [
+      { "id": "far-twin", "category": "sofa", "price": 100000, "similarity": 0.95, "distance_km": 30 },
+      { "id": "near", "category": "sofa", "price": 120000, "similarity": 0.2, "distance_km": 1.2 }
+    ]
+  },
+  "expect": { "output": [ { "id": "near" }, { "id": "far-twin" } ] }
+}
+"#,
+)];
