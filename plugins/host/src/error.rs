@@ -26,6 +26,11 @@ pub enum PluginError {
     CopyTooLarge(usize),
     #[error("plan rejected: {0}")]
     InvalidPlan(String),
+    /// The host's checks refused a ranking (an id it did not offer, a duplicate, a non-finite
+    /// score, more than the limit): the plugin answered, wrongly — not `refused`, which is
+    /// the plugin's own `Err`.
+    #[error("ranking rejected: {0}")]
+    InvalidRanking(String),
     #[error("plugin refused: {0}")]
     Refused(String),
     #[error("no plugin configured")]
@@ -45,6 +50,7 @@ impl PluginError {
             PluginError::Trap(_) => "trap",
             PluginError::OutputTooLarge(..) | PluginError::CopyTooLarge(_) => "output_too_large",
             PluginError::InvalidPlan(_) => "invalid_plan",
+            PluginError::InvalidRanking(_) => "invalid_ranking",
             PluginError::Refused(_) => "refused",
             PluginError::NotConfigured => "not_configured",
         }
@@ -57,6 +63,7 @@ impl PluginError {
         match self {
             PluginError::Trap(m) => PluginError::Trap(capped(&m, max)),
             PluginError::InvalidPlan(m) => PluginError::InvalidPlan(capped(&m, max)),
+            PluginError::InvalidRanking(m) => PluginError::InvalidRanking(capped(&m, max)),
             PluginError::Refused(m) => PluginError::Refused(capped(&m, max)),
             PluginError::Invalid(m) => PluginError::Invalid(capped(&m, max)),
             other => other,

@@ -344,12 +344,19 @@ impl Session<'_> {
         let mut seen = std::collections::BTreeSet::new();
         for r in &ranked {
             if !candidates.iter().any(|c| c.id == r.id) || !seen.insert(r.id.clone()) || !r.score.is_finite() {
-                return Err(PluginError::Refused(format!("ranked an unknown, duplicate or non-finite entry {}", r.id))
-                    .capped(limits.error_bytes));
+                return Err(PluginError::InvalidRanking(format!(
+                    "ranked an unknown, duplicate or non-finite entry {}",
+                    r.id
+                ))
+                .capped(limits.error_bytes));
             }
         }
         if ranked.len() > ctx.limit as usize {
-            return Err(PluginError::Refused(format!("returned {} items for a limit of {}", ranked.len(), ctx.limit)));
+            return Err(PluginError::InvalidRanking(format!(
+                "returned {} items for a limit of {}",
+                ranked.len(),
+                ctx.limit
+            )));
         }
         let ranked = ranked
             .into_iter()

@@ -240,3 +240,26 @@ fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// A ranking the host's checks refuse is `invalid_ranking`, not `refused` (which is the
+/// plugin's own `Err`): the docs and the metrics can tell an author which it was.
+#[test]
+fn a_ranking_the_host_refuses_is_invalid_ranking() {
+    let e = engine();
+    let p = Plugin::load(&e, "liar", Kind::Recommendation, &wasm("hostile_rank"), None).unwrap();
+    let cfg = Arc::new(BTreeMap::from([("mode".to_string(), "unknown-id".to_string())]));
+    let ctx = s::Context { limit: 5, ..Default::default() };
+    let cands = vec![s::Candidate {
+        id: "p1".into(),
+        category: "sofa".into(),
+        price: 1000,
+        age_days: 0,
+        popularity: 0.0,
+        similarity: None,
+        distance_km: None,
+        style_tags: vec![],
+    }];
+    let err = p.rank(cfg, Limits::default(), &ctx, &cands).unwrap_err();
+    assert_eq!(err.kind(), "invalid_ranking", "{err}");
+    assert!(err.to_string().contains("never-offered"), "{err}");
+}

@@ -158,3 +158,37 @@ fn the_kit_scaffolds_builds_and_tests_a_project_outside_the_repository() {
     assert_eq!(kit(outside.path(), &["new", "payment", "Bad Name"]).0, 2);
     assert_eq!(kit(outside.path(), &["new", "payment", "kit-free-delivery"]).0, 2);
 }
+
+/// docs/plugins.md shows what the runner prints for its example command: the plan's figures
+/// must be exactly what it prints today, and the fuel within a quarter (it moves a little with
+/// compiler versions), so the sample cannot go stale unnoticed (it had).
+#[test]
+fn the_guides_sample_output_is_what_the_runner_prints() {
+    let guide = std::fs::read_to_string(root().join("docs/plugins.md")).unwrap();
+    let sample = guide.split("--config coupons=WELCOME10:10% --repeat 100").nth(1).expect("the example command");
+    let number = |key: &str| -> f64 {
+        let at = sample.find(&format!("\"{key}\": ")).unwrap_or_else(|| panic!("{key} in the sample"));
+        let rest = &sample[at + key.len() + 4..];
+        rest[..rest.find([',', ' ', '}']).unwrap()].parse().unwrap()
+    };
+    let (code, out, err) = run(&[
+        "payment",
+        STD,
+        "--input",
+        "plugins/examples/checkout.json",
+        "--config",
+        "coupons=WELCOME10:10%",
+        "--repeat",
+        "3",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    for key in ["total", "delivery_fee", "commission"] {
+        assert_eq!(number(key), out["output"][key].as_f64().unwrap(), "docs/plugins.md says {key} {}", number(key));
+    }
+    let fuel = out["fuel_used"].as_f64().unwrap();
+    assert!(
+        (number("fuel_used") - fuel).abs() <= fuel / 4.0,
+        "docs say fuel {}, the runner {fuel}",
+        number("fuel_used")
+    );
+}
