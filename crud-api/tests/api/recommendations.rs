@@ -56,3 +56,47 @@ async fn similar_items_share_style_and_exclude_the_item() {
     assert_eq!(items[0]["product"]["id"], twin["id"]);
     app.get(&format!("/api/v1/products/{}/similar", uuid::Uuid::now_v7()), None).await.assert_problem(404, "not_found");
 }
+
+/// The recommender hears what a buyer looked at (`recent-categories`) and how popular each
+/// listing is (`popularity`): both were sent empty and zero, so a strategy that used them
+/// scored everyone the same.
+#[tokio::test]
+async fn looks_carts_and_orders_reach_the_recommender() {
+    use crud_api::recommendations::store::signals;
+    let app = spawn_app().await;
+    let s = seller(&app, "signals-seller@example.com").await;
+    // Same price, age and tags; the desk is listed last, so ties would put it last.
+    let mut others = Vec::new();
+    for slug in ["chair", "table", "lighting"] {
+        others.push(list_item(&app, &s, slug, &format!("{slug} 하나"), 50_000, json!({})).await);
+    }
+    let desk = list_item(&app, &s, "desk", "책상 하나", 50_000, json!({})).await;
+    let (looker, _, _) = app.signup("looker@example.com").await;
+    let first = |body: &serde_json::Value| body["items"][0]["product"]["id"].clone();
+    let before = app.get("/api/v1/recommendations?limit=4", Some(&looker)).await.body;
+    assert_ne!(first(&before), desk["id"], "{before}");
+
+    let desk_id = desk["id"].as_str().unwrap();
+    assert_eq!(app.get(&format!("/api/v1/products/{desk_id}"), Some(&looker)).await.status, 200);
+    let after = app.get("/api/v1/recommendations?limit=4", Some(&looker)).await.body;
+    assert_eq!(first(&after), desk["id"], "{after}");
+    assert_eq!(after["items"][0]["reason"], "관심 카테고리");
+
+    // Popularity: looks, carts (×3) and orders (×5), relative to the most popular candidate.
+    let chair = others[0]["id"].as_str().unwrap().to_string();
+    buy(&app, "chair-buyer@example.com", &chair).await;
+    let (carter, _, _) = app.signup("carter@example.com").await;
+    add_to_cart(&app, &carter, desk_id, 1).await;
+    let ids: Vec<uuid::Uuid> =
+        [&chair, desk_id, others[1]["id"].as_str().unwrap()].iter().map(|i| i.parse().unwrap()).collect();
+    let p = signals::popularity(&app.state.db, &ids).await.unwrap();
+    // chair: an order (5) and, checking out, it was in a cart — gone from the cart now (0);
+    // desk: a look (1) and a cart (3); table: nothing.
+    assert_eq!(p[&ids[0]], 1.0, "{p:?}");
+    assert!((p[&ids[1]] - 4.0 / 5.0).abs() < 1e-9, "{p:?}");
+    assert_eq!(p[&ids[2]], 0.0, "{p:?}");
+    // A seller looking at their own listing is not a buyer's look.
+    app.get(&format!("/api/v1/products/{chair}"), Some(&s)).await;
+    let again = signals::popularity(&app.state.db, &ids).await.unwrap();
+    assert!((again[&ids[1]] - 4.0 / 5.0).abs() < 1e-9, "the chair stays at 5, not 6: {again:?}");
+}

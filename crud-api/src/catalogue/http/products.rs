@@ -18,6 +18,7 @@ use crate::http::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
 use crate::identity::role::Role;
 use crate::identity::store::users;
 use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::recommendations::store::signals;
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
@@ -199,6 +200,13 @@ pub async fn get(
         .await?
         .filter(|p| visible_to(p, viewer.as_ref()))
         .ok_or(ApiError::NotFound("product"))?;
+    // A buyer's look feeds their recommendations and the listing's popularity; losing one
+    // look is better than failing the page.
+    if let Some(v) = viewer.as_ref().filter(|v| v.id != p.seller_id) {
+        if let Err(e) = signals::record_view(&state.db, v.id, p.id).await {
+            tracing::warn!(error = %e, "product view not recorded");
+        }
+    }
     Ok(Json(load_detail(&state, &p).await?))
 }
 

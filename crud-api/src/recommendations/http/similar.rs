@@ -25,6 +25,7 @@ use crate::identity::store::users;
 use crate::orders::store as orders;
 use crate::payments::http::views::StrategyInfo;
 use crate::platform::error::{ApiError, ApiResult, Problem};
+use crate::recommendations::store::signals;
 use crate::state::AppState;
 
 /// Most candidates offered to a strategy per request.
@@ -86,13 +87,14 @@ fn candidate(
     slugs: &BTreeMap<Uuid, String>,
     from: Option<(f64, f64)>,
     similarity: Option<f32>,
+    popularity: f64,
 ) -> s::Candidate {
     s::Candidate {
         id: p.id.to_string(),
         category: slugs.get(&p.category_id).cloned().unwrap_or_default(),
         price: p.price,
         age_days: (chrono::Utc::now() - p.created_at).num_days().max(0) as u32,
-        popularity: 0.0,
+        popularity,
         similarity: similarity.map(f64::from),
         distance_km: from.zip(areas::centre(&p.area)).map(|(a, b)| areas::distance_km(a, b)),
         style_tags: product_views::tags(p),
@@ -108,8 +110,15 @@ pub(crate) async fn rank(
     similarity: &HashMap<Uuid, f32>,
 ) -> ApiResult<RecommendationPage> {
     let slugs: BTreeMap<Uuid, String> = categories::all(&state.db).await?.into_iter().map(|c| (c.id, c.slug)).collect();
-    let cands: Vec<s::Candidate> =
-        rows.iter().map(|p| candidate(p, &slugs, from, similarity.get(&p.id).copied())).collect();
+    let ids: Vec<Uuid> = rows.iter().map(|p| p.id).collect();
+    let popular = signals::popularity(&state.db, &ids).await?;
+    let cands: Vec<s::Candidate> = rows
+        .iter()
+        .map(|p| {
+            let pop = popular.get(&p.id).copied().unwrap_or(0.0);
+            candidate(p, &slugs, from, similarity.get(&p.id).copied(), pop)
+        })
+        .collect();
     let registry = state.plugins.clone();
     let outcome = tokio::task::spawn_blocking(move || registry.rank(&ctx, &cands))
         .await
@@ -181,7 +190,11 @@ pub async fn for_me(
     let prices: Vec<i64> = known.iter().map(|p| p.price).collect();
     let ctx = s::Context {
         user_id: Some(user.id.to_string()),
-        recent_categories: vec![],
+        recent_categories: signals::recent_category_ids(&state.db, user.id, 20)
+            .await?
+            .iter()
+            .filter_map(|c| slugs.get(c).cloned())
+            .collect(),
         cart_categories: cat_of(&cart_ids),
         purchased_categories: cat_of(&bought_ids),
         style_preferences: styles,

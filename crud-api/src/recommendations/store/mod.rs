@@ -2,3 +2,4 @@
 
 pub mod analysis_jobs;
 pub mod embeddings;
+pub mod signals;
