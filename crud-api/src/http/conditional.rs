@@ -24,7 +24,8 @@ const MAX_BUFFERED: usize = 8 * 1024 * 1024;
 
 /// Route layer (outside compression, so it sees the bytes that go on the wire).
 pub async fn conditional_get(req: Request, next: Next) -> Response {
-    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+    // GET only: a HEAD answer has no body to tag (axum drops it after this layer).
+    if req.method() != Method::GET {
         return next.run(req).await;
     }
     let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string());
@@ -42,8 +43,8 @@ pub async fn conditional_get(req: Request, next: Next) -> Response {
     let bytes: Bytes = match axum::body::to_bytes(body, MAX_BUFFERED).await {
         Ok(b) => b,
         Err(e) => {
-            tracing::warn!(error = %e, "response body could not be buffered for its ETag");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            return crate::platform::error::ApiError::Internal(anyhow::anyhow!("buffering the answer for its ETag: {e}"))
+                .into_response();
         }
     };
     let tag = etag(&bytes);
