@@ -100,6 +100,14 @@ for c in 100 1000; do
   hey_run "GET /api/v1/products/{id}, $c connections" -c "$c" "$base/api/v1/products/$product"
 done
 
+# HTTP caching and compression (hey's Go client asks for gzip unless told not to): the same
+# page uncompressed, gzipped, and revalidated with its ETag (a body-less 304).
+list="$base/api/v1/products?category=table&limit=20"
+etag=$(curl -s -D - -o /dev/null -H 'Accept-Encoding: gzip' "$list" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2}')
+hey_run "GET /api/v1/products?category=table&limit=20, uncompressed, 100 connections" -c 100 -disable-compression "$list"
+hey_run "GET /api/v1/products?category=table&limit=20, gzip, 100 connections" -c 100 "$list"
+hey_run "GET /api/v1/products?category=table&limit=20, If-None-Match (304), 100 connections" -c 100 -H "If-None-Match: $etag" "$list"
+
 for c in 16 100; do
   hey_run "POST /api/v1/orders/{id}/payments/quote (Wasm payment-standard), $c connections" -c "$c" -m POST \
     -T application/json -d '{"coupon":"WELCOME10"}' -H "Authorization: Bearer $buyer" "$base/api/v1/orders/$order/payments/quote"
