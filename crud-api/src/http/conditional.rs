@@ -43,8 +43,10 @@ pub async fn conditional_get(req: Request, next: Next) -> Response {
     let bytes: Bytes = match axum::body::to_bytes(body, MAX_BUFFERED).await {
         Ok(b) => b,
         Err(e) => {
-            return crate::platform::error::ApiError::Internal(anyhow::anyhow!("buffering the answer for its ETag: {e}"))
-                .into_response();
+            return crate::platform::error::ApiError::Internal(anyhow::anyhow!(
+                "buffering the answer for its ETag: {e}"
+            ))
+            .into_response();
         }
     };
     let tag = etag(&bytes);
