@@ -319,6 +319,20 @@ async fn a_checkout_key_left_by_a_crash_is_recovered_without_ordering_twice() {
     assert_eq!(res.body["orders"][0]["id"], first["orders"][0]["id"]);
     assert_eq!(app.get("/api/v1/orders", Some(&buyer)).await.body["items"].as_array().unwrap().len(), 1);
     assert_eq!(product(&app, p["id"].as_str().unwrap()).await["available"], 4, "reserved once");
+
+    // …and before the delivery fee was estimated: the rebuilt answer estimates it.
+    assert!(first["delivery_fee"].as_i64().unwrap() > 0, "{first}");
+    exec(&app, "UPDATE orders SET delivery_fee = 0, total = subtotal").await;
+    exec(&app, "UPDATE idempotency_keys SET response_code = NULL, response_body = NULL WHERE idem_key = 'abandoned'")
+        .await;
+    let res = checkout(&app, &buyer, "abandoned").await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    assert_eq!(
+        (&res.body["delivery_fee"], &res.body["total"]),
+        (&first["delivery_fee"], &first["total"]),
+        "{}",
+        res.body
+    );
 }
 
 #[tokio::test]

@@ -64,7 +64,14 @@ pub async fn checkout(
 
 /// The answer of a checkout that committed, from what it stored.
 async fn placed_orders(state: &AppState, checkout_id: Uuid) -> ApiResult<CheckoutResponse> {
-    let placed = store::by_checkout(&state.db, checkout_id).await?;
+    let mut placed = store::by_checkout(&state.db, checkout_id).await?;
+    // A crash between the commit and the fee estimate left the fee unknown: estimate it now,
+    // so the answer the buyer finally gets says what they will pay.
+    for o in placed.iter_mut().filter(|o| o.status == OrderStatus::PendingPayment && o.delivery_fee == 0) {
+        if let Ok(plan) = state.payments.estimate(o).await {
+            (o.delivery_fee, o.total) = (plan.delivery_fee, plan.total);
+        }
+    }
     let (items, thumbs) = items_of(state, &placed).await?;
     Ok(CheckoutResponse::new(checkout_id, placed.iter().map(|o| order_view(o, &items, &thumbs, true, None)).collect()))
 }
