@@ -21,8 +21,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let headers = req.headers().clone();
-        check_json_content_type(&headers)?;
+        check_json_content_type(req.headers())?;
         let body = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::PayloadTooLarge
@@ -30,7 +29,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 ApiError::Malformed(e.body_text())
             }
         })?;
-        Self::from_parts(&headers, &body)
+        Self::parse(&body)
     }
 }
 
@@ -52,6 +51,10 @@ impl<T: DeserializeOwned> ApiJson<T> {
     /// Parses a body already read (handlers that also need the raw bytes, e.g. to hash them).
     pub fn from_parts(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<Self, ApiError> {
         check_json_content_type(headers)?;
+        Self::parse(body)
+    }
+
+    fn parse(body: &[u8]) -> Result<Self, ApiError> {
         let mut value: serde_json::Value = serde_json::from_slice(body).map_err(|e| match e.classify() {
             serde_json::error::Category::Data => data_error(&e.to_string()),
             _ => ApiError::Malformed("request body is not valid JSON".into()),

@@ -31,7 +31,8 @@ use plugin_host::{Kind, Limits, LogLine, Plugin, PluginEngine, PluginError};
 use plugin_strategies::verify::PlanRules;
 use serde_json::{json, Value};
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+/// Which world a run calls.
+#[derive(Debug, Clone, Copy)]
 pub(crate) enum Strategy {
     Payment,
     Recommend,

@@ -31,7 +31,7 @@ impl Thumbnails {
     }
 }
 
-/// Where `key` is served.
+/// Where the stored image `key` (any rendition) is served.
 pub fn url(key: &str) -> String {
     format!("/api/v1/images/{key}")
 }

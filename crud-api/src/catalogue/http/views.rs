@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::catalogue::http::labels::Labels;
-use crate::catalogue::http::thumbnails::url as thumbnail_url;
+use crate::catalogue::http::thumbnails::url as image_url;
 pub use crate::catalogue::listing::ProductStatus;
 use crate::catalogue::listing::{Condition, Dimensions};
 use crate::catalogue::store::categories::CategoryRow;
@@ -37,9 +37,9 @@ impl From<&ImageRow> for ImageView {
     fn from(i: &ImageRow) -> Self {
         Self {
             id: i.id,
-            url: thumbnail_url(&i.image_key),
-            thumbnail_url: thumbnail_url(&i.thumb_key),
-            display_url: thumbnail_url(i.display_key.as_deref().unwrap_or(&i.image_key)),
+            url: image_url(&i.image_key),
+            thumbnail_url: image_url(&i.thumb_key),
+            display_url: image_url(i.display_key.as_deref().unwrap_or(&i.image_key)),
             content_type: i.content_type.clone(),
             width: i.width,
             height: i.height,
@@ -90,7 +90,7 @@ pub fn summary(p: &ProductRow, first_image: Option<&ImageRow>, labels: &Labels) 
         category_name: labels.category(p.category_id),
         seller_id: p.seller_id,
         seller_name: labels.seller(p.seller_id),
-        thumbnail_url: first_image.map(|i| thumbnail_url(&i.thumb_key)),
+        thumbnail_url: first_image.map(|i| image_url(&i.thumb_key)),
         created_at: p.created_at,
     }
 }

@@ -172,6 +172,11 @@ pub fn display_key(digest: &str) -> String {
     format!("{digest}-1200.jpg")
 }
 
+/// The display rendition's key for a stored photo's key (`<digest>.<ext>`).
+pub fn display_key_of(image_key: &str) -> String {
+    display_key(image_key.split(['.', '-']).next().unwrap_or_default())
+}
+
 /// `<64 hex>.<jpg|png|webp>`, `<64 hex>-thumb.jpg` or `<64 hex>-1200.jpg`.
 pub fn valid_key(key: &str) -> bool {
     let (stem, ext) = match key.rsplit_once('.') {

@@ -4,7 +4,7 @@
 //! are deleted once no row names them. Runs at start-up on every replica; the conditional
 //! update lets one replica win each photo and the others skip it.
 
-use crate::catalogue::media::image_store::{display_key, ImageStore};
+use crate::catalogue::media::image_store::{display_key_of, ImageStore};
 use crate::catalogue::media::images::{self, ImageLimits};
 use crate::catalogue::store::images::{self as image_rows, ImageRow};
 use crate::platform::db::Db;
@@ -78,8 +78,7 @@ async fn render_missing_displays(db: &Db, store: &ImageStore) -> anyhow::Result<
                 skipped.insert(row.id);
                 continue;
             };
-            let digest = row.image_key.split(['.', '-']).next().unwrap_or_default();
-            let key = display_key(digest);
+            let key = display_key_of(&row.image_key);
             store.put(&key, &display).await?;
             image_rows::set_display(db, row.id, &key).await?;
             rendered += 1;
