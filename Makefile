@@ -21,7 +21,7 @@ help:
 	@echo "make bench-load load-test identity and catalogue endpoints (see docs/benchmarks.md)"
 	@echo "make bench-dl   dl-api analyze throughput vs raw ONNX Runtime (see docs/benchmarks.md)"
 
-PLUGIN_GUESTS := payment-standard payment-promo recommend-style hostile-loop hostile-memory hostile-trap hostile-output hostile-copy hostile-rank hostile-plan hostile-wrong-version
+PLUGIN_GUESTS := payment-standard payment-promo recommend-style hostile-loop hostile-memory hostile-trap hostile-output hostile-copy hostile-rank hostile-plan hostile-wrong-version legacy-payment-v0-1 legacy-recommend-v0-1 clock-probe
 PLUGIN_OUT := target/wasm32-wasip2/plugin
 
 ## plugins: the first-party (and hostile test) strategy plugins as Wasm components.

@@ -93,6 +93,10 @@ async fn the_api_server_refuses_broken_resources_with_a_message_that_says_what_t
     t.spec.plugins.payment.as_mut().unwrap().sha256 = "not-a-digest".into();
     let kube::Error::Api(e) = tenants.create(&PostParams::default(), &t).await.expect_err("refused") else { panic!() };
     assert!(e.message.contains("sha256 must be 64 lowercase hex characters"), "{}", e.message);
+    let mut t: ApiTenant = serde_json::from_value(sample("api-tenant.yaml", ns)).unwrap();
+    t.spec.plugins.time_zone = Some("Seoul time".into());
+    let kube::Error::Api(e) = tenants.create(&PostParams::default(), &t).await.expect_err("refused") else { panic!() };
+    assert!(e.message.contains("timeZone must be an IANA name"), "{}", e.message);
     // tenantId is immutable.
     let t: ApiTenant = serde_json::from_value(sample("api-tenant.yaml", ns)).unwrap();
     tenants.create(&PostParams::default(), &t).await.unwrap();

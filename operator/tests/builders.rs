@@ -86,6 +86,7 @@ fn tenant_gets_plugins_config_secrets_and_the_model_endpoint() {
     assert_eq!(plugins["payment"]["fuel"], 50_000_000);
     assert_eq!(plugins["payment"]["config"]["coupons"], "WELCOME10:10%");
     assert_eq!(plugins["recommendation"]["fallback"], "fail_closed");
+    assert_eq!(plugins["time_zone"], "Asia/Seoul", "the tenant's clock reaches crud-api");
     let pod = c.deployment.spec.as_ref().unwrap().template.spec.as_ref().unwrap();
     let envs = pod.containers[0].env.as_ref().unwrap();
     assert_eq!(env(envs, "DL_API_URL"), Some("http://furniture-vision-dl-api.shop.svc:8002"));

@@ -119,6 +119,9 @@ impl Payments {
             pickup_area: order.pickup_area.clone(),
             distance_km,
             coupon: coupon.filter(|c| !c.trim().is_empty()),
+            // The order's time, not the payment's: what checkout showed is what the quote asks,
+            // also when the buyer pays after a time-based price has ended.
+            placed_at: self.plugins.clock().at(order.created_at.into()),
             lines: lines
                 .iter()
                 .map(|l| s::Line {

@@ -147,6 +147,39 @@ async fn declined_payments_fail_and_a_new_quote_can_be_paid() {
     assert_eq!(statuses, ["failed", "confirmed"]);
 }
 
+/// The plugin reads the time the order was placed, on the tenant's clock (its zone from the
+/// plugins file): what checkout showed is what a later quote asks, also past midnight.
+#[tokio::test]
+async fn plugins_read_when_the_order_was_placed_on_the_tenants_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = plugins_file(dir.path(), Some("clock_probe"), "fail_closed", json!({}));
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    doc["time_zone"] = json!("America/New_York");
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let app = spawn_with(|c| c.plugins_config = Some(file)).await;
+    let (buyer, order) = unpaid_order(&app, "clock").await;
+    let placed = app.get(&format!("/api/v1/orders/{order}"), Some(&buyer)).await.body["created_at"].clone();
+    let placed: chrono::DateTime<chrono::Utc> = placed.as_str().unwrap().parse().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let q = quote(&app, &buyer, &order, None).await;
+    assert_eq!(q.status, 200, "{}", q.body);
+    let seen = q.body["plan"]["notes"].as_array().unwrap().last().unwrap().as_str().unwrap().to_string();
+    let ny = placed
+        .with_timezone(&chrono::FixedOffset::west_opt(if seen.ends_with("-240") { 240 } else { 300 } * 60).unwrap());
+    assert_eq!(
+        seen,
+        format!(
+            "{} {} {:?} America/New_York {}",
+            placed.timestamp_millis(),
+            ny.format("%Y-%m-%d %H:%M:%S"),
+            ny.format("%A").to_string(),
+            if seen.ends_with("-240") { "-240" } else { "-300" }
+        )
+        .replace('"', "")
+    );
+    std::mem::forget(dir);
+}
+
 #[tokio::test]
 async fn tenants_differ_by_plugin() {
     let standard = app_with_payment(Some("payment_standard"), "fail_closed", json!({})).await;

@@ -92,8 +92,11 @@ pub fn build(t: &ApiTenant, model: Option<&ModelDeployment>) -> Children {
             .into_iter()
             .filter_map(|(k, m)| m.as_ref().map(|m| (k, m)))
             .collect();
-    let plugins_json: serde_json::Map<String, Value> =
+    let mut plugins_json: serde_json::Map<String, Value> =
         modules.iter().map(|(k, m)| (k.to_string(), plugin_entry(k, m))).collect();
+    if let Some(zone) = &spec.plugins.time_zone {
+        plugins_json.insert("time_zone".into(), json!(zone));
+    }
     let mut config_map = ConfigMap {
         metadata: meta(t, child_name(&instance, "crud-api-config")),
         data: Some(BTreeMap::from([(

@@ -104,9 +104,15 @@ pub enum OidcProvider {
     Kakao,
 }
 
-#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Default, JsonSchema)]
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Default, KubeSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TenantPlugins {
+    /// The tenant's IANA time zone (default Asia/Seoul): the clock plugins read the order's
+    /// and the request's time on. crud-api checks the name against its tzdb and reports an
+    /// unknown one in `/readyz` (`plugins.error`), keeping the zone it had.
+    #[x_kube(validation = Rule::new("self.matches('^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$')").message("timeZone must be an IANA name such as Asia/Seoul"))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment: Option<PluginModule>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -15,7 +15,7 @@
 //! between the WIT records and the plain types of `plugin-strategies`, so strategy code is
 //! ordinary Rust that unit-tests on the host.
 
-pub use plugin_strategies::{Adjustment, Candidate, Checkout, Context, Line, Payout, Plan, Ranked};
+pub use plugin_strategies::{Adjustment, Candidate, Checkout, Context, Line, Moment, Payout, Plan, Ranked, Weekday};
 
 pub mod payment {
     wit_bindgen::generate!({
@@ -90,6 +90,34 @@ fn cut(message: &str) -> &str {
     &message[..end]
 }
 
+/// A `moment` record of a world's host interface (`$h`) as the plain `Moment`.
+macro_rules! plain_moment {
+    ($($h:ident)::+, $m:expr) => {{
+        use $($h)::+ as h;
+        let m = $m;
+        Moment {
+            unix_millis: m.unix_millis,
+            time_zone: m.time_zone,
+            utc_offset_minutes: m.utc_offset_minutes,
+            year: m.year,
+            month: m.month,
+            day: m.day,
+            hour: m.hour,
+            minute: m.minute,
+            second: m.second,
+            weekday: match m.weekday {
+                h::Weekday::Monday => Weekday::Monday,
+                h::Weekday::Tuesday => Weekday::Tuesday,
+                h::Weekday::Wednesday => Weekday::Wednesday,
+                h::Weekday::Thursday => Weekday::Thursday,
+                h::Weekday::Friday => Weekday::Friday,
+                h::Weekday::Saturday => Weekday::Saturday,
+                h::Weekday::Sunday => Weekday::Sunday,
+            },
+        }
+    }};
+}
+
 /// A payment strategy: turn a checkout into a payment plan.
 pub trait PaymentStrategy: 'static {
     fn quote(input: Checkout) -> Result<Plan, String>;
@@ -110,6 +138,7 @@ impl<T: PaymentStrategy> wp::Guest for T {
             pickup_area: input.pickup_area,
             distance_km: input.distance_km,
             coupon: input.coupon,
+            placed_at: plain_moment!(payment_host, input.placed_at),
             lines: input
                 .lines
                 .into_iter()
@@ -166,6 +195,7 @@ impl<T: RecommendationStrategy> wr::Guest for T {
             price_low: ctx.price_low,
             price_high: ctx.price_high,
             limit: ctx.limit,
+            now: plain_moment!(recommend::gajyeogagu::plugins::host, ctx.now),
         };
         let candidates = candidates
             .into_iter()

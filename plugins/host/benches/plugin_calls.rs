@@ -68,6 +68,7 @@ fn main() {
         pickup_area: "마포구".into(),
         distance_km: Some(12.0),
         coupon: Some("WELCOME10".into()),
+        placed_at: Default::default(),
         lines: vec![line("p1", "sofa", 150_000), line("p2", "lighting", 20_000), line("p3", "desk", 90_000)],
     };
     let config: Arc<BTreeMap<String, String>> =

@@ -6,10 +6,12 @@
 //!   fresh `Store` per call with fuel, deadline, memory, output and log caps.
 //! - `error` — every way a plugin can fail, as a typed error with a stable kind.
 //! - `convert` — WIT records ↔ the plain types of `plugin-strategies`.
+//! - `clock` — the tenant's clock: an instant as the `moment` plugins read.
 //! - `registry` — what serves each strategy now: the plugin, its fallback, hot reload.
 //! - `text` — caps on text copied out of a plugin (logs, errors, reasons, notes).
 
 pub mod bindings;
+pub mod clock;
 pub mod convert;
 pub mod engine;
 pub mod error;
@@ -19,6 +21,7 @@ pub mod registry;
 pub mod state;
 pub mod text;
 
+pub use clock::Clock;
 pub use engine::PluginEngine;
 pub use error::PluginError;
 pub use limits::Limits;
@@ -26,9 +29,13 @@ pub use plugin::{CallOutcome, Kind, Plugin};
 pub use registry::{Fallback, Outcome, Registry, StrategyConfig};
 pub use state::LogLine;
 
-/// The WIT package version this host implements. Components for another major version (for
-/// 0.x: another minor) are refused.
-pub const CONTRACT_VERSION: (u64, u64, u64) = (0, 1, 0);
+/// The WIT package version this host implements (`plugins/wit`), which the SDK builds against.
+pub const CONTRACT_VERSION: (u64, u64, u64) = (0, 2, 0);
+
+/// Every version the host loads, newest first: the current one and 0.1.0 (`plugins/wit-0.1.0`,
+/// no clock in the input). Components for any other major version (for 0.x: minor) are
+/// refused.
+pub const CONTRACT_VERSIONS: [(u64, u64, u64); 2] = [CONTRACT_VERSION, (0, 1, 0)];
 
 /// sha256 of bytes, lower-case hex.
 pub fn digest(bytes: &[u8]) -> String {

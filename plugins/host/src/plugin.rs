@@ -1,7 +1,8 @@
 //! A loaded plugin and its calls.
 //!
 //! Loading checks, in order: the sha256 pin, that the bytes are a component, that it exports
-//! the expected world at a compatible contract version, and that it links (its imports are the
+//! the expected world at a contract version the host loads (`CONTRACT_VERSIONS`: the current
+//! one and the older ones, whose input lacks the newer fields), and that it links (its imports are the
 //! host's `log` and `config`; anything else it imports — WASI clocks, randomness, files —
 //! becomes a function that traps). Each call then gets a fresh `Store` from the
 //! `InstancePre`, with the tenant's fuel, deadline, memory, output and log limits. Every copy
@@ -18,13 +19,13 @@ use wasmtime::{Store, Trap};
 use plugin_strategies as s;
 use plugin_strategies::verify::{verify_plan, PlanRules};
 
-use crate::bindings::{payment, recommend};
+use crate::bindings::{payment, recommend, v0_1};
 use crate::engine::PluginEngine;
 use crate::error::PluginError;
 use crate::limits::Limits;
 use crate::state::{CallState, LogLine};
 use crate::text::capped;
-use crate::{convert, CONTRACT_VERSION};
+use crate::{convert, CONTRACT_VERSION, CONTRACT_VERSIONS};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -48,15 +49,20 @@ impl Kind {
     }
 }
 
+/// A component ready to instantiate, per world and contract version.
 enum Pre {
     Payment(payment::PaymentStrategyPre<CallState>),
     Recommendation(recommend::RecommendationStrategyPre<CallState>),
+    PaymentV0_1(v0_1::payment::PaymentStrategyPre<CallState>),
+    RecommendationV0_1(v0_1::recommend::RecommendationStrategyPre<CallState>),
 }
 
 pub struct Plugin {
     pub name: String,
     pub digest: String,
     pub kind: Kind,
+    /// The contract version it was built against, e.g. "0.2.0".
+    pub contract: String,
     pre: Pre,
 }
 
@@ -82,16 +88,28 @@ fn exported_version(engine: &PluginEngine, component: &Component, kind: Kind) ->
     Err(PluginError::WrongWorld(kind.world().into()))
 }
 
-fn compatible(found: &str) -> bool {
+/// Which of the versions the host loads `found` is compatible with: semver, where a major
+/// version breaks and, in 0.x, every minor version does (0.1.7 is 0.1.0's; 0.3.0 is no one's).
+fn compatible(found: &str) -> Option<(u64, u64)> {
     let mut parts = found.split('.').map(|p| p.parse::<u64>().ok());
-    let (major, minor) = (parts.next().flatten(), parts.next().flatten());
-    let (want_major, want_minor, _) = CONTRACT_VERSION;
-    // Semver: a major version breaks; in 0.x every minor version does.
-    match (major, minor) {
-        (Some(0), Some(m)) => want_major == 0 && m == want_minor,
-        (Some(m), Some(_)) => m == want_major,
-        _ => false,
-    }
+    let (major, minor) = (parts.next().flatten()?, parts.next().flatten()?);
+    CONTRACT_VERSIONS.iter().map(|&(a, b, _)| (a, b)).find(|&(a, b)| a == major && (a != 0 || b == minor))
+}
+
+/// Defines the host interface of a bindings module in `linker`, traps for the rest, and
+/// makes the world's `…Pre` (a `WrongWorld` error when the component doesn't fit it).
+macro_rules! prepare {
+    ($linker:expr, $component:expr, $kind:expr, $($m:ident)::+, $pre:ident) => {{
+        let link_err = |e: wasmtime::Error| PluginError::Invalid(format!("linking: {e}"));
+        $($m)::+::gajyeogagu::plugins::host::add_to_linker::<CallState, wasmtime::component::HasSelf<CallState>>(
+            &mut $linker,
+            |s| s,
+        )
+        .map_err(link_err)?;
+        $linker.define_unknown_imports_as_traps($component).map_err(link_err)?;
+        let pre = $linker.instantiate_pre($component).map_err(link_err)?;
+        $($m)::+::$pre::new(pre).map_err(|_| PluginError::WrongWorld($kind.world().into()))?
+    }};
 }
 
 impl Plugin {
@@ -113,37 +131,31 @@ impl Plugin {
         }
         let component = engine.compile(bytes, &digest)?;
         let found = exported_version(engine, &component, kind)?;
-        if !compatible(&found) {
-            let (a, b, c) = CONTRACT_VERSION;
+        let Some(version) = compatible(&found) else {
             return Err(PluginError::IncompatibleVersion {
                 found: format!("gajyeogagu:plugins@{found}"),
-                expected: format!("{a}.{b}.{c}"),
+                expected: CONTRACT_VERSIONS
+                    .iter()
+                    .map(|(a, b, c)| format!("{a}.{b}.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(" or "),
             });
-        }
+        };
         let mut linker: Linker<CallState> = Linker::new(engine.engine());
-        let link_err = |e: wasmtime::Error| PluginError::Invalid(format!("linking: {e}"));
-        let pre = match kind {
-            Kind::Payment => {
-                payment::gajyeogagu::plugins::host::add_to_linker::<CallState, wasmtime::component::HasSelf<CallState>>(&mut linker, |s| s)
-                    .map_err(link_err)?;
-                linker.define_unknown_imports_as_traps(&component).map_err(link_err)?;
-                let pre = linker.instantiate_pre(&component).map_err(link_err)?;
-                Pre::Payment(
-                    payment::PaymentStrategyPre::new(pre).map_err(|_| PluginError::WrongWorld(kind.world().into()))?,
-                )
+        let current = (CONTRACT_VERSION.0, CONTRACT_VERSION.1);
+        let pre = match (kind, version == current) {
+            (Kind::Payment, true) => Pre::Payment(prepare!(linker, &component, kind, payment, PaymentStrategyPre)),
+            (Kind::Recommendation, true) => {
+                Pre::Recommendation(prepare!(linker, &component, kind, recommend, RecommendationStrategyPre))
             }
-            Kind::Recommendation => {
-                recommend::gajyeogagu::plugins::host::add_to_linker::<CallState, wasmtime::component::HasSelf<CallState>>(&mut linker, |s| s)
-                    .map_err(link_err)?;
-                linker.define_unknown_imports_as_traps(&component).map_err(link_err)?;
-                let pre = linker.instantiate_pre(&component).map_err(link_err)?;
-                Pre::Recommendation(
-                    recommend::RecommendationStrategyPre::new(pre)
-                        .map_err(|_| PluginError::WrongWorld(kind.world().into()))?,
-                )
+            (Kind::Payment, false) => {
+                Pre::PaymentV0_1(prepare!(linker, &component, kind, v0_1::payment, PaymentStrategyPre))
+            }
+            (Kind::Recommendation, false) => {
+                Pre::RecommendationV0_1(prepare!(linker, &component, kind, v0_1::recommend, RecommendationStrategyPre))
             }
         };
-        Ok(Self { name: name.into(), digest, kind, pre })
+        Ok(Self { name: name.into(), digest, kind, contract: found, pre })
     }
 
     fn store(
@@ -171,12 +183,17 @@ impl Plugin {
         let engine = match &self.pre {
             Pre::Payment(p) => p.engine().clone(),
             Pre::Recommendation(p) => p.engine().clone(),
+            Pre::PaymentV0_1(p) => p.engine().clone(),
+            Pre::RecommendationV0_1(p) => p.engine().clone(),
         };
         let mut store = self.store(&engine, config, limits)?;
+        let failed = |e, store: &Store<CallState>| classify(e, store, &limits);
         let bound = match &self.pre {
-            Pre::Payment(p) => Bound::Payment(p.instantiate(&mut store).map_err(|e| classify(e, &store, &limits))?),
-            Pre::Recommendation(p) => {
-                Bound::Recommendation(p.instantiate(&mut store).map_err(|e| classify(e, &store, &limits))?)
+            Pre::Payment(p) => Bound::Payment(p.instantiate(&mut store).map_err(|e| failed(e, &store))?),
+            Pre::Recommendation(p) => Bound::Recommendation(p.instantiate(&mut store).map_err(|e| failed(e, &store))?),
+            Pre::PaymentV0_1(p) => Bound::PaymentV0_1(p.instantiate(&mut store).map_err(|e| failed(e, &store))?),
+            Pre::RecommendationV0_1(p) => {
+                Bound::RecommendationV0_1(p.instantiate(&mut store).map_err(|e| failed(e, &store))?)
             }
         };
         Ok(Session { plugin: self, store, bound })
@@ -216,6 +233,8 @@ impl Plugin {
 enum Bound {
     Payment(payment::PaymentStrategy),
     Recommendation(recommend::RecommendationStrategy),
+    PaymentV0_1(v0_1::payment::PaymentStrategy),
+    RecommendationV0_1(v0_1::recommend::RecommendationStrategy),
 }
 
 pub struct Session<'p> {
@@ -299,17 +318,23 @@ impl Session<'_> {
     pub fn quote(&mut self, input: &s::Checkout, rules: &PlanRules) -> Result<CallOutcome<s::Plan>, PluginError> {
         let limits = self.arm()?;
         let started = Instant::now();
-        let Bound::Payment(b) = &self.bound else { return Err(PluginError::WrongWorld(Kind::Payment.world().into())) };
-        let answer = b
-            .gajyeogagu_plugins_payment()
-            .call_quote(&mut self.store, &convert::checkout(input))
-            .map_err(|e| classify(e, &self.store, &limits))?;
-        let plan = answer.map_err(|e| PluginError::Refused(e).capped(limits.error_bytes))?;
+        let answer = match &self.bound {
+            Bound::Payment(b) => b
+                .gajyeogagu_plugins_payment()
+                .call_quote(&mut self.store, &convert::checkout(input))
+                .map(|a| a.map(convert::plan)),
+            Bound::PaymentV0_1(b) => b
+                .gajyeogagu_plugins_payment()
+                .call_quote(&mut self.store, &convert::checkout_v0_1(input))
+                .map(|a| a.map(convert::plan_v0_1)),
+            _ => return Err(PluginError::WrongWorld(Kind::Payment.world().into())),
+        };
+        let answer = answer.map_err(|e| classify(e, &self.store, &limits))?;
+        let mut plan = answer.map_err(|e| PluginError::Refused(e).capped(limits.error_bytes))?;
         let size = convert::plan_size(&plan);
         if size > limits.output_bytes {
             return Err(PluginError::OutputTooLarge(size, limits.output_bytes));
         }
-        let mut plan = convert::plan(plan);
         verify_plan(input, &plan, rules).map_err(|e| PluginError::InvalidPlan(e).capped(limits.error_bytes))?;
         for note in &mut plan.notes {
             *note = capped(note, limits.text_bytes);
@@ -327,15 +352,20 @@ impl Session<'_> {
     ) -> Result<CallOutcome<Vec<s::Ranked>>, PluginError> {
         let limits = self.arm()?;
         let started = Instant::now();
-        let Bound::Recommendation(b) = &self.bound else {
-            return Err(PluginError::WrongWorld(Kind::Recommendation.world().into()));
+        let answer = match &self.bound {
+            Bound::Recommendation(b) => b
+                .gajyeogagu_plugins_recommend()
+                .call_rank(&mut self.store, &convert::context(ctx), &convert::candidates(candidates))
+                .map(|a| a.map(convert::ranked)),
+            Bound::RecommendationV0_1(b) => b
+                .gajyeogagu_plugins_recommend()
+                .call_rank(&mut self.store, &convert::context_v0_1(ctx), &convert::candidates_v0_1(candidates))
+                .map(|a| a.map(convert::ranked_v0_1)),
+            _ => return Err(PluginError::WrongWorld(Kind::Recommendation.world().into())),
         };
-        let cands: Vec<_> = candidates.iter().map(convert::candidate).collect();
-        let answer = b
-            .gajyeogagu_plugins_recommend()
-            .call_rank(&mut self.store, &convert::context(ctx), &cands)
-            .map_err(|e| classify(e, &self.store, &limits))?;
-        let ranked = answer.map_err(|e| PluginError::Refused(e).capped(limits.error_bytes))?;
+        let ranked = answer
+            .map_err(|e| classify(e, &self.store, &limits))?
+            .map_err(|e| PluginError::Refused(e).capped(limits.error_bytes))?;
         let size = convert::ranked_size(&ranked);
         if size > limits.output_bytes {
             return Err(PluginError::OutputTooLarge(size, limits.output_bytes));
@@ -358,10 +388,8 @@ impl Session<'_> {
                 ctx.limit
             )));
         }
-        let ranked = ranked
-            .into_iter()
-            .map(|r| s::Ranked { reason: capped(&r.reason, limits.text_bytes), ..convert::ranked(r) })
-            .collect();
+        let ranked =
+            ranked.into_iter().map(|r| s::Ranked { reason: capped(&r.reason, limits.text_bytes), ..r }).collect();
         Ok(self.finish(ranked, started))
     }
 
@@ -376,10 +404,12 @@ mod tests {
 
     #[test]
     fn contract_versions() {
-        assert!(compatible("0.1.0"));
-        assert!(compatible("0.1.7"));
-        assert!(!compatible("0.2.0"));
-        assert!(!compatible("1.0.0"));
-        assert!(!compatible("garbage"));
+        assert_eq!(compatible("0.2.0"), Some((0, 2)));
+        assert_eq!(compatible("0.2.3"), Some((0, 2)));
+        assert_eq!(compatible("0.1.0"), Some((0, 1)), "plugins built against 0.1.0 keep loading");
+        assert_eq!(compatible("0.1.7"), Some((0, 1)));
+        assert_eq!(compatible("0.3.0"), None);
+        assert_eq!(compatible("1.0.0"), None);
+        assert_eq!(compatible("garbage"), None);
     }
 }

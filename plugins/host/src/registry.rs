@@ -4,7 +4,8 @@
 //! The configuration is a JSON file (a ConfigMap in Kubernetes):
 //!
 //! ```json
-//! { "payment": { "module": "payment-standard.wasm", "sha256": "…", "fuel": 50000000,
+//! { "time_zone": "Asia/Seoul",
+//!   "payment": { "module": "payment-standard.wasm", "sha256": "…", "fuel": 50000000,
 //!                "timeout_ms": 200, "memory_mb": 32, "fallback": "builtin",
 //!                "config": { "coupons": "WELCOME10:10%" } },
 //!   "recommendation": { "module": "recommend-style.wasm", "sha256": "…", "fallback": "builtin" } }
@@ -30,6 +31,7 @@ use serde::Deserialize;
 use plugin_strategies as s;
 use plugin_strategies::verify::{verify_plan, PlanRules};
 
+use crate::clock::Clock;
 use crate::engine::PluginEngine;
 use crate::error::PluginError;
 use crate::limits::Limits;
@@ -77,6 +79,8 @@ impl StrategyConfig {
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct PluginsFile {
+    /// The tenant's IANA time zone: the clock plugins read (default Asia/Seoul).
+    pub time_zone: Option<String>,
     pub payment: Option<StrategyConfig>,
     pub recommendation: Option<StrategyConfig>,
 }
@@ -161,6 +165,7 @@ pub struct Registry {
     file: Option<PathBuf>,
     payment: RwLock<Active>,
     recommendation: RwLock<Active>,
+    clock: RwLock<Clock>,
     /// Why the last (re)load failed, until one succeeds: shown in the service's readiness.
     problem: RwLock<Option<String>>,
     pub metrics: PluginMetrics,
@@ -182,6 +187,7 @@ impl Registry {
             file,
             payment: RwLock::new(empty()),
             recommendation: RwLock::new(empty()),
+            clock: RwLock::new(Clock::default()),
             problem: RwLock::new(None),
             metrics,
         };
@@ -230,6 +236,14 @@ impl Registry {
             }
         };
         let mut first = None;
+        match file.time_zone.as_deref().map_or_else(|| Ok(Clock::default()), Clock::named) {
+            Ok(clock) => *self.clock.write().expect("clock lock") = clock,
+            Err(e) => {
+                tracing::error!(error = %e, "time zone not changed");
+                self.count_reload("time_zone", "", e.kind());
+                first = Some(format!("time_zone: {e}"));
+            }
+        }
         for (kind, cfg, slot) in [
             (Kind::Payment, file.payment, &self.payment),
             (Kind::Recommendation, file.recommendation, &self.recommendation),
@@ -297,6 +311,11 @@ impl Registry {
                 None => break,
             }
         });
+    }
+
+    /// The tenant's clock (its time zone from the plugins file).
+    pub fn clock(&self) -> Clock {
+        self.clock.read().expect("clock lock").clone()
     }
 
     /// (payment digest, recommendation digest) of what serves now.

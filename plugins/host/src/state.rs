@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use wasmtime::ResourceLimiter;
 
-use crate::bindings::{payment, recommend};
+use crate::bindings::{payment, recommend, v0_1};
 use crate::limits::Limits;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -79,3 +79,5 @@ macro_rules! impl_host {
 
 impl_host!(payment::gajyeogagu::plugins::host);
 impl_host!(recommend::gajyeogagu::plugins::host);
+impl_host!(v0_1::payment::gajyeogagu::plugins::host);
+impl_host!(v0_1::recommend::gajyeogagu::plugins::host);

@@ -157,3 +157,24 @@ fn plans_are_checked_against_the_tenants_own_gateways_and_methods() {
     assert_eq!(err.kind(), "refused");
     assert!(err.to_string().contains("gateway \"toss\""), "{err}");
 }
+
+/// The tenant's time zone comes from the plugins file; a name the tzdb doesn't know is
+/// refused on reload, reported as the problem, and the clock keeps the zone it had.
+#[test]
+fn the_tenants_clock_follows_the_plugins_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plugins.json");
+    assert_eq!(registry(None).unwrap().clock().name(), "Asia/Seoul", "the default market");
+    std::fs::write(&file, r#"{ "time_zone": "Europe/Berlin" }"#).unwrap();
+    let r = registry(Some(file.clone())).unwrap();
+    assert_eq!(r.clock().name(), "Europe/Berlin");
+    assert_eq!(r.clock().at_millis(0).utc_offset_minutes, 60);
+    assert_eq!(r.problem(), None);
+
+    std::fs::write(&file, r#"{ "time_zone": "Asia/Seul" }"#).unwrap();
+    r.reload();
+    assert_eq!(r.clock().name(), "Europe/Berlin");
+    let problem = r.problem().unwrap();
+    assert!(problem.contains("Asia/Seul"), "{problem}");
+    assert!(metrics_text(&r).contains(r#"plugin_reloads_total{strategy="time_zone",digest="",outcome="invalid"} 1"#));
+}

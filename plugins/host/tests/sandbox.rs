@@ -39,6 +39,7 @@ fn checkout() -> s::Checkout {
         distance_km: Some(13.5),
         lines: vec![line("p1", "sofa", "s1", 150_000, 1), line("p2", "lighting", "s2", 20_000, 2)],
         coupon: Some("WELCOME10".into()),
+        placed_at: Default::default(),
     }
 }
 
@@ -193,7 +194,10 @@ fn loading_refuses_wrong_versions_bad_bytes_and_digest_mismatches() {
     let err = Plugin::load(&e, "future", Kind::Payment, &wasm("hostile_wrong_version"), None).err().unwrap();
     assert_eq!(
         err,
-        PluginError::IncompatibleVersion { found: "gajyeogagu:plugins@1.0.0".into(), expected: "0.1.0".into() }
+        PluginError::IncompatibleVersion {
+            found: "gajyeogagu:plugins@1.0.0".into(),
+            expected: "0.2.0 or 0.1.0".into()
+        }
     );
     assert!(err.to_string().contains("rebuild against plugins/wit"));
     assert_eq!(
@@ -211,6 +215,49 @@ fn loading_refuses_wrong_versions_bad_bytes_and_digest_mismatches() {
     assert!(Plugin::load(&e, "pinned", Kind::Payment, &bytes, Some(&right)).is_ok());
     // A payment plugin is not a recommendation plugin.
     assert!(matches!(Plugin::load(&e, "std", Kind::Recommendation, &bytes, None), Err(PluginError::WrongWorld(_))));
+}
+
+#[test]
+fn plugins_built_against_contract_0_1_0_keep_loading_and_answering() {
+    let e = engine();
+    let pay = Plugin::load(&e, "legacy", Kind::Payment, &wasm("legacy_payment_v0_1"), None).unwrap();
+    assert_eq!(pay.contract, "0.1.0");
+    let out = pay.quote(config(), Limits::default(), &checkout(), &rules()).unwrap();
+    // 150,000 + 2 × 20,000, checked by the host like any plan.
+    assert_eq!((out.value.total, out.value.delivery_fee), (190_000, 0));
+    assert_eq!(out.value.notes, ["contract 0.1.0"]);
+    assert_eq!(out.logs[0].message, "quoted by a 0.1.0 plugin");
+
+    let rank = Plugin::load(&e, "legacy", Kind::Recommendation, &wasm("legacy_recommend_v0_1"), None).unwrap();
+    let cands = s::recommend_style::synthetic_candidates(50);
+    let ctx = s::Context { limit: 3, ..Default::default() };
+    let out = rank.rank(Arc::default(), Limits::default(), &ctx, &cands).unwrap().value;
+    let mut cheapest: Vec<_> = cands.iter().map(|c| (c.price, c.id.clone())).collect();
+    cheapest.sort();
+    assert_eq!(out.iter().map(|r| r.id.clone()).collect::<Vec<_>>()[0], cheapest[0].1);
+    assert_eq!(out.len(), 3);
+
+    let current = Plugin::load(&e, "std", Kind::Payment, &wasm("payment_standard"), None).unwrap();
+    assert_eq!(current.contract, "0.2.0");
+}
+
+#[test]
+fn plugins_read_the_tenants_clock_field_for_field() {
+    let e = engine();
+    let probe = wasm("clock_probe");
+    // 2026-12-04T15:30:05.250Z: Saturday morning in Seoul, Friday evening in New York.
+    let seoul = plugin_host::Clock::default().at_millis(1_796_398_205_250);
+    let new_york = plugin_host::Clock::named("America/New_York").unwrap().at_millis(1_796_398_205_250);
+
+    let pay = Plugin::load(&e, "probe", Kind::Payment, &probe, None).unwrap();
+    let input = s::Checkout { placed_at: seoul, ..checkout() };
+    let plan = pay.quote(config(), Limits::default(), &input, &rules()).unwrap().value;
+    assert_eq!(plan.notes.last().unwrap(), "1796398205250 2026-12-05 00:30:05 Saturday Asia/Seoul +540");
+
+    let rank = Plugin::load(&e, "probe", Kind::Recommendation, &probe, None).unwrap();
+    let ctx = s::Context { limit: 2, now: new_york, ..Default::default() };
+    let out = rank.rank(Arc::default(), Limits::default(), &ctx, &s::recommend_style::synthetic_candidates(5)).unwrap();
+    assert_eq!(out.value[0].reason, "1796398205250 2026-12-04 10:30:05 Friday America/New_York -300");
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! `docs/plugins.md`), to and from the plain strategy types.
 
 use anyhow::{anyhow, Context as _};
+use plugin_host::Clock;
 use plugin_strategies as s;
 use serde_json::{json, Value};
 
@@ -45,7 +46,17 @@ fn strings(v: &Value, k: &str) -> anyhow::Result<Vec<String>> {
     Ok(typed(v, k, "an array of strings", all)?.unwrap_or_default())
 }
 
-pub fn checkout(v: &Value) -> anyhow::Result<s::Checkout> {
+/// A time as fixtures write it: RFC 3339 with an offset (read on the tenant's `clock`) or
+/// RFC 9557 with a zone; absent, the clock's now.
+fn moment(v: &Value, k: &str, clock: &Clock) -> anyhow::Result<s::Moment> {
+    match present(v, k) {
+        None => Ok(clock.now()),
+        Some(Value::String(t)) => clock.parse(t).map_err(|e| anyhow!("`{k}`: {e}")),
+        Some(x) => Err(anyhow!("`{k}` must be a time such as \"2026-12-05T10:00:00+09:00\", not {x}")),
+    }
+}
+
+pub fn checkout(v: &Value, clock: &Clock) -> anyhow::Result<s::Checkout> {
     let lines = v.get("lines").and_then(Value::as_array).ok_or_else(|| anyhow!("missing array `lines`"))?;
     Ok(s::Checkout {
         order_id: opt_str(v, "order_id")?.unwrap_or_else(|| "local".into()),
@@ -54,6 +65,7 @@ pub fn checkout(v: &Value) -> anyhow::Result<s::Checkout> {
         pickup_area: opt_str(v, "pickup_area")?.unwrap_or_default(),
         distance_km: opt_f64(v, "distance_km")?,
         coupon: opt_str(v, "coupon")?,
+        placed_at: moment(v, "placed_at", clock)?,
         lines: lines
             .iter()
             .enumerate()
@@ -92,7 +104,7 @@ pub fn plan(p: &s::Plan) -> Value {
     })
 }
 
-pub fn rank_request(v: &Value) -> anyhow::Result<(s::Context, Vec<s::Candidate>)> {
+pub fn rank_request(v: &Value, clock: &Clock) -> anyhow::Result<(s::Context, Vec<s::Candidate>)> {
     let c = v.get("context").ok_or_else(|| anyhow!("missing object `context`"))?;
     let ctx = (|| {
         Ok::<_, anyhow::Error>(s::Context {
@@ -104,6 +116,7 @@ pub fn rank_request(v: &Value) -> anyhow::Result<(s::Context, Vec<s::Candidate>)
             price_low: opt_i64(c, "price_low")?,
             price_high: opt_i64(c, "price_high")?,
             limit: opt_u32(c, "limit")?.unwrap_or(20),
+            now: moment(c, "now", clock)?,
         })
     })()
     .context("context")?;

@@ -7,7 +7,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context as _};
-use plugin_host::{Kind, Limits, Plugin, PluginEngine, PluginError};
+use plugin_host::{Clock, Kind, Limits, Plugin, PluginEngine, PluginError};
 use serde_json::{json, Value};
 
 use crate::{cache_dir, call, Strategy, UsageError};
@@ -114,7 +114,11 @@ pub fn test(dir: &Path) -> Result<(Value, bool), UsageError> {
                 m.iter().map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), String::from))).collect()
             })
             .unwrap_or_default();
-        let (doc, _) = call(&plugin, strategy, Arc::new(config), Limits::default(), &fixture["input"], 1)
+        let clock = match fixture["time_zone"].as_str() {
+            Some(zone) => Clock::named(zone).map_err(|e| UsageError(anyhow!("{}: {e}", file.display())))?,
+            None => Clock::default(),
+        };
+        let (doc, _) = call(&plugin, strategy, Arc::new(config), Limits::default(), &clock, &fixture["input"], 1)
             .map_err(|UsageError(e)| UsageError(e.context(file.display().to_string())))?;
         let why = match (fixture["expect"].get("output"), fixture["expect"].get("error")) {
             (Some(expected), _) if doc["ok"] == true => mismatch(expected, &doc["output"], "output"),

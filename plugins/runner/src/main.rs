@@ -27,7 +27,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use plugin_host::{Kind, Limits, LogLine, Plugin, PluginEngine, PluginError};
+use plugin_host::{Clock, Kind, Limits, LogLine, Plugin, PluginEngine, PluginError};
 use plugin_strategies::verify::PlanRules;
 use serde_json::{json, Value};
 
@@ -103,6 +103,10 @@ struct Args {
     /// Tenant configuration the plugin can read (repeatable).
     #[arg(long = "config", value_parser = parse_kv)]
     config: Vec<(String, String)>,
+    /// The tenant's IANA time zone: the clock `placed_at`/`now` are read on, and what they
+    /// are when the input leaves them out (the current time).
+    #[arg(long, default_value = plugin_host::clock::DEFAULT_TIME_ZONE, value_parser = parse_zone)]
+    time_zone: Clock,
     /// Expected sha256 of the module (refused on mismatch).
     #[arg(long)]
     sha256: Option<String>,
@@ -113,6 +117,10 @@ struct Args {
     /// gajyeogagu/plugin-runner); `none` compiles every time.
     #[arg(long)]
     cache_dir: Option<String>,
+}
+
+fn parse_zone(s: &str) -> Result<Clock, String> {
+    Clock::named(s).map_err(|e| e.to_string())
 }
 
 fn parse_kv(s: &str) -> Result<(String, String), String> {
@@ -154,7 +162,10 @@ fn main() {
     });
     match outcome {
         Ok(Ok((doc, ok))) => {
-            println!("{}", serde_json::to_string_pretty(&doc).expect("json"));
+            // A reader that stops early (`| head`) is not an error worth a panic; the exit
+            // code still says how the plugin did.
+            use std::io::Write;
+            let _ = writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&doc).expect("json"));
             std::process::exit(if ok { 0 } else { 1 });
         }
         Ok(Err(UsageError(e))) => {
@@ -207,7 +218,7 @@ fn run(strategy: Strategy, args: &Args) -> Result<(Value, bool), UsageError> {
         Ok(p) => p,
         Err(e) => return Ok((failure(&e, None, &[]), false)),
     };
-    call(&plugin, strategy, config, limits, &input, args.repeat)
+    call(&plugin, strategy, config, limits, &args.time_zone, &input, args.repeat)
 }
 
 /// Runs `plugin` on `input` `repeat` times, each on a fresh instance: the JSON document and
@@ -217,6 +228,7 @@ pub(crate) fn call(
     strategy: Strategy,
     config: Arc<BTreeMap<String, String>>,
     limits: Limits,
+    clock: &Clock,
     input: &Value,
     repeat: u32,
 ) -> Result<(Value, bool), UsageError> {
@@ -227,9 +239,9 @@ pub(crate) fn call(
         Rank(plugin_strategies::Context, Vec<plugin_strategies::Candidate>),
     }
     let parsed = match strategy {
-        Strategy::Payment => Input::Checkout(json::checkout(input).map_err(|e| e.context("input"))?),
+        Strategy::Payment => Input::Checkout(json::checkout(input, clock).map_err(|e| e.context("input"))?),
         Strategy::Recommend => {
-            let (ctx, cands) = json::rank_request(input).map_err(|e| e.context("input"))?;
+            let (ctx, cands) = json::rank_request(input, clock).map_err(|e| e.context("input"))?;
             Input::Rank(ctx, cands)
         }
     };

@@ -111,7 +111,9 @@ fn readme(name: &str, world: World) -> String {
 }
 
 const PAYMENT_LIB: &str = r#"//! {{name}}: a payment strategy. It starts from the platform's standard plan and waives the
-//! delivery fee on orders whose goods come to at least the tenant's `free_delivery_over` (KRW).
+//! delivery fee on orders whose goods come to at least the tenant's `free_delivery_over` (KRW),
+//! and on orders placed on a weekend — on the tenant's clock, so Friday 23:30 in Seoul is not
+//! a weekend, though it is Saturday in UTC an hour later.
 
 use plugin_guest::{Checkout, HostConfig, PaymentStrategy, Plan};
 use plugin_strategies::Config;
@@ -123,11 +125,12 @@ impl PaymentStrategy for Strategy {
         let mut plan = plugin_strategies::payment_standard::quote(&HostConfig, &input)?;
         let threshold: i64 = HostConfig.get("free_delivery_over").and_then(|v| v.parse().ok()).unwrap_or(300_000);
         let goods = plan.total - plan.delivery_fee;
-        if goods >= threshold && plan.delivery_fee > 0 {
+        let weekend = input.placed_at.weekday.is_weekend();
+        if (goods >= threshold || weekend) && plan.delivery_fee > 0 {
             // The total must stay lines + adjustments + delivery: the host checks it.
             plan.total -= plan.delivery_fee;
             plan.delivery_fee = 0;
-            plan.notes.push(format!("{threshold}원 이상 무료 배송"));
+            plan.notes.push(if weekend { "주말 무료 배송".into() } else { format!("{threshold}원 이상 무료 배송") });
             plugin_guest::log("delivery fee waived");
         }
         Ok(plan)
@@ -144,6 +147,7 @@ const PAYMENT_FIXTURES: &[(&str, &str)] = &[
   "name": "goods over the threshold are delivered free",
   "config": { "free_delivery_over": "100000" },
   "input": {
+    "placed_at": "2026-12-02T14:00:00+09:00",
     "delivery_area": "강남구", "pickup_area": "마포구", "distance_km": 13.5,
     "lines": [
       { "product_id": "p-sofa", "title": "가죽소파", "category": "sofa", "seller_id": "s-1",
@@ -151,6 +155,36 @@ const PAYMENT_FIXTURES: &[(&str, &str)] = &[
     ]
   },
   "expect": { "output": { "delivery_fee": 0 } }
+}
+"#,
+    ),
+    (
+        "weekend.json",
+        r#"{
+  "name": "placed on Saturday 00:30 in Seoul (still Friday in UTC): delivered free",
+  "input": {
+    "placed_at": "2026-12-04T15:30:00Z",
+    "delivery_area": "강남구", "pickup_area": "마포구", "distance_km": 13.5,
+    "lines": [
+      { "product_id": "p-chair", "title": "원목의자", "category": "chair", "seller_id": "s-1", "unit_price": 50000 }
+    ]
+  },
+  "expect": { "output": { "delivery_fee": 0, "total": 50000 } }
+}
+"#,
+    ),
+    (
+        "weekday.json",
+        r#"{
+  "name": "placed on Friday 23:30 in Seoul: the standard delivery fee",
+  "input": {
+    "placed_at": "2026-12-04T23:30:00+09:00",
+    "delivery_area": "강남구", "pickup_area": "마포구", "distance_km": 13.5,
+    "lines": [
+      { "product_id": "p-chair", "title": "원목의자", "category": "chair", "seller_id": "s-1", "unit_price": 50000 }
+    ]
+  },
+  "expect": { "output": { "delivery_fee": 11750, "total": 61750 } }
 }
 "#,
     ),

@@ -154,6 +154,20 @@ fn the_kit_scaffolds_builds_and_tests_a_project_outside_the_repository() {
     let (code, out, err) = kit(&outside.path().join("kit-free-delivery"), &["test"]);
     assert_eq!(code, 1, "{out}");
     assert!(err.contains("FAIL") && err.contains("output.delivery_fee: expected 1, got 0"), "{err}");
+    // The weekend is the tenant's: the same instant is Friday on a UTC tenant's clock, and an
+    // hour earlier it is Friday in Seoul too.
+    let weekend = outside.path().join("kit-free-delivery/fixtures/weekend.json");
+    let text = std::fs::read_to_string(&weekend).unwrap();
+    std::fs::write(&weekend, text.replacen('{', r#"{ "time_zone": "UTC","#, 1)).unwrap();
+    let (code, _, err) = kit(&outside.path().join("kit-free-delivery"), &["test"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("FAIL  placed on Saturday 00:30") && err.contains("delivery_fee: expected 0, got 11750"),
+        "{err}"
+    );
+    std::fs::write(&weekend, text.replace("2026-12-04T15:30:00Z", "2026-12-04T14:30:00Z")).unwrap();
+    let (_, _, err) = kit(&outside.path().join("kit-free-delivery"), &["test"]);
+    assert!(err.contains("FAIL  placed on Saturday 00:30"), "{err}");
     // Names that are not crate names are refused, and so is a directory in use.
     assert_eq!(kit(outside.path(), &["new", "payment", "Bad Name"]).0, 2);
     assert_eq!(kit(outside.path(), &["new", "payment", "kit-free-delivery"]).0, 2);
@@ -191,4 +205,57 @@ fn the_guides_sample_output_is_what_the_runner_prints() {
         "docs say fuel {}, the runner {fuel}",
         number("fuel_used")
     );
+}
+
+/// The input's time is read on the tenant's clock; a time without an offset, or a zone the
+/// tzdb doesn't know, is the author's mistake (exit 2), never a guess.
+#[test]
+fn times_in_the_input_are_read_on_the_tenants_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.json");
+    let checkout = |placed_at: &str| {
+        let mut v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(root().join("plugins/examples/checkout.json")).unwrap())
+                .unwrap();
+        v["placed_at"] = placed_at.into();
+        std::fs::write(&input, v.to_string()).unwrap();
+    };
+    let probe = "target/wasm32-wasip2/plugin/clock_probe.wasm";
+    let input_arg = input.to_str().unwrap();
+    checkout("2026-12-04T15:30:00Z");
+    let (code, out, err) = run(&["payment", probe, "--input", input_arg]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out["output"]["notes"].as_array().unwrap().last().unwrap(),
+        "1796398200000 2026-12-05 00:30:00 Saturday Asia/Seoul +540"
+    );
+    let (_, out, _) = run(&["payment", probe, "--input", input_arg, "--time-zone", "America/New_York"]);
+    assert_eq!(
+        out["output"]["notes"].as_array().unwrap().last().unwrap(),
+        "1796398200000 2026-12-04 10:30:00 Friday America/New_York -300"
+    );
+    checkout("2026-12-04 15:30");
+    let (code, _, err) = run(&["payment", probe, "--input", input_arg]);
+    assert_eq!(code, 2);
+    assert!(err.contains("placed_at") && err.contains("RFC 3339"), "{err}");
+    let (code, _, err) = run(&["payment", probe, "--input", input_arg, "--time-zone", "Asia/Seul"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("Asia/Seul"), "{err}");
+}
+
+/// `plugin-runner … | head` closes the pipe early: the runner must not panic (it did, exit 101).
+#[test]
+fn a_reader_that_stops_early_is_no_panic() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_plugin-runner"))
+        .args(["payment", STD, "--input", "plugins/examples/checkout.json", "--repeat", "300"])
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
 }

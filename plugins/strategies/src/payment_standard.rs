@@ -173,6 +173,7 @@ pub(crate) mod tests {
             distance_km: km,
             lines,
             coupon: coupon.map(String::from),
+            placed_at: Default::default(),
         }
     }
 

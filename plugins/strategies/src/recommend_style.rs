@@ -154,6 +154,7 @@ mod tests {
             price_low: Some(50_000),
             price_high: Some(300_000),
             limit,
+            now: Default::default(),
         }
     }
 

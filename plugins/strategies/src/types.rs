@@ -1,5 +1,58 @@
 //! Plain mirrors of the WIT records (`plugins/wit/plugins.wit`).
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Weekday {
+    Monday,
+    Tuesday,
+    Wednesday,
+    /// 1970-01-01 was a Thursday: the default `Moment`'s day.
+    #[default]
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+impl Weekday {
+    pub fn is_weekend(self) -> bool {
+        matches!(self, Weekday::Saturday | Weekday::Sunday)
+    }
+}
+
+/// An instant and what the tenant's clock read then. The default is the Unix epoch in UTC,
+/// for tests that don't care about time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Moment {
+    pub unix_millis: i64,
+    /// IANA name, e.g. "Asia/Seoul".
+    pub time_zone: String,
+    pub utc_offset_minutes: i32,
+    pub year: i32,
+    pub month: u8,
+    pub day: u8,
+    pub hour: u8,
+    pub minute: u8,
+    pub second: u8,
+    pub weekday: Weekday,
+}
+
+impl Default for Moment {
+    fn default() -> Self {
+        Self {
+            unix_millis: 0,
+            time_zone: "UTC".into(),
+            utc_offset_minutes: 0,
+            year: 1970,
+            month: 1,
+            day: 1,
+            hour: 0,
+            minute: 0,
+            second: 0,
+            weekday: Weekday::Thursday,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Line {
     pub product_id: String,
@@ -29,6 +82,8 @@ pub struct Checkout {
     pub distance_km: Option<f64>,
     pub lines: Vec<Line>,
     pub coupon: Option<String>,
+    /// When the order was placed, on the tenant's clock.
+    pub placed_at: Moment,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -78,6 +133,8 @@ pub struct Context {
     pub price_low: Option<i64>,
     pub price_high: Option<i64>,
     pub limit: u32,
+    /// When the recommendation was asked for, on the tenant's clock.
+    pub now: Moment,
 }
 
 #[derive(Debug, Clone, PartialEq)]

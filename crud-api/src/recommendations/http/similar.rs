@@ -201,6 +201,7 @@ pub async fn for_me(
         price_low: prices.iter().min().map(|p| p / 2),
         price_high: prices.iter().max().map(|p| p * 2),
         limit,
+        now: state.plugins.clock().now(),
     };
     let home = serde_json::from_str::<Vec<crate::identity::profile::Address>>(&me.addresses)
         .unwrap_or_default()
@@ -243,6 +244,7 @@ pub async fn similar(
         price_low: Some(p.price / 2),
         price_high: Some(p.price * 3 / 2),
         limit,
+        now: state.plugins.clock().now(),
     };
     let rows: Vec<ProductRow> = on_sale(&state).await?.into_iter().filter(|x| x.id != p.id).collect();
     let similarity: HashMap<Uuid, f32> = match state.index.vector_of(p.id) {

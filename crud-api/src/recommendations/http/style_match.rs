@@ -125,6 +125,7 @@ pub async fn style_match(
         price_low: None,
         price_high: None,
         limit,
+        now: state.plugins.clock().now(),
     };
     let page = rank(&state, ctx, rows, None, &similarity).await?;
     Ok(Json(StyleMatchPage {

@@ -24,6 +24,7 @@ pub fn one_line_checkout() -> s::Checkout {
         pickup_area: "마포구".into(),
         distance_km: Some(5.0),
         coupon: None,
+        placed_at: Default::default(),
         lines: vec![s::Line {
             product_id: "p".into(),
             title: "t".into(),
