@@ -4,6 +4,8 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -48,6 +50,57 @@ pub struct ServedPlugins {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "payment: module is built for strategy API 9.0 (incompatible_version)")]
     pub error: Option<String>,
+    /// Candidate versions running in shadow, per strategy, and what they did so far on this
+    /// replica: the operator sums these over replicas to promote or roll back. Absent when
+    /// no strategy has a candidate.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub candidates: BTreeMap<String, CandidateStats>,
+}
+
+/// A candidate plugin in shadow: its share of calls, compared with what the current
+/// strategy answered (never used).
+#[derive(Serialize, ToSchema)]
+pub struct CandidateStats {
+    /// The candidate's pinned sha256.
+    #[schema(example = "9c1f0e3b7a25f38533ca16fc1e5eba2c6917a8fe537e12af91a6392ca0d7b83f")]
+    pub digest: String,
+    #[schema(example = 10)]
+    pub share_percent: u8,
+    /// Shadow calls that ran: same + diverged + errors.
+    pub calls: u64,
+    pub same: u64,
+    pub diverged: u64,
+    pub errors: u64,
+    /// Shadow calls shed because the host was busy.
+    pub dropped: u64,
+    /// The candidate's mean wall time per call, ms.
+    pub mean_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "total 61750 → 50000, delivery_fee 11750 → 0")]
+    pub last_divergence: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    /// Why the candidate is not running (it did not load); counts as an error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub load_error: Option<String>,
+}
+
+impl From<plugin_host::shadow::CandidateReport> for CandidateStats {
+    fn from(r: plugin_host::shadow::CandidateReport) -> Self {
+        Self {
+            digest: r.digest,
+            share_percent: r.share_percent,
+            calls: r.calls,
+            same: r.same,
+            diverged: r.diverged,
+            errors: r.errors,
+            dropped: r.dropped,
+            mean_ms: r.mean_ms,
+            last_divergence: r.last_divergence,
+            last_error: r.last_error,
+            load_error: r.load_error,
+        }
+    }
 }
 
 fn health() -> Json<Health> {
@@ -87,7 +140,8 @@ pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
         backend: state.db.backend(),
         plugins: {
             let (payment, recommendation) = state.plugins.digests();
-            ServedPlugins { payment, recommendation, error: state.plugins.problem() }
+            let candidates = state.plugins.candidates().into_iter().map(|(k, r)| (k, r.into())).collect();
+            ServedPlugins { payment, recommendation, error: state.plugins.problem(), candidates }
         },
     };
     let code = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };

@@ -180,6 +180,43 @@ async fn plugins_read_when_the_order_was_placed_on_the_tenants_clock() {
     std::mem::forget(dir);
 }
 
+/// A candidate version in shadow (issue 15's rollout): buyers get the current plugin's plan,
+/// and `/readyz` counts how the candidate's plans differ, for the operator to decide on.
+#[tokio::test]
+async fn a_candidate_plugin_runs_in_shadow_and_readiness_reports_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = plugins_file(dir.path(), Some("payment_standard"), "fail_closed", json!({}));
+    let promo = std::fs::read(wasm("payment_promo")).unwrap();
+    std::fs::write(dir.path().join("candidate.wasm"), &promo).unwrap();
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    doc["payment"]["candidate"] =
+        json!({ "module": "candidate.wasm", "sha256": plugin_host::digest(&promo), "share_percent": 100 });
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let app = spawn_with(|c| c.plugins_config = Some(file)).await;
+    let (buyer, order) = unpaid_order(&app, "shadow").await;
+    let q = quote(&app, &buyer, &order, None).await;
+    assert_eq!(q.status, 200, "{}", q.body);
+    assert!(q.body["plan"]["delivery_fee"].as_i64().unwrap() > 0, "the standard plan, not promo's: {}", q.body);
+    let mut ready = Value::Null;
+    for _ in 0..200 {
+        ready = app.get("/readyz", None).await.body;
+        // The checkout's estimate and the quote: two calls, both shadowed.
+        if ready["plugins"]["candidates"]["payment"]["calls"] == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let c = &ready["plugins"]["candidates"]["payment"];
+    assert_eq!(c["digest"], plugin_host::digest(&promo), "{ready}");
+    assert_eq!(
+        (c["calls"].as_u64(), c["diverged"].as_u64(), c["errors"].as_u64()),
+        (Some(2), Some(2), Some(0)),
+        "{ready}"
+    );
+    assert!(c["last_divergence"].as_str().unwrap().contains("delivery_fee"), "{ready}");
+    std::mem::forget(dir);
+}
+
 #[tokio::test]
 async fn tenants_differ_by_plugin() {
     let standard = app_with_payment(Some("payment_standard"), "fail_closed", json!({})).await;

@@ -8,6 +8,8 @@
 //! - `convert` — WIT records ↔ the plain types of `plugin-strategies`.
 //! - `clock` — the tenant's clock: an instant as the `moment` plugins read.
 //! - `registry` — what serves each strategy now: the plugin, its fallback, hot reload.
+//! - `shadow` — a candidate version run in shadow on a share of calls: compared, counted,
+//!   never used.
 //! - `text` — caps on text copied out of a plugin (logs, errors, reasons, notes).
 
 pub mod bindings;
@@ -18,6 +20,7 @@ pub mod error;
 pub mod limits;
 pub mod plugin;
 pub mod registry;
+pub mod shadow;
 pub mod state;
 pub mod text;
 

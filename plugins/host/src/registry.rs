@@ -8,8 +8,12 @@
 //!   "payment": { "module": "payment-standard.wasm", "sha256": "…", "fuel": 50000000,
 //!                "timeout_ms": 200, "memory_mb": 32, "fallback": "builtin",
 //!                "config": { "coupons": "WELCOME10:10%" } },
-//!   "recommendation": { "module": "recommend-style.wasm", "sha256": "…", "fallback": "builtin" } }
+//!   "recommendation": { "module": "recommend-style.wasm", "sha256": "…", "fallback": "builtin",
+//!                       "candidate": { "module": "recommend-v2.wasm", "sha256": "…", "share_percent": 10 } } }
 //! ```
+//!
+//! A `candidate` runs in shadow on its share of calls (`shadow`): compared, counted, never
+//! used — the operator promotes or rolls it back from those counts.
 //!
 //! Module paths are relative to the file. `reload()` re-reads the file and modules and swaps
 //! in what validates; a broken new version leaves the old one serving. Calls in flight keep
@@ -36,6 +40,7 @@ use crate::engine::PluginEngine;
 use crate::error::PluginError;
 use crate::limits::Limits;
 use crate::plugin::{Kind, Plugin};
+use crate::shadow::{self, Candidate, CandidateConfig, CandidateReports, ShadowResult, ShadowWorker};
 use crate::state::LogLine;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -61,6 +66,8 @@ pub struct StrategyConfig {
     pub fallback: Fallback,
     #[serde(default)]
     pub config: BTreeMap<String, String>,
+    /// A new version to run in shadow next to `module`, under the same limits and config.
+    pub candidate: Option<CandidateConfig>,
 }
 
 impl StrategyConfig {
@@ -102,6 +109,7 @@ struct Active {
     config: Arc<BTreeMap<String, String>>,
     plugin: Option<Arc<Plugin>>,
     mtime: Option<SystemTime>,
+    candidate: Option<Candidate>,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -132,6 +140,8 @@ pub struct PluginMetrics {
     latency: Family<StrategyLabels, Histogram, fn() -> Histogram>,
     fuel: Family<StrategyLabels, Histogram, fn() -> Histogram>,
     reloads: Family<CallLabels, Counter>,
+    shadow_calls: Family<CallLabels, Counter>,
+    shadow_latency: Family<StrategyLabels, Histogram, fn() -> Histogram>,
 }
 
 impl Default for PluginMetrics {
@@ -147,6 +157,8 @@ impl PluginMetrics {
             latency: Family::new_with_constructor(latency),
             fuel: Family::new_with_constructor(fuel_histogram),
             reloads: Family::default(),
+            shadow_calls: Family::default(),
+            shadow_latency: Family::new_with_constructor(latency),
         }
     }
 
@@ -155,6 +167,25 @@ impl PluginMetrics {
         registry.register("plugin_call_duration_seconds", "Strategy plugin call latency", self.latency.clone());
         registry.register("plugin_fuel_used", "Fuel (instructions) used per successful call", self.fuel.clone());
         registry.register("plugin_reloads", "Plugin (re)loads by outcome", self.reloads.clone());
+        registry.register(
+            "plugin_shadow_calls",
+            "Candidate plugin calls in shadow by outcome (same, diverged, or the error kind)",
+            self.shadow_calls.clone(),
+        );
+        registry.register(
+            "plugin_shadow_call_duration_seconds",
+            "Candidate plugin call latency in shadow",
+            self.shadow_latency.clone(),
+        );
+    }
+
+    fn shadow(&self, strategy: &str, r: ShadowResult) {
+        self.shadow_calls
+            .get_or_create(&CallLabels { strategy: strategy.into(), digest: r.digest.clone(), outcome: r.outcome })
+            .inc();
+        self.shadow_latency
+            .get_or_create(&StrategyLabels { strategy: strategy.into(), digest: r.digest })
+            .observe(r.wall.as_secs_f64());
     }
 }
 
@@ -168,6 +199,7 @@ pub struct Registry {
     clock: RwLock<Clock>,
     /// Why the last (re)load failed, until one succeeds: shown in the service's readiness.
     problem: RwLock<Option<String>>,
+    shadow: ShadowWorker,
     pub metrics: PluginMetrics,
 }
 
@@ -180,7 +212,13 @@ impl Registry {
     /// can't be loaded does not stop the service: the built-in strategies serve, the error is
     /// logged and counted, and `problem` says why until a reload succeeds.
     pub fn new(engine: Arc<PluginEngine>, file: Option<PathBuf>, metrics: PluginMetrics) -> Self {
-        let empty = || Active { cfg: StrategyConfig::default(), config: Arc::default(), plugin: None, mtime: None };
+        let empty = || Active {
+            cfg: StrategyConfig::default(),
+            config: Arc::default(),
+            plugin: None,
+            mtime: None,
+            candidate: None,
+        };
         let r = Self {
             engine,
             rules: PlanRules::platform_default(),
@@ -189,6 +227,7 @@ impl Registry {
             recommendation: RwLock::new(empty()),
             clock: RwLock::new(Clock::default()),
             problem: RwLock::new(None),
+            shadow: ShadowWorker::start(),
             metrics,
         };
         r.reload_all();
@@ -249,51 +288,94 @@ impl Registry {
             (Kind::Recommendation, file.recommendation, &self.recommendation),
         ] {
             let cfg = cfg.unwrap_or_default();
-            if let Err(e) = self.load_slot(kind, cfg, &base, slot) {
-                let name = kind.interface();
-                tracing::error!(strategy = name, error = %e, kind = e.kind(), "plugin not (re)loaded; the previous strategy keeps serving");
-                self.count_reload(name, "", e.kind());
-                first.get_or_insert(format!("{name}: {} ({})", e, e.kind()));
+            match self.load_slot(kind, cfg, &base, slot) {
+                Ok(None) => {}
+                Ok(Some(candidate_problem)) => {
+                    first.get_or_insert(candidate_problem);
+                }
+                Err(e) => {
+                    let name = kind.interface();
+                    tracing::error!(strategy = name, error = %e, kind = e.kind(), "plugin not (re)loaded; the previous strategy keeps serving");
+                    self.count_reload(name, "", e.kind());
+                    first.get_or_insert(format!("{name}: {} ({})", e, e.kind()));
+                }
             }
         }
         *self.problem.write().expect("plugin problem lock") = first;
     }
 
+    /// Loads a module pinned by `sha256` from `path`.
+    fn load_module(&self, kind: Kind, path: &Path, sha256: Option<&str>) -> Result<Arc<Plugin>, PluginError> {
+        let bytes = std::fs::read(path).map_err(|e| PluginError::Invalid(format!("{}: {e}", path.display())))?;
+        let plugin = Plugin::load(&self.engine, &path.display().to_string(), kind, &bytes, sha256)?;
+        tracing::info!(strategy = kind.interface(), digest = %plugin.digest, module = %path.display(), "plugin loaded");
+        Ok(Arc::new(plugin))
+    }
+
+    /// (Re)loads what changed of one strategy. Err: the plugin itself failed (the slot keeps
+    /// what it had); Ok(Some): only the candidate failed — the plugin serves, the candidate is
+    /// reported with its load error (an error to the operator, which rolls it back).
     fn load_slot(
         &self,
         kind: Kind,
         cfg: StrategyConfig,
         base: &Path,
         slot: &RwLock<Active>,
-    ) -> Result<(), PluginError> {
+    ) -> Result<Option<String>, PluginError> {
         let path = cfg.module.as_ref().map(|m| base.join(m));
         let new_mtime = path.as_deref().and_then(mtime);
-        {
+        let candidate_path = cfg.candidate.as_ref().map(|c| base.join(&c.module));
+        let candidate_mtime = candidate_path.as_deref().and_then(mtime);
+        let (same_plugin, kept) = {
             let cur = slot.read().expect("plugin slot lock");
             let same_module =
                 cur.plugin.as_ref().map(|p| p.name.clone()) == path.as_ref().map(|p| p.display().to_string());
-            let same = same_module && cur.mtime == new_mtime && cur.cfg.sha256 == cfg.sha256;
-            if same
+            let same_plugin = same_module && cur.mtime == new_mtime && cur.cfg.sha256 == cfg.sha256;
+            let same_candidate = match (&cur.candidate, &cfg.candidate) {
+                (None, None) => true,
+                (Some(c), Some(n)) => c.cfg == *n && c.mtime == candidate_mtime,
+                _ => false,
+            };
+            if same_plugin
+                && same_candidate
                 && cur.cfg.config == cfg.config
                 && cur.cfg.limits() == cfg.limits()
                 && cur.cfg.fallback == cfg.fallback
             {
-                return Ok(());
+                // Unchanged; a candidate that failed to load is still a problem to report.
+                let failed = cur.candidate.as_ref().and_then(|c| c.load_error.as_ref());
+                return Ok(failed.map(|e| format!("{} candidate: {e}", kind.interface())));
             }
-        }
+            (same_plugin, cur.plugin.clone())
+        };
         let plugin = match &path {
+            Some(_) if same_plugin => kept,
             Some(p) => {
-                let bytes = std::fs::read(p).map_err(|e| PluginError::Invalid(format!("{}: {e}", p.display())))?;
-                let plugin = Plugin::load(&self.engine, &p.display().to_string(), kind, &bytes, cfg.sha256.as_deref())?;
-                tracing::info!(strategy = kind.interface(), digest = %plugin.digest, module = %p.display(), "plugin loaded");
+                let plugin = self.load_module(kind, p, cfg.sha256.as_deref())?;
                 self.count_reload(kind.interface(), &plugin.digest, "ok");
-                Some(Arc::new(plugin))
+                Some(plugin)
             }
             None => None,
         };
+        let mut candidate_problem = None;
+        // Compiled before the slot is locked for writing: calls keep being served meanwhile.
+        let candidate = cfg.candidate.clone().zip(candidate_path).map(|(c, p)| {
+            let loaded = self.load_module(kind, &p, Some(&c.sha256));
+            let name = kind.interface();
+            match &loaded {
+                Ok(plugin) => self.count_reload(&format!("{name}_candidate"), &plugin.digest, "ok"),
+                Err(e) => {
+                    tracing::error!(strategy = name, error = %e, kind = e.kind(), "candidate plugin not loaded");
+                    self.count_reload(&format!("{name}_candidate"), "", e.kind());
+                    candidate_problem = Some(format!("{name} candidate: {e} ({})", e.kind()));
+                }
+            }
+            (c, loaded)
+        });
         let mut w = slot.write().expect("plugin slot lock");
-        *w = Active { config: Arc::new(cfg.config.clone()), cfg, plugin, mtime: new_mtime };
-        Ok(())
+        let candidate = candidate.map(|(c, loaded)| Candidate::new(c, loaded, candidate_mtime, w.candidate.as_ref()));
+        *w = Active { config: Arc::new(cfg.config.clone()), cfg, plugin, mtime: new_mtime, candidate };
+        Ok(candidate_problem)
     }
 
     /// Re-reads the plugins file and modules if anything changed.
@@ -385,9 +467,62 @@ impl Registry {
         }
     }
 
+    /// What each strategy's candidate did so far on this replica (empty: no candidates).
+    pub fn candidates(&self) -> CandidateReports {
+        [("payment", &self.payment), ("recommendation", &self.recommendation)]
+            .into_iter()
+            .filter_map(|(name, slot)| {
+                Some((name.to_string(), slot.read().expect("plugin slot lock").candidate.as_ref()?.report()))
+            })
+            .collect()
+    }
+
+    /// Hands the strategy's candidate, if it has one and this call is in its share, the same
+    /// input in the background (`make_call` builds the call only then: it clones the input).
+    fn shadow<T: Send + 'static, F>(
+        &self,
+        strategy: &'static str,
+        slot: &RwLock<Active>,
+        served: &T,
+        make_call: impl FnOnce() -> F,
+        compare: fn(&T, &T) -> Option<String>,
+    ) where
+        T: Clone,
+        F: FnOnce(&Plugin, Arc<BTreeMap<String, String>>, Limits) -> Result<crate::CallOutcome<T>, PluginError>
+            + Send
+            + 'static,
+    {
+        let a = slot.read().expect("plugin slot lock");
+        let Some(candidate) = a.candidate.as_ref().filter(|c| c.plugin.is_some() && c.picks()) else { return };
+        let (config, limits, call) = (a.config.clone(), a.cfg.limits(), make_call());
+        let metrics = self.metrics.clone();
+        self.shadow.submit(
+            candidate,
+            served.clone(),
+            move |p| call(p, config, limits),
+            compare,
+            move |r| metrics.shadow(strategy, r),
+        );
+    }
+
     /// Runs the tenant's payment strategy, with its fallback. Synchronous and CPU-bound:
     /// async callers use a blocking thread.
     pub fn quote(&self, input: &s::Checkout) -> Result<Outcome<s::Plan>, PluginError> {
+        let out = self.quote_served(input)?;
+        self.shadow(
+            "payment",
+            &self.payment,
+            &out.value,
+            || {
+                let (input, rules) = (input.clone(), self.rules.clone());
+                move |p: &Plugin, config, limits| p.quote(config, limits, &input, &rules)
+            },
+            shadow::compare_plans,
+        );
+        Ok(out)
+    }
+
+    fn quote_served(&self, input: &s::Checkout) -> Result<Outcome<s::Plan>, PluginError> {
         self.run(
             "payment",
             &self.payment,
@@ -408,11 +543,22 @@ impl Registry {
 
     /// Runs the tenant's recommendation strategy, with its fallback.
     pub fn rank(&self, ctx: &s::Context, candidates: &[s::Candidate]) -> Result<Outcome<Vec<s::Ranked>>, PluginError> {
-        self.run(
+        let out = self.run(
             "recommendation",
             &self.recommendation,
             |p, config, limits| p.rank(config, limits, ctx, candidates),
             |config| s::recommend_style::rank(config, ctx, candidates),
-        )
+        )?;
+        self.shadow(
+            "recommendation",
+            &self.recommendation,
+            &out.value,
+            || {
+                let (ctx, candidates) = (ctx.clone(), candidates.to_vec());
+                move |p: &Plugin, config, limits| p.rank(config, limits, &ctx, &candidates)
+            },
+            |a: &Vec<s::Ranked>, b: &Vec<s::Ranked>| shadow::compare_rankings(a, b),
+        );
+        Ok(out)
     }
 }

@@ -178,3 +178,125 @@ fn the_tenants_clock_follows_the_plugins_file() {
     assert!(problem.contains("Asia/Seul"), "{problem}");
     assert!(metrics_text(&r).contains(r#"plugin_reloads_total{strategy="time_zone",digest="",outcome="invalid"} 1"#));
 }
+
+fn write_with_candidate(dir: &Path, primary: &str, candidate: &str, candidate_sha: &str, share: u8) -> PathBuf {
+    let sha = install(dir, primary);
+    install(dir, candidate);
+    let file = dir.join("plugins.json");
+    let json = serde_json::json!({
+        "payment": { "module": format!("{primary}.wasm"), "sha256": sha, "fallback": "fail_closed",
+                     "candidate": { "module": format!("{candidate}.wasm"), "sha256": candidate_sha, "share_percent": share } }
+    });
+    std::fs::write(&file, json.to_string()).unwrap();
+    file
+}
+
+/// Waits (≤ 10 s) until the payment candidate has `calls` shadow calls: they run on a
+/// background thread, after the answers were returned.
+fn shadowed(r: &Registry, calls: u64) -> plugin_host::shadow::CandidateReport {
+    let started = std::time::Instant::now();
+    loop {
+        let report = r.candidates()["payment"].clone();
+        if report.calls >= calls || started.elapsed() > std::time::Duration::from_secs(10) {
+            return report;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// A candidate that answers differently is counted as diverged on its share of calls, with
+/// what differs; the callers get the current plugin's answers, every time.
+#[test]
+fn a_diverging_candidate_is_reported_and_never_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let promo = install(dir.path(), "payment_promo");
+    let r = registry(Some(write_with_candidate(dir.path(), "payment_standard", "payment_promo", &promo, 100))).unwrap();
+    let standard = plugin_host::digest(&std::fs::read(wasm_path("payment_standard")).unwrap());
+    for _ in 0..20 {
+        let out = r.quote(&one_line_checkout()).unwrap();
+        assert_eq!(out.digest.as_deref(), Some(standard.as_str()), "the current plugin answers");
+        assert!(out.value.delivery_fee > 0, "standard's plan, not promo's free delivery");
+    }
+    let report = shadowed(&r, 20);
+    assert_eq!((report.calls, report.same, report.diverged, report.errors), (20, 0, 20, 0), "{report:?}");
+    assert_eq!(report.digest, promo);
+    assert!(report.last_divergence.as_deref().unwrap().contains("delivery_fee"), "{report:?}");
+    assert!(report.mean_ms.unwrap() > 0.0);
+    let metrics = metrics_text(&r);
+    assert!(
+        metrics.contains(&format!(
+            r#"plugin_shadow_calls_total{{strategy="payment",digest="{promo}",outcome="diverged"}} 20"#
+        )),
+        "{metrics}"
+    );
+    assert_eq!(r.problem(), None);
+}
+
+/// The share is a share: 25% of 40 calls, each the same answer as the current version's.
+#[test]
+fn a_candidate_that_agrees_runs_on_its_share_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let std_sha = plugin_host::digest(&std::fs::read(wasm_path("payment_standard")).unwrap());
+    let r =
+        registry(Some(write_with_candidate(dir.path(), "payment_standard", "payment_standard", &std_sha, 25))).unwrap();
+    for _ in 0..40 {
+        r.quote(&one_line_checkout()).unwrap();
+    }
+    let report = shadowed(&r, 10);
+    assert_eq!((report.calls, report.same, report.diverged, report.errors), (10, 10, 0, 0), "{report:?}");
+}
+
+/// A candidate that traps is counted with its cause; the callers never see it.
+#[test]
+fn a_failing_candidate_is_counted_and_the_callers_are_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let trap = install(dir.path(), "hostile_trap");
+    let r = registry(Some(write_with_candidate(dir.path(), "payment_standard", "hostile_trap", &trap, 100))).unwrap();
+    for _ in 0..5 {
+        assert!(r.quote(&one_line_checkout()).unwrap().digest.is_some());
+    }
+    let report = shadowed(&r, 5);
+    assert_eq!((report.calls, report.errors), (5, 5), "{report:?}");
+    assert!(report.last_error.as_deref().unwrap().contains("(trap)"), "{report:?}");
+}
+
+/// A candidate whose bytes don't match its pin is not run; it is reported with the load error
+/// (for the operator: an error) and stays the service's problem on every reload, while the
+/// current plugin serves.
+#[test]
+fn a_candidate_that_does_not_load_is_reported_not_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = registry(Some(write_with_candidate(dir.path(), "payment_standard", "payment_promo", &"0".repeat(64), 100)))
+        .unwrap();
+    assert!(r.quote(&one_line_checkout()).unwrap().digest.is_some());
+    let report = r.candidates()["payment"].clone();
+    assert_eq!(report.calls, 0);
+    assert!(report.load_error.as_deref().unwrap().contains("digest_mismatch"), "{report:?}");
+    r.reload();
+    assert!(r.problem().unwrap().starts_with("payment candidate:"), "{:?}", r.problem());
+}
+
+/// Recommendations too: a candidate that ranks by price diverges from the style ranking.
+#[test]
+fn a_recommendation_candidate_is_compared_by_its_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let style = install(dir.path(), "recommend_style");
+    let cheapest = install(dir.path(), "legacy_recommend_v0_1");
+    let file = dir.path().join("plugins.json");
+    let json = serde_json::json!({ "recommendation": {
+        "module": "recommend_style.wasm", "sha256": style, "fallback": "fail_closed",
+        "candidate": { "module": "legacy_recommend_v0_1.wasm", "sha256": cheapest, "share_percent": 100 } } });
+    std::fs::write(&file, json.to_string()).unwrap();
+    let r = registry(Some(file)).unwrap();
+    let ctx = s::Context { limit: 5, style_preferences: vec!["modern".into()], ..Default::default() };
+    let cands = s::recommend_style::synthetic_candidates(200);
+    let served = r.rank(&ctx, &cands).unwrap();
+    assert_eq!(served.digest.as_deref(), Some(style.as_str()));
+    let started = std::time::Instant::now();
+    while r.candidates()["recommendation"].calls < 1 && started.elapsed().as_secs() < 10 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let report = r.candidates()["recommendation"].clone();
+    assert_eq!((report.calls, report.diverged), (1, 1), "{report:?}");
+    assert!(report.last_divergence.unwrap().starts_with(&format!("first {} → ", served.value[0].id)));
+}
