@@ -479,7 +479,7 @@ impl Registry {
 
     /// Hands the strategy's candidate, if it has one and this call is in its share, the same
     /// input in the background (`make_call` builds the call only then: it clones the input).
-    fn shadow<T: Send + 'static, F>(
+    fn shadow<T, F>(
         &self,
         strategy: &'static str,
         slot: &RwLock<Active>,
@@ -487,7 +487,7 @@ impl Registry {
         make_call: impl FnOnce() -> F,
         compare: fn(&T, &T) -> Option<String>,
     ) where
-        T: Clone,
+        T: Clone + Send + 'static,
         F: FnOnce(&Plugin, Arc<BTreeMap<String, String>>, Limits) -> Result<crate::CallOutcome<T>, PluginError>
             + Send
             + 'static,
