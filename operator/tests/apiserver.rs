@@ -419,3 +419,116 @@ async fn a_pod_no_node_can_take_is_reported_with_the_schedulers_reason() {
     let ready = s["conditions"].as_array().unwrap().iter().find(|c| c["type"] == "Ready").unwrap();
     assert!(ready["message"].as_str().unwrap().ends_with(message), "{ready}");
 }
+
+/// A candidate plugin version through its rollout (issue 15), with the replicas' shadow counts
+/// served by a fake replica: divergence is reported in the status while it shadows; a clean
+/// window promotes it (plugins.json serves it, the spec untouched, an Event says so); a later
+/// candidate that errors is rolled back (plugins.json drops it).
+#[tokio::test]
+async fn a_candidate_is_reported_then_promoted_when_clean_and_rolled_back_on_errors() {
+    let ns = "rollout";
+    let client = cluster::client(ns).await;
+    let (_metrics, _stop) = start_operator(&client, ns);
+    let tenants: Api<ApiTenant> = Api::namespaced(client.clone(), ns);
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let cms: Api<ConfigMap> = Api::namespaced(client.clone(), ns);
+    let v2 = "c".repeat(64);
+    let v3 = "d".repeat(64);
+    let mut t = sample("api-tenant.yaml", ns);
+    t["spec"]["modelDeployment"] = Value::Null;
+    t["spec"]["plugins"]["payment"]["candidate"] = json!({
+        "source": { "configMap": { "name": "seoul-plugins", "key": "payment-v2.wasm" } },
+        "sha256": v2, "sharePercent": 50, "promoteAfterCalls": 100, "rollbackAfterErrors": 1
+    });
+    let t: ApiTenant = serde_json::from_value(t).unwrap();
+    let v1 = t.spec.plugins.payment.as_ref().unwrap().sha256.clone();
+    let recommendation = t.spec.plugins.recommendation.as_ref().unwrap().sha256.clone();
+    tenants.create(&PostParams::default(), &t).await.unwrap();
+
+    let counts = |digest: &str, calls: u64, diverged: u64, errors: u64| {
+        json!({ "digest": digest, "share_percent": 50, "calls": calls, "same": calls - diverged - errors,
+                "diverged": diverged, "errors": errors, "dropped": 0, "mean_ms": 0.4,
+                "last_divergence": "total 180000 → 162000, adjustments differ",
+                "last_error": if errors > 0 { json!("trap: panicked at src/lib.rs:9:5: no weekday (trap)") } else { Value::Null } })
+    };
+    let served = Arc::new(std::sync::Mutex::new(json!({
+        "payment": v1, "recommendation": recommendation, "candidates": { "payment": counts(&v2, 40, 10, 0) }
+    })));
+    let labels = json!({ "app.kubernetes.io/name": "crud-api", "app.kubernetes.io/instance": "seoul" });
+    fake_replica(&pods, "seoul-crud-api-a", labels, served.clone()).await;
+    let rollout = |phase: &'static str| {
+        let tenants = tenants.clone();
+        async move {
+            let s = serde_json::to_value(tenants.get("seoul").await.unwrap().status?).unwrap();
+            (s["rollouts"]["payment"]["phase"] == phase).then_some(s)
+        }
+    };
+    let plugins_json = || async {
+        let cm = cms.get("seoul-crud-api-config").await.unwrap();
+        serde_json::from_str::<Value>(&cm.data.unwrap()["plugins.json"]).unwrap()
+    };
+
+    // Diverging in shadow: reported, still shadowing, the candidate mounted next to v1.
+    let s = eventually("the divergence in the status", || async {
+        rollout("Shadowing").await.filter(|s| s["rollouts"]["payment"]["diverged"] == 10)
+    })
+    .await;
+    let r = &s["rollouts"]["payment"];
+    assert_eq!((r["calls"].as_i64(), r["candidate"].as_str()), (Some(40), Some(v2.as_str())), "{s}");
+    assert!(
+        r["message"].as_str().unwrap().starts_with("40/100 shadow calls: 30 same, 10 diverged (last: total"),
+        "{s}"
+    );
+    assert_eq!(condition(&s, "CandidateRollout").unwrap(), ("Unknown".into(), "Shadowing".into()));
+    let p = plugins_json().await;
+    assert_eq!(
+        (p["payment"]["sha256"].as_str(), p["payment"]["candidate"]["sha256"].as_str()),
+        (Some(v1.as_str()), Some(v2.as_str()))
+    );
+
+    // A clean window: promoted — v2 is the module now, the spec still says v1 + candidate v2.
+    served.lock().unwrap()["candidates"]["payment"] = counts(&v2, 120, 30, 0);
+    let s = eventually("promotion", || rollout("Promoted")).await;
+    assert_eq!(condition(&s, "CandidateRollout").unwrap(), ("True".into(), "Promoted".into()));
+    let p = eventually("plugins.json serving v2", || async {
+        let p = plugins_json().await;
+        (p["payment"]["sha256"] == v2.as_str()).then_some(p)
+    })
+    .await;
+    assert!(p["payment"].get("candidate").is_none(), "{p}");
+    assert_eq!(tenants.get("seoul").await.unwrap().spec.plugins.payment.unwrap().sha256, v1, "the spec is the user's");
+    let events: Api<k8s_openapi::api::core::v1::Event> = Api::namespaced(client.clone(), ns);
+    eventually("a CandidatePromoted event", || async {
+        events
+            .list(&Default::default())
+            .await
+            .ok()?
+            .items
+            .iter()
+            .any(|e| e.reason.as_deref() == Some("CandidatePromoted"))
+            .then_some(())
+    })
+    .await;
+
+    // The user makes v2 the module and tries v3, which traps: rolled back, v2 keeps serving.
+    let change = json!({ "spec": { "plugins": { "payment": {
+        "source": { "configMap": { "name": "seoul-plugins", "key": "payment-v2.wasm" } }, "sha256": v2,
+        "candidate": { "source": { "configMap": { "name": "seoul-plugins", "key": "payment-v3.wasm" } }, "sha256": v3,
+                       "sharePercent": 50, "promoteAfterCalls": 100, "rollbackAfterErrors": 1 } } } } });
+    tenants.patch("seoul", &PatchParams::default(), &Patch::Merge(&change)).await.unwrap();
+    {
+        let mut s = served.lock().unwrap();
+        s["payment"] = json!(v2);
+        s["candidates"]["payment"] = counts(&v3, 3, 0, 1);
+    }
+    let s = eventually("rollback", || rollout("RolledBack")).await;
+    assert_eq!(condition(&s, "CandidateRollout").unwrap(), ("False".into(), "RolledBack".into()));
+    assert!(s["rollouts"]["payment"]["message"].as_str().unwrap().contains("panicked at src/lib.rs:9:5"), "{s}");
+    let p = eventually("plugins.json without v3", || async {
+        let p = plugins_json().await;
+        p["payment"].get("candidate").is_none().then_some(p)
+    })
+    .await;
+    assert_eq!(p["payment"]["sha256"], v2.as_str());
+    assert_eq!(condition(&s, "PluginsCurrent").unwrap().0, "True", "v2 serves as the spec now says: {s}");
+}

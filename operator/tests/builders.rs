@@ -1,5 +1,7 @@
 //! Resource → desired children, without an API server.
 
+use std::collections::BTreeMap;
+
 use k8s_openapi::api::core::v1::EnvVar;
 use operator::build::{crud_api, dl_api};
 use operator::crd::{ApiTenant, ModelDeployment};
@@ -79,7 +81,7 @@ fn autoscaling_leaves_replicas_to_the_hpa_and_bad_uris_are_refused() {
 fn tenant_gets_plugins_config_secrets_and_the_model_endpoint() {
     let md: ModelDeployment = sample("model-deployment.yaml");
     let t: ApiTenant = sample("api-tenant.yaml");
-    let c = crud_api::build(&t, Some(&md));
+    let c = crud_api::build(&t, Some(&md), &Default::default());
     let plugins: serde_json::Value =
         serde_json::from_str(&c.config_map.data.as_ref().unwrap()["plugins.json"]).unwrap();
     assert_eq!(plugins["payment"]["module"], "/plugins/payment/module.wasm");
@@ -108,7 +110,69 @@ fn tenant_gets_plugins_config_secrets_and_the_model_endpoint() {
     let from = secret.value_from.as_ref().unwrap().secret_key_ref.as_ref().unwrap();
     assert_eq!((from.name.as_str(), from.key.as_str()), ("seoul-photos-credentials", "secretAccessKey"));
     // Without the ModelDeployment the tenant runs without AI.
-    let alone = crud_api::build(&t, None);
+    let alone = crud_api::build(&t, None, &Default::default());
     let envs = alone.deployment.spec.unwrap().template.spec.unwrap().containers[0].env.clone().unwrap();
     assert!(env(&envs, "DL_API_URL").is_none());
+}
+
+/// A candidate is mounted and named in plugins.json while it shadows; once promoted it is the
+/// module (the spec untouched); once rolled back it is gone.
+#[test]
+fn a_candidate_shadows_then_serves_or_disappears_with_its_rollout() {
+    use operator::crd::api_tenant::{RolloutPhase, RolloutStatus};
+    let mut t: ApiTenant = sample("api-tenant.yaml");
+    let c = "c".repeat(64);
+    t.spec.plugins.payment.as_mut().unwrap().candidate = Some(
+        serde_json::from_value(serde_json::json!({
+            "source": { "url": "https://plugins.example.com/payment-v2.wasm" }, "sha256": c, "sharePercent": 20
+        }))
+        .unwrap(),
+    );
+    let primary = t.spec.plugins.payment.as_ref().unwrap().sha256.clone();
+    let plugins_of = |children: &crud_api::Children| -> serde_json::Value {
+        serde_json::from_str(&children.config_map.data.as_ref().unwrap()["plugins.json"]).unwrap()
+    };
+    let names = |children: &crud_api::Children| -> (Vec<String>, Vec<String>) {
+        let pod = children.deployment.spec.as_ref().unwrap().template.spec.as_ref().unwrap();
+        (
+            pod.volumes.as_ref().unwrap().iter().map(|v| v.name.clone()).collect(),
+            pod.init_containers.iter().flatten().map(|c| c.name.clone()).collect(),
+        )
+    };
+
+    let shadowing = crud_api::build(&t, None, &Default::default());
+    let p = plugins_of(&shadowing);
+    assert_eq!(p["payment"]["sha256"], primary.as_str());
+    assert_eq!(p["payment"]["candidate"]["sha256"], c.as_str());
+    assert_eq!(p["payment"]["candidate"]["share_percent"], 20);
+    assert_eq!(p["payment"]["candidate"]["module"], "/plugins/payment-candidate/module.wasm");
+    let (volumes, inits) = names(&shadowing);
+    assert!(volumes.contains(&"plugin-payment-candidate".to_string()), "{volumes:?}");
+    assert!(inits.contains(&"fetch-payment-candidate-plugin".to_string()), "{inits:?}");
+
+    let phase = |phase| {
+        BTreeMap::from([(
+            "payment".to_string(),
+            RolloutStatus { candidate: c.clone(), phase, message: String::new(), ..Default::default() },
+        )])
+    };
+    let promoted = crud_api::build(&t, None, &phase(RolloutPhase::Promoted));
+    let p = plugins_of(&promoted);
+    assert_eq!(p["payment"]["sha256"], c.as_str(), "the candidate serves");
+    assert!(p["payment"].get("candidate").is_none());
+    assert_eq!(p["payment"]["fuel"], 50_000_000, "under the spec's limits");
+    assert!(names(&promoted).1.contains(&"fetch-payment-plugin".to_string()), "its url is fetched as the module");
+
+    let rolled_back = crud_api::build(&t, None, &phase(RolloutPhase::RolledBack));
+    let p = plugins_of(&rolled_back);
+    assert_eq!(p["payment"]["sha256"], primary.as_str());
+    assert!(p["payment"].get("candidate").is_none());
+    assert!(!names(&rolled_back).0.contains(&"plugin-payment-candidate".to_string()));
+
+    // A rollout of another digest says nothing about this candidate.
+    let stale = BTreeMap::from([(
+        "payment".to_string(),
+        RolloutStatus { candidate: "d".repeat(64), phase: RolloutPhase::Promoted, ..Default::default() },
+    )]);
+    assert_eq!(plugins_of(&crud_api::build(&t, None, &stale))["payment"]["candidate"]["sha256"], c.as_str());
 }

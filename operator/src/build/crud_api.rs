@@ -17,7 +17,9 @@ use super::common::{
     child_name, disruption_budget, env, http_service, labels, owner_reference, selector, spec_hash, stamp,
 };
 use super::dl_api::{self, probe, restricted, FETCHER_IMAGE};
-use crate::crd::api_tenant::{ApiTenant, OidcProvider, PluginFallback, PluginModule};
+use crate::crd::api_tenant::{
+    ApiTenant, OidcProvider, PluginFallback, PluginModule, PluginSource, RolloutPhase, RolloutStatus,
+};
 use crate::crd::model_deployment::ModelDeployment;
 
 pub const COMPONENT: &str = "crud-api";
@@ -67,9 +69,10 @@ fn mount(name: &str, path: String) -> VolumeMount {
     VolumeMount { name: name.into(), mount_path: path, read_only: Some(true), ..Default::default() }
 }
 
-/// The host's plugins.json entry for one module (format of `plugins/demo/plugins.json`).
+/// The host's plugins.json entry for one module (format of `plugins/demo/plugins.json`), with
+/// its candidate when it has one.
 fn plugin_entry(kind: &str, m: &PluginModule) -> Value {
-    json!({
+    let mut entry = json!({
         "module": format!("{PLUGINS_DIR}/{kind}/module.wasm"),
         "sha256": m.sha256,
         "fuel": m.limits.fuel,
@@ -77,21 +80,117 @@ fn plugin_entry(kind: &str, m: &PluginModule) -> Value {
         "memory_mb": m.limits.memory_mib,
         "fallback": match m.fallback { PluginFallback::Builtin => "builtin", PluginFallback::FailClosed => "fail_closed" },
         "config": m.config,
-    })
+    });
+    if let Some(c) = &m.candidate {
+        entry["candidate"] = json!({
+            "module": format!("{PLUGINS_DIR}/{kind}-candidate/module.wasm"),
+            "sha256": c.sha256,
+            "share_percent": c.share_percent.clamp(1, 100),
+        });
+    }
+    entry
 }
 
-/// `model`: the referenced ModelDeployment when it exists (its key secret is mounted).
-pub fn build(t: &ApiTenant, model: Option<&ModelDeployment>) -> Children {
+/// The modules each strategy's replicas get, after the rollouts: a promoted candidate serves
+/// in place of the spec's module (the spec is the user's: the operator doesn't rewrite it);
+/// a rolled-back one no longer runs; a shadowing one runs next to the module.
+pub fn serving(t: &ApiTenant, rollouts: &BTreeMap<String, RolloutStatus>) -> Vec<(&'static str, PluginModule)> {
+    let p = &t.spec.plugins;
+    [("payment", &p.payment), ("recommendation", &p.recommendation)]
+        .into_iter()
+        .filter_map(|(kind, m)| {
+            let m = m.as_ref()?;
+            let phase = m
+                .candidate
+                .as_ref()
+                .and_then(|c| rollouts.get(kind).filter(|r| r.candidate == c.sha256))
+                .map(|r| r.phase);
+            Some((
+                kind,
+                match (phase, &m.candidate) {
+                    (Some(RolloutPhase::Promoted), Some(c)) => PluginModule {
+                        source: c.source.clone(),
+                        sha256: c.sha256.clone(),
+                        candidate: None,
+                        ..m.clone()
+                    },
+                    (Some(RolloutPhase::RolledBack), _) => PluginModule { candidate: None, ..m.clone() },
+                    _ => m.clone(),
+                },
+            ))
+        })
+        .collect()
+}
+
+/// A plugin module's bytes at `{PLUGINS_DIR}/{dir}/module.wasm`: a ConfigMap or Secret key
+/// mounted there, or an init container that fetches the URL and checks the sha256.
+fn module_volume(
+    dir: &str,
+    source: &PluginSource,
+    sha256: &str,
+    volumes: &mut Vec<Volume>,
+    mounts: &mut Vec<VolumeMount>,
+    init_containers: &mut Vec<Container>,
+) {
+    let vol = format!("plugin-{dir}");
+    let items = |key: &str| Some(vec![KeyToPath { key: key.into(), path: "module.wasm".into(), mode: None }]);
+    if let Some(cm) = &source.config_map {
+        volumes.push(Volume {
+            name: vol.clone(),
+            config_map: Some(ConfigMapVolumeSource {
+                name: cm.name.clone(),
+                items: items(&cm.key),
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+    } else if let Some(s) = &source.secret {
+        volumes.push(Volume {
+            name: vol.clone(),
+            secret: Some(SecretVolumeSource {
+                secret_name: Some(s.name.clone()),
+                items: items(&s.key),
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+    } else if let Some(url) = &source.url {
+        // Fetched at pod start; the host checks the sha256 pin before running it anyway.
+        volumes.push(Volume {
+            name: vol.clone(),
+            empty_dir: Some(EmptyDirVolumeSource::default()),
+            ..Default::default()
+        });
+        init_containers.push(Container {
+            name: format!("fetch-{dir}-plugin"),
+            image: Some(FETCHER_IMAGE.into()),
+            command: Some(vec![
+                "sh".into(),
+                "-c".into(),
+                "curl -fsSL \"$URL\" -o /out/module.wasm && echo \"$SHA256  /out/module.wasm\" | sha256sum -c -".into(),
+            ]),
+            env: Some(vec![env("URL", url), env("SHA256", sha256)]),
+            volume_mounts: Some(vec![VolumeMount {
+                name: vol.clone(),
+                mount_path: "/out".into(),
+                ..Default::default()
+            }]),
+            security_context: Some(restricted()),
+            ..Default::default()
+        });
+    }
+    mounts.push(mount(&vol, format!("{PLUGINS_DIR}/{dir}")));
+}
+
+/// `model`: the referenced ModelDeployment when it exists (its key secret is mounted);
+/// `rollouts`: the candidates' phases (`status.rollouts`, as just judged).
+pub fn build(t: &ApiTenant, model: Option<&ModelDeployment>, rollouts: &BTreeMap<String, RolloutStatus>) -> Children {
     let spec = &t.spec;
     let name = name(t);
     let instance = t.name_any();
     let namespace = t.namespace().unwrap_or_default();
 
-    let modules: Vec<(&str, &PluginModule)> =
-        [("payment", &spec.plugins.payment), ("recommendation", &spec.plugins.recommendation)]
-            .into_iter()
-            .filter_map(|(k, m)| m.as_ref().map(|m| (k, m)))
-            .collect();
+    let modules = serving(t, rollouts);
     let mut plugins_json: serde_json::Map<String, Value> =
         modules.iter().map(|(k, m)| (k.to_string(), plugin_entry(k, m))).collect();
     if let Some(zone) = &spec.plugins.time_zone {
@@ -194,55 +293,11 @@ pub fn build(t: &ApiTenant, model: Option<&ModelDeployment>) -> Children {
     }
     let mut init_containers = Vec::new();
     for (kind, m) in &modules {
-        let vol = format!("plugin-{kind}");
-        let items = |key: &str| Some(vec![KeyToPath { key: key.into(), path: "module.wasm".into(), mode: None }]);
-        if let Some(cm) = &m.source.config_map {
-            volumes.push(Volume {
-                name: vol.clone(),
-                config_map: Some(ConfigMapVolumeSource {
-                    name: cm.name.clone(),
-                    items: items(&cm.key),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            });
-        } else if let Some(s) = &m.source.secret {
-            volumes.push(Volume {
-                name: vol.clone(),
-                secret: Some(SecretVolumeSource {
-                    secret_name: Some(s.name.clone()),
-                    items: items(&s.key),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            });
-        } else if let Some(url) = &m.source.url {
-            // Fetched at pod start; the host checks the sha256 pin before running it anyway.
-            volumes.push(Volume {
-                name: vol.clone(),
-                empty_dir: Some(EmptyDirVolumeSource::default()),
-                ..Default::default()
-            });
-            init_containers.push(Container {
-                name: format!("fetch-{kind}-plugin"),
-                image: Some(FETCHER_IMAGE.into()),
-                command: Some(vec![
-                    "sh".into(),
-                    "-c".into(),
-                    "curl -fsSL \"$URL\" -o /out/module.wasm && echo \"$SHA256  /out/module.wasm\" | sha256sum -c -"
-                        .into(),
-                ]),
-                env: Some(vec![env("URL", url), env("SHA256", &m.sha256)]),
-                volume_mounts: Some(vec![VolumeMount {
-                    name: vol.clone(),
-                    mount_path: "/out".into(),
-                    ..Default::default()
-                }]),
-                security_context: Some(restricted()),
-                ..Default::default()
-            });
+        module_volume(kind, &m.source, &m.sha256, &mut volumes, &mut mounts, &mut init_containers);
+        if let Some(c) = &m.candidate {
+            let dir = format!("{kind}-candidate");
+            module_volume(&dir, &c.source, &c.sha256, &mut volumes, &mut mounts, &mut init_containers);
         }
-        mounts.push(mount(&vol, format!("{PLUGINS_DIR}/{kind}")));
     }
     if let Some(md) = model {
         let md_ns = md.namespace().unwrap_or_else(|| namespace.clone());

@@ -20,6 +20,7 @@ use super::common::{Condition, DisruptionBudget, SecretKeyRef};
     printcolumn = r#"{"name":"Ready","type":"string","jsonPath":".status.conditions[?(@.type==\"Ready\")].status"}"#,
     printcolumn = r#"{"name":"Replicas","type":"integer","jsonPath":".status.readyReplicas"}"#,
     printcolumn = r#"{"name":"Endpoint","type":"string","jsonPath":".status.endpoint"}"#,
+    printcolumn = r#"{"name":"Rollout","type":"string","jsonPath":".status.conditions[?(@.type==\"CandidateRollout\")].reason"}"#,
     printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
 )]
 #[serde(rename_all = "camelCase")]
@@ -133,6 +134,50 @@ pub struct PluginModule {
     /// Read-only settings the plugin reads through `host.config`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub config: BTreeMap<String, String>,
+    /// A new version to try in shadow: it runs on a share of calls next to this one (same
+    /// input, limits and config), its answers compared and never used; the operator promotes
+    /// it after a clean window or rolls it back on errors (`status.rollouts`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub candidate: Option<PluginCandidate>,
+}
+
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, KubeSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PluginCandidate {
+    pub source: PluginSource,
+    /// sha256 of the candidate module, hex.
+    #[x_kube(validation = Rule::new("self.matches('^[a-f0-9]{64}$')").message("candidate sha256 must be 64 lowercase hex characters"))]
+    pub sha256: String,
+    /// Percent of calls also run on the candidate (each replica spreads them evenly).
+    #[serde(default = "default_share")]
+    #[schemars(range(min = 1, max = 100))]
+    pub share_percent: i32,
+    /// Shadow calls, summed over the ready replicas, after which a candidate within its error
+    /// and divergence bounds is promoted.
+    #[serde(default = "default_promote_after")]
+    #[schemars(range(min = 1))]
+    pub promote_after_calls: i64,
+    /// Candidate errors (a trap, timeout, refusal, an answer the host rejects, a module that
+    /// does not load) that roll it back.
+    #[serde(default = "default_rollback_after")]
+    #[schemars(range(min = 1))]
+    pub rollback_after_errors: i64,
+    /// If set, a candidate whose answers differ from the current version's on more than this
+    /// percent of calls is not promoted (it stays in shadow, and the status says why). Unset:
+    /// divergence is reported only — a new pricing policy is meant to differ.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 100))]
+    pub max_diverged_percent: Option<i32>,
+}
+
+fn default_share() -> i32 {
+    10
+}
+fn default_promote_after() -> i64 {
+    500
+}
+fn default_rollback_after() -> i64 {
+    1
 }
 
 #[derive(Deserialize, Serialize, Clone, Debug, PartialEq, KubeSchema)]
@@ -217,4 +262,41 @@ pub struct ApiTenantStatus {
     /// replicas disagree (a rollout); the `PluginsCurrent` condition compares with the spec.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub plugin_digests: BTreeMap<String, String>,
+    /// Each strategy's candidate (`payment`, `recommendation`): its phase and the shadow
+    /// counts summed over the ready replicas.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rollouts: BTreeMap<String, RolloutStatus>,
+}
+
+#[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RolloutStatus {
+    /// The candidate's sha256.
+    pub candidate: String,
+    /// `Shadowing`, then `Promoted` (it serves in place of the spec's module) or `RolledBack`
+    /// (it no longer runs). Final for this digest: a new candidate sha256 starts over.
+    pub phase: RolloutPhase,
+    #[serde(default)]
+    pub calls: i64,
+    #[serde(default)]
+    pub same: i64,
+    #[serde(default)]
+    pub diverged: i64,
+    #[serde(default)]
+    pub errors: i64,
+    /// Calls the replicas shed from the shadow (busy).
+    #[serde(default)]
+    pub dropped: i64,
+    /// The candidate's mean wall time per call, ms (over all replicas).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean_ms: Option<f64>,
+    pub message: String,
+}
+
+#[derive(Deserialize, Serialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+pub enum RolloutPhase {
+    #[default]
+    Shadowing,
+    Promoted,
+    RolledBack,
 }

@@ -17,7 +17,7 @@ use super::apply::{apply, remove};
 use super::model_deployment::now;
 use super::pods::Observed;
 use super::status::{self, Problem};
-use super::{next_check, served, Context, Error};
+use super::{next_check, rollout, served, Context, Error};
 use crate::build::{crud_api, MANAGER};
 use crate::crd::{ApiTenant, ApiTenantStatus, Condition, ModelDeployment};
 use crate::metrics::KindLabels;
@@ -43,7 +43,13 @@ pub async fn reconcile(t: Arc<ApiTenant>, ctx: Arc<Context>) -> Result<Action, E
             ),
         },
     };
-    let children = crud_api::build(&t, model.as_ref());
+    // The replicas first: what they serve and their candidates' counts decide the rollouts,
+    // and the rollouts decide the modules the children get.
+    let pods = Observed::list(&Api::<Pod>::namespaced(ctx.client.clone(), &ns), crud_api::COMPONENT, &name).await?;
+    let served = served::read(&ctx.http, &pods.ready_endpoints()).await;
+    let old = t.status.clone().unwrap_or_default();
+    let rollouts = rollout::judge_all(&t.spec.plugins, &old.rollouts, &served);
+    let children = crud_api::build(&t, model.as_ref(), &rollouts);
     let cms: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), &ns);
     let deployments: Api<Deployment> = Api::namespaced(ctx.client.clone(), &ns);
     let services: Api<Service> = Api::namespaced(ctx.client.clone(), &ns);
@@ -56,19 +62,15 @@ pub async fn reconcile(t: Arc<ApiTenant>, ctx: Arc<Context>) -> Result<Action, E
         None => drop(remove(&pdbs, &crud_api::name(&t), m).await?),
     }
 
-    let pods = Observed::list(&Api::<Pod>::namespaced(ctx.client.clone(), &ns), crud_api::COMPONENT, &name).await?;
     let problem = problem.or_else(|| pods.problem());
     let derived = status::derive(Some(&dep), t.metadata.generation, problem.as_ref());
-    let old = t.status.clone().unwrap_or_default();
+    // What should run: the spec's modules, or a promoted candidate in place of one.
     let pinned: BTreeMap<String, String> =
-        [("payment", &t.spec.plugins.payment), ("recommendation", &t.spec.plugins.recommendation)]
-            .into_iter()
-            .filter_map(|(k, p)| p.as_ref().map(|p| (k.to_string(), p.sha256.clone())))
-            .collect();
-    let served = served::read(&ctx.http, &pods.ready_endpoints()).await;
+        crud_api::serving(&t, &rollouts).into_iter().map(|(k, m)| (k.to_string(), m.sha256)).collect();
     let verdict = served::judge(&pinned, &served, &old.plugin_digests, t.metadata.generation);
     let mut conditions = derived.conditions;
     conditions.push(verdict.condition);
+    conditions.extend(rollout::condition(&rollouts, t.metadata.generation));
     status::carry_transitions(&mut conditions, &old.conditions, &now());
     let new = ApiTenantStatus {
         conditions,
@@ -76,6 +78,7 @@ pub async fn reconcile(t: Arc<ApiTenant>, ctx: Arc<Context>) -> Result<Action, E
         endpoint: Some(crud_api::endpoint(&name, &ns)),
         observed_generation: t.metadata.generation,
         plugin_digests: verdict.digests,
+        rollouts,
     };
     let next = next_check(&new.conditions);
     if new != old {
@@ -95,7 +98,9 @@ pub fn error_policy(t: Arc<ApiTenant>, err: &Error, ctx: Arc<Context>) -> Action
     super::error_policy(t, err, ctx, KIND)
 }
 
-/// A Kubernetes Event when `Ready` or `Degraded` flips (not on every status refresh).
+/// A Kubernetes Event when `Ready`, `Degraded` or `CandidateRollout` flips (not on every
+/// status refresh): `CandidatePromoted` (Normal) and `CandidateRolledBack` (Warning) for the
+/// last.
 pub(crate) async fn publish_transition(
     ctx: &Context,
     reference: &ObjectReference,
@@ -103,15 +108,21 @@ pub(crate) async fn publish_transition(
     new: &[Condition],
 ) {
     let status = |conds: &[Condition], t: &str| conds.iter().find(|c| c.type_ == t).map(|c| c.status.clone());
-    for (t, good) in [("Ready", "True"), ("Degraded", "False")] {
+    for (t, good) in [("Ready", "True"), ("Degraded", "False"), ("CandidateRollout", "True")] {
         let (before, after) = (status(old, t), status(new, t));
         if before == after {
             continue;
         }
         let Some(c) = new.iter().find(|c| c.type_ == t) else { continue };
         let event = Event {
-            type_: if after.as_deref() == Some(good) { EventType::Normal } else { EventType::Warning },
-            reason: format!("{t}{}", c.status),
+            // A candidate starting its shadow is news, not trouble.
+            type_: if after.as_deref() == Some(good) || (t == "CandidateRollout" && after.as_deref() == Some("Unknown"))
+            {
+                EventType::Normal
+            } else {
+                EventType::Warning
+            },
+            reason: if t == "CandidateRollout" { format!("Candidate{}", c.reason) } else { format!("{t}{}", c.status) },
             note: Some(c.message.chars().take(1000).collect()),
             action: "Reconcile".into(),
             secondary: None,

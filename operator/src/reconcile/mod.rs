@@ -5,6 +5,7 @@ pub mod api_tenant;
 pub mod apply;
 pub mod model_deployment;
 pub mod pods;
+pub mod rollout;
 pub mod served;
 pub mod status;
 
@@ -68,7 +69,9 @@ pub fn next_check(conditions: &[crate::crd::Condition]) -> Action {
     let settled = is("Ready", "True")
         && !is("Progressing", "True")
         && !is("Degraded", "True")
-        && !conditions.iter().any(|c| c.type_ == "PluginsCurrent" && c.status != "True");
+        && !conditions.iter().any(|c| c.type_ == "PluginsCurrent" && c.status != "True")
+        // A candidate in shadow: its counts are read again soon.
+        && !is("CandidateRollout", "Unknown");
     Action::requeue(if settled { RESYNC } else { SETTLING })
 }
 

@@ -13,17 +13,60 @@ use crate::crd::Condition;
 /// How long one replica may take to answer; a slow one counts as not answering.
 const TIMEOUT: Duration = Duration::from_secs(2);
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct Readiness {
     #[serde(default)]
-    plugins: BTreeMap<String, String>,
+    plugins: ServedPlugins,
 }
 
-/// What each answering replica serves, strategy → digest.
+/// crud-api's `/readyz` `plugins` (its OpenAPI `ServedPlugins`): the digests by strategy,
+/// the load error, and the candidates in shadow.
+#[derive(Deserialize, Default)]
+struct ServedPlugins {
+    payment: Option<String>,
+    recommendation: Option<String>,
+    #[serde(default)]
+    candidates: BTreeMap<String, CandidateStats>,
+}
+
+/// One replica's counts for a candidate in shadow (crud-api's `CandidateStats`).
+#[derive(Deserialize, Clone, Debug, Default, PartialEq)]
+pub struct CandidateStats {
+    pub digest: String,
+    #[serde(default)]
+    pub calls: u64,
+    #[serde(default)]
+    pub same: u64,
+    #[serde(default)]
+    pub diverged: u64,
+    #[serde(default)]
+    pub errors: u64,
+    #[serde(default)]
+    pub dropped: u64,
+    pub mean_ms: Option<f64>,
+    pub last_divergence: Option<String>,
+    pub last_error: Option<String>,
+    pub load_error: Option<String>,
+}
+
+/// What each answering replica serves, strategy → digest, and its candidates' counts.
+#[derive(Default)]
 pub struct Served {
     pub replicas: Vec<BTreeMap<String, String>>,
+    pub candidates: Vec<BTreeMap<String, CandidateStats>>,
     /// Ready replicas that were asked.
     pub asked: usize,
+}
+
+/// One replica's answer: strategy → digest (only strategies that have one: `error` and
+/// `candidates` are not strategies), and its candidates.
+fn parse(body: &[u8]) -> Option<(BTreeMap<String, String>, BTreeMap<String, CandidateStats>)> {
+    let p = serde_json::from_slice::<Readiness>(body).ok()?.plugins;
+    let digests = [("payment", p.payment), ("recommendation", p.recommendation)]
+        .into_iter()
+        .filter_map(|(k, d)| Some((k.to_string(), d?)))
+        .collect();
+    Some((digests, p.candidates))
 }
 
 /// Asks every ready replica (`ip:port`) at once.
@@ -31,10 +74,10 @@ pub async fn read(http: &reqwest::Client, endpoints: &[String]) -> Served {
     let asks = endpoints.iter().map(|ep| async move {
         let resp = http.get(format!("http://{ep}/readyz")).timeout(TIMEOUT).send().await.ok()?;
         // A 503 body (database briefly unreachable) still says which modules are loaded.
-        resp.json::<Readiness>().await.ok().map(|r| r.plugins)
+        parse(&resp.bytes().await.ok()?)
     });
-    let replicas = futures_util::future::join_all(asks).await.into_iter().flatten().collect();
-    Served { replicas, asked: endpoints.len() }
+    let (replicas, candidates) = futures_util::future::join_all(asks).await.into_iter().flatten().unzip();
+    Served { replicas, candidates, asked: endpoints.len() }
 }
 
 /// The outcome for the status: digests every answering replica agrees on, and the
@@ -118,17 +161,33 @@ mod tests {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
+    /// A replica whose last reload failed says why under `plugins.error`: that is not a
+    /// strategy (it was read as one, so the status claimed an "error" plugin).
+    #[test]
+    fn the_load_error_and_candidates_are_not_strategies() {
+        let body = format!(
+            r#"{{"status":"ready","plugins":{{"payment":"{A}","error":"recommendation: bad module (invalid)",
+               "candidates":{{"payment":{{"digest":"{B}","share_percent":10,"calls":4,"same":1,"diverged":3,"errors":0,"dropped":0,"mean_ms":0.5}}}}}}}}"#
+        );
+        let (digests, candidates) = parse(body.as_bytes()).unwrap();
+        assert_eq!(digests, map(&[("payment", A)]));
+        assert_eq!(candidates["payment"].diverged, 3);
+        assert_eq!(candidates["payment"].digest, B);
+        assert!(parse(b"not json").is_none());
+    }
+
     #[test]
     fn digests_come_from_the_replicas_not_the_spec() {
         // The spec pins B, but the host refused B's bytes and kept A serving.
-        let served = Served { replicas: vec![map(&[("payment", A)]), map(&[("payment", A)])], asked: 2 };
+        let served =
+            Served { candidates: vec![], replicas: vec![map(&[("payment", A)]), map(&[("payment", A)])], asked: 2 };
         let v = judge(&map(&[("payment", B)]), &served, &BTreeMap::new(), Some(3));
         assert_eq!(v.digests, map(&[("payment", A)]));
         assert!(!v.current());
         assert_eq!(v.condition.reason, "PluginDigestMismatch");
         assert_eq!(v.condition.message, "payment: pinned bbbbbbbbbbbb, 2 of 2 replicas serve aaaaaaaaaaaa");
 
-        let served = Served { replicas: vec![map(&[("payment", B)])], asked: 1 };
+        let served = Served { candidates: vec![], replicas: vec![map(&[("payment", B)])], asked: 1 };
         let v = judge(&map(&[("payment", B)]), &served, &BTreeMap::new(), Some(3));
         assert!(v.current());
         assert_eq!(v.digests, map(&[("payment", B)]));
@@ -136,7 +195,8 @@ mod tests {
 
     #[test]
     fn a_rollout_half_way_reports_no_agreed_digest() {
-        let served = Served { replicas: vec![map(&[("payment", A)]), map(&[("payment", B)])], asked: 2 };
+        let served =
+            Served { candidates: vec![], replicas: vec![map(&[("payment", A)]), map(&[("payment", B)])], asked: 2 };
         let v = judge(&map(&[("payment", B)]), &served, &map(&[("payment", A)]), None);
         assert!(v.digests.is_empty(), "replicas disagree: no single digest runs");
         assert_eq!(
@@ -147,18 +207,23 @@ mod tests {
 
     #[test]
     fn a_module_removed_from_the_spec_but_still_served_is_not_current() {
-        let served = Served { replicas: vec![map(&[("recommendation", A)])], asked: 1 };
+        let served = Served { candidates: vec![], replicas: vec![map(&[("recommendation", A)])], asked: 1 };
         let v = judge(&BTreeMap::new(), &served, &BTreeMap::new(), None);
         assert!(!v.current());
         assert!(v.condition.message.starts_with("recommendation: pinned none"));
-        let served = Served { replicas: vec![BTreeMap::new()], asked: 1 };
+        let served = Served { candidates: vec![], replicas: vec![BTreeMap::new()], asked: 1 };
         let v = judge(&map(&[("payment", A)]), &served, &BTreeMap::new(), None);
         assert_eq!(v.condition.message, "payment: pinned aaaaaaaaaaaa, 1 of 1 replicas serve the built-in strategy");
     }
 
     #[test]
     fn nobody_answering_keeps_the_last_reading_and_says_so() {
-        let v = judge(&map(&[("payment", A)]), &Served { replicas: vec![], asked: 0 }, &map(&[("payment", A)]), None);
+        let v = judge(
+            &map(&[("payment", A)]),
+            &Served { candidates: vec![], replicas: vec![], asked: 0 },
+            &map(&[("payment", A)]),
+            None,
+        );
         assert_eq!(v.condition.status, "Unknown");
         assert_eq!(v.digests, map(&[("payment", A)]));
     }
