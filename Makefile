@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SPECTRAL := tools/node/node_modules/.bin/spectral
 
-.PHONY: run test plugins models kube-tools eval crds tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance manifests images compose-e2e cluster cluster-down e2e bench-load bench-dl bench-operator help
+.PHONY: run test plugins plugin-langs models kube-tools eval crds tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance manifests images compose-e2e cluster cluster-down e2e bench-load bench-dl bench-operator help
 
 help:
 	@echo "make run        start dl-api on 127.0.0.1:8002 and crud-api on 0.0.0.0:8001 (SQLite under ./data, demo-ready)"
@@ -32,6 +32,11 @@ plugins:
 	done
 	@ls -l $(PLUGIN_OUT)/*.wasm | awk '{print "  " $$5 " bytes  " $$9}'
 
+## plugin-langs: componentize-js (npm) and componentize-py (PyPI) for JavaScript and Python
+## plugins (plugin-runner new --lang js|python), cached outside the clone by version.
+plugin-langs:
+	scripts/plugin-langs.sh >/dev/null
+
 ## models: ONNX Runtime, EfficientNet-Lite0 (exported without torch), MiniLM, and the
 ## labelled evaluation renders — all cached outside the clone and checksummed.
 models:
@@ -56,7 +61,7 @@ run: plugins
 	CARGO=$(CARGO) scripts/run.sh
 
 ## test: all set-up, then every check CI runs.
-test: tools plugins models kube-tools object-store-tools fmt-check clippy test-sqlite test-postgres fleet openapi-lint api-conformance oip-conformance manifests compose-e2e e2e
+test: tools plugins plugin-langs models kube-tools object-store-tools fmt-check clippy test-sqlite test-postgres fleet openapi-lint api-conformance oip-conformance manifests compose-e2e e2e
 
 tools:
 	scripts/node-tools.sh

@@ -39,11 +39,13 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// Starts `cmd` under a watchdog shell that kills it when this test process exits.
-fn spawn_supervised(cmd: &str, log: &std::path::Path) {
+/// Starts `cmd` under a watchdog shell that kills it when this test process exits, then
+/// removes `cleanup` (each run's etcd data is ~60 MB: left behind, CI runs filled the disk).
+fn spawn_supervised(cmd: &str, log: &std::path::Path, cleanup: Option<&std::path::Path>) {
     let me = std::process::id();
+    let rm = cleanup.map(|d| format!("; sleep 1; rm -rf {}", d.display())).unwrap_or_default();
     let script = format!(
-        "{cmd} >{log} 2>&1 & c=$!; while kill -0 {me} 2>/dev/null && kill -0 $c 2>/dev/null; do sleep 0.5; done; kill $c 2>/dev/null; wait $c",
+        "{cmd} >{log} 2>&1 & c=$!; while kill -0 {me} 2>/dev/null && kill -0 $c 2>/dev/null; do sleep 0.5; done; kill $c 2>/dev/null; wait $c{rm}",
         log = log.display()
     );
     let mut child = Command::new("bash").arg("-c").arg(script).stdin(Stdio::null()).spawn().expect("bash runs");
@@ -88,6 +90,7 @@ fn start() -> Info {
             etcd.display()
         ),
         &dir.join("etcd.log"),
+        None,
     );
     spawn_supervised(
         &format!(
@@ -100,6 +103,9 @@ fn start() -> Info {
             apiserver.display()
         ),
         &dir.join("apiserver.log"),
+        // The API server stops after etcd's watchdog saw this process end: then the whole
+        // directory goes (its certificates and logs with the etcd data).
+        Some(&dir),
     );
     let url = format!("https://127.0.0.1:{ap}");
     let deadline = Instant::now() + Duration::from_secs(120);

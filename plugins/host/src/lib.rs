@@ -10,6 +10,8 @@
 //! - `registry` — what serves each strategy now: the plugin, its fallback, hot reload.
 //! - `shadow` — a candidate version run in shadow on a share of calls: compared, counted,
 //!   never used.
+//! - `wasi` — the deterministic sliver of WASI language runtimes ask for (environment,
+//!   clocks, randomness); the rest of WASI traps.
 //! - `text` — caps on text copied out of a plugin (logs, errors, reasons, notes).
 
 pub mod bindings;
@@ -23,6 +25,7 @@ pub mod registry;
 pub mod shadow;
 pub mod state;
 pub mod text;
+pub mod wasi;
 
 pub use clock::Clock;
 pub use engine::PluginEngine;

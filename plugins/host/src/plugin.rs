@@ -99,13 +99,14 @@ fn compatible(found: &str) -> Option<(u64, u64)> {
 /// Defines the host interface of a bindings module in `linker`, traps for the rest, and
 /// makes the world's `…Pre` (a `WrongWorld` error when the component doesn't fit it).
 macro_rules! prepare {
-    ($linker:expr, $component:expr, $kind:expr, $($m:ident)::+, $pre:ident) => {{
+    ($linker:expr, $engine:expr, $component:expr, $kind:expr, $($m:ident)::+, $pre:ident) => {{
         let link_err = |e: wasmtime::Error| PluginError::Invalid(format!("linking: {e}"));
         $($m)::+::gajyeogagu::plugins::host::add_to_linker::<CallState, wasmtime::component::HasSelf<CallState>>(
             &mut $linker,
             |s| s,
         )
         .map_err(link_err)?;
+        crate::wasi::define(&mut $linker, $engine, $component).map_err(link_err)?;
         $linker.define_unknown_imports_as_traps($component).map_err(link_err)?;
         let pre = $linker.instantiate_pre($component).map_err(link_err)?;
         $($m)::+::$pre::new(pre).map_err(|_| PluginError::WrongWorld($kind.world().into()))?
@@ -144,16 +145,28 @@ impl Plugin {
         let mut linker: Linker<CallState> = Linker::new(engine.engine());
         let current = (CONTRACT_VERSION.0, CONTRACT_VERSION.1);
         let pre = match (kind, version == current) {
-            (Kind::Payment, true) => Pre::Payment(prepare!(linker, &component, kind, payment, PaymentStrategyPre)),
-            (Kind::Recommendation, true) => {
-                Pre::Recommendation(prepare!(linker, &component, kind, recommend, RecommendationStrategyPre))
+            (Kind::Payment, true) => {
+                Pre::Payment(prepare!(linker, engine.engine(), &component, kind, payment, PaymentStrategyPre))
             }
+            (Kind::Recommendation, true) => Pre::Recommendation(prepare!(
+                linker,
+                engine.engine(),
+                &component,
+                kind,
+                recommend,
+                RecommendationStrategyPre
+            )),
             (Kind::Payment, false) => {
-                Pre::PaymentV0_1(prepare!(linker, &component, kind, v0_1::payment, PaymentStrategyPre))
+                Pre::PaymentV0_1(prepare!(linker, engine.engine(), &component, kind, v0_1::payment, PaymentStrategyPre))
             }
-            (Kind::Recommendation, false) => {
-                Pre::RecommendationV0_1(prepare!(linker, &component, kind, v0_1::recommend, RecommendationStrategyPre))
-            }
+            (Kind::Recommendation, false) => Pre::RecommendationV0_1(prepare!(
+                linker,
+                engine.engine(),
+                &component,
+                kind,
+                v0_1::recommend,
+                RecommendationStrategyPre
+            )),
         };
         Ok(Self { name: name.into(), digest, kind, contract: found, pre })
     }
@@ -276,8 +289,8 @@ fn trap_cause(e: &wasmtime::Error, store: &Store<CallState>) -> Option<String> {
     let chain = format!("{e:?}");
     let import = chain.split("unknown import: `").nth(1)?.split('`').next()?;
     Some(format!(
-        "called `{import}`, which the sandbox does not provide (no WASI: no clock, randomness, files, \
-         environment or stdout/stderr)"
+        "called `{import}`, which the sandbox does not provide (of WASI only the environment, clocks \
+         and randomness, all deterministic: no files, sockets, stdin, stdout or stderr)"
     ))
 }
 
@@ -318,6 +331,7 @@ impl Session<'_> {
     pub fn quote(&mut self, input: &s::Checkout, rules: &PlanRules) -> Result<CallOutcome<s::Plan>, PluginError> {
         let limits = self.arm()?;
         let started = Instant::now();
+        self.store.data_mut().now_millis = input.placed_at.unix_millis;
         let answer = match &self.bound {
             Bound::Payment(b) => b
                 .gajyeogagu_plugins_payment()
@@ -352,6 +366,7 @@ impl Session<'_> {
     ) -> Result<CallOutcome<Vec<s::Ranked>>, PluginError> {
         let limits = self.arm()?;
         let started = Instant::now();
+        self.store.data_mut().now_millis = ctx.now.unix_millis;
         let answer = match &self.bound {
             Bound::Recommendation(b) => b
                 .gajyeogagu_plugins_recommend()

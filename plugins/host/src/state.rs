@@ -22,11 +22,15 @@ pub struct CallState {
     pub limits: Limits,
     /// Set when the plugin asked for more memory than allowed.
     pub memory_denied: bool,
+    /// What the WASI wall clock reads during a call: the input's time (`wasi`).
+    pub now_millis: i64,
+    /// The WASI random generator's state: the same seed for every instance.
+    pub random: u64,
 }
 
 impl CallState {
     pub fn new(config: Arc<BTreeMap<String, String>>, limits: Limits) -> Self {
-        Self { config, logs: Vec::new(), logs_dropped: 0, limits, memory_denied: false }
+        Self { config, logs: Vec::new(), logs_dropped: 0, limits, memory_denied: false, now_millis: 0, random: 0 }
     }
 
     /// Keeps a bounded copy of a log line. The argument was already bounded on its way in

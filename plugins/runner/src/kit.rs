@@ -25,8 +25,9 @@ impl Built {
 
 /// The package name in `dir/Cargo.toml` (its first `name = "…"`, which is the package's).
 fn package_name(dir: &Path) -> anyhow::Result<String> {
-    let manifest = std::fs::read_to_string(dir.join("Cargo.toml"))
-        .with_context(|| format!("{}: not a plugin project (no Cargo.toml)", dir.display()))?;
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).with_context(|| {
+        format!("{}: not a plugin project (no Cargo.toml or {})", dir.display(), crate::lang::MANIFEST)
+    })?;
     manifest
         .lines()
         .find_map(|l| l.trim().strip_prefix("name").map(str::trim).and_then(|r| r.strip_prefix('=')))
@@ -34,8 +35,12 @@ fn package_name(dir: &Path) -> anyhow::Result<String> {
         .ok_or_else(|| anyhow!("{}/Cargo.toml names no package", dir.display()))
 }
 
-/// `cargo rustc` for wasm32-wasip2 with the project's `plugin` profile, as `make plugins` does.
+/// The project's component: `cargo rustc` for wasm32-wasip2 with the project's `plugin`
+/// profile (as `make plugins` does), or the JS/Python project's componentizer (`lang`).
 pub fn build(dir: &Path) -> anyhow::Result<Built> {
+    if let Some(manifest) = crate::lang::read_manifest(dir)? {
+        return crate::lang::build(dir, &manifest);
+    }
     let name = package_name(dir)?;
     // Quietly make sure the target is there (rustup's own message if it can't).
     let _ = Command::new("rustup").args(["target", "add", "wasm32-wasip2"]).output();

@@ -2,7 +2,7 @@
 //! the way crud-api does, from the command line.
 //!
 //! ```text
-//! plugin-runner new payment|recommendation NAME [--sdk PATH | --sdk-git URL]
+//! plugin-runner new payment|recommendation NAME [--lang rust|js|python] [--sdk PATH | --sdk-git URL]
 //! plugin-runner build [DIR]          # the component, its size and sha256
 //! plugin-runner test [DIR]           # DIR/fixtures/*.json under the service's limits
 //! plugin-runner payment plugin.wasm --input checkout.json [--config key=value]… [--repeat N]
@@ -19,6 +19,7 @@
 
 mod json;
 mod kit;
+mod lang;
 mod scaffold;
 
 use std::collections::BTreeMap;
@@ -65,6 +66,10 @@ enum Command {
         /// Take the SDK from a git repository instead (its `plugins/guest` and `plugins/strategies`).
         #[arg(long)]
         sdk_git: Option<String>,
+        /// The language: Rust (cargo and the SDK), JavaScript (componentize-js) or Python
+        /// (componentize-py).
+        #[arg(long, value_enum, default_value = "rust")]
+        lang: lang::Lang,
     },
     /// Build the project in DIR (default: here) into a component.
     Build {
@@ -142,7 +147,7 @@ fn main() {
     let outcome = std::panic::catch_unwind(|| match &cli.command {
         Command::Payment(args) => run(Strategy::Payment, args),
         Command::Recommend(args) => run(Strategy::Recommend, args),
-        Command::New { world, name, sdk, sdk_git } => {
+        Command::New { world, name, sdk, sdk_git, lang } => {
             let sdk = match (sdk, sdk_git) {
                 (_, Some(url)) => scaffold::Sdk::Git(url.clone()),
                 (Some(path), None) => {
@@ -154,7 +159,7 @@ fn main() {
                 NewWorld::Payment => scaffold::World::Payment,
                 NewWorld::Recommendation => scaffold::World::Recommendation,
             };
-            scaffold::new(std::path::Path::new(name), name, world, &sdk)?;
+            scaffold::new(std::path::Path::new(name), name, world, *lang, &sdk)?;
             Ok((json!({"ok": true, "created": name, "next": format!("cd {name} && plugin-runner test")}), true))
         }
         Command::Build { dir } => kit::build(dir).map(|b| (b.describe(), true)).map_err(UsageError),

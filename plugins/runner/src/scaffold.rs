@@ -1,11 +1,17 @@
 //! `plugin-runner new`: a standalone plugin project that builds anywhere — outside this
-//! repository too. It depends on the SDK by path (this checkout's `plugins/guest`, or `--sdk`)
-//! or by git (`--sdk-git`), carries its own `plugin` build profile, a working strategy to edit
-//! and fixtures that `plugin-runner test` runs under the service's limits.
+//! repository too — with a working strategy to edit and fixtures that `plugin-runner test`
+//! runs under the service's limits (the same fixtures in every language).
+//!
+//! - Rust: depends on the SDK by path (this checkout's `plugins/guest`, or `--sdk`) or by git
+//!   (`--sdk-git`), and carries its own `plugin` build profile.
+//! - JavaScript and Python: the strategy (`strategy.js`, `app.py`), a copy of the contract in
+//!   `wit/`, and `gajyeogagu-plugin.json`; built by componentize-js / componentize-py (`lang`).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
+
+use crate::lang::{Lang, Manifest, CONTRACT, MANIFEST};
 
 /// Where the SDK comes from in the new project's Cargo.toml.
 pub enum Sdk {
@@ -37,8 +43,17 @@ pub enum World {
     Recommendation,
 }
 
+impl World {
+    fn wit(self) -> &'static str {
+        match self {
+            World::Payment => "payment-strategy",
+            World::Recommendation => "recommendation-strategy",
+        }
+    }
+}
+
 /// Writes the project into `dir` (which must not exist or be empty).
-pub fn new(dir: &Path, name: &str, world: World, sdk: &Sdk) -> anyhow::Result<()> {
+pub fn new(dir: &Path, name: &str, world: World, lang: Lang, sdk: &Sdk) -> anyhow::Result<()> {
     let valid = !name.is_empty()
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && name.starts_with(|c: char| c.is_ascii_lowercase());
@@ -48,17 +63,41 @@ pub fn new(dir: &Path, name: &str, world: World, sdk: &Sdk) -> anyhow::Result<()
     if dir.exists() && dir.read_dir().map(|mut d| d.next().is_some()).unwrap_or(true) {
         bail!("{} exists and is not empty", dir.display());
     }
-    std::fs::create_dir_all(dir.join("src")).and_then(|_| std::fs::create_dir_all(dir.join("fixtures")))?;
-    let (lib, fixtures) = match world {
-        World::Payment => (PAYMENT_LIB, PAYMENT_FIXTURES),
-        World::Recommendation => (RECOMMEND_LIB, RECOMMEND_FIXTURES),
+    for sub in ["src", "fixtures", "wit"] {
+        let needed = match sub {
+            "src" => lang == Lang::Rust,
+            "wit" => lang != Lang::Rust,
+            _ => true,
+        };
+        if needed {
+            std::fs::create_dir_all(dir.join(sub))?;
+        }
+    }
+    let source = match (world, lang) {
+        (World::Payment, Lang::Rust) => PAYMENT_LIB,
+        (World::Recommendation, Lang::Rust) => RECOMMEND_LIB,
+        (World::Payment, Lang::Js) => include_str!("../templates/payment.js"),
+        (World::Recommendation, Lang::Js) => include_str!("../templates/recommend.js"),
+        (World::Payment, Lang::Python) => include_str!("../templates/payment.py"),
+        (World::Recommendation, Lang::Python) => include_str!("../templates/recommend.py"),
     };
-    let files: Vec<(&str, String)> = vec![
-        ("Cargo.toml", cargo_toml(name, sdk)),
-        ("src/lib.rs", lib.replace("{{name}}", name)),
-        (".gitignore", "/target\n".into()),
-        ("README.md", readme(name, world)),
+    let fixtures = match world {
+        World::Payment => PAYMENT_FIXTURES,
+        World::Recommendation => RECOMMEND_FIXTURES,
+    };
+    let mut files: Vec<(&str, String)> = vec![
+        (lang.source_file(), source.replace("{{name}}", name)),
+        (".gitignore", "/target\n__pycache__/\n".into()),
+        ("README.md", readme(name, world, lang)),
     ];
+    match lang {
+        Lang::Rust => files.push(("Cargo.toml", cargo_toml(name, sdk))),
+        Lang::Js | Lang::Python => {
+            let manifest = Manifest { name: name.into(), world: world.wit().into(), lang };
+            files.push((MANIFEST, serde_json::to_string_pretty(&manifest)? + "\n"));
+            files.push(("wit/plugins.wit", CONTRACT.into()));
+        }
+    }
     for (path, text) in files {
         std::fs::write(dir.join(path), text).with_context(|| path.to_string())?;
     }
@@ -100,13 +139,19 @@ panic = "abort"
     )
 }
 
-fn readme(name: &str, world: World) -> String {
+fn readme(name: &str, world: World, lang: Lang) -> String {
     let kind = match world {
         World::Payment => "payment",
         World::Recommendation => "recommendation",
     };
+    let (language, own_tests) = match lang {
+        Lang::Rust => ("Rust", "cargo test            # your own unit tests, on your machine\n"),
+        Lang::Js => ("JavaScript (componentize-js)", ""),
+        Lang::Python => ("Python (componentize-py)", ""),
+    };
     format!(
-        "# {name}\n\nA Gajyeogagu {kind} strategy plugin.\n\n```sh\nplugin-runner build   # → the .wasm component, its size and sha256\nplugin-runner test    # every fixtures/*.json under the service's limits\ncargo test            # your own unit tests, on your machine\n```\n\nA fixture is `{{\"name\", \"config\", \"input\", \"expect\": {{\"output\": …}} | {{\"error\": \"kind\"}}}}`; the\nexpected output may name only the fields that matter (the rest of the answer is not compared).\nThe rules of the sandbox (no WASI, the memory cap includes initial memory, fuel and a wall-clock\ndeadline, a fresh instance per call) are in the platform's docs/plugins.md.\n"
+        "# {name}\n\nA Gajyeogagu {kind} strategy plugin in {language}: `{source}`.\n\n```sh\nplugin-runner build   # → the .wasm component, its size and sha256\nplugin-runner test    # every fixtures/*.json under the service's limits\n{own_tests}```\n\nA fixture is `{{\"name\", \"config\", \"input\", \"expect\": {{\"output\": …}} | {{\"error\": \"kind\"}}}}`; the\nexpected output may name only the fields that matter (the rest of the answer is not compared).\nThe rules of the sandbox (of WASI only a deterministic environment, clock and randomness; the\nmemory cap includes initial memory; fuel and a wall-clock deadline; a fresh instance per call)\nare in the platform's docs/plugins.md.\n",
+        source = lang.source_file(),
     )
 }
 

@@ -1,6 +1,7 @@
 //! Traps: the host must contain them, keep serving, and say why. The tenant config key `mode`
-//! picks the way: `panic` (the default), `print` (`println!`, a WASI stdout import), `clock`
-//! (`SystemTime::now`, a WASI clock import).
+//! picks the way: `panic` (the default), `print` (`println!`, a WASI stdout import), `file`
+//! (`std::fs::read`, a WASI filesystem import). (The WASI clock and randomness are provided,
+//! deterministically: see `clock-probe`.)
 
 use plugin_guest::{Checkout, HostConfig, PaymentStrategy, Plan};
 use plugin_strategies::Config;
@@ -12,9 +13,9 @@ impl PaymentStrategy for Boom {
         let lines = std::hint::black_box(input.lines.len());
         match HostConfig.get("mode").unwrap_or_default().as_str() {
             "print" => println!("{lines} lines"),
-            "clock" => {
-                let now = std::time::SystemTime::now();
-                std::hint::black_box(now);
+            "file" => {
+                let secrets = std::fs::read("/etc/passwd");
+                std::hint::black_box(secrets.is_ok());
             }
             _ => {}
         }
