@@ -1,6 +1,7 @@
 //! One wasmtime engine for all plugins: components compiled once (and cached on disk, keyed by
 //! the engine's compatibility hash and the module's sha256), instances from a pool, fuel
-//! metering, and an epoch ticker that turns wall-clock deadlines into traps.
+//! metering, and an epoch ticker that wakes calls at their deadline (`deadline` decides on
+//! their CPU time).
 
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;

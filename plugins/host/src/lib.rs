@@ -4,6 +4,8 @@
 //!   cache of precompiled components keyed by engine and module hash.
 //! - `plugin` — a loaded, pinned, version-checked plugin (`InstancePre`), and `Session`s: a
 //!   fresh `Store` per call with fuel, deadline, memory, output and log caps.
+//! - `deadline` — the call deadline counts the thread's CPU time (a busy host's waiting is
+//!   not the plugin's), with a wall-clock backstop.
 //! - `error` — every way a plugin can fail, as a typed error with a stable kind.
 //! - `convert` — WIT records ↔ the plain types of `plugin-strategies`.
 //! - `clock` — the tenant's clock: an instant as the `moment` plugins read.
@@ -17,6 +19,7 @@
 pub mod bindings;
 pub mod clock;
 pub mod convert;
+pub mod deadline;
 pub mod engine;
 pub mod error;
 pub mod limits;

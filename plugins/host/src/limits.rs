@@ -12,7 +12,7 @@ use std::time::Duration;
 pub struct Limits {
     /// Instruction budget (wasmtime fuel).
     pub fuel: u64,
-    /// Wall-clock deadline.
+    /// Deadline: CPU time of the call's thread (wall-clock backstop: `deadline::WALL_BACKSTOP`×).
     pub timeout: Duration,
     /// Largest linear memory, bytes.
     pub memory_bytes: usize,

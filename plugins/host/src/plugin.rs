@@ -181,7 +181,8 @@ impl Plugin {
         store.limiter(|s| s as &mut dyn wasmtime::ResourceLimiter);
         store.set_fuel(limits.fuel).map_err(|e| PluginError::Trap(e.to_string()))?;
         store.set_epoch_deadline(PluginEngine::ticks(limits.timeout));
-        store.epoch_deadline_trap();
+        // At the deadline: CPU time decides, not a busy host's wall clock (`deadline`).
+        store.epoch_deadline_callback(crate::deadline::check);
         // Bounds what each guest→host call and each answer may copy out of the plugin's
         // memory, checked by wasmtime before it allocates: without it one `log` of a 16 MiB
         // string costs the host 16 MiB, and a list of strings that all point at the same big
@@ -308,6 +309,7 @@ impl Session<'_> {
         self.store.set_fuel(limits.fuel).map_err(|e| PluginError::Trap(e.to_string()))?;
         self.store.set_epoch_deadline(PluginEngine::ticks(limits.timeout));
         let data = self.store.data_mut();
+        data.started = crate::deadline::Started::now();
         data.logs.clear();
         data.logs_dropped = 0;
         Ok(limits)

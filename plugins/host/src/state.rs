@@ -26,11 +26,22 @@ pub struct CallState {
     pub now_millis: i64,
     /// The WASI random generator's state: the same seed for every instance.
     pub random: u64,
+    /// When the current call (or the instantiation) started, for its deadline.
+    pub started: crate::deadline::Started,
 }
 
 impl CallState {
     pub fn new(config: Arc<BTreeMap<String, String>>, limits: Limits) -> Self {
-        Self { config, logs: Vec::new(), logs_dropped: 0, limits, memory_denied: false, now_millis: 0, random: 0 }
+        Self {
+            config,
+            logs: Vec::new(),
+            logs_dropped: 0,
+            limits,
+            memory_denied: false,
+            now_millis: 0,
+            random: 0,
+            started: crate::deadline::Started::now(),
+        }
     }
 
     /// Keeps a bounded copy of a log line. The argument was already bounded on its way in

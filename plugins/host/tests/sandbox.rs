@@ -130,6 +130,36 @@ fn an_infinite_loop_with_fuel_to_spare_hits_the_deadline() {
     still_serves(&e);
 }
 
+/// The deadline counts the plugin's own CPU time: twelve calls that each need a quarter of
+/// their 200 ms budget all answer while they share two cores (a wall-clock deadline timed
+/// most of them out: ~300 ms of waiting each), and a call that needs more CPU than its budget
+/// still times out.
+#[test]
+fn the_deadline_counts_cpu_time_so_a_busy_host_is_not_the_plugins_failure() {
+    let e = engine();
+    let p = Plugin::load(&e, "spin", Kind::Payment, &wasm("hostile_loop"), None).unwrap();
+    let spin = |n: u64| Arc::new(BTreeMap::from([("spin".to_string(), n.to_string())]));
+    let fuel = u64::MAX / 2;
+    // Iterations for ~50 ms of CPU on this machine (CPU time: the machine may be busy).
+    let probe = 5_000_000;
+    let alone = Limits { fuel, timeout: Duration::from_secs(10), ..Limits::default() };
+    let cpu = plugin_host::deadline::thread_cpu_time;
+    let before = cpu().unwrap();
+    p.quote(spin(probe), alone, &checkout(), &rules()).unwrap();
+    let n = (probe as f64 * 0.050 / (cpu().unwrap() - before).as_secs_f64()) as u64;
+
+    let limits = Limits { fuel, timeout: Duration::from_millis(200), ..Limits::default() };
+    let results: Vec<_> = std::thread::scope(|scope| {
+        let calls: Vec<_> =
+            (0..12).map(|_| scope.spawn(|| p.quote(spin(n), limits, &checkout(), &rules()).map(|_| ()))).collect();
+        calls.into_iter().map(|c| c.join().unwrap()).collect()
+    });
+    let failed: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert!(failed.is_empty(), "{} of 12 failed: {failed:?}", failed.len());
+    assert_eq!(p.quote(spin(n * 8), limits, &checkout(), &rules()).unwrap_err(), PluginError::Timeout(200));
+    still_serves(&e);
+}
+
 #[test]
 fn a_memory_bomb_hits_the_cap() {
     let e = engine();

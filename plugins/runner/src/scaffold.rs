@@ -150,7 +150,7 @@ fn readme(name: &str, world: World, lang: Lang) -> String {
         Lang::Python => ("Python (componentize-py)", ""),
     };
     format!(
-        "# {name}\n\nA Gajyeogagu {kind} strategy plugin in {language}: `{source}`.\n\n```sh\nplugin-runner build   # → the .wasm component, its size and sha256\nplugin-runner test    # every fixtures/*.json under the service's limits\n{own_tests}```\n\nA fixture is `{{\"name\", \"config\", \"input\", \"expect\": {{\"output\": …}} | {{\"error\": \"kind\"}}}}`; the\nexpected output may name only the fields that matter (the rest of the answer is not compared).\nThe rules of the sandbox (of WASI only a deterministic environment, clock and randomness; the\nmemory cap includes initial memory; fuel and a wall-clock deadline; a fresh instance per call)\nare in the platform's docs/plugins.md.\n",
+        "# {name}\n\nA Gajyeogagu {kind} strategy plugin in {language}: `{source}`.\n\n```sh\nplugin-runner build   # → the .wasm component, its size and sha256\nplugin-runner test    # every fixtures/*.json under the service's limits\n{own_tests}```\n\nA fixture is `{{\"name\", \"config\", \"input\", \"expect\": {{\"output\": …}} | {{\"error\": \"kind\"}}}}`; the\nexpected output may name only the fields that matter (the rest of the answer is not compared).\nThe rules of the sandbox (of WASI only a deterministic environment, clock and randomness; the\nmemory cap includes initial memory; fuel and a CPU-time deadline; a fresh instance per call)\nare in the platform's docs/plugins.md.\n",
         source = lang.source_file(),
     )
 }
