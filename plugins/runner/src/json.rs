@@ -1,5 +1,5 @@
-//! The JSON shapes of plugin inputs and outputs (documented with JSON Schema in
-//! `docs/plugins.md`), to and from the plain strategy types.
+//! The JSON shapes of plugin inputs and outputs (published as JSON Schemas in
+//! `plugins/schemas/`, checked by `schema` first), to and from the plain strategy types.
 
 use anyhow::{anyhow, Context as _};
 use plugin_host::Clock;

@@ -21,6 +21,7 @@ mod json;
 mod kit;
 mod lang;
 mod scaffold;
+mod schema;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -244,8 +245,12 @@ pub(crate) fn call(
         Rank(plugin_strategies::Context, Vec<plugin_strategies::Candidate>),
     }
     let parsed = match strategy {
-        Strategy::Payment => Input::Checkout(json::checkout(input, clock).map_err(|e| e.context("input"))?),
+        Strategy::Payment => {
+            schema::check(schema::CHECKOUT, input)?;
+            Input::Checkout(json::checkout(input, clock).map_err(|e| e.context("input"))?)
+        }
         Strategy::Recommend => {
+            schema::check(schema::RANK_REQUEST, input)?;
             let (ctx, cands) = json::rank_request(input, clock).map_err(|e| e.context("input"))?;
             Input::Rank(ctx, cands)
         }
@@ -262,10 +267,12 @@ pub(crate) fn call(
         let answer = match &parsed {
             Input::Checkout(c) => session
                 .quote(c, &PlanRules::platform_default())
-                .map(|o| (json::plan(&o.value), o.fuel_used, o.logs, o.logs_dropped)),
-            Input::Rank(ctx, cands) => {
-                session.rank(ctx, cands).map(|o| (json::ranked(&o.value), o.fuel_used, o.logs, o.logs_dropped))
-            }
+                .map(|o| (json::plan(&o.value), o.fuel_used, o.logs, o.logs_dropped))
+                .inspect(|(plan, ..)| schema::assert_output(schema::PLAN, plan)),
+            Input::Rank(ctx, cands) => session
+                .rank(ctx, cands)
+                .map(|o| (json::ranked(&o.value), o.fuel_used, o.logs, o.logs_dropped))
+                .inspect(|(ranking, ..)| schema::assert_output(schema::RANKING, ranking)),
         };
         walls.push(started.elapsed().as_secs_f64() * 1e3);
         match answer {

@@ -80,8 +80,8 @@ fn a_panic_is_reported_with_its_message_and_logs() {
     assert!(out["error"].as_str().unwrap().contains("wasi:cli/stdout"), "{out}");
 }
 
-/// Input that is not the documented shape is the author's to fix: exit 2 naming the field
-/// (`"quantity": "3"` used to run as quantity 1).
+/// Input that breaks the published schema (`plugins/schemas/`) is the author's to fix: exit 2
+/// naming the field and the rule (`"quantity": "3"` used to run as quantity 1).
 #[test]
 fn inputs_are_checked_against_the_documented_shape() {
     let dir = tempfile::tempdir().unwrap();
@@ -92,7 +92,14 @@ fn inputs_are_checked_against_the_documented_shape() {
     std::fs::write(&path, checkout.to_string()).unwrap();
     let (code, out, err) = run(&["payment", STD, "--input", path.to_str().unwrap()]);
     assert_eq!((code, out), (2, serde_json::Value::Null), "{err}");
-    assert!(err.contains("lines[0]") && err.contains("`quantity` must be a whole number"), "{err}");
+    assert!(err.contains("input.lines[0].quantity: \"3\" is not integer (plugins/schemas/)"), "{err}");
+    // A misspelt field is no longer silently ignored: the published schema refuses it.
+    checkout["lines"][0]["quantity"] = serde_json::json!(3);
+    checkout["lines"][0]["widht_cm"] = serde_json::json!(200);
+    std::fs::write(&path, checkout.to_string()).unwrap();
+    let (code, _, err) = run(&["payment", STD, "--input", path.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("input.lines[0]: unknown field `widht_cm`"), "{err}");
 }
 
 /// The service's limits by default, and `--repeat` reports the spread of fresh-instance calls.
