@@ -38,6 +38,21 @@ pub enum PluginError {
 }
 
 impl PluginError {
+    /// For a trap, what caused it, as a bounded label for metrics: `panic` (the guest SDK's
+    /// panic report), the WASI interface the plugin called that the sandbox lacks (e.g.
+    /// `wasi:cli/stdout`), or wasmtime's trap (e.g. `wasm `unreachable` instruction executed`).
+    pub fn trap_cause(&self) -> Option<String> {
+        let PluginError::Trap(text) = self else { return None };
+        if text.starts_with("panicked at") {
+            return Some("panic".into());
+        }
+        if let Some(import) = text.strip_prefix("called `") {
+            return import.split(['@', '#', '`']).next().map(String::from);
+        }
+        // wasmtime's trap messages are a fixed set; keep the first clause of one.
+        Some(text.split(" (").next().unwrap_or(text).chars().take(60).collect())
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             PluginError::Invalid(_) => "invalid",

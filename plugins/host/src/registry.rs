@@ -120,6 +120,13 @@ struct CallLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TrapLabels {
+    strategy: String,
+    digest: String,
+    cause: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StrategyLabels {
     strategy: String,
     digest: String,
@@ -141,6 +148,7 @@ pub struct PluginMetrics {
     fuel: Family<StrategyLabels, Histogram, fn() -> Histogram>,
     reloads: Family<CallLabels, Counter>,
     shadow_calls: Family<CallLabels, Counter>,
+    traps: Family<TrapLabels, Counter>,
     shadow_latency: Family<StrategyLabels, Histogram, fn() -> Histogram>,
 }
 
@@ -158,6 +166,7 @@ impl PluginMetrics {
             fuel: Family::new_with_constructor(fuel_histogram),
             reloads: Family::default(),
             shadow_calls: Family::default(),
+            traps: Family::default(),
             shadow_latency: Family::new_with_constructor(latency),
         }
     }
@@ -167,6 +176,11 @@ impl PluginMetrics {
         registry.register("plugin_call_duration_seconds", "Strategy plugin call latency", self.latency.clone());
         registry.register("plugin_fuel_used", "Fuel (instructions) used per successful call", self.fuel.clone());
         registry.register("plugin_reloads", "Plugin (re)loads by outcome", self.reloads.clone());
+        registry.register(
+            "plugin_traps",
+            "Plugin traps by cause: panic, the WASI interface the sandbox lacks, or wasmtime's trap",
+            self.traps.clone(),
+        );
         registry.register(
             "plugin_shadow_calls",
             "Candidate plugin calls in shadow by outcome (same, diverged, or the error kind)",
@@ -411,6 +425,12 @@ impl Registry {
             Ok(_) => "ok".to_string(),
             Err(e) => e.kind().to_string(),
         };
+        if let Some(cause) = result.err().and_then(PluginError::trap_cause) {
+            self.metrics
+                .traps
+                .get_or_create(&TrapLabels { strategy: strategy.into(), digest: digest.into(), cause })
+                .inc();
+        }
         self.metrics
             .calls
             .get_or_create(&CallLabels { strategy: strategy.into(), digest: digest.into(), outcome })

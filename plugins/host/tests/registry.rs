@@ -300,3 +300,19 @@ fn a_recommendation_candidate_is_compared_by_its_order() {
     assert_eq!((report.calls, report.diverged), (1, 1), "{report:?}");
     assert!(report.last_divergence.unwrap().starts_with(&format!("first {} → ", served.value[0].id)));
 }
+
+/// A trap's cause is counted, bounded: the panic, or the WASI interface the plugin reached for.
+#[test]
+fn trap_causes_are_in_the_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let sha = install(dir.path(), "hostile_trap");
+    for (mode, cause) in [("panic", "panic"), ("print", "wasi:cli/stdout"), ("file", "wasi:filesystem/preopens")] {
+        let file = write_config_with(dir.path(), "hostile_trap", &sha, serde_json::json!({ "mode": mode }));
+        let r = registry(Some(file)).unwrap();
+        let out = r.quote(&one_line_checkout()).unwrap();
+        assert_eq!(out.fallback_reason.as_ref().unwrap().kind(), "trap");
+        let metrics = metrics_text(&r);
+        let line = format!(r#"plugin_traps_total{{strategy="payment",digest="{sha}",cause="{cause}"}} 1"#);
+        assert!(metrics.contains(&line), "{mode}: {line} not in\n{metrics}");
+    }
+}
