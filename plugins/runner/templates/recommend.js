@@ -1,17 +1,35 @@
 // {{name}}: a recommendation strategy in JavaScript. Items near the buyer first: within the
 // tenant's `max_km` (default 10) by distance, then everything else by how similar it looks.
-import { config } from 'gajyeogagu:plugins/host@0.2.0';
+import { config, log } from 'gajyeogagu:plugins/host@0.2.0';
 
-export const recommend = {
-  rank(ctx, candidates) {
-    const maxKm = Number(config('max_km') ?? '10');
-    return candidates
-      .map((c) =>
-        c.distanceKm !== undefined && c.distanceKm <= maxKm
-          ? { id: c.id, score: 1 + 1 / (1 + c.distanceKm), reason: `${c.distanceKm.toFixed(1)} km away` }
-          : { id: c.id, score: Math.min(Math.max(c.similarity ?? 0, 0), 1), reason: 'looks alike' },
-      )
-      .sort((a, b) => b.score - a.score)
-      .slice(0, ctx.limit);
-  },
-};
+// An exception other than a refusal (a thrown string) would end the call as a bare
+// `unreachable` trap: log it first as the host shows a trap's cause (`panicked at file:line:
+// …`; there is no console in the sandbox).
+function reporting(strategy) {
+  return (...args) => {
+    try {
+      return strategy(...args);
+    } catch (e) {
+      if (typeof e !== 'string') {
+        const at = String(e?.stack ?? '').split('\n')[0].split('@')[1] ?? 'strategy.js';
+        log('error', `panicked at ${at}: ${e}`);
+      }
+      throw e;
+    }
+  };
+}
+
+/** The strategy: candidates in the order to show them. */
+function rank(ctx, candidates) {
+  const maxKm = Number(config('max_km') ?? '10');
+  return candidates
+    .map((c) =>
+      c.distanceKm !== undefined && c.distanceKm <= maxKm
+        ? { id: c.id, score: 1 + 1 / (1 + c.distanceKm), reason: `${c.distanceKm.toFixed(1)} km away` }
+        : { id: c.id, score: Math.min(Math.max(c.similarity ?? 0, 0), 1), reason: 'looks alike' },
+    )
+    .sort((a, b) => b.score - a.score)
+    .slice(0, ctx.limit);
+}
+
+export const recommend = { rank: reporting(rank) };

@@ -224,6 +224,29 @@ fn the_kit_works_in_javascript_and_python_too() {
             assert!(results.iter().all(|f| f["passed"] == true), "{name}: {out}");
         }
     }
+    // An exception says what and where (the templates log it as the host shows a trap's
+    // cause): without that, the call ended as a bare trap naming a filesystem import (Python
+    // looking for its traceback's source) or `unreachable` (JavaScript).
+    let input = outside.path().join("in.json");
+    std::fs::write(&input, r#"{"lines": [{"product_id": "p", "category": "chair", "seller_id": "s", "unit_price": 1}]}"#)
+        .unwrap();
+    for (lang, file, from, to, cause) in [
+        ("python", "app.py", "    goods = sum(by_seller.values())", "    goods = 1 // 0", "app.py:"),
+        ("js", "strategy.js", "  const goods = [", "  const goods = input.nothing.there; [", "strategy.js:"),
+    ] {
+        let project = outside.path().join(format!("{lang}-payment"));
+        let source = std::fs::read_to_string(project.join(file)).unwrap();
+        assert!(source.contains(from), "{lang}: the template changed");
+        std::fs::write(project.join(file), source.replacen(from, to, 1)).unwrap();
+        let (code, _, err) = kit(&project, &["build"]);
+        assert_eq!(code, 0, "{err}");
+        let wasm = format!("target/{lang}-payment.wasm");
+        let (code, out, err) = kit(&project, &["payment", &wasm, "--input", input.to_str().unwrap()]);
+        assert_eq!(code, 1, "{err}");
+        let error = out["error"].as_str().unwrap();
+        let expected = if lang == "python" { "ZeroDivisionError" } else { "TypeError" };
+        assert!(error.contains(&format!("panicked at {cause}")) && error.contains(expected), "{lang}: {error}");
+    }
     // A mistake in the source is the build's error, with the componentizer's words.
     let app = outside.path().join("python-payment/app.py");
     std::fs::write(&app, std::fs::read_to_string(&app).unwrap().replace("class Payment", "class Payment(")).unwrap();
