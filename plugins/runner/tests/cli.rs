@@ -228,8 +228,11 @@ fn the_kit_works_in_javascript_and_python_too() {
     // cause): without that, the call ended as a bare trap naming a filesystem import (Python
     // looking for its traceback's source) or `unreachable` (JavaScript).
     let input = outside.path().join("in.json");
-    std::fs::write(&input, r#"{"lines": [{"product_id": "p", "category": "chair", "seller_id": "s", "unit_price": 1}]}"#)
-        .unwrap();
+    std::fs::write(
+        &input,
+        r#"{"lines": [{"product_id": "p", "category": "chair", "seller_id": "s", "unit_price": 1}]}"#,
+    )
+    .unwrap();
     for (lang, file, from, to, cause) in [
         ("python", "app.py", "    goods = sum(by_seller.values())", "    goods = 1 // 0", "app.py:"),
         ("js", "strategy.js", "  const goods = [", "  const goods = input.nothing.there; [", "strategy.js:"),
