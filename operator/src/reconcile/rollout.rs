@@ -5,13 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use super::served::{CandidateStats, Served};
+use super::served::{abbrev, CandidateStats, Served};
 use crate::crd::api_tenant::{PluginCandidate, RolloutPhase, RolloutStatus, TenantPlugins};
 use crate::crd::Condition;
-
-fn abbrev(d: &str) -> &str {
-    d.get(..12).unwrap_or(d)
-}
 
 /// The rollouts of every strategy that has a candidate in the spec.
 pub fn judge_all(

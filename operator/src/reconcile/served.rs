@@ -93,7 +93,8 @@ impl Verdict {
     }
 }
 
-fn abbrev(d: &str) -> &str {
+/// A digest's first 12 hex characters, for status messages.
+pub(crate) fn abbrev(d: &str) -> &str {
     d.get(..12).unwrap_or(d)
 }
 
