@@ -23,65 +23,9 @@ if ! command -v hey >/dev/null; then
 fi
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
-make -s plugins >/dev/null
-cargo build -q --release -p crud-api
-work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-if [ "$backend" = postgres ]; then
-  psql "$TEST_DATABASE_URL" -qc "CREATE DATABASE bench" >/dev/null
-  db="${TEST_DATABASE_URL%/*}/bench"
-  openssl genpkey -algorithm ed25519 -out "$work/jwt.pem" 2>/dev/null
-  export JWT_SIGNING_KEY_FILE="$work/jwt.pem"
-else
-  db="sqlite://$work/bench.db"
-fi
-
-CRUD_API_ADDR=127.0.0.1:$port DATABASE_URL=$db DATABASE_MAX_CONNECTIONS=32 IMAGE_DIR=$work/images \
-  PLUGINS_CONFIG=plugins/demo/plugins.json PLUGIN_CACHE_DIR=$work/plugin-cache \
-  RATE_LIMIT_PER_IP_PER_MIN=0 RATE_LIMIT_PER_ACCOUNT_PER_15MIN=0 ACCESS_TOKEN_TTL_SECS=3600 \
-  ADMIN_EMAIL=admin@bench.local ADMIN_PASSWORD=bench-admin-password RUST_LOG=warn \
-  target/release/crud-api >"$work/server.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
-base="http://127.0.0.1:$port"
-for _ in $(seq 100); do curl -fs "$base/readyz" >/dev/null && break; sleep 0.1; done
-
-# A signed-in seller and 1,000 listings spread over the category tree.
-read -r token product buyer order < <(python3 - "$base" <<'PY'
-import json, sys, http.client, urllib.parse
-base = urllib.parse.urlparse(sys.argv[1])
-c = http.client.HTTPConnection(base.hostname, base.port)
-def call(method, path, body=None, token=None):
-    h = {"content-type": "application/json"}
-    if token: h["authorization"] = "Bearer " + token
-    c.request(method, path, json.dumps(body) if body is not None else None, h)
-    r = c.getresponse(); data = r.read()
-    assert r.status < 300, (path, r.status, data)
-    return json.loads(data) if data else None
-t = call("POST", "/api/v1/auth/signup", {"email": "bench@example.com", "password": "bench-password-1", "name": "Bench"})["tokens"]["access_token"]
-call("PATCH", "/api/v1/users/me", {"is_seller": True}, t)
-cats = []
-def walk(nodes):
-    for n in nodes:
-        cats.append(n["id"]); walk(n["children"])
-walk(call("GET", "/api/v1/categories"))
-words = ["원목", "가죽", "소파", "식탁", "책상", "의자", "oak", "walnut", "modern", "vintage"]
-areas = ["마포구", "강남구", "송파구", "용산구", "성동구"]
-first = None
-for i in range(1000):
-    p = call("POST", "/api/v1/products", {"title": f"{words[i % 10]} {words[(i * 7) % 10]} 가구 {i}", "description": "벤치마크용 매물",
-             "price": 10000 + (i * 7919) % 990000, "category_id": cats[i % len(cats)], "condition": "good",
-             "area": areas[i % 5], "style_tags": [words[i % 10]]}, t)
-    first = first or p["id"]
-b = call("POST", "/api/v1/auth/signup", {"email": "bench-buyer@example.com", "password": "bench-password-1", "name": "Buyer"})["tokens"]["access_token"]
-call("POST", "/api/v1/cart/items", {"product_id": first}, b)
-c.request("POST", "/api/v1/orders", json.dumps({"delivery_address": {"label": "집", "recipient": "김", "phone": "010-1234-5678",
-          "line1": "서울 강남구 1", "postal_code": "06236", "area": "강남구"}}),
-          {"content-type": "application/json", "authorization": "Bearer " + b, "idempotency-key": "bench"})
-order = json.loads(c.getresponse().read())["orders"][0]["id"]
-print(t, first, b, order)
-PY
-)
+source scripts/lib/bench-crud.sh
+trap stop_crud_api EXIT
+start_crud_api "$backend"
 
 hey_run() { # title, then hey args
   echo "-- $1"; shift

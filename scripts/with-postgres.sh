@@ -4,6 +4,9 @@
 # and its files removed on exit, also when the command fails or is interrupted.
 #
 #   scripts/with-postgres.sh cargo test -p crud-api --test api
+#
+# PG_EXTRA_OPTS adds server options (e.g. "-c shared_buffers=256MB"); TEST_DATABASE_LOG names
+# the server's log file, for a command that reads what the server logged.
 set -euo pipefail
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
@@ -33,9 +36,10 @@ trap 'exit 130' INT TERM
 
 "${as_pg[@]}" "$BIN/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
 "${as_pg[@]}" "$BIN/pg_ctl" -D "$dir/data" -w -l "$dir/server.log" \
-  -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" \
+  -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400 ${PG_EXTRA_OPTS:-}" \
   start >/dev/null
 echo "with-postgres: PostgreSQL $("$BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$port" >&2
 
 export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
+export TEST_DATABASE_LOG="$dir/server.log"
 "$@"

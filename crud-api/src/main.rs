@@ -1,5 +1,11 @@
 use clap::Parser;
 
+// mimalloc rather than glibc's malloc: a listing request makes hundreds of small allocations
+// (rows, JSON, headers) on two threads, and glibc's malloc/free/consolidate took ~10% of the
+// server's CPU under load (docs/benchmarks.md, "Listing vs the database ceiling").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = crud_api::Config::parse();

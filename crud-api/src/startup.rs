@@ -120,6 +120,7 @@ impl Application {
         let orders = Orders::new(db.clone(), notifier.clone());
         let readiness = Arc::new(crate::platform::readiness::DbProbe::new(db.clone()));
         let payments = Payments::new(db.clone(), plugins.clone(), gateways.clone(), orders.clone());
+        let categories = crate::catalogue::category_cache::CategoryCache::new(db.clone());
         let state = AppState(Arc::new(Inner {
             limits: Limits::new(&config, &db),
             metrics,
@@ -134,6 +135,7 @@ impl Application {
             gateways,
             sandbox,
             dl,
+            categories,
             index: Arc::new(crate::recommendations::EmbeddingIndex::default()),
             readiness,
             shutdown: tokio::sync::watch::Sender::new(false),

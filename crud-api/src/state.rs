@@ -63,6 +63,8 @@ pub struct Inner {
     pub sandbox: Arc<crate::payments::sandbox::SandboxGateway>,
     /// dl-api, when `DL_API_URL` is set.
     pub dl: Option<crate::recommendations::DlClient>,
+    /// The category tree, in memory (changes only through the admin endpoints).
+    pub categories: Arc<crate::catalogue::category_cache::CategoryCache>,
     /// Product embeddings for visual similarity and style match.
     pub index: Arc<crate::recommendations::EmbeddingIndex>,
     /// The database's last answer to the background probe (what `/readyz` says).

@@ -11,6 +11,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
+use crate::http::gzip;
+
 /// Public catalogue reads: the same for every visitor, so shared caches may keep them; always
 /// revalidated (`no-cache`), since a price or status can change any second.
 const PUBLIC_ROUTES: &[&str] =
@@ -22,12 +24,16 @@ const PRIVATE: &str = "private, no-cache";
 /// Larger answers are sent as they are, unbuffered (none of the JSON answers comes near).
 const MAX_BUFFERED: usize = 8 * 1024 * 1024;
 
-/// Route layer (outside compression, so it sees the bytes that go on the wire).
-pub async fn conditional_get(req: Request, next: Next) -> Response {
+/// Route layer (outside tower-http's compression, so it sees the bytes that go on the wire).
+/// It buffers GET answers for their tag, so it also gzips them itself (`gzip`): the request
+/// goes on without `Accept-Encoding`, and the inner layer leaves the answer alone.
+pub async fn conditional_get(mut req: Request, next: Next) -> Response {
     // GET only: a HEAD answer has no body to tag (axum drops it after this layer).
     if req.method() != Method::GET {
         return next.run(req).await;
     }
+    let gzip_ok = gzip::accepted(req.headers());
+    req.headers_mut().remove(header::ACCEPT_ENCODING);
     let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string());
     let shared = route.as_deref().is_some_and(|r| PUBLIC_ROUTES.contains(&r))
         && !req.headers().contains_key(header::AUTHORIZATION);
@@ -48,6 +54,24 @@ pub async fn conditional_get(req: Request, next: Next) -> Response {
             ))
             .into_response();
         }
+    };
+    let bytes = if gzip::compressible(&parts.headers) && !parts.headers.contains_key(header::CONTENT_ENCODING) {
+        let varies =
+            parts.headers.get_all(header::VARY).iter().any(|v| {
+                v.to_str().is_ok_and(|v| v.split(',').any(|h| h.trim().eq_ignore_ascii_case("accept-encoding")))
+            });
+        if !varies {
+            parts.headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+        }
+        if gzip_ok && bytes.len() >= gzip::MIN_BYTES {
+            parts.headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            parts.headers.remove(header::CONTENT_LENGTH);
+            Bytes::from(gzip::encode(&bytes))
+        } else {
+            bytes
+        }
+    } else {
+        bytes
     };
     let tag = etag(&bytes);
     parts.headers.insert(header::ETAG, tag.clone());

@@ -7,6 +7,7 @@
 pub mod conditional;
 pub mod cursor;
 pub mod extract;
+pub mod gzip;
 pub mod health;
 pub mod input_errors;
 pub mod openapi;
@@ -42,7 +43,9 @@ pub fn router(state: AppState) -> Router {
     // Innermost first: compress, then tag what is sent (so each encoding has its own ETag and
     // a 304 skips the body), then count (so the metrics see the 304s).
     let routes = routes
-        .route_layer(CompressionLayer::new().gzip(true))
+        // GET answers are gzipped by `conditional` (see `gzip`); this layer does the rest, at
+        // the same fastest level.
+        .route_layer(CompressionLayer::new().gzip(true).quality(tower_http::CompressionLevel::Fastest))
         .route_layer(axum::middleware::from_fn(conditional::conditional_get))
         .route_layer(from_fn_with_state(state.clone(), request_metrics::track));
 

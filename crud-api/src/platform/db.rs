@@ -44,6 +44,9 @@ macro_rules! begin_write {
     };
 }
 
+/// A PostgreSQL connection idle longer than this is pinged before it is used again.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
+
 /// Start-up waits up to 10 s for the database (it may be starting too), although a request
 /// waits only the short acquire timeout.
 async fn first_connection<P, F: std::future::Future<Output = Result<P, sqlx::Error>>>(
@@ -97,7 +100,22 @@ impl Db {
             Db::Sqlite(pool)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)?;
-            let pool = PgPoolOptions::new().max_connections(max_connections).acquire_timeout(acquire_timeout);
+            let pool = PgPoolOptions::new()
+                .max_connections(max_connections)
+                .acquire_timeout(acquire_timeout)
+                // sqlx pings every connection it hands out by default: a second round trip per
+                // query, which cost PostgreSQL as much CPU as the listing query itself under
+                // load. A connection that sat idle for a while is still checked (the database
+                // may have restarted meanwhile); one that was in use a moment ago is not.
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for > IDLE_BEFORE_PING {
+                            sqlx::Connection::ping(conn).await?;
+                        }
+                        Ok(true)
+                    })
+                });
             let pool = first_connection(|| pool.clone().connect_with(opts.clone())).await?;
             POSTGRES_MIGRATIONS.run(&pool).await?;
             Db::Postgres(pool)

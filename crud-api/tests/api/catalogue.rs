@@ -621,3 +621,43 @@ async fn photos_come_in_list_and_detail_sizes() {
         app.client.get(app.url(&format!("/api/v1/products/{id}"))).send().await.unwrap().json().await.unwrap();
     assert_eq!(size(&fetch(&detail["images"][1]["display_url"]).await), (1200, 1000));
 }
+
+/// Every replica keeps the category tree in memory; a change made through one of them reaches
+/// the others through PostgreSQL's NOTIFY, at once — not after the copies' 60 s age bound.
+#[tokio::test]
+async fn a_category_change_reaches_every_replica_at_once() {
+    if crate::helpers::backend() != "postgres" {
+        return; // SQLite is one process's database: its own writes are all there are.
+    }
+    let app = spawn_app().await;
+    let replica = crate::helpers::spawn_sibling(&app).await;
+    let s = seller(&app, "replicated-tree@example.com").await;
+    list_item(&app, &s, "desk", "원목 책상", 50_000, json!({})).await;
+    // The replica has read (and cached) the tree and a page of cards.
+    let card_category = |page: Value| page["items"][0]["category_name"].as_str().unwrap_or_default().to_string();
+    assert_eq!(card_category(replica.get("/api/v1/products?category=desk", None).await.body), "책상");
+    let slugs = |tree: Value| tree.as_array().unwrap().iter().map(|n| n["slug"].to_string()).collect::<Vec<_>>();
+    assert!(!slugs(replica.get("/api/v1/categories", None).await.body).contains(&"\"outdoor\"".to_string()));
+
+    let admin = app.admin_token().await;
+    let res = app
+        .post(
+            "/api/v1/admin/categories",
+            json!({"slug": "outdoor", "name": "야외", "name_en": "Outdoor"}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    wait_for(|| async {
+        slugs(replica.get("/api/v1/categories", None).await.body).contains(&"\"outdoor\"".to_string()).then_some(())
+    })
+    .await;
+
+    let desk = category_id(&app, "desk").await;
+    let res = app.patch(&format!("/api/v1/admin/categories/{desk}"), json!({"name": "데스크"}), Some(&admin)).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    wait_for(|| async {
+        (card_category(replica.get("/api/v1/products?category=desk", None).await.body) == "데스크").then_some(())
+    })
+    .await;
+}

@@ -43,7 +43,7 @@ fn tree(all: &[CategoryRow], parent: Option<Uuid>) -> Vec<CategoryNode> {
     params(("If-None-Match" = Option<String>, Header, description = "An `ETag` from an earlier answer: 304 when unchanged")),
     responses((status = 200, description = "Top-level categories with their children", body = [CategoryNode]), (status = 304, description = "Not modified: the `ETag` in If-None-Match is current")))]
 pub async fn list(State(state): State<AppState>) -> ApiResult<Json<Vec<CategoryNode>>> {
-    Ok(Json(tree(&categories::all(&state.db).await?, None)))
+    Ok(Json(tree(&state.categories.all().await?, None)))
 }
 
 /// A new category.
@@ -136,6 +136,7 @@ pub async fn create(
                 e.into()
             }
         })?;
+    state.categories.invalidate();
     Ok((StatusCode::CREATED, Json(leaf(&row))))
 }
 
@@ -208,6 +209,7 @@ pub async fn update(
             }
         })?
         .ok_or(ApiError::NotFound("category"))?;
+    state.categories.invalidate();
     let all = categories::all(&state.db).await?;
     let mut node = leaf(&row);
     node.children = tree(&all, Some(row.id));
@@ -238,5 +240,6 @@ pub async fn delete(
         ));
     }
     categories::delete(&state.db, id).await?;
+    state.categories.invalidate();
     Ok(StatusCode::NO_CONTENT)
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
-use crate::catalogue::store::categories;
+use crate::catalogue::store::categories::CategoryRow;
 use crate::catalogue::store::products::ProductRow;
 use crate::identity::store::users;
 use crate::platform::db::Db;
@@ -17,18 +17,19 @@ pub struct Labels {
 }
 
 impl Labels {
-    /// Two queries for a page: the sellers it names, and the (small) category table.
-    pub async fn load(db: &Db, rows: &[ProductRow]) -> Result<Self, sqlx::Error> {
+    pub fn new(sellers: HashMap<Uuid, String>, categories: &[CategoryRow]) -> Self {
+        Self { sellers, categories: categories.iter().map(|c| (c.id, c.name.clone())).collect() }
+    }
+
+    /// One query for a page: the sellers it names (the category tree is in memory).
+    pub async fn load(db: &Db, categories: &[CategoryRow], rows: &[ProductRow]) -> Result<Self, sqlx::Error> {
         if rows.is_empty() {
             return Ok(Self::default());
         }
         let mut ids: Vec<Uuid> = rows.iter().map(|p| p.seller_id).collect();
         ids.sort_unstable();
         ids.dedup();
-        Ok(Self {
-            sellers: users::names(db, &ids).await?,
-            categories: categories::all(db).await?.into_iter().map(|c| (c.id, c.name)).collect(),
-        })
+        Ok(Self::new(users::names(db, &ids).await?, categories))
     }
 
     pub fn seller(&self, id: Uuid) -> String {

@@ -7,7 +7,6 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::catalogue::http::labels::Labels;
 use crate::catalogue::http::views::{self as product_views, ProductDetail, ProductPage, ProductStatus};
 use crate::catalogue::listing::{self, Condition, Dimensions, StyleTag};
 use crate::catalogue::search;
@@ -132,14 +131,12 @@ pub async fn list(State(state): State<AppState>, ApiQuery(q): ApiQuery<ListQuery
     if q.min_price.zip(q.max_price).is_some_and(|(min, max)| min > max) {
         return Ok(empty());
     }
+    let tree = state.categories.all().await?;
     let categories = match &q.category {
-        Some(c) => {
-            let all = categories::all(&state.db).await?;
-            match all.iter().find(|x| x.slug == *c || x.id.to_string() == *c) {
-                Some(root) => Some(categories::descendants(&all, root.id)),
-                None => return Ok(empty()),
-            }
-        }
+        Some(c) => match tree.iter().find(|x| x.slug == *c || x.id.to_string() == *c) {
+            Some(root) => Some(categories::descendants(&tree, root.id)),
+            None => return Ok(empty()),
+        },
         None => None,
     };
     let filter = ListFilter {
@@ -154,23 +151,26 @@ pub async fn list(State(state): State<AppState>, ApiQuery(q): ApiQuery<ListQuery
         after: after.clone(),
         limit,
     };
-    let mut rows = products::list(&state.db, &filter).await?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
+    let mut cards = products::list_cards(&state.db, &filter).await?;
+    let more = cards.len() as i64 > limit;
+    cards.truncate(limit as usize);
     let done = match after {
         Some(After::Offset(n)) => n,
         _ => 0,
     };
-    let next_cursor = rows.last().filter(|_| more).map(|last| next_cursor(sort, last, done.saturating_add(limit)));
-    let ids: Vec<Uuid> = rows.iter().map(|p| p.id).collect();
-    let imgs = images::for_products(&state.db, &ids).await?;
-    let labels = Labels::load(&state.db, &rows).await?;
-    Ok(Json(ProductPage { items: product_views::summaries(&rows, &imgs, &labels), next_cursor }))
+    let next_cursor =
+        cards.last().filter(|_| more).map(|last| next_cursor(sort, &last.product, done.saturating_add(limit)));
+    Ok(Json(ProductPage { items: product_views::cards(&cards, &tree), next_cursor }))
 }
 
 /// Loads everything a detail view needs.
 pub async fn load_detail(state: &AppState, p: &ProductRow) -> ApiResult<ProductDetail> {
-    let category = categories::by_id(&state.db, p.category_id).await?.ok_or(ApiError::NotFound("category"))?;
+    let cached = state.categories.all().await?.iter().find(|c| c.id == p.category_id).cloned();
+    let category = match cached {
+        Some(c) => c,
+        // A category newer than the cached tree (another replica's, not yet announced).
+        None => categories::by_id(&state.db, p.category_id).await?.ok_or(ApiError::NotFound("category"))?,
+    };
     let seller = users::by_id(&state.db, p.seller_id).await?.ok_or(ApiError::NotFound("seller"))?;
     let imgs = images::for_products(&state.db, &[p.id]).await?;
     Ok(product_views::detail(p, &category, &seller, &imgs))

@@ -1,7 +1,5 @@
 //! Product bodies: list items, details, images, pages.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -13,7 +11,7 @@ pub use crate::catalogue::listing::ProductStatus;
 use crate::catalogue::listing::{Condition, Dimensions};
 use crate::catalogue::store::categories::CategoryRow;
 use crate::catalogue::store::images::ImageRow;
-use crate::catalogue::store::products::ProductRow;
+use crate::catalogue::store::products::{CardRow, ProductRow};
 use crate::identity::store::users::UserRow;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -77,7 +75,7 @@ pub fn tags(p: &ProductRow) -> Vec<String> {
     serde_json::from_str(&p.style_tags).unwrap_or_default()
 }
 
-pub fn summary(p: &ProductRow, first_image: Option<&ImageRow>, labels: &Labels) -> ProductSummary {
+pub fn summary(p: &ProductRow, cover_thumb: Option<&str>, labels: &Labels) -> ProductSummary {
     ProductSummary {
         id: p.id,
         title: p.title.clone(),
@@ -90,18 +88,15 @@ pub fn summary(p: &ProductRow, first_image: Option<&ImageRow>, labels: &Labels) 
         category_name: labels.category(p.category_id),
         seller_id: p.seller_id,
         seller_name: labels.seller(p.seller_id),
-        thumbnail_url: first_image.map(|i| image_url(&i.thumb_key)),
+        thumbnail_url: cover_thumb.map(image_url),
         created_at: p.created_at,
     }
 }
 
 /// Summaries with their first image, in the given order.
-pub fn summaries(rows: &[ProductRow], images: &[ImageRow], labels: &Labels) -> Vec<ProductSummary> {
-    let mut first: HashMap<Uuid, &ImageRow> = HashMap::new();
-    for i in images {
-        first.entry(i.product_id).or_insert(i);
-    }
-    rows.iter().map(|p| summary(p, first.get(&p.id).copied(), labels)).collect()
+pub fn cards(cards: &[CardRow], categories: &[CategoryRow]) -> Vec<ProductSummary> {
+    let labels = Labels::new(cards.iter().map(|c| (c.product.seller_id, c.seller_name.clone())).collect(), categories);
+    cards.iter().map(|c| summary(&c.product, c.cover_thumb.as_deref(), &labels)).collect()
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -17,8 +17,8 @@ use crate::cart::store as cart;
 use crate::catalogue::http::labels::Labels;
 use crate::catalogue::http::views::{self as product_views, ProductSummary};
 use crate::catalogue::listing::ProductStatus;
+use crate::catalogue::store::images;
 use crate::catalogue::store::products::{self, ListFilter, ProductRow, Sort};
-use crate::catalogue::store::{categories, images};
 use crate::delivery::areas;
 use crate::http::extract::{ApiPath, ApiQuery, AuthUser};
 use crate::identity::store::users;
@@ -109,7 +109,8 @@ pub(crate) async fn rank(
     from: Option<(f64, f64)>,
     similarity: &HashMap<Uuid, f32>,
 ) -> ApiResult<RecommendationPage> {
-    let slugs: BTreeMap<Uuid, String> = categories::all(&state.db).await?.into_iter().map(|c| (c.id, c.slug)).collect();
+    let categories = state.categories.all().await?;
+    let slugs: BTreeMap<Uuid, String> = categories.iter().map(|c| (c.id, c.slug.clone())).collect();
     let ids: Vec<Uuid> = rows.iter().map(|p| p.id).collect();
     let popular = signals::popularity(&state.db, &ids).await?;
     let cands: Vec<s::Candidate> = rows
@@ -126,7 +127,9 @@ pub(crate) async fn rank(
         .map_err(|e| ApiError::StrategyUnavailable(format!("recommendation ({})", e.kind())))?;
     let ranked_ids: Vec<Uuid> = outcome.value.iter().filter_map(|r| r.id.parse().ok()).collect();
     let imgs = images::for_products(&state.db, &ranked_ids).await?;
-    let labels = Labels::load(&state.db, &rows).await?;
+    // Names for the page only, not for every candidate.
+    let shown: Vec<ProductRow> = rows.iter().filter(|p| ranked_ids.contains(&p.id)).cloned().collect();
+    let labels = Labels::load(&state.db, &categories, &shown).await?;
     let items = outcome
         .value
         .iter()
@@ -134,7 +137,7 @@ pub(crate) async fn rank(
             let p = rows.iter().find(|p| p.id.to_string() == r.id)?;
             let first = imgs.iter().find(|i| i.product_id == p.id);
             Some(Recommendation {
-                product: product_views::summary(p, first, &labels),
+                product: product_views::summary(p, first.map(|i| i.thumb_key.as_str()), &labels),
                 score: r.score,
                 similarity: similarity.get(&p.id).copied(),
                 reason: r.reason.clone(),
@@ -167,7 +170,7 @@ pub async fn for_me(
 ) -> ApiResult<Json<RecommendationPage>> {
     let limit = limit(&q, 20)?;
     let me = users::by_id(&state.db, user.id).await?.ok_or(ApiError::InvalidToken("user no longer exists"))?;
-    let slugs: BTreeMap<Uuid, String> = categories::all(&state.db).await?.into_iter().map(|c| (c.id, c.slug)).collect();
+    let slugs: BTreeMap<Uuid, String> = state.categories.all().await?.iter().map(|c| (c.id, c.slug.clone())).collect();
     // What the user buys and wants: purchases (orders as buyer), and the cart.
     let bought = orders::for_user(&state.db, user.id, None, 50).await?;
     let bought_ids: Vec<Uuid> =
@@ -234,7 +237,7 @@ pub async fn similar(
         .await?
         .filter(|p| p.status != ProductStatus::Hidden)
         .ok_or(ApiError::NotFound("product"))?;
-    let slugs: BTreeMap<Uuid, String> = categories::all(&state.db).await?.into_iter().map(|c| (c.id, c.slug)).collect();
+    let slugs: BTreeMap<Uuid, String> = state.categories.all().await?.iter().map(|c| (c.id, c.slug.clone())).collect();
     let ctx = s::Context {
         user_id: None,
         recent_categories: slugs.get(&p.category_id).cloned().into_iter().collect(),

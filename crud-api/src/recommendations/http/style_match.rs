@@ -14,7 +14,7 @@ use plugin_strategies as s;
 
 use crate::catalogue::http::images::multipart_error;
 use crate::catalogue::listing::ProductStatus;
-use crate::catalogue::store::{categories, products};
+use crate::catalogue::store::products;
 use crate::http::extract::{ApiMultipart, ApiQuery, AuthUser};
 use crate::payments::http::views::StrategyInfo;
 use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
@@ -106,7 +106,7 @@ pub async fn style_match(
     let analysis = dl.analyze(bytes, &content_type).await.map_err(ml_error)?;
 
     let near = state.index.nearest(&analysis.embedding, NEAREST, |_| true);
-    let slugs = top_level_slugs(&categories::all(&state.db).await?);
+    let slugs = top_level_slugs(&state.categories.all().await?);
     let category = suggest::suggest(&analysis, &near[..near.len().min(suggest::K)], &slugs);
     let style = state.index.style_of(&analysis.embedding);
     let similarity: HashMap<Uuid, f32> = near.iter().map(|(e, s)| (e.product_id, *s)).collect();
