@@ -170,6 +170,26 @@ fn a_memory_bomb_hits_the_cap() {
     still_serves(&e);
 }
 
+/// Calls reuse pool slots whose pages stay resident (engine.rs), but never their contents:
+/// each call of a plugin that looks for its previous calls' data finds none.
+#[test]
+fn every_call_starts_from_the_modules_initial_memory() {
+    let e = engine();
+    let p = Plugin::load(&e, "hog", Kind::Payment, &wasm("hostile_memory"), None).unwrap();
+    let remember: Arc<BTreeMap<String, String>> = Arc::new([("mode".to_string(), "remember".to_string())].into());
+    let limits =
+        Limits { memory_bytes: 16 << 20, fuel: u64::MAX / 2, timeout: Duration::from_secs(5), ..Limits::default() };
+    for call in 0..5 {
+        let err = p.quote(remember.clone(), limits, &checkout(), &rules()).unwrap_err();
+        assert_eq!(err, PluginError::Refused("calls=1 static_dirty=false heap_dirty=false".into()), "call {call}");
+    }
+    // The same instance twice (a session) does remember: the guest's probe works.
+    let mut session = p.session(remember, limits).unwrap();
+    session.quote(&checkout(), &rules()).unwrap_err();
+    let err = session.quote(&checkout(), &rules()).unwrap_err();
+    assert_eq!(err, PluginError::Refused("calls=2 static_dirty=true heap_dirty=false".into()));
+}
+
 #[test]
 fn a_panic_is_a_contained_trap_that_says_what_panicked() {
     let e = engine();
