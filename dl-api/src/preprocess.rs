@@ -5,6 +5,11 @@
 //!
 //! Decoding checks the header's dimensions before allocating pixels, so a
 //! decompression bomb is refused with 413 instead of eating memory.
+//!
+//! A JPEG at least twice the model's need is decoded reduced (`jpeg_reduced`): the
+//! inverse DCT produces 1/2, 1/4 or 1/8 of the pixels directly, the way libjpeg-turbo's DCT
+//! scaling does, instead of decoding all of them and averaging them away — a phone photo's
+//! preparation was as costly as the inference itself (docs/benchmarks.md).
 
 use std::io::Cursor;
 
@@ -28,6 +33,11 @@ pub struct Prepared {
 
 /// Decodes and prepares one image. CPU-heavy: call it off the async threads.
 pub fn prepare(bytes: &[u8], max_pixels: u64) -> Result<Prepared, DlError> {
+    if let Some((width, height, rgb)) = jpeg_reduced(bytes, max_pixels)? {
+        let cropped = resize_and_crop(&rgb);
+        let colours = crate::colours::of_pixels(cropped.pixels().step_by(2).map(|p| p.0), 5);
+        return Ok(Prepared { tensor: to_tensor(&cropped), width, height, format: "jpeg", colours });
+    }
     let image = decode(bytes, max_pixels)?;
     let (width, height) = image.dimensions();
     let format = image::guess_format(bytes).map(format_name).unwrap_or("unknown");
@@ -46,10 +56,39 @@ fn format_name(f: ImageFormat) -> &'static str {
     }
 }
 
-pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<DynamicImage, DlError> {
-    if bytes.is_empty() {
-        return Err(DlError::BadImage("empty body".into()));
+/// A JPEG whose shorter side is at least twice `RESIZE_TO`, decoded at the smallest DCT scale
+/// that keeps it at least `RESIZE_TO`: (width, height of the original, the reduced pixels).
+/// None for anything else (other formats, small or CMYK JPEGs), which `decode` handles.
+fn jpeg_reduced(bytes: &[u8], max_pixels: u64) -> Result<Option<(u32, u32, RgbImage)>, DlError> {
+    if image::guess_format(bytes).ok() != Some(ImageFormat::Jpeg) {
+        return Ok(None);
     }
+    let (w, h) = dimensions(bytes, max_pixels)?;
+    if w.min(h) < 2 * RESIZE_TO || w > u32::from(u16::MAX) || h > u32::from(u16::MAX) {
+        return Ok(None);
+    }
+    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
+    let bad = |e: jpeg_decoder::Error| DlError::BadImage(e.to_string());
+    decoder.read_info().map_err(bad)?;
+    // `scale` picks the smallest of 1/8, 1/4, 1/2, 1 that is at least the size asked for.
+    let factor = w.min(h) / RESIZE_TO;
+    let (sw, sh) = decoder.scale((w / factor).max(1) as u16, (h / factor).max(1) as u16).map_err(bad)?;
+    let pixels = decoder.decode().map_err(bad)?;
+    let Some(info) = decoder.info() else { return Ok(None) };
+    let (sw, sh) = (u32::from(sw), u32::from(sh));
+    let rgb = match info.pixel_format {
+        jpeg_decoder::PixelFormat::RGB24 => RgbImage::from_raw(sw, sh, pixels),
+        jpeg_decoder::PixelFormat::L8 => {
+            RgbImage::from_raw(sw, sh, pixels.iter().flat_map(|&l| [l, l, l]).collect::<Vec<u8>>())
+        }
+        // CMYK and 16-bit greyscale: rare; the full decoder converts them.
+        _ => None,
+    };
+    Ok(rgb.map(|rgb| (w, h, rgb)))
+}
+
+/// The image's dimensions from its header, refused when it has no pixels or too many.
+fn dimensions(bytes: &[u8], max_pixels: u64) -> Result<(u32, u32), DlError> {
     let reader =
         ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| DlError::BadImage(e.to_string()))?;
     if reader.format().is_none() {
@@ -62,6 +101,14 @@ pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<DynamicImage, DlError> {
     if u64::from(w) * u64::from(h) > max_pixels {
         return Err(DlError::TooLarge(format!("image is {w}×{h}; at most {max_pixels} pixels are accepted")));
     }
+    Ok((w, h))
+}
+
+pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<DynamicImage, DlError> {
+    if bytes.is_empty() {
+        return Err(DlError::BadImage("empty body".into()));
+    }
+    let (w, h) = dimensions(bytes, max_pixels)?;
     let mut reader =
         ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| DlError::BadImage(e.to_string()))?;
     let mut limits = Limits::default();
@@ -107,16 +154,25 @@ fn resize_and_crop(rgb: &RgbImage) -> RgbImage {
     let scale = RESIZE_TO as f64 / f64::from(w.min(h));
     let nw = ((f64::from(w) * scale).round() as u32).max(INPUT_SIZE);
     let nh = ((f64::from(h) * scale).round() as u32).max(INPUT_SIZE);
+    // The centre crop of the resized image, mapped back onto the source: only the pixels the
+    // model sees are resized (resizing the whole image and cropping after did ~1.7× the work
+    // on a 4:3 photo, for the same crop).
+    let (fx, fy) = (f64::from(nw) / f64::from(w), f64::from(nh) / f64::from(h));
+    let crop = |resized_offset: u32, f: f64, limit: u32| {
+        let start = ((f64::from(resized_offset) / f).round() as u32).min(limit - 1);
+        let len = ((f64::from(INPUT_SIZE) / f).round() as u32).clamp(1, limit - start);
+        (start, len)
+    };
+    let (sx, sw) = crop((nw - INPUT_SIZE) / 2, fx, w);
+    let (sy, sh) = crop((nh - INPUT_SIZE) / 2, fy, h);
+    let region = image::imageops::crop_imm(rgb, sx, sy, sw, sh).to_image();
     // Shrinking by 2× or more: area averaging (antialiased like PIL's reducing resize, and
     // ~8× cheaper than a wide triangle filter); otherwise bilinear.
-    let resized = if w >= nw * 2 && h >= nh * 2 {
-        image::imageops::thumbnail(rgb, nw, nh)
+    if sw >= INPUT_SIZE * 2 && sh >= INPUT_SIZE * 2 {
+        image::imageops::thumbnail(&region, INPUT_SIZE, INPUT_SIZE)
     } else {
-        image::imageops::resize(rgb, nw, nh, image::imageops::FilterType::Triangle)
-    };
-    let x = (nw - INPUT_SIZE) / 2;
-    let y = (nh - INPUT_SIZE) / 2;
-    image::imageops::crop_imm(&resized, x, y, INPUT_SIZE, INPUT_SIZE).to_image()
+        image::imageops::resize(&region, INPUT_SIZE, INPUT_SIZE, image::imageops::FilterType::Triangle)
+    }
 }
 
 fn to_tensor(rgb: &RgbImage) -> Vec<f32> {
@@ -161,6 +217,55 @@ mod tests {
         let mut truncated = png(64, 64);
         truncated.truncate(60);
         assert!(matches!(prepare(&truncated, 40_000_000), Err(DlError::BadImage(_))));
+    }
+
+    fn jpeg(img: &DynamicImage) -> Vec<u8> {
+        let mut out = Vec::new();
+        img.write_to(&mut Cursor::new(&mut out), ImageFormat::Jpeg).unwrap();
+        out
+    }
+
+    #[test]
+    fn a_large_jpeg_is_decoded_reduced_and_prepares_like_the_full_decode() {
+        // Photo-like: gradients and soft bands (a 96 px period), 1024×768. (Sharp detail near
+        // the sampling rate differs between any two resamplings by its sub-pixel phase alone.)
+        let img = RgbImage::from_fn(1024, 768, |x, y| {
+            let band = ((f64::from(x + y / 2) * std::f64::consts::TAU / 96.0).sin() * 90.0 + 128.0) as u8;
+            image::Rgb([(x / 4) as u8, (y / 3) as u8, band])
+        });
+        let bytes = jpeg(&DynamicImage::ImageRgb8(img));
+        let (w, h, reduced) = jpeg_reduced(&bytes, 40_000_000).unwrap().expect("decoded reduced");
+        assert_eq!((w, h), (1024, 768));
+        // 1/2: the smallest DCT scale whose shorter side still covers the model's 256.
+        assert_eq!(reduced.dimensions(), (512, 384));
+        let fast = prepare(&bytes, 40_000_000).unwrap();
+        assert_eq!((fast.width, fast.height, fast.format), (1024, 768, "jpeg"));
+        let full = to_tensor(&resize_and_crop(&flatten_on_white(&decode(&bytes, 40_000_000).unwrap())));
+        let mean_abs = fast.tensor.iter().zip(&full).map(|(a, b)| (a - b).abs()).sum::<f32>() / full.len() as f32;
+        assert!(mean_abs < 0.02, "mean difference {mean_abs} (the pixel scale is 1/128)");
+    }
+
+    #[test]
+    fn small_greyscale_and_oversized_jpegs() {
+        // Shorter side under 512: decoded whole, as before.
+        let small = jpeg(&DynamicImage::ImageRgb8(RgbImage::new(600, 500)));
+        assert!(jpeg_reduced(&small, 40_000_000).unwrap().is_none());
+        assert_eq!(prepare(&small, 40_000_000).unwrap().tensor.len(), PIXELS_PER_IMAGE);
+        // Greyscale, 2048×1024: a quarter.
+        let grey =
+            jpeg(&DynamicImage::ImageLuma8(image::GrayImage::from_fn(2048, 1024, |x, _| image::Luma([(x / 8) as u8]))));
+        let (_, _, rgb) = jpeg_reduced(&grey, 40_000_000).unwrap().unwrap();
+        assert_eq!(rgb.dimensions(), (512, 256));
+        assert!(rgb.pixels().all(|p| p.0[0] == p.0[1] && p.0[1] == p.0[2]));
+        // The header check still comes first: a bomb is refused before any decoding.
+        assert!(matches!(prepare(&grey, 1_000_000), Err(DlError::TooLarge(_))));
+        let mut truncated = grey.clone();
+        truncated.truncate(grey.len() / 2);
+        // Half a file: a bad image or a half-grey one (decoders differ), never a panic.
+        match prepare(&truncated, 40_000_000) {
+            Ok(p) => assert_eq!(p.tensor.len(), PIXELS_PER_IMAGE),
+            Err(e) => assert!(matches!(e, DlError::BadImage(_)), "{e}"),
+        }
     }
 
     #[test]

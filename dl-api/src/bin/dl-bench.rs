@@ -48,7 +48,7 @@ fn main() -> anyhow::Result<()> {
         // Decode + preprocess cost of one file, single-threaded.
         let bytes = std::fs::read(&args[i + 1])?;
         let t = Instant::now();
-        let n = 50;
+        let n = 300;
         for _ in 0..n {
             dl_api::preprocess::prepare(&bytes, 40_000_000).map_err(anyhow::Error::msg)?;
         }
