@@ -83,19 +83,10 @@ async fn listen(cache: Weak<CategoryCache>, app_pool: PgPool) {
         .idle_timeout(None)
         .connect_lazy_with(app_pool.connect_options().as_ref().clone());
     loop {
-        let mut listener = match PgListener::connect_with(&pool).await {
-            Ok(mut l) => match l.listen(CHANNEL).await {
-                Ok(()) => l,
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot listen for category changes; retrying");
-                    if !wait_a_little(&cache).await {
-                        return;
-                    }
-                    continue;
-                }
-            },
+        let mut listener = match subscribe(&pool).await {
+            Ok(l) => l,
             Err(e) => {
-                tracing::warn!(error = %e, "cannot connect to listen for category changes; retrying");
+                tracing::warn!(error = %e, "cannot listen for category changes; retrying");
                 if !wait_a_little(&cache).await {
                     return;
                 }
@@ -124,6 +115,13 @@ async fn listen(cache: Weak<CategoryCache>, app_pool: PgPool) {
             }
         }
     }
+}
+
+/// A connection of `pool` listening on `CHANNEL`.
+async fn subscribe(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(CHANNEL).await?;
+    Ok(listener)
 }
 
 /// Sleeps a second; false when the cache is gone meanwhile.

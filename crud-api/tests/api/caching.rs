@@ -7,7 +7,7 @@ use std::io::Read;
 use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, ETAG, IF_NONE_MATCH, VARY};
 use serde_json::{json, Value};
 
-use crate::catalogue::{list_item, png, seller, upload_photo};
+use crate::catalogue::{add_category, list_item, png, seller, upload_photo};
 use crate::helpers::{spawn_app, TestApp};
 use crate::orders::buy;
 
@@ -113,14 +113,7 @@ async fn every_change_a_page_shows_gives_it_a_new_tag() {
     changed(&app, &profile, &seller_tag, "a seller rename").await;
     // An admin adds a category.
     let admin = app.admin_token().await;
-    let res = app
-        .post(
-            "/api/v1/admin/categories",
-            json!({"slug": "outdoor", "name": "야외", "name_en": "Outdoor"}),
-            Some(&admin),
-        )
-        .await;
-    assert_eq!(res.status, 201, "{}", res.body);
+    add_category(&app, &admin, "outdoor", "야외", "Outdoor").await;
     cats = changed(&app, "/api/v1/categories", &cats, "a new category").await;
     let _ = cats;
 }

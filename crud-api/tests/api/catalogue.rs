@@ -26,6 +26,14 @@ pub async fn seller(app: &TestApp, email: &str) -> String {
     access
 }
 
+/// An admin adds a top-level category; the answer must be 201.
+pub async fn add_category(app: &TestApp, admin: &str, slug: &str, name: &str, name_en: &str) {
+    let res = app
+        .post("/api/v1/admin/categories", json!({"slug": slug, "name": name, "name_en": name_en}), Some(admin))
+        .await;
+    assert_eq!(res.status, 201, "{}", res.body);
+}
+
 pub async fn list_item(app: &TestApp, token: &str, slug: &str, title: &str, price: i64, extra: Value) -> Value {
     let mut body = json!({"title": title, "description": "", "price": price, "category_id": category_id(app, slug).await,
                           "condition": "good", "area": "마포구"});
@@ -640,14 +648,7 @@ async fn a_category_change_reaches_every_replica_at_once() {
     assert!(!slugs(replica.get("/api/v1/categories", None).await.body).contains(&"\"outdoor\"".to_string()));
 
     let admin = app.admin_token().await;
-    let res = app
-        .post(
-            "/api/v1/admin/categories",
-            json!({"slug": "outdoor", "name": "야외", "name_en": "Outdoor"}),
-            Some(&admin),
-        )
-        .await;
-    assert_eq!(res.status, 201, "{}", res.body);
+    add_category(&app, &admin, "outdoor", "야외", "Outdoor").await;
     wait_for(|| async {
         slugs(replica.get("/api/v1/categories", None).await.body).contains(&"\"outdoor\"".to_string()).then_some(())
     })

@@ -263,6 +263,7 @@ const CARD_COLUMNS: &str = "COALESCE((SELECT u.name FROM users u WHERE u.id = p.
     (SELECT i.thumb_key FROM product_images i WHERE i.product_id = p.id ORDER BY i.position LIMIT 1) AS cover_thumb";
 
 /// One page of products; fetches `limit + 1` rows so the caller knows whether more follow.
+#[tracing::instrument(skip_all)]
 pub async fn list(db: &Db, f: &ListFilter) -> Result<Vec<ProductRow>, sqlx::Error> {
     let (sql, args) = list_sql(db, f, COLUMNS);
     on_db!(db, |pool| bind_args!(sqlx::query_as::<_, ProductRow>(&sql), args.0).fetch_all(pool).await)
