@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SPECTRAL := tools/node/node_modules/.bin/spectral
 
-.PHONY: run test plugins plugin-langs models kube-tools eval crds tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance manifests images compose-e2e cluster cluster-down e2e bench-load bench-listing bench-dl bench-operator help
+.PHONY: run test plugins plugin-langs models kube-tools eval crds tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance manifests images compose-e2e cluster cluster-down e2e bench-load bench-listing bench-users bench-dl bench-operator help
 
 help:
 	@echo "make run        start dl-api on 127.0.0.1:8002 and crud-api on 0.0.0.0:8001 (SQLite under ./data, demo-ready)"
@@ -20,6 +20,7 @@ help:
 	@echo "make api-conformance  Bruno collection + schemathesis against a live server"
 	@echo "make bench-load load-test identity and catalogue endpoints (see docs/benchmarks.md)"
 	@echo "make bench-listing  the listing vs pgbench of the SQL it sends, one run (docs/benchmarks.md)"
+	@echo "make bench-users    1,000 Locust shoppers against one crud-api, then three behind haproxy (docs/benchmarks.md)"
 	@echo "make bench-dl   dl-api analyze throughput vs raw ONNX Runtime (see docs/benchmarks.md)"
 
 PLUGIN_GUESTS := payment-standard payment-promo recommend-style hostile-loop hostile-memory hostile-trap hostile-output hostile-copy hostile-rank hostile-plan hostile-wrong-version legacy-payment-v0-1 legacy-recommend-v0-1 clock-probe
@@ -139,6 +140,10 @@ bench-load:
 
 bench-listing:
 	scripts/bench-listing.sh
+
+bench-users:
+	scripts/bench-users.sh 1
+	scripts/bench-users.sh 3
 
 bench-dl:
 	scripts/bench-dl.sh

@@ -136,6 +136,7 @@ impl Application {
             sandbox,
             dl,
             categories,
+            candidates: Arc::default(),
             index: Arc::new(crate::recommendations::EmbeddingIndex::default()),
             readiness,
             shutdown: tokio::sync::watch::Sender::new(false),

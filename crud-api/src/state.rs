@@ -65,6 +65,8 @@ pub struct Inner {
     pub dl: Option<crate::recommendations::DlClient>,
     /// The category tree, in memory (changes only through the admin endpoints).
     pub categories: Arc<crate::catalogue::category_cache::CategoryCache>,
+    /// The on-sale listings recommendations rank, shared by every request.
+    pub candidates: Arc<crate::recommendations::candidates::Candidates>,
     /// Product embeddings for visual similarity and style match.
     pub index: Arc<crate::recommendations::EmbeddingIndex>,
     /// The database's last answer to the background probe (what `/readyz` says).

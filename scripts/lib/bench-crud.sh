@@ -1,5 +1,5 @@
 # Sourced by the load scripts: a release crud-api on a free loopback port with a fresh database
-# (rate limits off, 32 pool connections), a signed-in seller, 1,000 listings spread over the
+# (rate limits off, DATABASE_MAX_CONNECTIONS pool connections, 32 by default), a signed-in seller, 1,000 listings spread over the
 # category tree, and a buyer with one order. Sets: work, port, base, db, server, token,
 # product, buyer, order. The caller's EXIT trap should call `stop_crud_api`.
 # Usage: start_crud_api sqlite|postgres   (postgres: TEST_DATABASE_URL set by with-postgres.sh)
@@ -8,6 +8,20 @@ stop_crud_api() {
   kill "$server" 2>/dev/null || true
   wait "$server" 2>/dev/null || true
   rm -rf "$work"
+}
+
+# One more crud-api on the same database and settings (a replica), on loopback PORT; prints its
+# pid once it is ready. Needs start_crud_api's variables (work, db).
+run_crud_api() {
+  local port=$1
+  CRUD_API_ADDR=127.0.0.1:$port DATABASE_URL=$db DATABASE_MAX_CONNECTIONS=${DATABASE_MAX_CONNECTIONS:-32} \
+    IMAGE_DIR=$work/images-$port PLUGINS_CONFIG=plugins/demo/plugins.json PLUGIN_CACHE_DIR=$work/plugin-cache-$port \
+    RATE_LIMIT_PER_IP_PER_MIN=0 RATE_LIMIT_PER_ACCOUNT_PER_15MIN=0 ACCESS_TOKEN_TTL_SECS=3600 \
+    ADMIN_EMAIL=admin@bench.local ADMIN_PASSWORD=bench-admin-password RUST_LOG=warn \
+    target/release/crud-api >"$work/server-$port.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
+  echo "$pid"
 }
 
 start_crud_api() {
@@ -25,14 +39,8 @@ else
   db="sqlite://$work/bench.db"
 fi
 
-CRUD_API_ADDR=127.0.0.1:$port DATABASE_URL=$db DATABASE_MAX_CONNECTIONS=32 IMAGE_DIR=$work/images \
-  PLUGINS_CONFIG=plugins/demo/plugins.json PLUGIN_CACHE_DIR=$work/plugin-cache \
-  RATE_LIMIT_PER_IP_PER_MIN=0 RATE_LIMIT_PER_ACCOUNT_PER_15MIN=0 ACCESS_TOKEN_TTL_SECS=3600 \
-  ADMIN_EMAIL=admin@bench.local ADMIN_PASSWORD=bench-admin-password RUST_LOG=warn \
-  target/release/crud-api >"$work/server.log" 2>&1 &
-server=$!
+server=$(run_crud_api "$port")
 base="http://127.0.0.1:$port"
-for _ in $(seq 100); do curl -fs "$base/readyz" >/dev/null && break; sleep 0.1; done
 
 # A signed-in seller and 1,000 listings spread over the category tree.
 read -r token product buyer order < <(python3 - "$base" <<'PY'

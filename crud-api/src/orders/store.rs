@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::begin_write;
 use crate::bind_args;
 use crate::cart::store::CartLine;
+use crate::catalogue::store::products;
 use crate::on_db;
 use crate::orders::status::OrderStatus;
 use crate::platform::args::{Arg, Args};
@@ -201,6 +202,7 @@ pub async fn checkout(
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        products::wrote();
         Ok(Ok(orders))
     })
 }
@@ -279,6 +281,7 @@ pub async fn transition(
         let moved = transition_in!(tx, order_id, expect, to, actor, note);
         if moved.is_ok() {
             tx.commit().await?;
+            products::wrote();
         }
         Ok(moved)
     })

@@ -3,6 +3,7 @@
 //! style matching, and the style prototypes sellers' tags teach it.
 
 pub mod analysis_status;
+pub mod candidates;
 pub mod client;
 pub mod findings;
 pub mod http;

@@ -100,3 +100,36 @@ async fn looks_carts_and_orders_reach_the_recommender() {
     let again = signals::popularity(&app.state.db, &ids).await.unwrap();
     assert!((again[&ids[1]] - 4.0 / 5.0).abs() < 1e-9, "the chair stays at 5, not 6: {again:?}");
 }
+
+/// Candidates are one in-memory snapshot per replica (recommendations::candidates), up to a
+/// second old: a listing sold by another replica meanwhile must still never be shown, and one
+/// listed through this replica is offered by the next request.
+#[tokio::test]
+async fn recommended_listings_are_shown_as_they_are_now() {
+    let app = spawn_app().await;
+    let s = seller(&app, "snap-seller@example.com").await;
+    let p = list_item(&app, &s, "dining-table", "원목 식탁", 200_000, json!({"style_tags": ["wood"]})).await;
+    let twin = list_item(&app, &s, "dining-table", "원목 식탁 2", 210_000, json!({"style_tags": ["wood"]})).await;
+    let similar = format!("/api/v1/products/{}/similar?limit=10", p["id"].as_str().unwrap());
+    let ids = |body: &serde_json::Value| -> Vec<serde_json::Value> {
+        body["items"].as_array().unwrap().iter().map(|i| i["product"]["id"].clone()).collect()
+    };
+    assert!(ids(&app.get(&similar, None).await.body).contains(&twin["id"]));
+
+    // Sold through the database directly, as another replica's checkout would: this replica's
+    // snapshot still holds it as on sale, the page must not.
+    let twin_id: uuid::Uuid = twin["id"].as_str().unwrap().parse().unwrap();
+    let sell = "UPDATE products SET available = 0, sold = 1 WHERE id = $1";
+    match &app.state.db {
+        crud_api::platform::db::Db::Sqlite(pool) => sqlx::query(sell).bind(twin_id).execute(pool).await.map(|_| ()),
+        crud_api::platform::db::Db::Postgres(pool) => sqlx::query(sell).bind(twin_id).execute(pool).await.map(|_| ()),
+    }
+    .unwrap();
+    let page = app.get(&similar, None).await.body;
+    assert!(!ids(&page).contains(&twin["id"]), "a sold listing was recommended: {page}");
+
+    // Listed through this replica: offered at once, not a second later.
+    let new = list_item(&app, &s, "dining-table", "원목 식탁 3", 205_000, json!({"style_tags": ["wood"]})).await;
+    let page = app.get(&similar, None).await.body;
+    assert!(ids(&page).contains(&new["id"]), "a new listing waited for the next snapshot: {page}");
+}

@@ -1,5 +1,7 @@
 //! Products: listings with stock (available / reserved / sold) and a search index.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -9,6 +11,21 @@ use crate::catalogue::search;
 use crate::on_db;
 use crate::platform::args::{Arg, Args};
 use crate::platform::db::Db;
+
+/// Counts committed writes to listings and their stock made by this process: in-memory copies
+/// of the catalogue (the recommendation candidates) compare it to know their copy is behind.
+/// Process-wide rather than per database: a bump only ever costs a copy an early reload.
+static WRITES: AtomicU64 = AtomicU64::new(0);
+
+/// The number of listing writes this process has committed so far.
+pub fn writes() -> u64 {
+    WRITES.load(Ordering::Acquire)
+}
+
+/// Called after a commit that changed a listing or its stock.
+pub fn wrote() {
+    WRITES.fetch_add(1, Ordering::AcqRel);
+}
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ProductRow {
@@ -119,6 +136,7 @@ pub async fn insert(db: &Db, seller_id: Uuid, l: &Listing, category_words: &str)
                 .await?;
         }
         tx.commit().await?;
+        wrote();
         Ok(row)
     })
 }
@@ -198,6 +216,7 @@ pub async fn update(
             .await?;
         }
         tx.commit().await?;
+        wrote();
         row
     });
     Ok(match row {
@@ -213,6 +232,7 @@ pub async fn soft_delete(db: &Db, id: Uuid) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE products SET deleted = $2, updated_at = $3 WHERE id = $1 AND reserved = 0 AND NOT deleted";
     let n =
         on_db!(db, |pool| sqlx::query(sql).bind(id).bind(true).bind(Utc::now()).execute(pool).await?.rows_affected());
+    wrote();
     Ok(n == 1)
 }
 
@@ -291,7 +311,8 @@ fn list_sql(db: &Db, f: &ListFilter, columns: &str) -> (String, Args) {
             }
             Db::Postgres(_) => {
                 let ph = args.push(Arg::Text(q.tsquery()));
-                let vector = "array_to_tsvector(string_to_array(p.search_terms, ' '))";
+                // Stored by the database from search_terms (migration 0012).
+                let vector = "p.search_vector";
                 wh.push(format!("{vector} @@ {ph}::tsquery"));
                 rank = Some(format!("ts_rank({vector}, {ph}::tsquery) DESC"));
             }

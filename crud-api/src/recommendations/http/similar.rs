@@ -18,18 +18,16 @@ use crate::catalogue::http::labels::Labels;
 use crate::catalogue::http::views::{self as product_views, ProductSummary};
 use crate::catalogue::listing::ProductStatus;
 use crate::catalogue::store::images;
-use crate::catalogue::store::products::{self, ListFilter, ProductRow, Sort};
+use crate::catalogue::store::products::{self, ProductRow};
 use crate::delivery::areas;
 use crate::http::extract::{ApiPath, ApiQuery, AuthUser};
 use crate::identity::store::users;
 use crate::orders::store as orders;
 use crate::payments::http::views::StrategyInfo;
 use crate::platform::error::{ApiError, ApiResult, Problem};
+use crate::recommendations::candidates::MAX_CANDIDATES;
 use crate::recommendations::store::signals;
 use crate::state::AppState;
-
-/// Most candidates offered to a strategy per request.
-const MAX_CANDIDATES: i64 = 1000;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Recommendation {
@@ -66,22 +64,6 @@ pub(crate) fn limit(q: &RecommendationQuery, default: u32) -> ApiResult<u32> {
     Ok(l)
 }
 
-pub(crate) async fn on_sale(state: &AppState) -> ApiResult<Vec<ProductRow>> {
-    let f = ListFilter {
-        categories: None,
-        query: None,
-        min_price: None,
-        max_price: None,
-        statuses: vec![ProductStatus::OnSale],
-        seller: None,
-        style: None,
-        sort: Sort::Newest,
-        after: None,
-        limit: MAX_CANDIDATES,
-    };
-    Ok(products::list(&state.db, &f).await?)
-}
-
 fn candidate(
     p: &ProductRow,
     slugs: &BTreeMap<Uuid, String>,
@@ -101,22 +83,22 @@ fn candidate(
     }
 }
 
-/// Ranks `rows` with the tenant's strategy; `similarity` holds visual similarity by product.
+/// Ranks `rows` with the tenant's strategy; `popularity` and `similarity` (visual) by product.
+/// The page shows the ranked listings as they are now, those still on sale.
 pub(crate) async fn rank(
     state: &AppState,
     ctx: s::Context,
-    rows: Vec<ProductRow>,
+    rows: Vec<&ProductRow>,
+    popularity: &HashMap<Uuid, f64>,
     from: Option<(f64, f64)>,
     similarity: &HashMap<Uuid, f32>,
 ) -> ApiResult<RecommendationPage> {
     let categories = state.categories.all().await?;
     let slugs: BTreeMap<Uuid, String> = categories.iter().map(|c| (c.id, c.slug.clone())).collect();
-    let ids: Vec<Uuid> = rows.iter().map(|p| p.id).collect();
-    let popular = signals::popularity(&state.db, &ids).await?;
     let cands: Vec<s::Candidate> = rows
         .iter()
         .map(|p| {
-            let pop = popular.get(&p.id).copied().unwrap_or(0.0);
+            let pop = popularity.get(&p.id).copied().unwrap_or(0.0);
             candidate(p, &slugs, from, similarity.get(&p.id).copied(), pop)
         })
         .collect();
@@ -126,15 +108,21 @@ pub(crate) async fn rank(
         .map_err(anyhow::Error::from)?
         .map_err(|e| ApiError::StrategyUnavailable(format!("recommendation ({})", e.kind())))?;
     let ranked_ids: Vec<Uuid> = outcome.value.iter().filter_map(|r| r.id.parse().ok()).collect();
+    // Candidates may be a second old (recommendations::candidates): what the page shows is read
+    // afresh, and a listing sold or hidden meanwhile is left out.
+    let shown: Vec<ProductRow> = products::by_ids(&state.db, &ranked_ids)
+        .await?
+        .into_iter()
+        .filter(|p| p.status == ProductStatus::OnSale)
+        .collect();
     let imgs = images::for_products(&state.db, &ranked_ids).await?;
     // Names for the page only, not for every candidate.
-    let shown: Vec<ProductRow> = rows.iter().filter(|p| ranked_ids.contains(&p.id)).cloned().collect();
     let labels = Labels::load(&state.db, &categories, &shown).await?;
     let items = outcome
         .value
         .iter()
         .filter_map(|r| {
-            let p = rows.iter().find(|p| p.id.to_string() == r.id)?;
+            let p = shown.iter().find(|p| p.id.to_string() == r.id)?;
             let first = imgs.iter().find(|i| i.product_id == p.id);
             Some(Recommendation {
                 product: product_views::summary(p, first.map(|i| i.thumb_key.as_str()), &labels),
@@ -211,9 +199,10 @@ pub async fn for_me(
         .into_iter()
         .find(|a| a.is_default)
         .and_then(|a| areas::centre(&a.area));
-    let rows: Vec<ProductRow> =
-        on_sale(&state).await?.into_iter().filter(|p| p.seller_id != user.id && !cart_ids.contains(&p.id)).collect();
-    Ok(Json(rank(&state, ctx, rows, home, &HashMap::new()).await?))
+    let candidates = state.candidates.get(&state.db).await?;
+    let rows: Vec<&ProductRow> =
+        candidates.rows.iter().filter(|p| p.seller_id != user.id && !cart_ids.contains(&p.id)).collect();
+    Ok(Json(rank(&state, ctx, rows, &candidates.popularity, home, &HashMap::new()).await?))
 }
 
 /// Similar items
@@ -249,7 +238,8 @@ pub async fn similar(
         limit,
         now: state.plugins.clock().now(),
     };
-    let rows: Vec<ProductRow> = on_sale(&state).await?.into_iter().filter(|x| x.id != p.id).collect();
+    let candidates = state.candidates.get(&state.db).await?;
+    let rows: Vec<&ProductRow> = candidates.rows.iter().filter(|x| x.id != p.id).collect();
     let similarity: HashMap<Uuid, f32> = match state.index.vector_of(p.id) {
         Some(v) => state
             .index
@@ -259,5 +249,5 @@ pub async fn similar(
             .collect(),
         None => HashMap::new(),
     };
-    Ok(Json(rank(&state, ctx, rows, areas::centre(&p.area), &similarity).await?))
+    Ok(Json(rank(&state, ctx, rows, &candidates.popularity, areas::centre(&p.area), &similarity).await?))
 }

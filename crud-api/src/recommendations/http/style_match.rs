@@ -20,6 +20,7 @@ use crate::payments::http::views::StrategyInfo;
 use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::recommendations::client::{Colour, Label, MlError};
 use crate::recommendations::http::similar::{limit, rank, Recommendation, RecommendationQuery};
+use crate::recommendations::store::signals;
 use crate::recommendations::suggest::{self, top_level_slugs, CategorySuggestion};
 use crate::state::AppState;
 
@@ -127,7 +128,8 @@ pub async fn style_match(
         limit,
         now: state.plugins.clock().now(),
     };
-    let page = rank(&state, ctx, rows, None, &similarity).await?;
+    let popularity = signals::popularity(&state.db, &rows.iter().map(|p| p.id).collect::<Vec<_>>()).await?;
+    let page = rank(&state, ctx, rows.iter().collect(), &popularity, None, &similarity).await?;
     Ok(Json(StyleMatchPage {
         detected: Detected {
             category,
