@@ -5,21 +5,65 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
+use futures_util::{FutureExt, StreamExt};
 use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{ConfigMap, Service};
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::runtime::controller::{self, Controller};
 use kube::runtime::events::{Recorder, Reporter};
-use kube::runtime::reflector::ObjectRef;
-use kube::runtime::watcher;
+use kube::runtime::reflector::{self, store::Writer, ObjectRef, ReflectHandle};
+use kube::runtime::{watcher, WatchStreamExt};
 use kube::{Api, Client, ResourceExt};
+use serde::de::DeserializeOwned;
 
 use crate::crd::{ApiTenant, ModelDeployment};
 use crate::metrics::Metrics;
+use crate::reconcile::caches::Caches;
 use crate::reconcile::{api_tenant, model_deployment, Context};
 
 /// Reconciles running at once per controller.
 pub const RECONCILE_CONCURRENCY: u16 = 16;
+
+/// Quiet time after an object's last event before it is reconciled.
+pub const DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Events a shared watch buffers per subscriber before it waits for the slowest one.
+const SHARED_BUFFER: usize = 1024;
+
+fn api<K>(client: &Client, ns: Option<&str>) -> Api<K>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>,
+{
+    match ns {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    }
+}
+
+fn sub<K>(w: &Writer<K>) -> ReflectHandle<K>
+where
+    K: kube::Resource<DynamicType = ()> + Clone + 'static,
+{
+    w.subscribe().expect("shared stores have subscribers")
+}
+
+/// A watch of `K` keeping `writer`'s cache current, run until dropped.
+fn drive<K>(api: Api<K>, writer: Writer<K>) -> BoxFuture<'static, ()>
+where
+    K: kube::Resource<DynamicType = ()> + Clone + DeserializeOwned + std::fmt::Debug + Send + Sync + 'static,
+{
+    watcher(api, watcher::Config::default())
+        .default_backoff()
+        .reflect_shared(writer)
+        .for_each(|e| async move {
+            if let Err(e) = e {
+                tracing::debug!(error = %e, "watch event");
+            }
+        })
+        .boxed()
+}
 
 /// Runs both controllers until `shutdown` resolves. `namespace`: watch one namespace, or all.
 pub async fn controllers(
@@ -30,23 +74,35 @@ pub async fn controllers(
     shutdown: impl std::future::Future<Output = ()> + Send + Sync + 'static,
 ) {
     let reporter = Reporter { controller: crate::build::MANAGER.into(), instance: Some(identity.into()) };
-    let ctx = Arc::new(Context::new(client.clone(), metrics, Recorder::new(client.clone(), reporter)));
-    fn api<K>(client: &Client, ns: Option<&str>) -> Api<K>
-    where
-        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>,
-    {
-        match ns {
-            Some(ns) => Api::namespaced(client.clone(), ns),
-            None => Api::all(client.clone()),
-        }
-    }
-    let wc = watcher::Config::default();
+    // One watch per kind, shared: it fills the cache the reconcilers read, and the controllers
+    // subscribed to it hear of an object only once the cache holds it. PDBs and HPAs trigger
+    // nothing (nobody else edits them in practice; the periodic resync puts them back).
+    let (deployments, dep_w) = reflector::store_shared::<Deployment>(SHARED_BUFFER);
+    let (services, svc_w) = reflector::store_shared::<Service>(SHARED_BUFFER);
+    let (config_maps, cm_w) = reflector::store_shared::<ConfigMap>(SHARED_BUFFER);
+    let (models, md_w) = reflector::store_shared::<ModelDeployment>(SHARED_BUFFER);
+    let (pdbs, pdb_w) = reflector::store::<PodDisruptionBudget>();
+    let (hpas, hpa_w) = reflector::store::<HorizontalPodAutoscaler>();
+    let (dep_md, dep_t, svc_md, svc_t) = (sub(&dep_w), sub(&dep_w), sub(&svc_w), sub(&svc_w));
+    let (cm_t, md_md, md_t) = (sub(&cm_w), sub(&md_w), sub(&md_w));
+    let caches = Caches { deployments, services, config_maps, pdbs, hpas, models: models.clone() };
+    let watches = futures_util::future::join_all([
+        drive(api::<Deployment>(&client, namespace), dep_w),
+        drive(api::<Service>(&client, namespace), svc_w),
+        drive(api::<ConfigMap>(&client, namespace), cm_w),
+        drive(api::<ModelDeployment>(&client, namespace), md_w),
+        drive(api::<PodDisruptionBudget>(&client, namespace), pdb_w),
+        drive(api::<HorizontalPodAutoscaler>(&client, namespace), hpa_w),
+    ]);
+    let ctx = Arc::new(Context::new(client.clone(), caches.clone(), metrics, Recorder::new(client.clone(), reporter)));
     // Bounded parallel reconciles: unbounded, a thousand objects at start-up open a thousand
     // connections and run into the API server's in-flight limits (429s and retry storms).
-    let cfg = controller::Config::default().concurrency(RECONCILE_CONCURRENCY);
+    // Debounced: one reconcile writes a resource's children and status, and each of those comes
+    // back as a watch event; collapsed, they make one re-check once the caches hold them all,
+    // rather than several, each racing its cache and applying again.
+    let cfg = controller::Config::default().concurrency(RECONCILE_CONCURRENCY).debounce(DEBOUNCE);
     let (stop_tx, _) = tokio::sync::broadcast::channel::<()>(1);
-    let stop_md = stop_tx.subscribe();
-    let stop_t = stop_tx.subscribe();
+    let (stop_md, stop_t, mut stop_wait) = (stop_tx.subscribe(), stop_tx.subscribe(), stop_tx.subscribe());
     tokio::spawn(async move {
         shutdown.await;
         let _ = stop_tx.send(());
@@ -55,9 +111,9 @@ pub async fn controllers(
         let _ = rx.recv().await;
     };
 
-    let mds = Controller::new(api::<ModelDeployment>(&client, namespace), wc.clone())
-        .owns(api::<Deployment>(&client, namespace), wc.clone())
-        .owns(api::<Service>(&client, namespace), wc.clone())
+    let mds = Controller::for_shared_stream(md_md, models)
+        .owns_shared_stream(dep_md)
+        .owns_shared_stream(svc_md)
         .with_config(cfg.clone())
         .graceful_shutdown_on(wait(stop_md))
         .run(model_deployment::reconcile, model_deployment::error_policy, ctx.clone())
@@ -67,14 +123,14 @@ pub async fn controllers(
             }
         });
 
-    let tenants = Controller::new(api::<ApiTenant>(&client, namespace), wc.clone())
-        .owns(api::<Deployment>(&client, namespace), wc.clone())
-        .owns(api::<Service>(&client, namespace), wc.clone())
-        .owns(api::<ConfigMap>(&client, namespace), wc.clone());
+    let tenants = Controller::new(api::<ApiTenant>(&client, namespace), watcher::Config::default())
+        .owns_shared_stream(dep_t)
+        .owns_shared_stream(svc_t)
+        .owns_shared_stream(cm_t);
     // A tenant depends on the ModelDeployment it names: re-reconcile it when that changes.
     let store = tenants.store();
     let tenants = tenants
-        .watches(api::<ModelDeployment>(&client, namespace), wc, move |md| {
+        .watches_shared_stream(md_t, move |md| {
             let ns = md.namespace();
             let name = md.name_any();
             store
@@ -92,7 +148,18 @@ pub async fn controllers(
                 tracing::debug!(error = %e, "ApiTenant controller event");
             }
         });
-    tokio::join!(mds, tenants);
+    let reconciling = async move {
+        tokio::select! {
+            ready = caches.ready() => if ready.is_err() { return },
+            _ = stop_wait.recv() => return,
+        }
+        tokio::join!(mds, tenants);
+    };
+    // The watches run as long as the controllers do; they end with them.
+    tokio::select! {
+        _ = reconciling => {}
+        _ = watches => {}
+    }
 }
 
 /// `/healthz` (alive), `/readyz` (200 once this replica has reached the API server: leading with

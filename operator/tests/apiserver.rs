@@ -171,6 +171,17 @@ async fn model_deployment_children_status_drift_and_idempotency() {
     })
     .await;
 
+    // Events tell flips, not first values: becoming ready is one; starting not ready is not
+    // (a thousand new resources would otherwise publish a thousand warnings saying nothing).
+    let events: Api<k8s_openapi::api::core::v1::Event> = Api::namespaced(client.clone(), ns);
+    let reasons = eventually("a ReadyTrue event", || async {
+        let reasons: Vec<String> =
+            events.list(&Default::default()).await.ok()?.items.into_iter().filter_map(|e| e.reason).collect();
+        reasons.contains(&"ReadyTrue".to_string()).then_some(reasons)
+    })
+    .await;
+    assert!(!reasons.iter().any(|r| r == "ReadyFalse" || r == "DegradedFalse"), "{reasons:?}");
+
     // Drift: someone scales the Deployment by hand; the operator puts it back.
     let scale = json!({"spec": {"replicas": 5}});
     deployments.patch("furniture-vision-dl-api", &PatchParams::apply("someone").force(), &Patch::Apply(&json!({

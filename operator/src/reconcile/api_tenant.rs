@@ -13,7 +13,7 @@ use kube::runtime::events::{Event, EventType};
 use kube::{Api, Resource, ResourceExt};
 use serde_json::json;
 
-use super::apply::{apply, remove};
+use super::apply::{apply, cached, remove};
 use super::model_deployment::now;
 use super::pods::Observed;
 use super::status::{self, Problem};
@@ -28,11 +28,10 @@ pub async fn reconcile(t: Arc<ApiTenant>, ctx: Arc<Context>) -> Result<Action, E
     let started = Instant::now();
     let ns = t.namespace().ok_or(Error::NoNamespace)?;
     let name = t.name_any();
-    let m = &ctx.metrics;
-    let mds: Api<ModelDeployment> = Api::namespaced(ctx.client.clone(), &ns);
+    let (m, c) = (&ctx.metrics, &ctx.caches);
     let (model, problem) = match &t.spec.model_deployment {
         None => (None, None),
-        Some(md_name) => match mds.get_opt(md_name).await? {
+        Some(md_name) => match cached::<ModelDeployment>(&c.models, &ns, md_name) {
             Some(md) => (Some(md), None),
             None => (
                 None,
@@ -54,12 +53,12 @@ pub async fn reconcile(t: Arc<ApiTenant>, ctx: Arc<Context>) -> Result<Action, E
     let deployments: Api<Deployment> = Api::namespaced(ctx.client.clone(), &ns);
     let services: Api<Service> = Api::namespaced(ctx.client.clone(), &ns);
     let pdbs: Api<PodDisruptionBudget> = Api::namespaced(ctx.client.clone(), &ns);
-    apply(&cms, &children.config_map, m).await?;
-    let dep = apply(&deployments, &children.deployment, m).await?;
-    apply(&services, &children.service, m).await?;
+    apply(&cms, &c.config_maps, &children.config_map, m).await?;
+    let dep = apply(&deployments, &c.deployments, &children.deployment, m).await?;
+    apply(&services, &c.services, &children.service, m).await?;
     match &children.pdb {
-        Some(p) => drop(apply(&pdbs, p, m).await?),
-        None => drop(remove(&pdbs, &crud_api::name(&t), m).await?),
+        Some(p) => drop(apply(&pdbs, &c.pdbs, p, m).await?),
+        None => drop(remove(&pdbs, &c.pdbs, &crud_api::name(&t), m).await?),
     }
 
     let problem = problem.or_else(|| pods.problem());
@@ -111,6 +110,12 @@ pub(crate) async fn publish_transition(
     for (t, good) in [("Ready", "True"), ("Degraded", "False"), ("CandidateRollout", "True")] {
         let (before, after) = (status(old, t), status(new, t));
         if before == after {
+            continue;
+        }
+        // A condition's first value is not a flip: every new resource starts not ready and not
+        // degraded, and a thousand resources made at once would publish two thousand Events
+        // saying so. Trouble from the start (Degraded=True) and a candidate's start are news.
+        if before.is_none() && t != "CandidateRollout" && !(t == "Degraded" && after.as_deref() == Some("True")) {
             continue;
         }
         let Some(c) = new.iter().find(|c| c.type_ == t) else { continue };

@@ -2,10 +2,17 @@
 //! when it is missing or some field we set differs from the live object. A pass with
 //! nothing to change therefore writes nothing; a field someone else changed (drift) is
 //! put back.
+//!
+//! "Live" is the operator's watch cache of that kind (`run::Caches`), not a GET: reads per
+//! reconcile were most of the operator's requests (a GET per child on every pass, and a
+//! thousand resources are reconciled two or three times each while their children appear).
+//! The controllers are triggered from the same shared watches, after the cache holds the
+//! event, so a child changed behind our back is seen changed by the reconcile it triggers.
 
 use std::fmt::Debug;
 
 use kube::api::{Patch, PatchParams};
+use kube::runtime::reflector::{ObjectRef, Store};
 use kube::{Api, Resource};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -34,18 +41,27 @@ pub fn is_subset(desired: &Value, live: &Value) -> bool {
     }
 }
 
-/// Applies `desired` unless the live object already matches it. Returns the object as the
-/// API server holds it afterwards.
-pub async fn apply<K>(api: &Api<K>, desired: &K, metrics: &Metrics) -> Result<K, kube::Error>
+/// The cached object `name` in `namespace`.
+pub fn cached<K>(cache: &Store<K>, namespace: &str, name: &str) -> Option<K>
+where
+    K: Resource<DynamicType = ()> + Clone,
+{
+    cache.get(&ObjectRef::new(name).within(namespace)).map(|k| (*k).clone())
+}
+
+/// Applies `desired` unless the cached live object already matches it. Returns the object as
+/// the API server holds it afterwards.
+pub async fn apply<K>(api: &Api<K>, cache: &Store<K>, desired: &K, metrics: &Metrics) -> Result<K, kube::Error>
 where
     K: Resource<DynamicType = ()> + Serialize + DeserializeOwned + Clone + Debug,
 {
     let name = desired.meta().name.clone().expect("builders name every child");
-    if let Some(live) = api.get_opt(&name).await? {
+    let namespace = desired.meta().namespace.as_deref().unwrap_or_default();
+    if let Some(live) = cache.get(&ObjectRef::new(&name).within(namespace)) {
         let d = serde_json::to_value(desired).expect("children serialise");
-        let l = serde_json::to_value(&live).expect("objects serialise");
+        let l = serde_json::to_value(&*live).expect("objects serialise");
         if is_subset(&d, &l) {
-            return Ok(live);
+            return Ok((*live).clone());
         }
     }
     let applied = api.patch(&name, &PatchParams::apply(MANAGER).force(), &Patch::Apply(desired)).await?;
@@ -54,11 +70,12 @@ where
 }
 
 /// Deletes a child we no longer want (e.g. the PDB after `disruptionBudget` was removed).
-pub async fn remove<K>(api: &Api<K>, name: &str, metrics: &Metrics) -> Result<bool, kube::Error>
+pub async fn remove<K>(api: &Api<K>, cache: &Store<K>, name: &str, metrics: &Metrics) -> Result<bool, kube::Error>
 where
     K: Resource<DynamicType = ()> + DeserializeOwned + Clone + Debug,
 {
-    if api.get_opt(name).await?.is_none() {
+    let namespace = api.namespace().unwrap_or_default().to_string();
+    if cached(cache, &namespace, name).is_none() {
         return Ok(false);
     }
     match api.delete(name, &Default::default()).await {

@@ -3,6 +3,7 @@
 
 pub mod api_tenant;
 pub mod apply;
+pub mod caches;
 pub mod model_deployment;
 pub mod pods;
 pub mod rollout;
@@ -21,6 +22,8 @@ use crate::metrics::Metrics;
 /// Shared by every reconcile.
 pub struct Context {
     pub client: Client,
+    /// Children and models as the watches last saw them.
+    pub caches: caches::Caches,
     pub metrics: Arc<Metrics>,
     pub recorder: Recorder,
     /// Reads the served plugin digests from crud-api replicas (plain HTTP inside the cluster).
@@ -28,12 +31,12 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn new(client: Client, metrics: Arc<Metrics>, recorder: Recorder) -> Self {
+    pub fn new(client: Client, caches: caches::Caches, metrics: Arc<Metrics>, recorder: Recorder) -> Self {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(1))
             .build()
             .expect("a plain HTTP client builds");
-        Self { client, metrics, recorder, http }
+        Self { client, caches, metrics, recorder, http }
     }
 }
 

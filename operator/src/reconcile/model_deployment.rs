@@ -12,7 +12,7 @@ use kube::runtime::controller::Action;
 use kube::{Api, Resource, ResourceExt};
 use serde_json::json;
 
-use super::apply::{apply, remove};
+use super::apply::{apply, cached, remove};
 use super::pods::Observed;
 use super::status::{self, Problem};
 use super::{next_check, Context, Error};
@@ -31,25 +31,26 @@ pub async fn reconcile(md: Arc<ModelDeployment>, ctx: Arc<Context>) -> Result<Ac
     let services: Api<Service> = Api::namespaced(ctx.client.clone(), &ns);
     let pdbs: Api<PodDisruptionBudget> = Api::namespaced(ctx.client.clone(), &ns);
     let hpas: Api<HorizontalPodAutoscaler> = Api::namespaced(ctx.client.clone(), &ns);
-    let m = &ctx.metrics;
+    let (m, c) = (&ctx.metrics, &ctx.caches);
 
     let (deployment, problem) = match dl_api::build(&md) {
         Ok(children) => {
-            let dep = apply(&deployments, &children.deployment, m).await?;
-            apply(&services, &children.service, m).await?;
+            let dep = apply(&deployments, &c.deployments, &children.deployment, m).await?;
+            apply(&services, &c.services, &children.service, m).await?;
             match &children.pdb {
-                Some(p) => drop(apply(&pdbs, p, m).await?),
-                None => drop(remove(&pdbs, &child, m).await?),
+                Some(p) => drop(apply(&pdbs, &c.pdbs, p, m).await?),
+                None => drop(remove(&pdbs, &c.pdbs, &child, m).await?),
             }
             match &children.hpa {
-                Some(h) => drop(apply(&hpas, h, m).await?),
-                None => drop(remove(&hpas, &child, m).await?),
+                Some(h) => drop(apply(&hpas, &c.hpas, h, m).await?),
+                None => drop(remove(&hpas, &c.hpas, &child, m).await?),
             }
             (Some(dep), None)
         }
-        Err(e) => {
-            (deployments.get_opt(&child).await?, Some(Problem { reason: "InvalidSpec".into(), message: e.to_string() }))
-        }
+        Err(e) => (
+            cached(&c.deployments, &ns, &child),
+            Some(Problem { reason: "InvalidSpec".into(), message: e.to_string() }),
+        ),
     };
 
     let pods = Observed::list(&Api::<Pod>::namespaced(ctx.client.clone(), &ns), dl_api::COMPONENT, &name).await?;

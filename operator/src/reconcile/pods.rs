@@ -30,7 +30,10 @@ impl Observed {
     pub async fn list(api: &Api<Pod>, component: &str, instance: &str) -> Result<Self, Error> {
         let labels =
             selector(component, instance).iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
-        let mut pods = api.list(&ListParams::default().labels(&labels)).await?.items;
+        // From the API server's watch cache (resourceVersion 0) rather than a quorum read of
+        // etcd: every reconcile lists, and milliseconds of staleness change no verdict (the
+        // reconcile re-checks every few seconds while pods are on their way).
+        let mut pods = api.list(&ListParams::default().labels(&labels).match_any()).await?.items;
         // Pods on their way out say nothing about the new ones; names sort for stable messages.
         pods.retain(|p| p.metadata.deletion_timestamp.is_none());
         pods.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
