@@ -118,6 +118,22 @@ where
     api.patch(&obj.name_any(), &PatchParams::apply(MANAGER).force(), &Patch::Apply(obj)).await.unwrap()
 }
 
+/// The status a reconcile would apply for `obj` whose Deployment is `dep`, server-side applied
+/// to the status subresource as the operator does.
+async fn ssa_status<K>(client: &Client, ns: &str, obj: &K, dep: &Deployment, endpoint: String)
+where
+    K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope> + Clone + std::fmt::Debug,
+    K: DeserializeOwned,
+{
+    let mut derived = status::derive(Some(dep), obj.meta().generation, None);
+    status::carry_transitions(&mut derived.conditions, &[], "2026-12-02T00:00:00Z");
+    let body = json!({ "apiVersion": K::api_version(&()), "kind": K::kind(&()), "status": {
+        "conditions": derived.conditions, "readyReplicas": derived.ready_replicas,
+        "endpoint": endpoint, "observedGeneration": obj.meta().generation } });
+    let api: Api<K> = Api::namespaced(client.clone(), ns);
+    api.patch_status(&obj.name_any(), &PatchParams::apply(MANAGER).force(), &Patch::Apply(&body)).await.unwrap();
+}
+
 /// The API server's own ceiling for the operator's first pass: the same server-side applies
 /// (each resource's children from the operator's builders, then its status, in order like a
 /// reconcile) sent by a bare client at the operator's concurrency (`RECONCILE_CONCURRENCY`
@@ -126,7 +142,6 @@ where
 async fn bare_client(client: &Client, ns: &str, mds: &[ModelDeployment], tenants: &[ApiTenant]) -> (f64, u64) {
     let applies = std::sync::atomic::AtomicU64::new(0);
     let count = |n: u64| applies.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
-    let now = "2026-12-02T00:00:00Z";
     let started = Instant::now();
     let md_jobs = stream::iter(mds).map(|md| async {
         let c = dl_api::build(md).unwrap();
@@ -141,13 +156,7 @@ async fn bare_client(client: &Client, ns: &str, mds: &[ModelDeployment], tenants
             ssa(client, ns, h).await;
             n += 1;
         }
-        let mut derived = status::derive(Some(&dep), md.metadata.generation, None);
-        status::carry_transitions(&mut derived.conditions, &[], now);
-        let body = json!({ "apiVersion": "gajyeogagu.io/v1alpha1", "kind": "ModelDeployment", "status": {
-            "conditions": derived.conditions, "readyReplicas": derived.ready_replicas,
-            "endpoint": dl_api::endpoint(&md.name_any(), ns), "observedGeneration": md.metadata.generation } });
-        let api: Api<ModelDeployment> = Api::namespaced(client.clone(), ns);
-        api.patch_status(&md.name_any(), &PatchParams::apply(MANAGER).force(), &Patch::Apply(&body)).await.unwrap();
+        ssa_status(client, ns, md, &dep, dl_api::endpoint(&md.name_any(), ns)).await;
         count(n);
     });
     let by_name: std::collections::HashMap<String, &ModelDeployment> = mds.iter().map(|m| (m.name_any(), m)).collect();
@@ -164,13 +173,7 @@ async fn bare_client(client: &Client, ns: &str, mds: &[ModelDeployment], tenants
                 ssa(client, ns, p).await;
                 n += 1;
             }
-            let mut derived = status::derive(Some(&dep), t.metadata.generation, None);
-            status::carry_transitions(&mut derived.conditions, &[], now);
-            let body = json!({ "apiVersion": "gajyeogagu.io/v1alpha1", "kind": "ApiTenant", "status": {
-                "conditions": derived.conditions, "readyReplicas": derived.ready_replicas,
-                "endpoint": crud_api::endpoint(&t.name_any(), ns), "observedGeneration": t.metadata.generation } });
-            let api: Api<ApiTenant> = Api::namespaced(client.clone(), ns);
-            api.patch_status(&t.name_any(), &PatchParams::apply(MANAGER).force(), &Patch::Apply(&body)).await.unwrap();
+            ssa_status(client, ns, t, &dep, crud_api::endpoint(&t.name_any(), ns)).await;
             count(n);
         }
     });
