@@ -65,12 +65,13 @@ async fn looks_carts_and_orders_reach_the_recommender() {
     use crud_api::recommendations::store::signals;
     let app = spawn_app().await;
     let s = seller(&app, "signals-seller@example.com").await;
-    // Same price, age and tags; the desk is listed last, so ties would put it last.
+    // Same price, age and tags; the desk is listed first, and equal scores keep the order the
+    // host offers the candidates in (newest first), so ties would put it last.
+    let desk = list_item(&app, &s, "desk", "책상 하나", 50_000, json!({})).await;
     let mut others = Vec::new();
     for slug in ["chair", "table", "lighting"] {
         others.push(list_item(&app, &s, slug, &format!("{slug} 하나"), 50_000, json!({})).await);
     }
-    let desk = list_item(&app, &s, "desk", "책상 하나", 50_000, json!({})).await;
     let (looker, _, _) = app.signup("looker@example.com").await;
     let first = |body: &serde_json::Value| body["items"][0]["product"]["id"].clone();
     let before = app.get("/api/v1/recommendations?limit=4", Some(&looker)).await.body;

@@ -15,7 +15,7 @@
 //! between the WIT records and the plain types of `plugin-strategies`, so strategy code is
 //! ordinary Rust that unit-tests on the host.
 
-pub use plugin_strategies::{Adjustment, Candidate, Checkout, Context, Line, Moment, Payout, Plan, Ranked, Weekday};
+pub use plugin_strategies::{Adjustment, Candidates, Checkout, Context, Line, Moment, Payout, Pick, Plan, Weekday};
 
 pub mod payment {
     wit_bindgen::generate!({
@@ -123,9 +123,11 @@ pub trait PaymentStrategy: 'static {
     fn quote(input: Checkout) -> Result<Plan, String>;
 }
 
-/// A recommendation strategy: rank candidates for a context.
+/// A recommendation strategy: rank candidates for a context. The candidates come as columns
+/// (`Candidates`: one `Vec` per feature, names stored once); the answer names candidates by
+/// position.
 pub trait RecommendationStrategy: 'static {
-    fn rank(ctx: Context, candidates: Vec<Candidate>) -> Result<Vec<Ranked>, String>;
+    fn rank(ctx: Context, candidates: Candidates) -> Result<Vec<Pick>, String>;
 }
 
 impl<T: PaymentStrategy> wp::Guest for T {
@@ -184,7 +186,7 @@ impl plugin_strategies::Config for RecommendConfig {
 }
 
 impl<T: RecommendationStrategy> wr::Guest for T {
-    fn rank(ctx: wr::Context, candidates: Vec<wr::Candidate>) -> Result<Vec<wr::Ranked>, String> {
+    fn rank(ctx: wr::Context, candidates: wr::Candidates) -> Result<Vec<wr::Ranked>, String> {
         report_panics(log_error_recommend);
         let ctx = Context {
             user_id: ctx.user_id,
@@ -197,22 +199,22 @@ impl<T: RecommendationStrategy> wr::Guest for T {
             limit: ctx.limit,
             now: plain_moment!(recommend::gajyeogagu::plugins::host, ctx.now),
         };
-        let candidates = candidates
-            .into_iter()
-            .map(|c| Candidate {
-                id: c.id,
-                category: c.category,
-                price: c.price,
-                age_days: c.age_days,
-                popularity: c.popularity,
-                similarity: c.similarity,
-                distance_km: c.distance_km,
-                style_tags: c.style_tags,
-            })
-            .collect();
+        // The columns move over as they are: no copy, no allocation per candidate.
+        let candidates = Candidates {
+            category_names: candidates.category_names,
+            category: candidates.category,
+            price: candidates.price,
+            age_days: candidates.age_days,
+            popularity: candidates.popularity,
+            similarity: candidates.similarity,
+            distance_km: candidates.distance_km,
+            tag_names: candidates.tag_names,
+            tag_start: candidates.tag_start,
+            tags: candidates.tags,
+        };
         Ok(T::rank(ctx, candidates)?
             .into_iter()
-            .map(|r| wr::Ranked { id: r.id, score: r.score, reason: r.reason })
+            .map(|r| wr::Ranked { index: r.index, score: r.score, reason: r.reason })
             .collect())
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! - payment quote with a fresh `Store` + instance per call (what crud-api does) and on a
 //!   reused instance;
-//! - recommendation ranking of 1,000 candidates in Wasm vs the same code native.
+//! - recommendation ranking of 1,000 candidates in Wasm (contract 0.3.0: columns) vs the same
+//!   code native, and what contract 0.2.0's records cost at the boundary alone.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -121,8 +122,20 @@ fn main() {
     let native = stats(
         "rank 1,000 candidates, native Rust",
         time(300, || {
-            s::recommend_style::rank(&BTreeMap::new(), &ctx, &cands).unwrap();
+            s::recommend_style::rank_records(&BTreeMap::new(), &ctx, &cands).unwrap();
         }),
     );
     println!("Wasm / native (p50): fresh {:.2}x, reused {:.2}x", wasm_fresh / native, wasm_reused / native);
+
+    // What the records of contract 0.2.0 cost at the boundary alone: a plugin that only sorts
+    // by price, given the same thousand candidates as records.
+    let legacy =
+        Plugin::load(&engine, "legacy-v0.2", Kind::Recommendation, &wasm("legacy_recommend_v0_2"), None).unwrap();
+    let mut ls = legacy.session(Arc::default(), Limits::default()).unwrap();
+    stats(
+        "rank 1,000, contract 0.2.0 records, sort by price only",
+        time(300, || {
+            ls.rank(&ctx, &cands).unwrap();
+        }),
+    );
 }

@@ -10,7 +10,9 @@ use crate::bindings::payment::exports::gajyeogagu::plugins::payment as wp;
 use crate::bindings::recommend::exports::gajyeogagu::plugins::recommend as wr;
 use crate::bindings::v0_1::payment::exports::gajyeogagu::plugins::payment as wp01;
 use crate::bindings::v0_1::recommend::exports::gajyeogagu::plugins::recommend as wr01;
-use crate::bindings::{payment, recommend};
+use crate::bindings::v0_2::payment::exports::gajyeogagu::plugins::payment as wp02;
+use crate::bindings::v0_2::recommend::exports::gajyeogagu::plugins::recommend as wr02;
+use crate::bindings::{payment, recommend, v0_2};
 
 /// `$c: &s::Checkout` as the `Checkout` record of the version module `$w`, plus `$extra`
 /// fields that version has.
@@ -131,11 +133,19 @@ pub fn checkout(c: &s::Checkout) -> wp::Checkout {
     checkout_record!(wp, c, placed_at: moment_record!(payment::gajyeogagu::plugins::host, &c.placed_at))
 }
 
+pub fn checkout_v0_2(c: &s::Checkout) -> wp02::Checkout {
+    checkout_record!(wp02, c, placed_at: moment_record!(v0_2::payment::gajyeogagu::plugins::host, &c.placed_at))
+}
+
 pub fn checkout_v0_1(c: &s::Checkout) -> wp01::Checkout {
     checkout_record!(wp01, c)
 }
 
 pub fn plan(p: wp::Plan) -> s::Plan {
+    plain_plan!(p)
+}
+
+pub fn plan_v0_2(p: wp02::Plan) -> s::Plan {
     plain_plan!(p)
 }
 
@@ -157,19 +167,55 @@ pub fn context(c: &s::Context) -> wr::Context {
     context_record!(wr, c, now: moment_record!(recommend::gajyeogagu::plugins::host, &c.now))
 }
 
+pub fn context_v0_2(c: &s::Context) -> wr02::Context {
+    context_record!(wr02, c, now: moment_record!(v0_2::recommend::gajyeogagu::plugins::host, &c.now))
+}
+
 pub fn context_v0_1(c: &s::Context) -> wr01::Context {
     context_record!(wr01, c)
 }
 
-pub fn candidates(c: &[s::Candidate]) -> Vec<wr::Candidate> {
-    c.iter().map(|c| candidate_record!(wr, c)).collect()
+/// The candidates as the current contract's columns.
+pub fn candidates(c: &[s::Candidate]) -> Result<wr::Candidates, String> {
+    let c = s::Candidates::from_records(c)?;
+    Ok(wr::Candidates {
+        category_names: c.category_names,
+        category: c.category,
+        price: c.price,
+        age_days: c.age_days,
+        popularity: c.popularity,
+        similarity: c.similarity,
+        distance_km: c.distance_km,
+        tag_names: c.tag_names,
+        tag_start: c.tag_start,
+        tags: c.tags,
+    })
+}
+
+/// A current-contract ranking, which names candidates by position, as ranked ids — checked:
+/// every position offered, each once, every score finite.
+pub fn picks(r: Vec<wr::Ranked>, candidates: &[s::Candidate]) -> Result<Vec<s::Ranked>, String> {
+    let mut seen = vec![false; candidates.len()];
+    r.into_iter()
+        .map(|r| {
+            let i = r.index as usize;
+            if i >= candidates.len() || std::mem::replace(&mut seen[i], true) || !r.score.is_finite() {
+                return Err(format!("ranked an unknown, duplicate or non-finite entry at position {}", r.index));
+            }
+            Ok(s::Ranked { id: candidates[i].id.clone(), score: r.score, reason: r.reason })
+        })
+        .collect()
+}
+
+pub fn candidates_v0_2(c: &[s::Candidate]) -> Vec<wr02::Candidate> {
+    c.iter().map(|c| candidate_record!(wr02, c)).collect()
 }
 
 pub fn candidates_v0_1(c: &[s::Candidate]) -> Vec<wr01::Candidate> {
     c.iter().map(|c| candidate_record!(wr01, c)).collect()
 }
 
-pub fn ranked(r: Vec<wr::Ranked>) -> Vec<s::Ranked> {
+pub fn ranked_v0_2(r: Vec<wr02::Ranked>) -> Vec<s::Ranked> {
     r.into_iter().map(|r| s::Ranked { id: r.id, score: r.score, reason: r.reason }).collect()
 }
 

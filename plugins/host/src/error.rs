@@ -26,13 +26,17 @@ pub enum PluginError {
     CopyTooLarge(usize),
     #[error("plan rejected: {0}")]
     InvalidPlan(String),
-    /// The host's checks refused a ranking (an id it did not offer, a duplicate, a non-finite
+    /// The host's checks refused a ranking (a candidate it did not offer, a duplicate, a non-finite
     /// score, more than the limit): the plugin answered, wrongly — not `refused`, which is
     /// the plugin's own `Err`.
     #[error("ranking rejected: {0}")]
     InvalidRanking(String),
     #[error("plugin refused: {0}")]
     Refused(String),
+    /// The host's own input does not fit the contract (more distinct category or tag names
+    /// than its indices can address); the plugin was not called.
+    #[error("input does not fit the contract: {0}")]
+    InputTooLarge(String),
     #[error("no plugin configured")]
     NotConfigured,
 }
@@ -67,6 +71,7 @@ impl PluginError {
             PluginError::InvalidPlan(_) => "invalid_plan",
             PluginError::InvalidRanking(_) => "invalid_ranking",
             PluginError::Refused(_) => "refused",
+            PluginError::InputTooLarge(_) => "input_too_large",
             PluginError::NotConfigured => "not_configured",
         }
     }

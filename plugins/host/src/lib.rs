@@ -39,12 +39,12 @@ pub use registry::{Fallback, Outcome, Registry, StrategyConfig};
 pub use state::LogLine;
 
 /// The WIT package version this host implements (`plugins/wit`), which the SDK builds against.
-pub const CONTRACT_VERSION: (u64, u64, u64) = (0, 2, 0);
+pub const CONTRACT_VERSION: (u64, u64, u64) = (0, 3, 0);
 
-/// Every version the host loads, newest first: the current one and 0.1.0 (`plugins/wit-0.1.0`,
-/// no clock in the input). Components for any other major version (for 0.x: minor) are
-/// refused.
-pub const CONTRACT_VERSIONS: [(u64, u64, u64); 2] = [CONTRACT_VERSION, (0, 1, 0)];
+/// Every version the host loads, newest first: the current one, 0.2.0 (`plugins/wit-0.2.0`:
+/// recommendation candidates as records) and 0.1.0 (`plugins/wit-0.1.0`: no clock in the
+/// input either). Components for any other major version (for 0.x: minor) are refused.
+pub const CONTRACT_VERSIONS: [(u64, u64, u64); 3] = [CONTRACT_VERSION, (0, 2, 0), (0, 1, 0)];
 
 /// sha256 of bytes, lower-case hex.
 pub fn digest(bytes: &[u8]) -> String {

@@ -19,7 +19,7 @@ use wasmtime::{Store, Trap};
 use plugin_strategies as s;
 use plugin_strategies::verify::{verify_plan, PlanRules};
 
-use crate::bindings::{payment, recommend, v0_1};
+use crate::bindings::{payment, recommend, v0_1, v0_2};
 use crate::engine::PluginEngine;
 use crate::error::PluginError;
 use crate::limits::Limits;
@@ -53,6 +53,8 @@ impl Kind {
 enum Pre {
     Payment(payment::PaymentStrategyPre<CallState>),
     Recommendation(recommend::RecommendationStrategyPre<CallState>),
+    PaymentV0_2(v0_2::payment::PaymentStrategyPre<CallState>),
+    RecommendationV0_2(v0_2::recommend::RecommendationStrategyPre<CallState>),
     PaymentV0_1(v0_1::payment::PaymentStrategyPre<CallState>),
     RecommendationV0_1(v0_1::recommend::RecommendationStrategyPre<CallState>),
 }
@@ -61,7 +63,7 @@ pub struct Plugin {
     pub name: String,
     pub digest: String,
     pub kind: Kind,
-    /// The contract version it was built against, e.g. "0.2.0".
+    /// The contract version it was built against, e.g. "0.3.0".
     pub contract: String,
     pre: Pre,
 }
@@ -89,7 +91,7 @@ fn exported_version(engine: &PluginEngine, component: &Component, kind: Kind) ->
 }
 
 /// Which of the versions the host loads `found` is compatible with: semver, where a major
-/// version breaks and, in 0.x, every minor version does (0.1.7 is 0.1.0's; 0.3.0 is no one's).
+/// version breaks and, in 0.x, every minor version does (0.1.7 is 0.1.0's; 0.4.0 is no one's).
 fn compatible(found: &str) -> Option<(u64, u64)> {
     let mut parts = found.split('.').map(|p| p.parse::<u64>().ok());
     let (major, minor) = (parts.next().flatten()?, parts.next().flatten()?);
@@ -144,24 +146,31 @@ impl Plugin {
         };
         let mut linker: Linker<CallState> = Linker::new(engine.engine());
         let current = (CONTRACT_VERSION.0, CONTRACT_VERSION.1);
-        let pre = match (kind, version == current) {
-            (Kind::Payment, true) => {
-                Pre::Payment(prepare!(linker, engine.engine(), &component, kind, payment, PaymentStrategyPre))
+        let e = engine.engine();
+        let pre = match (kind, version) {
+            (Kind::Payment, v) if v == current => {
+                Pre::Payment(prepare!(linker, e, &component, kind, payment, PaymentStrategyPre))
             }
-            (Kind::Recommendation, true) => Pre::Recommendation(prepare!(
+            (Kind::Recommendation, v) if v == current => {
+                Pre::Recommendation(prepare!(linker, e, &component, kind, recommend, RecommendationStrategyPre))
+            }
+            (Kind::Payment, (0, 2)) => {
+                Pre::PaymentV0_2(prepare!(linker, e, &component, kind, v0_2::payment, PaymentStrategyPre))
+            }
+            (Kind::Recommendation, (0, 2)) => Pre::RecommendationV0_2(prepare!(
                 linker,
-                engine.engine(),
+                e,
                 &component,
                 kind,
-                recommend,
+                v0_2::recommend,
                 RecommendationStrategyPre
             )),
-            (Kind::Payment, false) => {
-                Pre::PaymentV0_1(prepare!(linker, engine.engine(), &component, kind, v0_1::payment, PaymentStrategyPre))
+            (Kind::Payment, _) => {
+                Pre::PaymentV0_1(prepare!(linker, e, &component, kind, v0_1::payment, PaymentStrategyPre))
             }
-            (Kind::Recommendation, false) => Pre::RecommendationV0_1(prepare!(
+            (Kind::Recommendation, _) => Pre::RecommendationV0_1(prepare!(
                 linker,
-                engine.engine(),
+                e,
                 &component,
                 kind,
                 v0_1::recommend,
@@ -197,6 +206,8 @@ impl Plugin {
         let engine = match &self.pre {
             Pre::Payment(p) => p.engine().clone(),
             Pre::Recommendation(p) => p.engine().clone(),
+            Pre::PaymentV0_2(p) => p.engine().clone(),
+            Pre::RecommendationV0_2(p) => p.engine().clone(),
             Pre::PaymentV0_1(p) => p.engine().clone(),
             Pre::RecommendationV0_1(p) => p.engine().clone(),
         };
@@ -205,6 +216,10 @@ impl Plugin {
         let bound = match &self.pre {
             Pre::Payment(p) => Bound::Payment(p.instantiate(&mut store).map_err(|e| failed(e, &store))?),
             Pre::Recommendation(p) => Bound::Recommendation(p.instantiate(&mut store).map_err(|e| failed(e, &store))?),
+            Pre::PaymentV0_2(p) => Bound::PaymentV0_2(p.instantiate(&mut store).map_err(|e| failed(e, &store))?),
+            Pre::RecommendationV0_2(p) => {
+                Bound::RecommendationV0_2(p.instantiate(&mut store).map_err(|e| failed(e, &store))?)
+            }
             Pre::PaymentV0_1(p) => Bound::PaymentV0_1(p.instantiate(&mut store).map_err(|e| failed(e, &store))?),
             Pre::RecommendationV0_1(p) => {
                 Bound::RecommendationV0_1(p.instantiate(&mut store).map_err(|e| failed(e, &store))?)
@@ -247,6 +262,8 @@ impl Plugin {
 enum Bound {
     Payment(payment::PaymentStrategy),
     Recommendation(recommend::RecommendationStrategy),
+    PaymentV0_2(v0_2::payment::PaymentStrategy),
+    RecommendationV0_2(v0_2::recommend::RecommendationStrategy),
     PaymentV0_1(v0_1::payment::PaymentStrategy),
     RecommendationV0_1(v0_1::recommend::RecommendationStrategy),
 }
@@ -339,6 +356,10 @@ impl Session<'_> {
                 .gajyeogagu_plugins_payment()
                 .call_quote(&mut self.store, &convert::checkout(input))
                 .map(|a| a.map(convert::plan)),
+            Bound::PaymentV0_2(b) => b
+                .gajyeogagu_plugins_payment()
+                .call_quote(&mut self.store, &convert::checkout_v0_2(input))
+                .map(|a| a.map(convert::plan_v0_2)),
             Bound::PaymentV0_1(b) => b
                 .gajyeogagu_plugins_payment()
                 .call_quote(&mut self.store, &convert::checkout_v0_1(input))
@@ -369,34 +390,39 @@ impl Session<'_> {
         let limits = self.arm()?;
         let started = Instant::now();
         self.store.data_mut().now_millis = ctx.now.unix_millis;
-        let answer = match &self.bound {
-            Bound::Recommendation(b) => b
-                .gajyeogagu_plugins_recommend()
-                .call_rank(&mut self.store, &convert::context(ctx), &convert::candidates(candidates))
-                .map(|a| a.map(convert::ranked)),
-            Bound::RecommendationV0_1(b) => b
-                .gajyeogagu_plugins_recommend()
-                .call_rank(&mut self.store, &convert::context_v0_1(ctx), &convert::candidates_v0_1(candidates))
-                .map(|a| a.map(convert::ranked_v0_1)),
+        let refused = |e| PluginError::Refused(e).capped(limits.error_bytes);
+        let invalid = |e| PluginError::InvalidRanking(e).capped(limits.error_bytes);
+        let ranked = match &self.bound {
+            Bound::Recommendation(b) => {
+                let columns = convert::candidates(candidates).map_err(PluginError::InputTooLarge)?;
+                let picks = b
+                    .gajyeogagu_plugins_recommend()
+                    .call_rank(&mut self.store, &convert::context(ctx), &columns)
+                    .map_err(|e| classify(e, &self.store, &limits))?
+                    .map_err(refused)?;
+                convert::picks(picks, candidates).map_err(invalid)?
+            }
+            Bound::RecommendationV0_2(b) => {
+                let ranked = b
+                    .gajyeogagu_plugins_recommend()
+                    .call_rank(&mut self.store, &convert::context_v0_2(ctx), &convert::candidates_v0_2(candidates))
+                    .map_err(|e| classify(e, &self.store, &limits))?
+                    .map_err(refused)?;
+                offered_once(convert::ranked_v0_2(ranked), candidates).map_err(invalid)?
+            }
+            Bound::RecommendationV0_1(b) => {
+                let ranked = b
+                    .gajyeogagu_plugins_recommend()
+                    .call_rank(&mut self.store, &convert::context_v0_1(ctx), &convert::candidates_v0_1(candidates))
+                    .map_err(|e| classify(e, &self.store, &limits))?
+                    .map_err(refused)?;
+                offered_once(convert::ranked_v0_1(ranked), candidates).map_err(invalid)?
+            }
             _ => return Err(PluginError::WrongWorld(Kind::Recommendation.world().into())),
         };
-        let ranked = answer
-            .map_err(|e| classify(e, &self.store, &limits))?
-            .map_err(|e| PluginError::Refused(e).capped(limits.error_bytes))?;
         let size = convert::ranked_size(&ranked);
         if size > limits.output_bytes {
             return Err(PluginError::OutputTooLarge(size, limits.output_bytes));
-        }
-        // Only ids we offered, each once, at most `limit` of them.
-        let mut seen = std::collections::BTreeSet::new();
-        for r in &ranked {
-            if !candidates.iter().any(|c| c.id == r.id) || !seen.insert(r.id.clone()) || !r.score.is_finite() {
-                return Err(PluginError::InvalidRanking(format!(
-                    "ranked an unknown, duplicate or non-finite entry {}",
-                    r.id
-                ))
-                .capped(limits.error_bytes));
-            }
         }
         if ranked.len() > ctx.limit as usize {
             return Err(PluginError::InvalidRanking(format!(
@@ -415,17 +441,30 @@ impl Session<'_> {
     }
 }
 
+/// A ranking by id (contracts before 0.3.0) checked: only ids offered, each once, every score
+/// finite.
+fn offered_once(ranked: Vec<s::Ranked>, candidates: &[s::Candidate]) -> Result<Vec<s::Ranked>, String> {
+    let mut seen = std::collections::BTreeSet::new();
+    for r in &ranked {
+        if !candidates.iter().any(|c| c.id == r.id) || !seen.insert(r.id.as_str()) || !r.score.is_finite() {
+            return Err(format!("ranked an unknown, duplicate or non-finite entry {}", r.id));
+        }
+    }
+    Ok(ranked)
+}
+
 #[cfg(test)]
 mod tests {
     use super::compatible;
 
     #[test]
     fn contract_versions() {
-        assert_eq!(compatible("0.2.0"), Some((0, 2)));
+        assert_eq!(compatible("0.3.0"), Some((0, 3)));
+        assert_eq!(compatible("0.2.0"), Some((0, 2)), "plugins built against 0.2.0 keep loading");
         assert_eq!(compatible("0.2.3"), Some((0, 2)));
         assert_eq!(compatible("0.1.0"), Some((0, 1)), "plugins built against 0.1.0 keep loading");
         assert_eq!(compatible("0.1.7"), Some((0, 1)));
-        assert_eq!(compatible("0.3.0"), None);
+        assert_eq!(compatible("0.4.0"), None);
         assert_eq!(compatible("1.0.0"), None);
         assert_eq!(compatible("garbage"), None);
     }

@@ -567,7 +567,7 @@ impl Registry {
             "recommendation",
             &self.recommendation,
             |p, config, limits| p.rank(config, limits, ctx, candidates),
-            |config| s::recommend_style::rank(config, ctx, candidates),
+            |config| s::recommend_style::rank_records(config, ctx, candidates),
         )?;
         self.shadow(
             "recommendation",

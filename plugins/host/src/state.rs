@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use wasmtime::ResourceLimiter;
 
-use crate::bindings::{payment, recommend, v0_1};
+use crate::bindings::{payment, recommend, v0_1, v0_2};
 use crate::limits::Limits;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -94,5 +94,7 @@ macro_rules! impl_host {
 
 impl_host!(payment::gajyeogagu::plugins::host);
 impl_host!(recommend::gajyeogagu::plugins::host);
+impl_host!(v0_2::payment::gajyeogagu::plugins::host);
+impl_host!(v0_2::recommend::gajyeogagu::plugins::host);
 impl_host!(v0_1::payment::gajyeogagu::plugins::host);
 impl_host!(v0_1::recommend::gajyeogagu::plugins::host);

@@ -88,7 +88,7 @@ fn recommend_style_in_wasm_equals_native_on_a_thousand_candidates() {
     };
     let cands = s::recommend_style::synthetic_candidates(1000);
     let out = p.rank(Arc::default(), Limits::default(), &ctx, &cands).unwrap();
-    assert_eq!(out.value, s::recommend_style::rank(&BTreeMap::new(), &ctx, &cands).unwrap());
+    assert_eq!(out.value, s::recommend_style::rank_records(&BTreeMap::new(), &ctx, &cands).unwrap());
     assert_eq!(out.value.len(), 24);
 }
 
@@ -255,7 +255,7 @@ fn loading_refuses_wrong_versions_bad_bytes_and_digest_mismatches() {
         err,
         PluginError::IncompatibleVersion {
             found: "gajyeogagu:plugins@1.0.0".into(),
-            expected: "0.2.0 or 0.1.0".into()
+            expected: "0.3.0 or 0.2.0 or 0.1.0".into()
         }
     );
     assert!(err.to_string().contains("rebuild against plugins/wit"));
@@ -297,7 +297,27 @@ fn plugins_built_against_contract_0_1_0_keep_loading_and_answering() {
     assert_eq!(out.len(), 3);
 
     let current = Plugin::load(&e, "std", Kind::Payment, &wasm("payment_standard"), None).unwrap();
-    assert_eq!(current.contract, "0.2.0");
+    assert_eq!(current.contract, "0.3.0");
+}
+
+/// Contract 0.2.0 passed candidates as records; 0.3.0 passes columns. A 0.2.0 plugin still
+/// gets records — with the clock, which 0.1.0 lacked — and answers with ids.
+#[test]
+fn recommendation_plugins_built_against_contract_0_2_0_keep_loading_and_answering() {
+    let e = engine();
+    let rank = Plugin::load(&e, "legacy", Kind::Recommendation, &wasm("legacy_recommend_v0_2"), None).unwrap();
+    assert_eq!(rank.contract, "0.2.0");
+    let cands = s::recommend_style::synthetic_candidates(50);
+    // 2026-12-05 00:30 in Seoul: a Saturday.
+    let ctx =
+        s::Context { limit: 3, now: plugin_host::Clock::default().at_millis(1_796_398_205_250), ..Default::default() };
+    let out = rank.rank(Arc::default(), Limits::default(), &ctx, &cands).unwrap().value;
+    let mut cheapest: Vec<_> = cands.iter().map(|c| (c.price, c.id.clone())).collect();
+    cheapest.sort();
+    let ids: Vec<_> = out.iter().map(|r| r.id.clone()).collect();
+    assert_eq!(ids, cheapest.iter().take(3).map(|c| c.1.clone()).collect::<Vec<_>>());
+    assert_eq!(out[0].reason, "lowest price, Weekday::Saturday");
+    assert_eq!(out[0].score, -(cheapest[0].0 as f64));
 }
 
 #[test]
@@ -373,5 +393,24 @@ fn a_ranking_the_host_refuses_is_invalid_ranking() {
     }];
     let err = p.rank(cfg, Limits::default(), &ctx, &cands).unwrap_err();
     assert_eq!(err.kind(), "invalid_ranking", "{err}");
-    assert!(err.to_string().contains("never-offered"), "{err}");
+    assert!(err.to_string().contains("position 1"), "a position past the one candidate: {err}");
+    let cfg = Arc::new(BTreeMap::from([("mode".to_string(), "duplicate".to_string())]));
+    let err = p.rank(cfg, Limits::default(), &ctx, &cands).unwrap_err();
+    assert_eq!(err.kind(), "invalid_ranking", "{err}");
+    assert!(err.to_string().contains("position 0"), "one candidate twice: {err}");
+}
+
+/// Columns address names with 16-bit indices: candidates with more distinct tags than that
+/// are refused by the host before the plugin is called, not wrapped into wrong tags.
+#[test]
+fn candidates_past_the_contracts_indices_are_refused_before_the_call() {
+    let e = engine();
+    let p = Plugin::load(&e, "recommend-style", Kind::Recommendation, &wasm("recommend_style"), None).unwrap();
+    let mut cands = s::recommend_style::synthetic_candidates(2);
+    cands[1].style_tags = (0..=u16::MAX as u32).map(|t| format!("t{t}")).collect();
+    let ctx = s::Context { limit: 5, ..Default::default() };
+    let err = p.rank(Arc::default(), Limits::default(), &ctx, &cands).unwrap_err();
+    assert_eq!(err.kind(), "input_too_large", "{err}");
+    cands[1].style_tags.truncate(1000);
+    assert_eq!(p.rank(Arc::default(), Limits::default(), &ctx, &cands).unwrap().value.len(), 2);
 }

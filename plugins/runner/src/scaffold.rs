@@ -247,26 +247,32 @@ const PAYMENT_FIXTURES: &[(&str, &str)] = &[
 const RECOMMEND_LIB: &str = r#"//! {{name}}: a recommendation strategy. Items near the buyer first: within the tenant's
 //! `max_km` (default 10) by distance, then everything else by how similar it looks.
 
-use plugin_guest::{Candidate, Context, RecommendConfig, RecommendationStrategy, Ranked};
+use plugin_guest::{Candidates, Context, Pick, RecommendConfig, RecommendationStrategy};
 use plugin_strategies::Config;
 
 pub struct Strategy;
 
 impl RecommendationStrategy for Strategy {
-    fn rank(ctx: Context, candidates: Vec<Candidate>) -> Result<Vec<Ranked>, String> {
+    /// `candidates` are columns: candidate `i` is `candidates.price[i]`,
+    /// `candidates.distance_km[i]` (NaN when unknown), …; the answer names candidates by
+    /// position (`index`).
+    fn rank(ctx: Context, candidates: Candidates) -> Result<Vec<Pick>, String> {
         let max_km: f64 = RecommendConfig.get("max_km").and_then(|v| v.parse().ok()).unwrap_or(10.0);
-        let mut ranked: Vec<Ranked> = candidates
-            .into_iter()
-            .map(|c| match c.distance_km {
-                Some(km) if km <= max_km => {
-                    Ranked { id: c.id, score: 1.0 + 1.0 / (1.0 + km), reason: format!("{km:.1} km away") }
+        let mut picks: Vec<Pick> = (0..candidates.len())
+            .map(|i| {
+                let (index, km, similarity) = (i as u32, candidates.distance_km[i], candidates.similarity[i]);
+                // NaN (unknown distance) compares false.
+                if km <= max_km {
+                    Pick { index, score: 1.0 + 1.0 / (1.0 + km), reason: format!("{km:.1} km away") }
+                } else {
+                    let score = if similarity.is_nan() { 0.0 } else { similarity.clamp(0.0, 1.0) };
+                    Pick { index, score, reason: "looks alike".into() }
                 }
-                _ => Ranked { id: c.id, score: c.similarity.unwrap_or(0.0).clamp(0.0, 1.0), reason: "looks alike".into() },
             })
             .collect();
-        ranked.sort_by(|a, b| b.score.total_cmp(&a.score));
-        ranked.truncate(ctx.limit as usize);
-        Ok(ranked)
+        picks.sort_by(|a, b| b.score.total_cmp(&a.score));
+        picks.truncate(ctx.limit as usize);
+        Ok(picks)
     }
 }
 

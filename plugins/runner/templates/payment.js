@@ -5,7 +5,7 @@
 // each seller is paid the rest of their lines.
 //
 // Money is KRW as BigInt (WIT `s64`). The host checks the plan adds up. Throw a string to refuse.
-import { config, log } from 'gajyeogagu:plugins/host@0.2.0';
+import { config, log } from 'gajyeogagu:plugins/host@0.3.0';
 
 // An exception other than a refusal (a thrown string) would end the call as a bare
 // `unreachable` trap: log it first as the host shows a trap's cause (`panicked at file:line:

@@ -1,6 +1,7 @@
 """{{name}}: a recommendation strategy in Python. Items near the buyer first: within the
 tenant's `max_km` (default 10) by distance, then everything else by how similar it looks."""
 
+import math
 import os
 import traceback
 from typing import List
@@ -21,7 +22,7 @@ def report(e: BaseException) -> None:
 
 
 class Recommend(exports.Recommend):
-    def rank(self, ctx: r.Context, candidates: List[r.Candidate]) -> List[r.Ranked]:
+    def rank(self, ctx: r.Context, candidates: r.Candidates) -> List[r.Ranked]:
         try:
             return rank(ctx, candidates)
         except Err:
@@ -31,16 +32,17 @@ class Recommend(exports.Recommend):
             raise
 
 
-def rank(ctx: r.Context, candidates: List[r.Candidate]) -> List[r.Ranked]:
-    """The strategy: candidates in the order to show them."""
+def rank(ctx: r.Context, candidates: r.Candidates) -> List[r.Ranked]:
+    """The strategy: candidates in the order to show them. `candidates` are columns — candidate
+    `i` is `candidates.price[i]`, `candidates.distance_km[i]` (NaN when unknown), … — and the
+    answer names candidates by position (`index`)."""
     max_km = float(host.config("max_km") or "10")
     ranked = []
-    for c in candidates:
-        if c.distance_km is not None and c.distance_km <= max_km:
-            score = 1.0 + 1.0 / (1.0 + c.distance_km)
-            ranked.append(r.Ranked(id=c.id, score=score, reason=f"{c.distance_km:.1f} km away"))
+    for i, (km, similarity) in enumerate(zip(candidates.distance_km, candidates.similarity)):
+        if km <= max_km:  # NaN (unknown distance) compares false
+            ranked.append(r.Ranked(index=i, score=1.0 + 1.0 / (1.0 + km), reason=f"{km:.1f} km away"))
         else:
-            score = min(max(c.similarity or 0.0, 0.0), 1.0)
-            ranked.append(r.Ranked(id=c.id, score=score, reason="looks alike"))
+            score = 0.0 if math.isnan(similarity) else min(max(similarity, 0.0), 1.0)
+            ranked.append(r.Ranked(index=i, score=score, reason="looks alike"))
     ranked.sort(key=lambda x: -x.score)
     return ranked[: ctx.limit]

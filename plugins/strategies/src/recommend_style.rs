@@ -3,8 +3,9 @@
 //! items of one category in the top `limit`.
 //!
 //! Weights come from config (`weight.style`, `weight.category`, `weight.fresh`, `weight.price`,
-//! `weight.popular`, `weight.distance`). Deterministic: equal scores order by id.
+//! `weight.popular`, `weight.distance`). Deterministic: equal scores keep the candidates' order.
 
+use crate::columns::{Candidates, Pick};
 use crate::config::Config;
 use crate::types::{Candidate, Context, Ranked};
 
@@ -30,14 +31,22 @@ impl Weights {
     }
 }
 
-fn style_match(c: &Candidate, prefs: &[String]) -> f64 {
-    let tags = if prefs.is_empty() || c.style_tags.is_empty() {
+/// How well candidate `i`'s style fits: the share of its tags the user prefers, or its visual
+/// similarity to the query image when that is higher. `preferred[t]`: tag `t` is preferred.
+fn style_match(c: &Candidates, i: usize, preferred: &[bool], prefs: usize) -> f64 {
+    let tags = c.tags_of(i);
+    let by_tags = if prefs == 0 || tags.is_empty() {
         0.0
     } else {
-        let hits = c.style_tags.iter().filter(|t| prefs.contains(t)).count() as f64;
-        hits / (c.style_tags.len() + prefs.len()) as f64 * 2.0
+        let hits = tags.iter().filter(|&&t| preferred[t as usize]).count() as f64;
+        hits / (tags.len() + prefs) as f64 * 2.0
     };
-    c.similarity.map_or(tags, |s| s.clamp(0.0, 1.0).max(tags))
+    let similarity = c.similarity[i];
+    if similarity.is_nan() {
+        by_tags
+    } else {
+        similarity.clamp(0.0, 1.0).max(by_tags)
+    }
 }
 
 /// Cart beats recent views beats purchases (you rarely buy two sofas); earlier positions in
@@ -70,54 +79,94 @@ fn price_fit(price: i64, ctx: &Context) -> f64 {
     }
 }
 
-fn parts(c: &Candidate, ctx: &Context, w: &Weights) -> [(f64, &'static str); 6] {
-    [
-        (w.style * style_match(c, &ctx.style_preferences), "비슷한 스타일"),
-        (w.category * category_affinity(&c.category, ctx), "관심 카테고리"),
-        (w.fresh * (-(c.age_days as f64) / 30.0).exp(), "새로 올라온 매물"),
-        (w.price * price_fit(c.price, ctx), "예산에 맞는 가격"),
-        (w.popular * c.popularity.clamp(0.0, 1.0), "인기 매물"),
-        (w.distance * c.distance_km.map_or(0.0, |d| 1.0 / (1.0 + d.max(0.0) / 5.0)), "가까운 거리"),
-    ]
+fn nearness(distance_km: f64) -> f64 {
+    if distance_km.is_nan() {
+        0.0
+    } else {
+        1.0 / (1.0 + distance_km.max(0.0) / 5.0)
+    }
 }
 
-pub fn rank(cfg: &dyn Config, ctx: &Context, candidates: &[Candidate]) -> Result<Vec<Ranked>, String> {
+/// What the context says about the candidates' names, worked out once per call instead of
+/// once per candidate.
+struct Prepared {
+    /// By category index.
+    affinity: Vec<f64>,
+    /// By tag index.
+    preferred: Vec<bool>,
+    prefs: usize,
+}
+
+impl Prepared {
+    fn new(c: &Candidates, ctx: &Context) -> Self {
+        Self {
+            affinity: c.category_names.iter().map(|n| category_affinity(n, ctx)).collect(),
+            preferred: c.tag_names.iter().map(|t| ctx.style_preferences.contains(t)).collect(),
+            prefs: ctx.style_preferences.len(),
+        }
+    }
+
+    fn parts(&self, c: &Candidates, i: usize, ctx: &Context, w: &Weights) -> [(f64, &'static str); 6] {
+        [
+            (w.style * style_match(c, i, &self.preferred, self.prefs), "비슷한 스타일"),
+            (w.category * self.affinity[c.category[i] as usize], "관심 카테고리"),
+            (w.fresh * (-(c.age_days[i] as f64) / 30.0).exp(), "새로 올라온 매물"),
+            (w.price * price_fit(c.price[i], ctx), "예산에 맞는 가격"),
+            (w.popular * c.popularity[i].clamp(0.0, 1.0), "인기 매물"),
+            (w.distance * nearness(c.distance_km[i]), "가까운 거리"),
+        ]
+    }
+}
+
+/// The candidates to show, best first, at most `ctx.limit`. Equal scores keep the candidates'
+/// order.
+pub fn rank(cfg: &dyn Config, ctx: &Context, candidates: &Candidates) -> Result<Vec<Pick>, String> {
+    candidates.check()?;
     let w = Weights::from(cfg);
     let limit = (ctx.limit as usize).min(candidates.len());
     let max_per_category = cfg.int("diversity.max_per_category", 3).max(1) as usize;
-    let mut scored: Vec<(f64, &'static str, &Candidate)> = candidates
-        .iter()
-        .map(|c| {
-            let p = parts(c, ctx, &w);
+    let prepared = Prepared::new(candidates, ctx);
+    let mut scored: Vec<(f64, &'static str, u32)> = (0..candidates.len())
+        .map(|i| {
+            let p = prepared.parts(candidates, i, ctx, &w);
             let score: f64 = p.iter().map(|(s, _)| s).sum();
             let reason = p.iter().max_by(|a, b| a.0.total_cmp(&b.0)).map(|(_, r)| *r).unwrap_or("추천");
-            (if score.is_finite() { score } else { 0.0 }, reason, c)
+            (if score.is_finite() { score } else { 0.0 }, reason, i as u32)
         })
         .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.2.id.cmp(&b.2.id)));
+    scored.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.2.cmp(&b.2)));
 
     // Diversity: take the best of each category up to the cap; overflow waits until the top
     // `limit` is settled.
     let mut top = Vec::with_capacity(limit);
     let mut overflow = Vec::new();
-    let mut per_category: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    let mut per_category = vec![0usize; candidates.category_names.len()];
     for item in scored {
-        let n = per_category.entry(item.2.category.as_str()).or_default();
+        let n = &mut per_category[candidates.category[item.2 as usize] as usize];
         if top.len() < limit && *n < max_per_category {
             *n += 1;
             top.push(item);
-        } else {
+        } else if overflow.len() < limit {
             overflow.push(item);
         }
     }
     top.extend(overflow.into_iter().take(limit.saturating_sub(top.len())));
     Ok(top
         .into_iter()
-        .map(|(score, reason, c)| Ranked {
-            id: c.id.clone(),
+        .map(|(score, reason, index)| Pick {
+            index,
             score: (score * 10_000.0).round() / 10_000.0,
             reason: reason.into(),
         })
+        .collect())
+}
+
+/// `rank` for candidates as records (the host's built-in fallback; plugins get columns).
+pub fn rank_records(cfg: &dyn Config, ctx: &Context, candidates: &[Candidate]) -> Result<Vec<Ranked>, String> {
+    let columns = Candidates::from_records(candidates)?;
+    Ok(rank(cfg, ctx, &columns)?
+        .into_iter()
+        .map(|p| Ranked { id: candidates[p.index as usize].id.clone(), score: p.score, reason: p.reason })
         .collect())
 }
 
@@ -161,7 +210,7 @@ mod tests {
     #[test]
     fn diversity_caps_each_category_in_the_top() {
         let cands = synthetic_candidates(1000);
-        let r = rank(&BTreeMap::new(), &ctx(20), &cands).unwrap();
+        let r = rank_records(&BTreeMap::new(), &ctx(20), &cands).unwrap();
         assert_eq!(r.len(), 20);
         let mut counts = std::collections::HashMap::new();
         for x in &r {
@@ -184,19 +233,43 @@ mod tests {
             c.style_tags = vec!["rustic".into()];
         }
         cands[41].style_tags = vec!["modern".into(), "leather".into()];
-        let r = rank(&BTreeMap::new(), &ctx(5), &cands).unwrap();
+        let r = rank_records(&BTreeMap::new(), &ctx(5), &cands).unwrap();
         assert_eq!(r[0].id, cands[41].id);
         assert_eq!(r[0].reason, "비슷한 스타일");
     }
 
     #[test]
+    fn columns_that_disagree_are_refused_not_read_past() {
+        let mut cols = Candidates::from_records(&synthetic_candidates(10)).unwrap();
+        cols.category[3] = 99;
+        assert!(rank(&BTreeMap::new(), &ctx(5), &cols).is_err());
+        let mut cols = Candidates::from_records(&synthetic_candidates(10)).unwrap();
+        cols.popularity.pop();
+        assert!(rank(&BTreeMap::new(), &ctx(5), &cols).is_err());
+    }
+
+    #[test]
+    fn equal_scores_keep_the_candidates_order() {
+        let mut cands = synthetic_candidates(6);
+        for c in &mut cands {
+            (c.category, c.price, c.age_days, c.popularity) = ("sofa".into(), 1, 0, 0.0);
+            (c.similarity, c.distance_km, c.style_tags) = (None, None, vec![]);
+        }
+        cands.reverse();
+        let cfg: BTreeMap<String, String> = [("diversity.max_per_category".to_string(), "9".to_string())].into();
+        let r = rank_records(&cfg, &ctx(6), &cands).unwrap();
+        let ids: Vec<_> = r.iter().map(|x| x.id.as_str()).collect();
+        assert_eq!(ids, ["p00005", "p00004", "p00003", "p00002", "p00001", "p00000"]);
+    }
+
+    #[test]
     fn deterministic_and_bounded() {
         let cands = synthetic_candidates(300);
-        let a = rank(&BTreeMap::new(), &ctx(50), &cands).unwrap();
-        let b = rank(&BTreeMap::new(), &ctx(50), &cands).unwrap();
+        let a = rank_records(&BTreeMap::new(), &ctx(50), &cands).unwrap();
+        let b = rank_records(&BTreeMap::new(), &ctx(50), &cands).unwrap();
         assert_eq!(a, b);
-        assert!(rank(&BTreeMap::new(), &ctx(10), &[]).unwrap().is_empty());
-        let few = rank(&BTreeMap::new(), &ctx(500), &cands[..3]).unwrap();
+        assert!(rank_records(&BTreeMap::new(), &ctx(10), &[]).unwrap().is_empty());
+        let few = rank_records(&BTreeMap::new(), &ctx(500), &cands[..3]).unwrap();
         assert_eq!(few.len(), 3);
     }
 }

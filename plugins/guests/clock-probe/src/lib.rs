@@ -4,7 +4,7 @@
 //! what std reads through the sandbox's WASI: the wall clock and a HashMap's iteration order.
 
 use plugin_guest::{
-    Candidate, Checkout, Context, HostConfig, Moment, PaymentStrategy, Plan, Ranked, RecommendationStrategy,
+    Candidates, Checkout, Context, HostConfig, Moment, PaymentStrategy, Pick, Plan, RecommendationStrategy,
 };
 
 fn describe(m: &Moment) -> String {
@@ -30,12 +30,10 @@ impl PaymentStrategy for Probe {
 }
 
 impl RecommendationStrategy for Probe {
-    fn rank(ctx: Context, candidates: Vec<Candidate>) -> Result<Vec<Ranked>, String> {
+    fn rank(ctx: Context, candidates: Candidates) -> Result<Vec<Pick>, String> {
         let reason = describe(&ctx.now);
-        Ok(candidates
-            .into_iter()
-            .take(ctx.limit as usize)
-            .map(|c| Ranked { id: c.id, score: 1.0, reason: reason.clone() })
+        Ok((0..candidates.len().min(ctx.limit as usize) as u32)
+            .map(|index| Pick { index, score: 1.0, reason: reason.clone() })
             .collect())
     }
 }
