@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SPECTRAL := tools/node/node_modules/.bin/spectral
 
-.PHONY: run test plugins plugin-langs models kube-tools eval crds tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance manifests images compose-e2e cluster cluster-down e2e bench-load bench-listing bench-users bench-dl bench-operator help
+.PHONY: run test build-deps plugins plugin-langs models kube-tools eval crds tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance manifests images compose-e2e cluster cluster-down e2e bench-load bench-listing bench-users bench-dl bench-operator help
 
 help:
 	@echo "make run        start dl-api on 127.0.0.1:8002 and crud-api on 0.0.0.0:8001 (SQLite under ./data, demo-ready)"
@@ -23,7 +23,7 @@ help:
 	@echo "make bench-users    1,000 Locust shoppers against one crud-api, then three behind haproxy (docs/benchmarks.md)"
 	@echo "make bench-dl   dl-api analyze throughput vs raw ONNX Runtime (see docs/benchmarks.md)"
 
-PLUGIN_GUESTS := payment-standard payment-promo recommend-style hostile-loop hostile-memory hostile-trap hostile-output hostile-copy hostile-rank hostile-plan hostile-wrong-version legacy-payment-v0-1 legacy-recommend-v0-1 clock-probe
+PLUGIN_GUESTS := payment-standard payment-promo recommend-style hostile-loop hostile-memory hostile-trap hostile-output hostile-copy hostile-rank hostile-plan hostile-wrong-version legacy-payment-v0-1 legacy-recommend-v0-1 legacy-recommend-v0-2 clock-probe
 PLUGIN_OUT := target/wasm32-wasip2/plugin
 
 ## plugins: the first-party (and hostile test) strategy plugins as Wasm components.
@@ -59,14 +59,18 @@ eval: models
 
 ## run: dl-api (:8002) and crud-api (:8001) on the embedded defaults (SQLite file, generated
 ## keys, bootstrap admin, demo listings with photos analysed by dl-api).
-run: plugins
+run: build-deps plugins
 	CARGO=$(CARGO) scripts/run.sh
 
 ## test: all set-up, then every check CI runs.
-test: tools plugins plugin-langs models kube-tools object-store-tools fmt-check clippy test-sqlite test-postgres fleet openapi-lint api-conformance oip-conformance manifests compose-e2e e2e
+test: build-deps tools plugins plugin-langs models kube-tools object-store-tools fmt-check clippy test-sqlite test-postgres fleet openapi-lint api-conformance oip-conformance manifests compose-e2e e2e
 
 tools:
 	scripts/node-tools.sh
+
+## build-deps: cmake and nasm from Debian (dl-api's libjpeg-turbo is built from source).
+build-deps:
+	scripts/build-deps.sh
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -111,7 +115,7 @@ manifests:
 ## host's binaries (IMAGE_PROFILE, default release) on a base made from Debian packages, pushed to
 ## the local registry on 127.0.0.1:5000 (Docker engine and registry started when needed).
 IMAGE_PROFILE ?= release
-images: plugins
+images: build-deps plugins
 	PROFILE=$(IMAGE_PROFILE) CARGO=$(CARGO) scripts/images.sh
 
 # The compose deployment for real, with the images packaged from the debug binaries the tests

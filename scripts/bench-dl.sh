@@ -3,7 +3,10 @@
 #   1. raw ONNX Runtime session throughput of EfficientNet-Lite0 with dl-api's thread
 #      layout (dl-bench), batch 1 and 8, and the model's CPU load time;
 #   2. POST /v1/analyze (a 1024×768 JPEG) with `hey` at 1, 4 and 16 concurrent clients,
-#      dynamic batching on (max batch 8, 4 ms delay) and off.
+#      dynamic batching on (max batch 8, 4 ms delay) and off;
+#   3. the ratio of issue 16 (target 4): /v1/analyze at 16 clients (batching off) over the raw
+#      session's batch-1 rate, measured in ROUNDS alternating rounds (default 3) so both halves
+#      see the same minutes of this machine; each round's ratio and their median.
 # Results go to docs/benchmarks.md by hand. Usage: scripts/bench-dl.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +15,7 @@ if ! command -v hey >/dev/null; then
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq hey >/dev/null
 fi
+scripts/build-deps.sh
 eval "$(scripts/fetch-models.sh)"
 export ORT_DYLIB_PATH DL_IMAGE_MODEL_DIR DL_TEXT_MODEL_DIR
 eval_dir=$(scripts/fetch-eval-images.sh)
@@ -57,3 +61,18 @@ for delay in 4 0; do
   echo
   kill $server; wait $server 2>/dev/null || true
 done
+
+echo "== /v1/analyze (16 clients, batching off) vs the raw session (batch 1), alternating"
+run_server 0
+ratios=()
+for round in $(seq "${ROUNDS:-3}"); do
+  raw=$(./target/release/dl-bench --seconds 8 --batch 1 | awk '/raw session/ {for (i = 1; i <= NF; i++) if ($i == "images/s,") print $(i - 1)}')
+  out=$(hey -z 8s -c 16 -m POST -T image/jpeg -H "X-API-Key: bench" -D "$work/photo.jpg" \
+    "http://127.0.0.1:$port/v1/analyze?embedding=false")
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  ratio=$(awk -v a="$rps" -v b="$raw" 'BEGIN {printf "%.2f", a / b}')
+  ratios+=("$ratio")
+  printf 'round %d: raw %6.1f images/s, service %6.1f req/s: %s\n' "$round" "$raw" "$rps" "$ratio"
+done
+printf 'median service / raw: %s\n' "$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}')"
+kill $server; wait $server 2>/dev/null || true

@@ -12,6 +12,8 @@ ARG RUNTIME_IMAGE=debian:bookworm-slim
 ARG BINARIES=build
 
 FROM ${RUST_IMAGE} AS compile
+# cmake and nasm build the libjpeg-turbo dl-api links statically (scripts/build-deps.sh).
+RUN apt-get update && apt-get install -y --no-install-recommends cmake nasm && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 RUN cargo build --release -p dl-api

@@ -2,8 +2,6 @@
 //! the most common cells merged with their near neighbours, reported as hex with
 //! each colour's share of the image and a coarse name for search filters.
 
-use std::collections::HashMap;
-
 use image::RgbImage;
 use serde::Serialize;
 
@@ -22,12 +20,14 @@ pub fn dominant(image: &RgbImage, k: usize) -> Vec<Colour> {
 
 /// Up to `k` colours of the given pixels, most common first.
 pub fn of_pixels(pixels: impl Iterator<Item = [u8; 3]>, k: usize) -> Vec<Colour> {
-    let mut cells: HashMap<u16, (u32, [u64; 3])> = HashMap::new();
+    // 4,096 cells of the 4-bit grid, indexed directly: a hash map cost ~20 ns a pixel (its
+    // SipHash), a tenth of a photo's preparation.
+    let mut cells = vec![(0u32, [0u64; 3]); 1 << 12];
     let mut total = 0u32;
     for [r, g, b] in pixels {
         total += 1;
-        let key = (u16::from(r >> 4) << 8) | (u16::from(g >> 4) << 4) | u16::from(b >> 4);
-        let e = cells.entry(key).or_insert((0, [0; 3]));
+        let key = (usize::from(r >> 4) << 8) | (usize::from(g >> 4) << 4) | usize::from(b >> 4);
+        let e = &mut cells[key];
         e.0 += 1;
         e.1[0] += u64::from(r);
         e.1[1] += u64::from(g);
@@ -35,7 +35,8 @@ pub fn of_pixels(pixels: impl Iterator<Item = [u8; 3]>, k: usize) -> Vec<Colour>
     }
     let total = total.max(1) as f32;
     let mut ranked: Vec<(u32, [f32; 3])> = cells
-        .into_values()
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
         .map(|(n, sum)| (n, [sum[0] as f32 / n as f32, sum[1] as f32 / n as f32, sum[2] as f32 / n as f32]))
         .collect();
     ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1[0].total_cmp(&b.1[0])));
