@@ -97,6 +97,7 @@ crds:
 
 openapi:
 	UPDATE_OPENAPI=1 $(CARGO) test -p crud-api --test api committed_openapi_matches_the_code
+	UPDATE_OPENAPI=1 $(CARGO) test -p dl-api --test api committed_openapi_matches_the_code
 
 openapi-lint: tools
 	$(SPECTRAL) lint api/*.openapi.json --ruleset tools/node/.spectral.yaml --fail-severity=warn

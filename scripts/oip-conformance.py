@@ -3,9 +3,10 @@
 
 tritonclient[http] sends binary tensors by default and parses JSON health bodies,
 so this checks the binary tensor extension both ways, JSON outputs, BYTES inputs,
-metadata, readiness, API-key headers and error answers.
+metadata, readiness, API-key headers, the model repository extension (index, unload,
+load with a Triton config naming the version) and error answers.
 
-Usage: oip-conformance.py HOST:PORT API_KEY IMAGE.png
+Usage: oip-conformance.py HOST:PORT API_KEY IMAGE.png ADMIN_KEY
 """
 import sys
 
@@ -38,8 +39,11 @@ def check(cond, what):
 
 
 def main():
-    url, key, image = sys.argv[1], sys.argv[2], sys.argv[3]
+    url, key, image, admin_key = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
     key_header = {"X-API-Key": key}
+
+    def admin():
+        return {"X-API-Key": admin_key}
 
     # tritonclient writes Inference-Header-Content-Length into the headers dict it
     # is given, so every call gets its own copy.
@@ -53,6 +57,7 @@ def main():
     check(client.is_model_ready("efficientnet-lite0", headers=fresh()), "model ready")
     meta = client.get_server_metadata(headers=fresh())
     check("binary_tensor_data" in meta["extensions"], "server metadata lists binary_tensor_data")
+    check("model_repository" in meta["extensions"], "server metadata lists model_repository")
     mmeta = client.get_model_metadata("efficientnet-lite0", headers=fresh())
     check(mmeta["inputs"][0]["shape"] == [-1, 3, 224, 224], "model metadata shapes")
 
@@ -84,10 +89,35 @@ def main():
         e = res.as_numpy("embedding")
         check(e.shape == (2, 384) and abs(np.linalg.norm(e[0]) - 1) < 1e-3, f"BYTES infer (binary={binary})")
 
+    # The model repository extension, with an admin key.
+    index = client.get_model_repository_index(headers=admin())
+    states = {(m["name"], m["version"], m["state"]) for m in index}
+    check(
+        {("efficientnet-lite0", "1", "READY"), ("minilm-l6-v2", "1", "READY")} <= states,
+        f"repository index lists both models READY ({len(index)} entries)",
+    )
+    client.unload_model("minilm-l6-v2", headers=admin())
+    check(not client.is_model_ready("minilm-l6-v2", headers=fresh()), "an unloaded model is not ready")
+    client.load_model("minilm-l6-v2", headers=admin())
+    check(client.is_model_ready("minilm-l6-v2", headers=fresh()), "loaded again, it is ready")
+    client.load_model(
+        "efficientnet-lite0", headers=admin(), config='{"version_policy": {"specific": {"versions": [1]}}}'
+    )
+    check(client.is_model_ready("efficientnet-lite0", "1", headers=fresh()), "load with a Triton config naming version 1")
+    res = client.infer("efficientnet-lite0", [inp], outputs=[out], headers=fresh())
+    check(np.allclose(res.as_numpy("logits"), logits[:1], atol=1e-3), "the reloaded model answers the same")
+
     # Errors surface as InferenceServerException with the server's message.
     for name, call in [
         ("unknown model", lambda: client.get_model_metadata("nope", headers=fresh())),
         ("missing key", lambda: client.get_model_metadata("efficientnet-lite0")),
+        ("repository index with an inference key", lambda: client.get_model_repository_index(headers=fresh())),
+        (
+            "loading a version that isn't there",
+            lambda: client.load_model(
+                "efficientnet-lite0", headers=admin(), config='{"version_policy": {"specific": {"versions": [99]}}}'
+            ),
+        ),
         (
             "wrong shape",
             lambda: client.infer(

@@ -17,7 +17,8 @@ eval_dir=$("$here/fetch-eval-images.sh")
 cargo build -q -p dl-api
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 key=conformance-$RANDOM$RANDOM
-DL_API_ADDR=127.0.0.1:$port DL_API_KEYS=$key "$root/target/debug/dl-api" >"${TMPDIR:-/tmp}/dl-api-oip.log" 2>&1 &
+admin_key=conformance-admin-$RANDOM$RANDOM
+DL_API_ADDR=127.0.0.1:$port DL_API_KEYS=$key DL_ADMIN_API_KEYS=$admin_key "$root/target/debug/dl-api" >"${TMPDIR:-/tmp}/dl-api-oip.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 300); do
@@ -25,4 +26,4 @@ for _ in $(seq 1 300); do
   kill -0 $pid 2>/dev/null || { cat "${TMPDIR:-/tmp}/dl-api-oip.log"; exit 1; }
   sleep 0.1
 done
-"$venv/bin/python" "$here/oip-conformance.py" "127.0.0.1:$port" "$key" "$eval_dir/sofa/Scopia-beige_sofa.png"
+"$venv/bin/python" "$here/oip-conformance.py" "127.0.0.1:$port" "$key" "$eval_dir/sofa/Scopia-beige_sofa.png" "$admin_key"

@@ -12,26 +12,34 @@ use crate::preprocess;
 use crate::state::AppState;
 use crate::styles::Style;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Label {
+    /// The ImageNet class index (0–999).
+    #[schema(example = 831)]
     pub index: usize,
+    #[schema(example = "studio couch")]
     pub label: String,
     pub probability: f32,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Suggestion {
     /// A top-level category slug (`sofa`, `chair`, `table`, `bed`, `desk`, `storage`, `lighting`).
+    #[schema(example = "sofa")]
     pub slug: &'static str,
     /// Its share of the furniture probability mass, 0–1.
     pub confidence: f32,
 }
 
-#[derive(Debug, Serialize)]
+/// What one photo shows: the category suggestion, ImageNet labels, colours, the embedding.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Analysis {
+    #[schema(example = "efficientnet-lite0")]
     pub model: &'static str,
-    pub model_version: &'static str,
-    /// Best furniture category; `None` when the photo shows no furniture we know.
+    /// The version that answered (`/v2/repository/index` lists them).
+    #[schema(example = "1")]
+    pub model_version: String,
+    /// Best furniture category; null when the photo shows no furniture we know.
     pub category: Option<Suggestion>,
     /// Every category with its summed ImageNet probability, best first.
     pub categories: Vec<CategoryScore>,
@@ -59,9 +67,11 @@ pub async fn analyze(state: &AppState, bytes: Bytes, with_embedding: bool) -> Re
     let prepared = tokio::task::spawn_blocking(move || preprocess::prepare(&bytes, max_pixels))
         .await
         .map_err(|e| DlError::Internal(e.to_string()))??;
-    let mut rows = models.image.batcher.infer(ImageInput { pixels: prepared.tensor, rows: 1 }).await?;
+    // This request stays on this version even if another is loaded meanwhile.
+    let serving = models.image.get()?;
+    let mut rows = serving.batcher.infer(ImageInput { pixels: prepared.tensor, rows: 1 }).await?;
     let out = rows.pop().ok_or_else(|| DlError::Internal("no output row".into()))?;
-    let backend = &models.image.backend;
+    let backend = &serving.backend;
     let probabilities = softmax(&out.logits);
     let categories = backend.categories.scores(&probabilities);
     let furniture: f32 = categories.iter().map(|c| c.score).sum();
@@ -75,7 +85,7 @@ pub async fn analyze(state: &AppState, bytes: Bytes, with_embedding: bool) -> Re
     Ok(Analysis {
         style: state.styles.classify(&embedding),
         model: image::NAME,
-        model_version: image::VERSION,
+        model_version: serving.info.version.clone(),
         category,
         categories,
         furniture_probability: furniture,

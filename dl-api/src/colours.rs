@@ -5,9 +5,12 @@
 use image::RgbImage;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Colour {
+    #[schema(example = "#8a6d4f")]
     pub hex: String,
+    /// A coarse name for search filters.
+    #[schema(example = "brown")]
     pub name: &'static str,
     /// Share of the image's pixels, 0–1.
     pub fraction: f32,

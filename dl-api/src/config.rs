@@ -26,6 +26,24 @@ pub struct Config {
     /// A file with one accepted API key per line (for mounted secrets).
     #[arg(long, env = "DL_API_KEYS_FILE")]
     pub api_keys_file: Option<PathBuf>,
+    /// Keys that may also manage models (`/v2/repository/…`), comma-separated. None: nobody may.
+    #[arg(long, env = "DL_ADMIN_API_KEYS", default_value = "", hide_env_values = true)]
+    pub admin_api_keys: String,
+    /// A file with one admin key per line.
+    #[arg(long, env = "DL_ADMIN_API_KEYS_FILE")]
+    pub admin_api_keys_file: Option<PathBuf>,
+    /// The model repository: `<name>/<version>/model.onnx` (with `labels.txt` or
+    /// `tokenizer.json`), the versions `/v2/repository/models/<name>/load` can load.
+    /// Default: `models/` in the model cache.
+    #[arg(long, env = "DL_MODEL_REPOSITORY")]
+    pub model_repository: Option<PathBuf>,
+    /// The image model's version to serve at start (its directory in the repository, unless
+    /// `DL_IMAGE_MODEL_DIR` names one; then it is that directory's version).
+    #[arg(long, env = "DL_IMAGE_MODEL_VERSION", default_value = "1", value_parser = version_name)]
+    pub image_model_version: String,
+    /// The text model's version to serve at start, as for the image model.
+    #[arg(long, env = "DL_TEXT_MODEL_VERSION", default_value = "1", value_parser = version_name)]
+    pub text_model_version: String,
     /// ONNX Runtime shared library (`libonnxruntime.so.*`).
     #[arg(long, env = "ORT_DYLIB_PATH")]
     pub ort_dylib_path: Option<PathBuf>,
@@ -89,28 +107,42 @@ impl Config {
             .unwrap_or_else(|| Self::cache_dir().join("onnxruntime-1.31.1/libonnxruntime.so.1.31.1"))
     }
 
+    pub fn repository(&self) -> PathBuf {
+        self.model_repository.clone().unwrap_or_else(|| Self::cache_dir().join("models"))
+    }
+
+    /// Where version `version` of model `name` lives: the configured directory for the
+    /// configured version, the repository for every other.
+    pub fn version_dir(&self, name: &str, version: &str) -> PathBuf {
+        let (dir, configured) = match name {
+            crate::models::image::NAME => (self.image_model_dir.as_ref(), &self.image_model_version),
+            _ => (self.text_model_dir.as_ref().filter(|d| !d.as_os_str().is_empty()), &self.text_model_version),
+        };
+        match dir {
+            Some(dir) if version == configured => dir.clone(),
+            _ => self.repository().join(name).join(version),
+        }
+    }
+
     pub fn image_dir(&self) -> PathBuf {
-        self.image_model_dir.clone().unwrap_or_else(|| Self::cache_dir().join("models/efficientnet-lite0/1"))
+        self.version_dir(crate::models::image::NAME, &self.image_model_version)
     }
 
     pub fn text_dir(&self) -> Option<PathBuf> {
         match &self.text_model_dir {
             Some(p) if p.as_os_str().is_empty() => None,
-            Some(p) => Some(p.clone()),
-            None => Some(Self::cache_dir().join("models/minilm-l6-v2/1")),
+            _ => Some(self.version_dir(crate::models::text::NAME, &self.text_model_version)),
         }
     }
 
     /// All accepted keys from the env list and the key file. Empty keys are ignored.
     pub fn keys(&self) -> anyhow::Result<Vec<String>> {
-        let mut keys: Vec<String> = self.api_keys.split(',').map(str::trim).map(String::from).collect();
-        if let Some(path) = &self.api_keys_file {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| anyhow::anyhow!("reading DL_API_KEYS_FILE {}: {e}", path.display()))?;
-            keys.extend(text.lines().map(str::trim).map(String::from));
-        }
-        keys.retain(|k| !k.is_empty());
-        Ok(keys)
+        read_keys(&self.api_keys, self.api_keys_file.as_ref(), "DL_API_KEYS_FILE")
+    }
+
+    /// The keys that may also manage models.
+    pub fn admin_keys(&self) -> anyhow::Result<Vec<String>> {
+        read_keys(&self.admin_api_keys, self.admin_api_keys_file.as_ref(), "DL_ADMIN_API_KEYS_FILE")
     }
 
     pub fn queue_delay_ms(&self) -> u64 {
@@ -126,6 +158,30 @@ impl Config {
         }
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
         (cores / self.concurrency.max(1)).max(1)
+    }
+}
+
+fn read_keys(list: &str, file: Option<&PathBuf>, what: &str) -> anyhow::Result<Vec<String>> {
+    let mut keys: Vec<String> = list.split(',').map(str::trim).map(String::from).collect();
+    if let Some(path) = file {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("reading {what} {}: {e}", path.display()))?;
+        keys.extend(text.lines().map(str::trim).map(String::from));
+    }
+    keys.retain(|k| !k.is_empty());
+    Ok(keys)
+}
+
+/// A model version: a directory name in the repository, so no path separators or dot-names.
+pub fn version_name(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 63
+        && !s.starts_with('.')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!("`{s}` is not a model version (1–63 of A–Z a–z 0–9 . _ -, not starting with a dot)"))
     }
 }
 

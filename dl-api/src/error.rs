@@ -13,7 +13,13 @@ pub enum DlError {
     #[error("missing or invalid API key")]
     Unauthorized,
     #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
     BadRequest(String),
+    #[error("no route {0}; see /docs for the API")]
+    RouteNotFound(String),
+    #[error("{method} is not allowed here")]
+    MethodNotAllowed { method: String },
     #[error("not an image we can read: {0}")]
     BadImage(String),
     #[error("{0}")]
@@ -24,6 +30,9 @@ pub enum DlError {
     ModelNotFound(String),
     #[error("model {0} is not ready")]
     ModelNotReady(String),
+    /// The version is there but doesn't load (bad files); the serving version goes on serving.
+    #[error("loading {0}")]
+    LoadFailed(String),
     #[error("model {model} is overloaded; retry later")]
     Overloaded { model: String, retry_after: Duration },
     #[error("inference failed: {0}")]
@@ -32,26 +41,37 @@ pub enum DlError {
     Internal(String),
 }
 
-#[derive(Serialize)]
-struct Problem<'a> {
+/// An RFC 9457 problem: what every failure answers, as `application/problem+json`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// `https://gajyeogagu.io/problems/<code>`.
     #[serde(rename = "type")]
-    type_uri: String,
-    title: &'a str,
-    status: u16,
-    detail: String,
-    code: &'a str,
-    /// KServe V2 clients (tritonclient) read `error`.
-    error: String,
+    #[schema(example = "https://gajyeogagu.io/problems/invalid_image")]
+    pub type_uri: String,
+    #[schema(example = "Invalid image")]
+    pub title: &'static str,
+    #[schema(example = 400)]
+    pub status: u16,
+    #[schema(example = "not an image we can read: unrecognised format (JPEG, PNG or WebP expected)")]
+    pub detail: String,
+    /// Stable machine-readable code; never renamed.
+    #[schema(example = "invalid_image")]
+    pub code: &'static str,
+    /// The detail again: KServe V2 clients (tritonclient) read `error`.
+    pub error: String,
 }
 
 impl DlError {
     pub fn status(&self) -> StatusCode {
         match self {
             DlError::Unauthorized => StatusCode::UNAUTHORIZED,
+            DlError::Forbidden(_) => StatusCode::FORBIDDEN,
+            DlError::LoadFailed(_) => StatusCode::UNPROCESSABLE_ENTITY,
             DlError::BadRequest(_) | DlError::BadImage(_) => StatusCode::BAD_REQUEST,
             DlError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             DlError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            DlError::ModelNotFound(_) => StatusCode::NOT_FOUND,
+            DlError::ModelNotFound(_) | DlError::RouteNotFound(_) => StatusCode::NOT_FOUND,
+            DlError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             DlError::ModelNotReady(_) | DlError::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
             DlError::Inference(_) | DlError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -61,7 +81,11 @@ impl DlError {
     pub fn code(&self) -> &'static str {
         match self {
             DlError::Unauthorized => "unauthorized",
+            DlError::Forbidden(_) => "forbidden",
+            DlError::LoadFailed(_) => "model_load_failed",
             DlError::BadRequest(_) => "malformed_request",
+            DlError::RouteNotFound(_) => "not_found",
+            DlError::MethodNotAllowed { .. } => "method_not_allowed",
             DlError::BadImage(_) => "invalid_image",
             DlError::TooLarge(_) => "payload_too_large",
             DlError::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -76,7 +100,11 @@ impl DlError {
     fn title(&self) -> &'static str {
         match self {
             DlError::Unauthorized => "Unauthorized",
+            DlError::Forbidden(_) => "Forbidden",
+            DlError::LoadFailed(_) => "Model load failed",
             DlError::BadRequest(_) => "Malformed request",
+            DlError::RouteNotFound(_) => "Not found",
+            DlError::MethodNotAllowed { .. } => "Method not allowed",
             DlError::BadImage(_) => "Invalid image",
             DlError::TooLarge(_) => "Payload too large",
             DlError::UnsupportedMediaType(_) => "Unsupported media type",

@@ -16,6 +16,7 @@ pub fn state(config: Config) -> anyhow::Result<AppState> {
     if keys.is_empty() {
         anyhow::bail!("no API keys configured: set DL_API_KEYS or DL_API_KEYS_FILE");
     }
+    let admin_keys = config.admin_keys()?;
     let styles = match &config.style_prototypes {
         Some(path) => crate::styles::Styles::load(path)?,
         None => crate::styles::Styles::default(),
@@ -25,7 +26,7 @@ pub fn state(config: Config) -> anyhow::Result<AppState> {
         config: Arc::new(config),
         metrics: Arc::new(Metrics::new()),
         models: Arc::new(OnceLock::new()),
-        keys: Arc::new(ApiKeys::new(&keys)),
+        keys: Arc::new(ApiKeys::new(&keys, &admin_keys)),
     })
 }
 

@@ -22,8 +22,9 @@ struct Prototype {
     vector: Vec<f32>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Style {
+    /// The prototype's style, as configured (`DL_STYLE_PROTOTYPES`).
     pub label: String,
     /// Cosine to the style's prototype.
     pub similarity: f32,

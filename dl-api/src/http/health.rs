@@ -4,25 +4,77 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::state::AppState;
 
-pub async fn live() -> Json<serde_json::Value> {
-    Json(json!({ "status": "ok" }))
+#[derive(Serialize, ToSchema)]
+pub struct Liveness {
+    #[schema(example = "ok")]
+    pub status: &'static str,
 }
 
-/// 200 once every configured model has loaded and run its warm-up inference.
+#[derive(Serialize, ToSchema)]
+pub struct Readiness {
+    /// `ready`, or `loading` (with 503) until every model has loaded and run its warm-up.
+    /// A model unloaded later through the repository API shows `ready: false` in `models`; the
+    /// server stays ready (an admin asked for it).
+    #[schema(example = "ready")]
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub models: Option<Vec<ModelReadiness>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ModelReadiness {
+    #[schema(example = "efficientnet-lite0")]
+    pub name: &'static str,
+    pub ready: bool,
+}
+
+/// Liveness
+///
+/// The process answers.
+#[utoipa::path(get, path = "/health", operation_id = "health", tag = "operations",
+    responses((status = 200, description = "Alive", body = Liveness)))]
+pub async fn health() -> Json<Liveness> {
+    Json(Liveness { status: "ok" })
+}
+
+/// Liveness (Kubernetes probe)
+///
+/// The same answer as `/health`, at the path Kubernetes probes.
+#[utoipa::path(get, path = "/healthz", operation_id = "healthz", tag = "operations",
+    responses((status = 200, description = "Alive", body = Liveness)))]
+pub async fn healthz() -> Json<Liveness> {
+    Json(Liveness { status: "ok" })
+}
+
+/// Readiness
+///
+/// 200 once every configured model has loaded and run its warm-up inference; 503 before.
+#[utoipa::path(get, path = "/readyz", operation_id = "readyz", tag = "operations",
+    responses(
+        (status = 200, description = "Every model is loaded and warm", body = Readiness),
+        (status = 503, description = "Still loading", body = Readiness),
+    ))]
 pub async fn ready(State(state): State<AppState>) -> Response {
     match state.models.get() {
         Some(m) => {
-            let models: Vec<_> = m.infos().iter().map(|i| json!({ "name": i.name, "ready": true })).collect();
-            Json(json!({ "status": "ready", "models": models })).into_response()
+            let models = m.readiness().into_iter().map(|(name, ready)| ModelReadiness { name, ready }).collect();
+            Json(Readiness { status: "ready", models: Some(models) }).into_response()
         }
-        None => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "loading" }))).into_response(),
+        None => (StatusCode::SERVICE_UNAVAILABLE, Json(Readiness { status: "loading", models: None })).into_response(),
     }
 }
 
+/// Prometheus metrics
+///
+/// Requests, latencies, queue depth, batch sizes and model load times, in the OpenMetrics
+/// text format.
+#[utoipa::path(get, path = "/metrics", operation_id = "metrics", tag = "operations",
+    responses((status = 200, description = "OpenMetrics text", content_type = "application/openmetrics-text", body = String)))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], state.metrics.render())
         .into_response()

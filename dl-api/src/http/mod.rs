@@ -1,44 +1,41 @@
-//! Routes: health and metrics are open; everything else needs an API key.
+//! The router: health, metrics and the API document are open; model management needs an
+//! admin key; everything else an API key.
 
 pub mod body;
 pub mod health;
+pub mod openapi;
+pub mod repository;
+pub mod routes;
 pub mod v1;
 pub mod v2;
 
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::http::Method;
 use axum::Router;
 use tower_http::trace::TraceLayer;
+use utoipa_swagger_ui::SwaggerUi;
 
+use crate::error::DlError;
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
-    let protected = Router::new()
-        .route("/v1/analyze", post(v1::analyze))
-        .route("/v1/analyze/stream", post(v1::analyze_stream))
-        .route("/v1/embed/text", post(v1::embed_text))
-        .route("/v1/models", get(v1::models))
-        .route("/v2", get(v2::server_metadata))
-        .route("/v2/models/{model}", get(v2::model_metadata))
-        .route("/v2/models/{model}/versions/{version}", get(v2::model_metadata_versioned))
-        .route("/v2/models/{model}/ready", get(v2::model_ready))
-        .route("/v2/models/{model}/versions/{version}/ready", get(v2::model_ready_versioned))
-        .route("/v2/models/{model}/infer", post(v2::infer))
-        .route("/v2/models/{model}/versions/{version}/infer", post(v2::infer_versioned))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::require_key));
-    let open = Router::new()
-        .route("/health", get(health::live))
-        .route("/healthz", get(health::live))
-        .route("/readyz", get(health::ready))
-        .route("/v2/health/live", get(v2::live))
-        .route("/v2/health/ready", get(v2::ready))
-        .route("/metrics", get(health::metrics));
+    let (protected, _) = routes::protected().split_for_parts();
+    let protected = protected.layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::require_key));
+    let (admin, _) = routes::admin().split_for_parts();
+    let admin = admin.layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::require_admin));
+    let (open, _) = routes::open().split_for_parts();
     let metrics = state.metrics.clone();
     protected
+        .merge(admin)
         .merge(open)
-        .fallback(|| async { crate::error::DlError::BadRequest("no such route".into()) })
+        // The document and its UI are open, like crud-api's: they describe, they don't serve.
+        .merge(SwaggerUi::new("/docs").url("/api-docs/openapi.json", openapi::document()))
+        .fallback(|uri: axum::http::Uri| async move { DlError::RouteNotFound(uri.path().to_string()) })
+        .method_not_allowed_fallback(|method: Method| async move {
+            DlError::MethodNotAllowed { method: method.to_string() }
+        })
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(axum::middleware::from_fn_with_state(metrics, crate::metrics::track))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {

@@ -9,26 +9,100 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bytes::Bytes;
 use futures_util::StreamExt;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::analysis::{analyze as run_analysis, Analysis};
-use crate::error::DlError;
+use crate::error::{DlError, Problem};
 use crate::http::body::uploads;
+use crate::models::ModelInfo;
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AnalyzeQuery {
     /// Leave the 1280 floats out of the answer when the caller only wants labels.
     #[serde(default = "yes")]
+    #[param(default = true)]
     pub embedding: bool,
+}
+
+/// A photo's bytes, as the body (`image/jpeg`, `image/png`, `image/webp`).
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)] // documentation only: the body is read by `body::uploads`
+pub struct ImageBytes(Vec<u8>);
+
+/// One photo as a multipart file part.
+#[derive(ToSchema)]
+#[allow(dead_code)] // documentation only
+pub struct PhotoUpload {
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
+/// Many photos as multipart file parts.
+#[derive(ToSchema)]
+#[allow(dead_code)] // documentation only
+pub struct PhotosUpload {
+    #[schema(value_type = Vec<String>, format = Binary)]
+    pub files: Vec<Vec<u8>>,
+}
+
+/// One line of `/v1/analyze/stream`: a photo's analysis, a photo's failure, or the end.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum StreamLine {
+    Analysed {
+        /// The photo's position in the request, from 0.
+        index: usize,
+        filename: Option<String>,
+        result: Box<Analysis>,
+    },
+    Failed {
+        index: usize,
+        filename: Option<String>,
+        error: StreamError,
+    },
+    Done {
+        done: bool,
+        /// Photos in the request.
+        count: usize,
+    },
+}
+
+/// Why one photo of a stream failed; the stream goes on.
+#[derive(Serialize, ToSchema)]
+pub struct StreamError {
+    #[schema(example = 400)]
+    pub status: u16,
+    #[schema(example = "invalid_image")]
+    pub code: &'static str,
+    pub detail: String,
 }
 
 fn yes() -> bool {
     true
 }
 
-/// `POST /v1/analyze`: a raw image body or a multipart with one image.
+/// Analyse a photo
+///
+/// A furniture photo → the category to suggest (with its confidence), ImageNet labels, dominant
+/// colours, the nearest style and a 1280-d embedding. Send the raw image (`image/jpeg`,
+/// `image/png`, `image/webp`) or a multipart body with one image part.
+#[utoipa::path(post, path = "/v1/analyze", operation_id = "analyze", tag = "analysis",
+    security(("api_key" = []), ("bearer" = [])), params(AnalyzeQuery),
+    request_body(content(
+        (ImageBytes = "image/jpeg"), (ImageBytes = "image/png"), (ImageBytes = "image/webp"),
+        (PhotoUpload = "multipart/form-data"),
+    )),
+    responses(
+        (status = 200, description = "What the photo shows", body = Analysis),
+        (status = 400, description = "Not an image we can read", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body or pixel count over the limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not an image or multipart body", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Queue full (Retry-After) or models still loading", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn analyze(
     State(state): State<AppState>,
     Query(q): Query<AnalyzeQuery>,
@@ -39,9 +113,23 @@ pub async fn analyze(
     Ok(Json(run_analysis(&state, image.bytes, q.embedding).await?))
 }
 
-/// `POST /v1/analyze/stream`: multipart with many images; one JSON result per image,
-/// in the order they finish, as NDJSON (default) or Server-Sent Events
-/// (`Accept: text/event-stream`). A failed image yields an error line, not a broken stream.
+/// Analyse many photos as a stream
+///
+/// A multipart body with many image parts; one JSON line per photo in the order they finish,
+/// as NDJSON (default) or Server-Sent Events (`Accept: text/event-stream`), then a `done` line.
+/// A photo that fails gives an error line, not a broken stream.
+#[utoipa::path(post, path = "/v1/analyze/stream", operation_id = "analyze_stream", tag = "analysis",
+    security(("api_key" = []), ("bearer" = [])), params(AnalyzeQuery),
+    request_body(content = PhotosUpload, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "One line per photo, then `done`", content(
+            (StreamLine = "application/x-ndjson"), (StreamLine = "text/event-stream"),
+        )),
+        (status = 400, description = "No image parts", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Too many photos or too large a body", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not a multipart body", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Models still loading", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn analyze_stream(
     State(state): State<AppState>,
     Query(q): Query<AnalyzeQuery>,
@@ -60,19 +148,19 @@ pub async fn analyze_stream(
             let state = state.clone();
             async move {
                 let filename = image.filename.clone();
-                let value = match run_analysis(&state, image.bytes, with_embedding).await {
-                    Ok(a) => json!({ "index": index, "filename": filename, "result": a }),
-                    Err(e) => json!({
-                        "index": index, "filename": filename,
-                        "error": { "status": e.status().as_u16(), "code": e.code(), "detail": e.to_string() }
-                    }),
-                };
-                value
+                match run_analysis(&state, image.bytes, with_embedding).await {
+                    Ok(a) => StreamLine::Analysed { index, filename, result: Box::new(a) },
+                    Err(e) => StreamLine::Failed {
+                        index,
+                        filename,
+                        error: StreamError { status: e.status().as_u16(), code: e.code(), detail: e.to_string() },
+                    },
+                }
             }
         })
         .buffer_unordered(parallel)
-        .chain(futures_util::stream::once(async move { json!({ "done": true, "count": total }) }))
-        .map(move |value: Value| {
+        .chain(futures_util::stream::once(async move { StreamLine::Done { done: true, count: total } }))
+        .map(move |value: StreamLine| {
             let text = serde_json::to_string(&value).expect("JSON values serialise");
             let framed = if sse { format!("data: {text}\n\n") } else { format!("{text}\n") };
             Ok::<_, Infallible>(Bytes::from(framed))
@@ -82,16 +170,58 @@ pub async fn analyze_stream(
         .into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct EmbedRequest {
+    /// 1 to 64 texts of at most 10,000 characters each.
+    #[schema(example = json!(["grey fabric three-seater sofa", "원목 책상"]))]
     pub texts: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmbedResponse {
+    #[schema(example = "minilm-l6-v2")]
+    pub model: &'static str,
+    #[schema(example = "1")]
+    pub model_version: String,
+    #[schema(example = 384)]
+    pub dimensions: usize,
+    /// One L2-normalised vector per text, in order (cosine similarity = dot product).
+    pub embeddings: Vec<Vec<f32>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModelsResponse {
+    pub models: Vec<ModelInfo>,
+    /// `cpu` or `cuda`.
+    #[schema(example = "cpu")]
+    pub execution_provider: String,
+    /// Sessions per model.
+    pub concurrency: usize,
+    /// Requests that may wait per model before 503.
+    pub queue_capacity: usize,
+    pub max_batch: usize,
+    pub max_queue_delay_ms: u64,
+    /// ONNX Runtime threads per session.
+    pub intra_threads: usize,
 }
 
 const MAX_TEXTS: usize = 64;
 const MAX_TEXT_CHARS: usize = 10_000;
 
-/// `POST /v1/embed/text`: `{"texts": [...]}` → normalised 384-d MiniLM embeddings.
-pub async fn embed_text(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>, DlError> {
+/// Embed texts
+///
+/// `{"texts": [...]}` → one L2-normalised 384-d embedding per text.
+#[utoipa::path(post, path = "/v1/embed/text", operation_id = "embed_text", tag = "text",
+    security(("api_key" = []), ("bearer" = [])),
+    request_body = EmbedRequest,
+    responses(
+        (status = 200, description = "The embeddings", body = EmbedResponse),
+        (status = 400, description = "Not JSON, or not 1 to 64 texts", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No text model is configured", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The text model is unloaded, the queue full (Retry-After) or models still loading", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "A text over 10,000 characters", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn embed_text(State(state): State<AppState>, body: Bytes) -> Result<Json<EmbedResponse>, DlError> {
     let req: EmbedRequest =
         serde_json::from_slice(&body).map_err(|e| DlError::BadRequest(format!("invalid JSON body: {e}")))?;
     if req.texts.is_empty() || req.texts.len() > MAX_TEXTS {
@@ -101,27 +231,36 @@ pub async fn embed_text(State(state): State<AppState>, body: Bytes) -> Result<Js
         return Err(DlError::TooLarge(format!("each text may have at most {MAX_TEXT_CHARS} characters")));
     }
     let models = state.models()?;
-    let text = models.text.as_ref().ok_or_else(|| DlError::ModelNotFound(crate::models::text::NAME.into()))?;
+    let text = models.text.get()?;
     let embeddings = text.batcher.infer(req.texts).await?;
-    Ok(Json(json!({
-        "model": text.info.name,
-        "model_version": text.info.version,
-        "dimensions": crate::models::text::DIM,
-        "embeddings": embeddings,
-    })))
+    Ok(Json(EmbedResponse {
+        model: text.info.name,
+        model_version: text.info.version.clone(),
+        dimensions: crate::models::text::DIM,
+        embeddings,
+    }))
 }
 
-/// `GET /v1/models`: what is loaded, its tensors and how long it took.
-pub async fn models(State(state): State<AppState>) -> Result<Json<Value>, DlError> {
+/// List the models
+///
+/// What is loaded — each model's tensors, load time and sessions — and how requests are
+/// scheduled onto it.
+#[utoipa::path(get, path = "/v1/models", operation_id = "list_models", tag = "models",
+    security(("api_key" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The loaded models", body = ModelsResponse),
+        (status = 503, description = "Models still loading", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn models(State(state): State<AppState>) -> Result<Json<ModelsResponse>, DlError> {
     let models = state.models()?;
     let c = &state.config;
-    Ok(Json(json!({
-        "models": models.infos(),
-        "execution_provider": format!("{:?}", c.execution_provider).to_lowercase(),
-        "concurrency": c.concurrency,
-        "queue_capacity": c.queue_capacity,
-        "max_batch": c.max_batch,
-        "max_queue_delay_ms": c.queue_delay_ms(),
-        "intra_threads": c.threads_per_session(),
-    })))
+    Ok(Json(ModelsResponse {
+        models: models.infos(),
+        execution_provider: format!("{:?}", c.execution_provider).to_lowercase(),
+        concurrency: c.concurrency,
+        queue_capacity: c.queue_capacity,
+        max_batch: c.max_batch,
+        max_queue_delay_ms: c.queue_delay_ms(),
+        intra_threads: c.threads_per_session(),
+    }))
 }

@@ -41,9 +41,11 @@ pub struct CategoryMap {
     class_to_category: Vec<Option<usize>>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct CategoryScore {
+    #[schema(example = "sofa")]
     pub category: &'static str,
+    /// The category's summed ImageNet probability, 0–1.
     pub score: f32,
 }
 

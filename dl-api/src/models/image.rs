@@ -13,7 +13,6 @@ use crate::models::categories::CategoryMap;
 use crate::preprocess::{INPUT_SIZE, PIXELS_PER_IMAGE};
 
 pub const NAME: &str = "efficientnet-lite0";
-pub const VERSION: &str = "1";
 pub const CLASSES: usize = 1000;
 pub const EMBEDDING: usize = 1280;
 

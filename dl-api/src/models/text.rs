@@ -13,7 +13,6 @@ use crate::batcher::Backend;
 use crate::error::DlError;
 
 pub const NAME: &str = "minilm-l6-v2";
-pub const VERSION: &str = "1";
 pub const DIM: usize = 384;
 /// Longest input in tokens; longer texts are truncated.
 pub const MAX_TOKENS: usize = 256;

@@ -8,36 +8,53 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// `POST /v2/models/{m}/infer` body (the JSON part).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct InferRequest {
+    /// Echoed in the response.
     #[serde(default)]
     pub id: Option<String>,
+    /// `binary_data_output: true` asks for every output as binary.
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub parameters: Map<String, Value>,
     pub inputs: Vec<RequestInput>,
     #[serde(default)]
     pub outputs: Option<Vec<RequestOutput>>,
 }
 
-#[derive(Debug, Deserialize)]
+/// One input tensor: its values in `data` (row-major, flat or nested), or — with the binary
+/// extension — `parameters.binary_data_size` bytes after the JSON header.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RequestInput {
+    #[schema(example = "input")]
     pub name: String,
+    #[schema(example = json!([1, 3, 224, 224]))]
     pub shape: Vec<i64>,
+    /// `FP32` for images, `BYTES` for texts.
+    #[schema(example = "FP32")]
     pub datatype: String,
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub parameters: Map<String, Value>,
     #[serde(default)]
+    /// Numbers for FP32, strings for BYTES; flat or nested as the shape.
+    #[schema(value_type = Option<Vec<serde_json::Value>>)]
     pub data: Option<Value>,
 }
 
-#[derive(Debug, Deserialize)]
+/// An output asked for; `parameters.binary_data: true` returns it as binary.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RequestOutput {
+    #[schema(example = "embedding")]
     pub name: String,
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub parameters: Map<String, Value>,
 }
 
-#[derive(Debug, Serialize)]
+/// The answer: each output's values in `data`, or (binary) `parameters.binary_data_size` bytes
+/// after the JSON header, whose length is the `Inference-Header-Content-Length` header.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct InferResponse {
     pub model_name: String,
     pub model_version: String,
@@ -46,14 +63,17 @@ pub struct InferResponse {
     pub outputs: Vec<ResponseOutput>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ResponseOutput {
     pub name: String,
+    #[schema(example = "FP32")]
     pub datatype: &'static str,
     pub shape: Vec<i64>,
     #[serde(skip_serializing_if = "Map::is_empty")]
+    #[schema(value_type = Object)]
     pub parameters: Map<String, Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<f32>>)]
     pub data: Option<Value>,
 }
 

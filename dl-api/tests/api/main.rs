@@ -3,8 +3,10 @@
 //! (`scripts/fetch-eval-images.sh`); `make test` fetches both.
 
 mod analyze;
+mod contract;
 mod helpers;
 mod limits;
 mod oip;
 mod quality;
+mod repository;
 mod text;

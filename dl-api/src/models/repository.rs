@@ -1,0 +1,174 @@
+//! The model repository (Open Inference Protocol `model_repository` extension): which versions
+//! each model has on disk, which one serves, and loading or unloading one while requests run.
+//!
+//! Layout, as Triton's: `<repository>/<name>/<version>/model.onnx` plus the model's own files
+//! (`labels.txt`, `tokenizer.json`); the configured directories (`DL_IMAGE_MODEL_DIR`, …) count
+//! as their configured version.
+
+use std::cmp::Ordering;
+use std::path::Path;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::image::ImageModel;
+use super::text::TextModel;
+use super::{image, load, text, ModelKind, Models, Slot};
+use crate::config::{version_name, Config};
+use crate::error::DlError;
+use crate::metrics::Metrics;
+
+/// One version of one model, as `POST /v2/repository/index` lists it.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct IndexEntry {
+    #[schema(example = "efficientnet-lite0")]
+    pub name: &'static str,
+    #[schema(example = "1")]
+    pub version: String,
+    /// `READY` (serving) or `UNAVAILABLE`.
+    #[schema(example = "READY")]
+    pub state: &'static str,
+    /// Why it isn't serving; empty when it is.
+    #[schema(example = "")]
+    pub reason: String,
+}
+
+/// The model names this server knows.
+pub const NAMES: [&str; 2] = [image::NAME, text::NAME];
+
+/// Versions of `name` on disk: the repository's directories holding a `model.onnx`, plus the
+/// configured one, in `by_version` order.
+pub fn versions_on_disk(config: &Config, name: &str) -> Vec<String> {
+    let mut versions: Vec<String> = std::fs::read_dir(config.repository().join(name))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().join("model.onnx").is_file())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|v| version_name(v).is_ok())
+        .collect();
+    let configured = match name {
+        image::NAME => Some(&config.image_model_version),
+        _ => config.text_dir().map(|_| &config.text_model_version),
+    };
+    if let Some(v) = configured {
+        if config.version_dir(name, v).join("model.onnx").is_file() && !versions.contains(v) {
+            versions.push(v.clone());
+        }
+    }
+    versions.sort_by(|a, b| by_version(a, b));
+    versions
+}
+
+/// Numbers first, in numeric order (2 before 10), then the rest as text.
+fn by_version(a: &str, b: &str) -> Ordering {
+    let key = |v: &str| (v.parse::<u64>().map_err(|_| v.to_string()), v.to_string());
+    key(a).cmp(&key(b))
+}
+
+impl Models {
+    /// Every version of every model, serving or not; only the serving ones with `ready_only`.
+    pub fn index(&self, config: &Config, ready_only: bool) -> Vec<IndexEntry> {
+        let mut entries = Vec::new();
+        for name in NAMES {
+            let serving = match name {
+                image::NAME => self.image.info(),
+                _ => self.text.info(),
+            }
+            .map(|i| i.version);
+            let mut versions = versions_on_disk(config, name);
+            if let Some(v) = &serving {
+                if !versions.contains(v) {
+                    versions.push(v.clone()); // its files went away after it loaded
+                }
+            }
+            for version in versions {
+                let ready = serving.as_ref() == Some(&version);
+                if ready_only && !ready {
+                    continue;
+                }
+                let reason = match (&serving, ready) {
+                    (_, true) => String::new(),
+                    (Some(s), false) => format!("version {s} is serving"),
+                    (None, false) => "unloaded".to_string(),
+                };
+                entries.push(IndexEntry { name, version, state: if ready { "READY" } else { "UNAVAILABLE" }, reason });
+            }
+        }
+        entries
+    }
+
+    /// Loads `version` of `name` (default: its configured version) and makes it the one that
+    /// serves. The version serving until then keeps answering while the new one loads and
+    /// warms up, and finishes the requests it has; if the load fails it goes on serving.
+    pub async fn load_version(
+        &self,
+        config: &Config,
+        metrics: &Metrics,
+        name: &str,
+        version: Option<&str>,
+    ) -> Result<String, DlError> {
+        let version = match version {
+            Some(v) => version_name(v).map_err(DlError::BadRequest)?,
+            None => configured_version(config, name)?.to_string(),
+        };
+        let dir = config.version_dir(name, &version);
+        if !dir.join("model.onnx").is_file() {
+            return Err(DlError::ModelNotFound(format!("{name} version {version}")));
+        }
+        let _one_at_a_time = self.loading.lock().await;
+        match name {
+            image::NAME => swap_in::<ImageModel>(&self.image, config, metrics, &dir, &version).await?,
+            text::NAME => swap_in::<TextModel>(&self.text, config, metrics, &dir, &version).await?,
+            _ => return Err(DlError::ModelNotFound(name.to_string())),
+        }
+        Ok(version)
+    }
+
+    /// Stops serving `name`: new requests get 503 `model_not_ready`; the ones running finish.
+    pub async fn unload(&self, name: &str) -> Result<(), DlError> {
+        let _one_at_a_time = self.loading.lock().await;
+        match name {
+            image::NAME => self.image.replace(None),
+            text::NAME => self.text.replace(None),
+            _ => return Err(DlError::ModelNotFound(name.to_string())),
+        }
+        tracing::info!(model = name, "model unloaded");
+        Ok(())
+    }
+}
+
+fn configured_version<'a>(config: &'a Config, name: &str) -> Result<&'a str, DlError> {
+    match name {
+        image::NAME => Ok(&config.image_model_version),
+        text::NAME => Ok(&config.text_model_version),
+        _ => Err(DlError::ModelNotFound(name.to_string())),
+    }
+}
+
+async fn swap_in<B: ModelKind>(
+    slot: &Slot<B>,
+    config: &Config,
+    metrics: &Metrics,
+    dir: &Path,
+    version: &str,
+) -> Result<(), DlError> {
+    let loaded = load::<B>(config, metrics, dir.to_path_buf(), version)
+        .await
+        .map_err(|e| DlError::LoadFailed(format!("{} version {version}: {e:#}", B::NAME)))?;
+    slot.replace(Some(loaded));
+    tracing::info!(model = B::NAME, version, "now serving");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_sort_as_numbers_when_they_are() {
+        let mut v = vec!["10", "2", "20a", "1", "b", "3", "a"];
+        v.sort_by(|a, b| by_version(a, b));
+        assert_eq!(v, ["1", "2", "3", "10", "20a", "a", "b"]);
+    }
+}
