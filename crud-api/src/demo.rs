@@ -344,6 +344,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     let page = products::ListFilter {
         categories: None,
         query: None,
+        boost: Default::default(),
         min_price: None,
         max_price: None,
         statuses: vec![],

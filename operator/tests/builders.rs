@@ -40,6 +40,7 @@ fn model_deployment_becomes_a_gpu_dl_api() {
     assert_eq!(env(envs, "DL_MAX_QUEUE_DELAY_MS"), Some("4"));
     assert_eq!(env(envs, "DL_EXECUTION_PROVIDER"), Some("cuda"));
     assert_eq!(env(envs, "DL_IMAGE_MODEL_DIR"), Some("/models/efficientnet-lite0/1"));
+    assert_eq!(env(envs, "DL_IMAGE_MODEL_VERSION"), Some("1"), "the version the ModelDeployment names");
     let limits = ctr.resources.as_ref().unwrap().limits.as_ref().unwrap();
     assert_eq!(limits["nvidia.com/gpu"].0, "1");
     assert_eq!(pod.node_selector.as_ref().unwrap()["nvidia.com/gpu.present"], "true");

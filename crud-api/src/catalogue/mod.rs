@@ -5,5 +5,6 @@ pub mod category_cache;
 pub mod http;
 pub mod listing;
 pub mod media;
+pub mod ranking;
 pub mod search;
 pub mod store;

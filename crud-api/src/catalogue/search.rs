@@ -15,7 +15,7 @@ fn is_cjk(c: char) -> bool {
 }
 
 /// Splits text into runs of letters/digits, lower-cased.
-fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(|w| w.to_lowercase())
 }
 
@@ -53,7 +53,8 @@ pub fn index_terms(parts: &[&str]) -> String {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Query {
     pub terms: Vec<String>,
-    /// True when the last term is a Latin word that may be incomplete.
+    /// True when the last term may be incomplete: a Latin word ("sof" → sofa), or a single
+    /// Hangul syllable ("소" → 소파), which the index only holds inside bigrams.
     pub prefix_last: bool,
 }
 
@@ -61,15 +62,15 @@ impl Query {
     /// None when the text has no searchable terms.
     pub fn parse(text: &str) -> Option<Query> {
         let mut terms = Vec::new();
-        let mut last_is_latin = false;
+        let mut last_may_continue = false;
         for w in words(text) {
-            last_is_latin = !w.chars().any(is_cjk);
+            last_may_continue = !w.chars().any(is_cjk) || w.chars().count() == 1;
             word_terms(&w, &mut terms);
         }
         let mut seen = std::collections::HashSet::new();
         terms.retain(|t| seen.insert(t.clone()));
         terms.truncate(16);
-        (!terms.is_empty()).then_some(Query { terms, prefix_last: last_is_latin })
+        (!terms.is_empty()).then_some(Query { terms, prefix_last: last_may_continue })
     }
 
     /// FTS5 MATCH expression. Terms hold only letters and digits, so quoting is safe.
@@ -128,5 +129,15 @@ mod tests {
         assert!(q.prefix_last);
         assert!(q.fts5().ends_with("\"ta\"*"));
         assert!(!Query::parse("원목 식탁").unwrap().prefix_last);
+    }
+
+    #[test]
+    fn a_single_hangul_syllable_is_a_prefix_of_the_bigrams() {
+        // "소" found nothing: the index holds 소파, never 소 alone.
+        let q = Query::parse("소").unwrap();
+        assert!(q.prefix_last);
+        assert_eq!(q.fts5(), "\"소\"*");
+        assert_eq!(q.tsquery(), "'소':*");
+        assert!(Query::parse("원목 소").unwrap().prefix_last);
     }
 }

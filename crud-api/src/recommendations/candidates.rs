@@ -74,6 +74,7 @@ fn on_sale() -> ListFilter {
     ListFilter {
         categories: None,
         query: None,
+        boost: Default::default(),
         min_price: None,
         max_price: None,
         statuses: vec![ProductStatus::OnSale],

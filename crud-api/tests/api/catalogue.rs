@@ -239,6 +239,38 @@ async fn search_finds_korean_inside_compounds_and_english_prefixes() {
 }
 
 #[tokio::test]
+async fn search_ranks_the_category_it_names_first_and_a_single_syllable_is_a_prefix() {
+    let app = spawn_app().await;
+    let s = seller(&app, "ranking@example.com").await;
+    // A desk whose short description mentions 받침대 (a stand; its bigrams include 침대) ranked
+    // above real beds for "침대": the index's rank alone prefers the shorter text.
+    list_item(&app, &s, "desk", "책상", 50_000, json!({"description": "받침대"})).await;
+    let long = "원목 프레임 튼튼하고 깨끗하게 사용했습니다 직거래 선호 주말 가능 문의 주세요";
+    list_item(&app, &s, "bed-frame", "퀸 사이즈 원목 프레임", 200_000, json!({"description": long})).await;
+    list_item(&app, &s, "bed", "슈퍼싱글 침대", 150_000, json!({"description": long})).await;
+    list_item(&app, &s, "sofa", "3인용 가죽소파", 300_000, json!({})).await;
+
+    let titles = |body: &Value| -> Vec<String> {
+        body["items"].as_array().unwrap().iter().map(|i| i["title"].as_str().unwrap().to_string()).collect()
+    };
+    // Beds first (the one with 침대 in its title ahead), the desk still found, last.
+    let res = app.get("/api/v1/products?q=침대", None).await;
+    assert_eq!(titles(&res.body), ["슈퍼싱글 침대", "퀸 사이즈 원목 프레임", "책상"], "{}", res.body);
+    // English names the same category (the desk doesn't match "bed" at all).
+    let mut beds = titles(&app.get("/api/v1/products?q=bed", None).await.body);
+    beds.sort();
+    assert_eq!(beds, ["슈퍼싱글 침대", "퀸 사이즈 원목 프레임"]);
+    // "소" found nothing: the index holds 소파, never 소 alone. A syllable being typed is a prefix.
+    assert_eq!(titles(&app.get("/api/v1/products?q=소", None).await.body), ["3인용 가죽소파"]);
+    // Pages of a ranked search keep the ranking.
+    let first = app.get("/api/v1/products?q=침대&limit=2", None).await;
+    assert_eq!(titles(&first.body), ["슈퍼싱글 침대", "퀸 사이즈 원목 프레임"]);
+    let cursor = first.body["next_cursor"].as_str().unwrap();
+    let next = app.get(&format!("/api/v1/products?q=침대&limit=2&cursor={cursor}"), None).await;
+    assert_eq!(titles(&next.body), ["책상"]);
+}
+
+#[tokio::test]
 async fn filters_sorting_and_cursor_pages() {
     let app = spawn_app().await;
     let s = seller(&app, "pages@example.com").await;

@@ -152,6 +152,9 @@ pub fn build(md: &ModelDeployment) -> Result<Children, SpecError> {
             env("DL_API_ADDR", format!("0.0.0.0:{PORT}")),
             env("DL_API_KEYS_FILE", format!("{KEYS_DIR}/keys")),
             env("DL_IMAGE_MODEL_DIR", &model_dir),
+            // The version dl-api reports in every answer and its repository index (it said "1"
+            // whatever the ModelDeployment named).
+            env("DL_IMAGE_MODEL_VERSION", &model.version),
             env("DL_TEXT_MODEL_DIR", ""),
             env("DL_CONCURRENCY", spec.concurrency),
             env("DL_MAX_BATCH", spec.batching.max_batch_size),

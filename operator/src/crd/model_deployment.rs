@@ -85,8 +85,9 @@ pub struct ModelSource {
     pub config_map: Option<VolumePath>,
     #[serde(default)]
     pub format: ModelFormat,
-    /// Model version, reported by `/v1/models` and the OIP metadata.
-    #[schemars(length(min = 1, max = 63))]
+    /// Model version (`DL_IMAGE_MODEL_VERSION`): reported in every analysis, by `/v1/models`,
+    /// the OIP metadata and the repository index; a directory name, as in a model repository.
+    #[schemars(length(min = 1, max = 63), regex(pattern = r"^[A-Za-z0-9_-][A-Za-z0-9._-]*$"))]
     pub version: String,
 }
 

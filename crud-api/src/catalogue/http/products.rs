@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::catalogue::http::views::{self as product_views, ProductDetail, ProductPage, ProductStatus};
 use crate::catalogue::listing::{self, Condition, Dimensions, StyleTag};
+use crate::catalogue::ranking::{names_word, Boost};
 use crate::catalogue::search;
 use crate::catalogue::store::products::{self, After, ListFilter, Listing, ProductRow, Sort, UpdateOutcome};
 use crate::catalogue::store::{categories, images};
@@ -139,9 +140,22 @@ pub async fn list(State(state): State<AppState>, ApiQuery(q): ApiQuery<ListQuery
         },
         None => None,
     };
+    let boost = match (&query, q.q.as_deref()) {
+        (Some(_), Some(text)) => Boost::new(text, |words| {
+            let mut ids = Vec::new();
+            for c in tree.iter().filter(|c| words.iter().any(|w| names_word(&c.name, w) || names_word(&c.name_en, w))) {
+                ids.extend(
+                    categories::descendants(&tree, c.id).into_iter().filter(|id| !ids.contains(id)).collect::<Vec<_>>(),
+                );
+            }
+            ids
+        }),
+        _ => Boost::default(),
+    };
     let filter = ListFilter {
         categories,
         query,
+        boost,
         min_price: q.min_price,
         max_price: q.max_price,
         statuses,

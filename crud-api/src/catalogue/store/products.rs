@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::bind_args;
 use crate::catalogue::listing::{Condition, ProductStatus};
+use crate::catalogue::ranking::Boost;
 use crate::catalogue::search;
 use crate::on_db;
 use crate::platform::args::{Arg, Args};
@@ -257,6 +258,8 @@ pub enum After {
 pub struct ListFilter {
     pub categories: Option<Vec<Uuid>>,
     pub query: Option<search::Query>,
+    /// What ranks first among the query's matches (`ranking`); empty without a query.
+    pub boost: Boost,
     pub min_price: Option<i64>,
     pub max_price: Option<i64>,
     pub statuses: Vec<ProductStatus>,
@@ -294,6 +297,32 @@ pub async fn list(db: &Db, f: &ListFilter) -> Result<Vec<ProductRow>, sqlx::Erro
 pub async fn list_cards(db: &Db, f: &ListFilter) -> Result<Vec<CardRow>, sqlx::Error> {
     let (sql, args) = list_sql(db, f, &format!("{COLUMNS}, {CARD_COLUMNS}"));
     on_db!(db, |pool| bind_args!(sqlx::query_as::<_, CardRow>(&sql), args.0).fetch_all(pool).await)
+}
+
+/// Sort keys before the index's rank: in a category the query names first, then more of its
+/// words in the title (`ranking::Boost`).
+fn boost_keys(db: &Db, boost: &Boost, args: &mut Args) -> Vec<String> {
+    let mut keys = Vec::new();
+    if !boost.categories.is_empty() {
+        let list: Vec<String> = boost.categories.iter().map(|c| args.push(Arg::Uuid(*c))).collect();
+        keys.push(format!("CASE WHEN p.category_id IN ({}) THEN 0 ELSE 1 END", list.join(", ")));
+    }
+    if !boost.title_words.is_empty() {
+        let find = match db {
+            Db::Sqlite(_) => "instr",
+            Db::Postgres(_) => "strpos",
+        };
+        let misses: Vec<String> = boost
+            .title_words
+            .iter()
+            .map(|w| {
+                let ph = args.push(Arg::Text(w.clone()));
+                format!("CASE WHEN {find}(lower(p.title), {ph}) > 0 THEN 0 ELSE 1 END")
+            })
+            .collect();
+        keys.push(format!("({})", misses.join(" + ")));
+    }
+    keys
 }
 
 /// The page query selecting `columns`, and its arguments.
@@ -356,7 +385,11 @@ fn list_sql(db: &Db, f: &ListFilter, columns: &str) -> (String, Args) {
         (None, _) => {}
     }
     let order = match f.sort {
-        Sort::Relevance => format!("{}, p.id DESC", rank.unwrap_or_else(|| "p.id DESC".into())),
+        Sort::Relevance => {
+            let mut keys = boost_keys(db, &f.boost, &mut args);
+            keys.push(rank.unwrap_or_else(|| "p.id DESC".into()));
+            format!("{}, p.id DESC", keys.join(", "))
+        }
         Sort::Newest => "p.id DESC".into(),
         Sort::PriceAsc => "p.price ASC, p.id ASC".into(),
         Sort::PriceDesc => "p.price DESC, p.id DESC".into(),
