@@ -9,6 +9,7 @@ pub mod colours;
 pub mod config;
 pub mod error;
 pub mod eval;
+pub mod eval_crosslingual;
 pub mod http;
 pub mod metrics;
 pub mod models;

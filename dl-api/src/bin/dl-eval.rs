@@ -1,5 +1,6 @@
 //! `make eval`: category accuracy and retrieval precision of the image model on the
-//! labelled furniture set from `scripts/fetch-eval-images.sh`.
+//! labelled furniture set from `scripts/fetch-eval-images.sh`, then the text model's
+//! cross-lingual retrieval on `dl-api/eval/crosslingual-pairs.tsv`.
 //!
 //! Usage: dl-eval EVAL_DIR   (ORT_DYLIB_PATH / DL_IMAGE_MODEL_DIR as for dl-api)
 
@@ -7,9 +8,12 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Parser;
+use dl_api::batcher::Backend;
 use dl_api::config::Config;
 use dl_api::eval;
+use dl_api::eval_crosslingual;
 use dl_api::models::image::ImageModel;
+use dl_api::models::text::TextModel;
 
 fn main() -> anyhow::Result<()> {
     let mut args: Vec<String> = std::env::args().collect();
@@ -47,6 +51,28 @@ fn main() -> anyhow::Result<()> {
     println!("\nmisclassified (combined):");
     for m in &r.misses {
         println!("  {m}");
+    }
+    crosslingual(&config, env)
+}
+
+/// The text model on the Korean/English phrase pairs (`dl-api/eval/crosslingual-pairs.tsv`).
+fn crosslingual(config: &Config, env: &ort::environment::Environment) -> anyhow::Result<()> {
+    let Some(dir) = config.text_dir() else { return Ok(()) };
+    let pairs_file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("eval/crosslingual-pairs.tsv");
+    let pairs = eval_crosslingual::read_pairs(&pairs_file)?;
+    let model = TextModel::load(&dir)?;
+    let mut session = dl_api::runtime::session(env, &dir.join("model.onnx"), 1, config.execution_provider)?;
+    let ko: Vec<String> = pairs.iter().map(|p| p.0.clone()).collect();
+    let en: Vec<String> = pairs.iter().map(|p| p.1.clone()).collect();
+    let mut out = model.run(&mut session, vec![ko, en]).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (en, ko) = (out.pop().unwrap_or_default(), out.pop().unwrap_or_default());
+    let r = eval_crosslingual::evaluate(&pairs, &ko, &en);
+    let verdict = |x: f64| if x >= 0.90 { "met" } else { "NOT met" };
+    println!("\ncross-lingual top-1, {} Korean/English pairs ({}):", pairs.len(), dl_api::models::text::NAME);
+    println!("  Korean → English: {:.3} (target ≥ 0.90: {})", r.ko_to_en, verdict(r.ko_to_en));
+    println!("  English → Korean: {:.3} (target ≥ 0.90: {})", r.en_to_ko, verdict(r.en_to_ko));
+    for (ko, got) in r.misses.iter().take(12) {
+        println!("  miss: {ko} → {got}");
     }
     Ok(())
 }
