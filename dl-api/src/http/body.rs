@@ -1,4 +1,4 @@
-//! Reading image bytes from a request: a raw `image/*` body or multipart parts.
+//! Reading request bodies: image bytes (a raw `image/*` body or multipart parts) and JSON.
 
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::header;
@@ -6,6 +6,19 @@ use axum::http::StatusCode;
 use bytes::Bytes;
 
 use crate::error::DlError;
+
+/// A JSON body, its errors a 400 that says what is wrong.
+pub fn json<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, DlError> {
+    serde_json::from_slice(body).map_err(|e| DlError::BadRequest(format!("invalid JSON body: {e}")))
+}
+
+/// An optional JSON body (tritonclient sends `{}` or nothing): empty means the defaults.
+pub fn optional_json<T: Default + serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, DlError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    json(body)
+}
 
 /// One uploaded image and the name the client gave it.
 pub struct Upload {

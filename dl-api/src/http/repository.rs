@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use crate::error::{DlError, Problem};
+use crate::http::body::optional_json;
 use crate::models::repository::IndexEntry;
 use crate::state::AppState;
 
@@ -45,14 +46,6 @@ pub struct UnloadRequest {
     #[serde(default)]
     #[schema(value_type = Object)]
     pub parameters: Map<String, Value>,
-}
-
-/// An optional JSON body: empty means the defaults.
-fn optional_json<T: Default + serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, DlError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
-    }
-    serde_json::from_slice(body).map_err(|e| DlError::BadRequest(format!("invalid JSON body: {e}")))
 }
 
 /// The version a load request names, if any.

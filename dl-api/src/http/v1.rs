@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::analysis::{analyze as run_analysis, Analysis};
 use crate::error::{DlError, Problem};
-use crate::http::body::uploads;
+use crate::http::body::{json, uploads};
 use crate::models::ModelInfo;
 use crate::state::AppState;
 
@@ -222,8 +222,7 @@ const MAX_TEXT_CHARS: usize = 10_000;
         (status = 413, description = "A text over 10,000 characters", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn embed_text(State(state): State<AppState>, body: Bytes) -> Result<Json<EmbedResponse>, DlError> {
-    let req: EmbedRequest =
-        serde_json::from_slice(&body).map_err(|e| DlError::BadRequest(format!("invalid JSON body: {e}")))?;
+    let req: EmbedRequest = json(&body)?;
     if req.texts.is_empty() || req.texts.len() > MAX_TEXTS {
         return Err(DlError::BadRequest(format!("texts must hold 1 to {MAX_TEXTS} strings")));
     }
