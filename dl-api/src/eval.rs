@@ -6,7 +6,9 @@
 //! - `knn`: the categories of the k nearest catalogue items by embedding cosine
 //!   (leave-one-out: an item never votes for itself), as crud-api does with its
 //!   catalogue;
-//! - `combined`: both, the kNN vote weighted by similarity — what crud-api ships.
+//! - `combined`: both, the kNN vote weighted by similarity — what crud-api ships;
+//! - `head`: the model version's trained, calibrated category head (`head.json`),
+//!   what dl-api suggests when the version ships one.
 //!
 //! Retrieval precision@5: of each item's five nearest neighbours, the share in the
 //! same category.
@@ -14,6 +16,7 @@
 use std::path::Path;
 
 use crate::batcher::Backend;
+use crate::eval_metrics::{self, CoveragePoint, Prediction};
 use crate::models::categories::CATEGORIES;
 use crate::models::image::{normalised, softmax, ImageInput, ImageModel};
 use crate::preprocess;
@@ -26,6 +29,9 @@ pub struct Item {
     pub imagenet: [f32; 7],
     pub embedding: Vec<f32>,
     pub probabilities: Vec<f32>,
+    /// The category head's calibrated probabilities, when the model has a head and
+    /// this image is not one it was trained on.
+    pub head: Option<[f32; 7]>,
 }
 
 pub fn read_labels(dir: &Path) -> anyhow::Result<Vec<(String, String, String)>> {
@@ -60,18 +66,22 @@ pub fn embed_all(
             .remove(0);
         for ((path, category, name), o) in chunk.iter().zip(out) {
             let probabilities = softmax(&o.logits);
-            let scores = model.categories.scores(&probabilities);
-            let mut imagenet = [0f32; 7];
-            for s in scores {
-                imagenet[CATEGORIES.iter().position(|c| *c == s.category).expect("known")] = s.score;
-            }
+            let imagenet = model.category_scores(&probabilities);
+            let embedding = normalised(&o.embedding);
+            // The head is not judged on what it learned from.
+            let head = model
+                .head
+                .as_ref()
+                .filter(|h| !h.trained_on.contains(path))
+                .map(|h| h.probabilities(&embedding, &imagenet));
             items.push(Item {
                 path: path.clone(),
                 category: category.clone(),
                 name: name.clone(),
                 imagenet,
-                embedding: normalised(&o.embedding),
+                embedding,
                 probabilities,
+                head,
             });
         }
     }
@@ -126,8 +136,46 @@ fn argmax(v: &[f32; 7]) -> usize {
     (0..7).max_by(|a, b| v[*a].total_cmp(&v[*b])).expect("seven categories")
 }
 
+/// One classifier's figures on a set.
+pub struct Scores {
+    pub accuracy: f64,
+    pub macro_f1: f64,
+    /// Expected calibration error of the confidence it reports (15 bins).
+    pub ece: f64,
+    /// `confusion[truth][predicted]`, in `CATEGORIES` order.
+    pub confusion: Vec<Vec<usize>>,
+    pub curve: Vec<CoveragePoint>,
+}
+
+/// Thresholds of the coverage/accuracy curve.
+pub const CURVE: [f32; 8] = [0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+
+fn scores(predictions: &[Prediction]) -> Scores {
+    let confusion = eval_metrics::confusion(predictions, CATEGORIES.len());
+    Scores {
+        accuracy: predictions.iter().filter(|p| p.truth == p.predicted).count() as f64
+            / predictions.len().max(1) as f64,
+        macro_f1: eval_metrics::macro_f1(&confusion),
+        ece: eval_metrics::expected_calibration_error(predictions, 15),
+        confusion,
+        curve: eval_metrics::coverage_curve(predictions, &CURVE),
+    }
+}
+
+fn best(p: &[f32; 7]) -> Prediction {
+    let predicted = argmax(p);
+    Prediction { truth: 0, predicted, confidence: p[predicted] }
+}
+
 pub struct Report {
     pub total: usize,
+    /// The ImageNet mapping with the confidence dl-api reports without a head (the
+    /// best category's share of the furniture mass); on the head's images when there
+    /// is a head.
+    pub mapping: Scores,
+    /// The category head, when the model has one, on the images it was not trained on.
+    pub head: Option<Scores>,
+    pub head_held_out: usize,
     pub imagenet_accuracy: f64,
     pub knn_accuracy: f64,
     pub combined_accuracy: f64,
@@ -147,8 +195,19 @@ pub fn evaluate(items: &[Item]) -> Report {
     let mut precision = 0.0;
     let mut per: Vec<(&'static str, usize, usize, usize)> = CATEGORIES.iter().map(|c| (*c, 0, 0, 0)).collect();
     let mut misses = Vec::new();
+    let mut mapping = Vec::new();
+    let mut head = Vec::new();
+    let with_head = items.iter().any(|i| i.head.is_some());
     for (i, item) in items.iter().enumerate() {
         let truth = CATEGORIES.iter().position(|c| *c == item.category).expect("labels use our categories");
+        let furniture: f32 = item.imagenet.iter().sum::<f32>().max(1e-6);
+        // Side by side with the head: on the same images.
+        if item.head.is_some() || !with_head {
+            mapping.push(Prediction { truth, ..best(&item.imagenet.map(|s| s / furniture)) });
+        }
+        if let Some(p) = &item.head {
+            head.push(Prediction { truth, ..best(p) });
+        }
         let near = neighbours(items, i, K);
         precision += near.iter().filter(|(j, _)| items[*j].category == item.category).count() as f64 / K as f64;
         let votes = knn_votes(near.iter().map(|(j, s)| (items[*j].category.as_str(), *s)));
@@ -173,6 +232,9 @@ pub fn evaluate(items: &[Item]) -> Report {
     let n = items.len().max(1) as f64;
     Report {
         total: items.len(),
+        mapping: scores(&mapping),
+        head_held_out: head.len(),
+        head: (!head.is_empty()).then(|| scores(&head)),
         imagenet_accuracy: imagenet_ok as f64 / n,
         knn_accuracy: knn_ok as f64 / n,
         combined_accuracy: combined_ok as f64 / n,

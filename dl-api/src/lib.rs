@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod eval;
 pub mod eval_crosslingual;
+pub mod eval_metrics;
 pub mod http;
 pub mod metrics;
 pub mod models;

@@ -10,7 +10,11 @@ vehicles, appliances…) are left out. The first matching rule wins, so
 Decor (mirrors, rugs, vases, frames) is not one of the classifier's categories, so it stays out
 of the evaluation set (labels.tsv); its renders go to demo.tsv, for the demo listings only.
 
-Usage: label_sweethome3d.py OUT_DIR LIBRARY.sh3f...
+The application's own jar (Debian's `sweethome3d`) has a default catalogue of the same
+shape: passed instead of a library, its renders make the category head's training set
+(scripts/models/train_head.sh), disjoint from the evaluation libraries.
+
+Usage: label_sweethome3d.py OUT_DIR LIBRARY.sh3f|sweethome3d.jar...
 Writes OUT_DIR/<category>/<library>-<icon>.png, OUT_DIR/labels.tsv and OUT_DIR/demo.tsv.
 """
 import os
@@ -29,6 +33,8 @@ RULES = [
     ("chair", r"\b(chair|chairs|stool|stools|bench|seat)\b"),
     ("table", r"\b(table|tables)\b"),
 ]
+PROPERTIES = "PluginFurnitureCatalog.properties"
+DEFAULT_PROPERTIES = "com/eteks/sweethome3d/io/DefaultFurnitureCatalog.properties"
 # Demo photos only (see above).
 DECOR = re.compile(r"\b(mirror|rug|carpet|vase|frame|picture|painting)\b")
 # Things that share a word with furniture but are not furniture we sell.
@@ -52,7 +58,7 @@ def main():
     for lib in sys.argv[2:]:
         libname = os.path.splitext(os.path.basename(lib))[0]
         with zipfile.ZipFile(lib) as z:
-            props = z.read("PluginFurnitureCatalog.properties").decode("iso-8859-1")
+            props = z.read(PROPERTIES if PROPERTIES in z.namelist() else DEFAULT_PROPERTIES).decode("iso-8859-1")
             fields = {}
             for line in props.splitlines():
                 m = re.match(r"^(name|icon|category)#(\d+)=(.*)$", line)

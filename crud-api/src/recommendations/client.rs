@@ -42,6 +42,10 @@ pub struct Colour {
 pub struct Analysis {
     pub model: String,
     pub categories: Vec<CategoryScore>,
+    /// The calibrated category probabilities of dl-api's category head (absent when
+    /// the model version ships none).
+    #[serde(default)]
+    pub probabilities: Option<Vec<CategoryScore>>,
     pub furniture_probability: f32,
     pub labels: Vec<Label>,
     pub colours: Vec<Colour>,

@@ -12,10 +12,16 @@ use crate::recommendations::suggest::CategorySuggestion;
 pub struct Findings {
     /// The vision model that looked (dl-api's model name and version).
     pub model: String,
-    /// The category crud-api suggests for the listing, if any.
+    /// The category crud-api suggests for the listing; null when the photo shows no
+    /// furniture, or when no category reaches a confidence of 0.5 (not sure: the
+    /// seller chooses; `probabilities` still holds the model's best guesses).
     pub category: Option<CategorySuggestion>,
-    /// dl-api's own category scores.
+    /// dl-api's ImageNet-derived category scores.
     pub categories: Vec<CategoryScore>,
+    /// dl-api's calibrated category probabilities, best first (absent for analyses
+    /// made by a model version without a category head).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probabilities: Option<Vec<CategoryScore>>,
     /// 0–1: how sure the model is that the photo shows furniture at all.
     pub furniture_probability: f32,
     pub labels: Vec<Label>,

@@ -1,7 +1,9 @@
-//! The category crud-api suggests for a photo: dl-api's ImageNet-derived category
-//! scores, plus a similarity-weighted vote of the nearest catalogue items (their
+//! The category crud-api suggests for a photo: dl-api's calibrated category
+//! probabilities (its category head; the ImageNet-derived scores from a model version
+//! without one), plus a similarity-weighted vote of the nearest catalogue items (their
 //! sellers' categories). The same rule `make eval` measures (docs/ml.md): the catalogue
-//! vote fixes what ImageNet has no class for (beds look like "studio couch" to it).
+//! vote fixes what the model has too few examples of. Below `MIN_CONFIDENCE` nothing
+//! is suggested: a seller is better served by choosing than by a likely wrong guess.
 
 use std::collections::HashMap;
 
@@ -16,6 +18,8 @@ use crate::recommendations::index::Entry;
 pub const K: usize = 5;
 /// Below this much furniture probability and without neighbours, no suggestion.
 const MIN_FURNITURE: f32 = 0.05;
+/// Below this confidence, no suggestion: more likely wrong than right.
+pub const MIN_CONFIDENCE: f32 = 0.5;
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct CategorySuggestion {
@@ -23,7 +27,9 @@ pub struct CategorySuggestion {
     pub slug: String,
     /// 0–1.
     pub confidence: f32,
-    /// `imagenet` or `imagenet+catalogue`.
+    /// What decided: `head` (dl-api's calibrated category head) or `imagenet` (a model
+    /// version without a head), `+catalogue` when nearby catalogue items voted.
+    #[schema(example = "head+catalogue")]
     pub source: String,
 }
 
@@ -54,8 +60,14 @@ pub fn suggest(
     let mut scores: HashMap<String, f32> = HashMap::new();
     let furniture = analysis.furniture_probability.max(1e-6);
     if analysis.furniture_probability >= MIN_FURNITURE {
-        for c in &analysis.categories {
-            *scores.entry(c.category.clone()).or_default() += c.score / furniture;
+        match &analysis.probabilities {
+            Some(calibrated) => {
+                calibrated.iter().for_each(|c| *scores.entry(c.category.clone()).or_default() += c.score)
+            }
+            None => analysis
+                .categories
+                .iter()
+                .for_each(|c| *scores.entry(c.category.clone()).or_default() += c.score / furniture),
         }
     }
     let total_sim: f32 = neighbours.iter().map(|(_, s)| s.max(0.0)).sum();
@@ -69,10 +81,15 @@ pub fn suggest(
     }
     let sum: f32 = scores.values().sum();
     let (slug, best) = scores.into_iter().max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))?;
+    let confidence = if sum > 0.0 { best / sum } else { 0.0 };
+    if confidence < MIN_CONFIDENCE {
+        return None;
+    }
+    let model = if analysis.probabilities.is_some() { "head" } else { "imagenet" };
     Some(CategorySuggestion {
         slug,
-        confidence: if sum > 0.0 { best / sum } else { 0.0 },
-        source: if voted { "imagenet+catalogue" } else { "imagenet" }.to_string(),
+        confidence,
+        source: if voted { format!("{model}+catalogue") } else { model.to_string() },
     })
 }
 
@@ -85,6 +102,7 @@ mod tests {
         Analysis {
             model: "m".into(),
             categories: scores.iter().map(|(c, s)| CategoryScore { category: c.to_string(), score: *s }).collect(),
+            probabilities: None,
             furniture_probability: scores.iter().map(|(_, s)| s).sum(),
             labels: vec![],
             colours: vec![],
@@ -111,6 +129,32 @@ mod tests {
         assert!((s.confidence - 0.6667).abs() < 1e-3);
         // Nothing furniture-like and no catalogue: no suggestion.
         assert!(suggest(&analysis(&[("sofa", 0.01)]), &[], &slugs).is_none());
+    }
+
+    #[test]
+    fn calibrated_probabilities_decide_and_an_unsure_photo_gets_no_suggestion() {
+        let (bed, sofa) = (Uuid::now_v7(), Uuid::now_v7());
+        let slugs = HashMap::from([(bed, "bed".to_string()), (sofa, "sofa".to_string())]);
+        let calibrated = |p: &[(&str, f32)]| {
+            // The mapping is sure it's a sofa; the head is not.
+            let mut a = analysis(&[("sofa", 0.9), ("bed", 0.05)]);
+            a.probabilities =
+                Some(p.iter().map(|(c, s)| CategoryScore { category: c.to_string(), score: *s }).collect());
+            a
+        };
+        let s = suggest(&calibrated(&[("bed", 0.7), ("sofa", 0.3)]), &[], &slugs).unwrap();
+        assert_eq!((s.slug.as_str(), s.source.as_str()), ("bed", "head"));
+        assert!((s.confidence - 0.7).abs() < 1e-6);
+        // The head is not sure and no catalogue item votes: nothing, not "sofa, 0.95".
+        let unsure = calibrated(&[("sofa", 0.4), ("bed", 0.35), ("chair", 0.25)]);
+        assert!(suggest(&unsure, &[], &slugs).is_none());
+        // Neighbours that agree make it sure enough.
+        let n: Vec<_> = (0..5).map(|_| neighbour(bed, 0.8)).collect();
+        let s = suggest(&unsure, &n, &slugs).unwrap();
+        assert_eq!((s.slug.as_str(), s.source.as_str()), ("bed", "head+catalogue"));
+        // Split neighbours don't.
+        let split: Vec<_> = (0..4).map(|i| neighbour(if i % 2 == 0 { bed } else { sofa }, 0.8)).collect();
+        assert!(suggest(&unsure, &split, &slugs).is_none());
     }
 
     #[test]

@@ -172,6 +172,7 @@ impl Worker {
             model: analysis.model.clone(),
             category: suggestion,
             categories: analysis.categories.clone(),
+            probabilities: analysis.probabilities.clone(),
             furniture_probability: analysis.furniture_probability,
             labels: analysis.labels.clone(),
             colours: analysis.colours.clone(),

@@ -2,7 +2,9 @@
 //! labelled furniture set from `scripts/fetch-eval-images.sh`, then the text model's
 //! cross-lingual retrieval on `dl-api/eval/crosslingual-pairs.tsv`.
 //!
-//! Usage: dl-eval EVAL_DIR   (ORT_DYLIB_PATH / DL_IMAGE_MODEL_DIR as for dl-api)
+//! Usage: dl-eval EVAL_DIR...   (ORT_DYLIB_PATH / DL_IMAGE_MODEL_DIR as for dl-api)
+//! `DL_EVAL_DUMP=FILE|DIR` also writes each image's features as JSON lines (a
+//! directory gets one `<set>.jsonl` per set): what `scripts/models/train_head.py` reads.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -12,47 +14,99 @@ use dl_api::batcher::Backend;
 use dl_api::config::Config;
 use dl_api::eval;
 use dl_api::eval_crosslingual;
+use dl_api::models::categories::CATEGORIES;
+use dl_api::models::head;
 use dl_api::models::image::ImageModel;
 use dl_api::models::text::TextModel;
 
 fn main() -> anyhow::Result<()> {
-    let mut args: Vec<String> = std::env::args().collect();
-    let dir = PathBuf::from(
-        args.pop().filter(|a| !a.starts_with('-')).ok_or_else(|| anyhow::anyhow!("usage: dl-eval EVAL_DIR"))?,
-    );
+    let dirs: Vec<PathBuf> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).map(PathBuf::from).collect();
+    if dirs.is_empty() {
+        anyhow::bail!("usage: dl-eval EVAL_DIR...");
+    }
     let config = Config::parse_from(["dl-eval"]);
     let env = dl_api::runtime::environment(&config.ort_library())?;
     let model_dir = config.image_dir();
     let model = ImageModel::load(&model_dir)?;
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let mut session = dl_api::runtime::session(env, &model_dir.join("model.onnx"), threads, config.execution_provider)?;
-    let labels = eval::read_labels(&dir)?;
+    match &model.head {
+        Some(h) => {
+            println!("category head: {} (abstains below {:.2})", model_dir.join(head::FILE).display(), h.abstain_below)
+        }
+        None => println!("category head: none in {} (the ImageNet mapping decides)", model_dir.display()),
+    }
+    for dir in &dirs {
+        image_set(&model, &mut session, dir)?;
+    }
+    crosslingual(&config, env)
+}
+
+/// One labelled image set: every classifier's figures, the targets' verdicts.
+fn image_set(model: &ImageModel, session: &mut ort::session::Session, dir: &std::path::Path) -> anyhow::Result<()> {
+    let labels = eval::read_labels(dir)?;
     let started = Instant::now();
-    let items = eval::embed_all(&model, &mut session, &dir, &labels)?;
+    let items = eval::embed_all(model, session, dir, &labels)?;
     let seconds = started.elapsed().as_secs_f64();
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     if let Some(dump) = std::env::var_os("DL_EVAL_DUMP") {
-        // For offline experiments: one JSON line per image.
+        // For offline experiments and training the head: one JSON line per image.
         let lines: Vec<String> = items
             .iter()
             .map(|i| serde_json::json!({"path": i.path, "category": i.category, "imagenet": i.imagenet, "embedding": i.embedding, "probabilities": i.probabilities}).to_string())
             .collect();
-        std::fs::write(dump, lines.join("\n"))?;
+        let mut path = PathBuf::from(dump);
+        if path.is_dir() {
+            path = path.join(format!("{name}.jsonl"));
+        }
+        std::fs::write(path, lines.join("\n") + "\n")?;
     }
     let r = eval::evaluate(&items);
-    println!("images: {} ({:.1} images/s including decoding)", r.total, r.total as f64 / seconds);
+    println!("\n== {name}: {} images ({:.1} images/s including decoding)", r.total, r.total as f64 / seconds);
     println!("category accuracy, ImageNet label mapping : {:.1}%", r.imagenet_accuracy * 100.0);
     println!("category accuracy, catalogue kNN (k={})   : {:.1}%", eval::K, r.knn_accuracy * 100.0);
-    println!("category accuracy, combined (shipped)     : {:.1}%", r.combined_accuracy * 100.0);
-    println!("same-category precision@5                 : {:.3}", r.precision_at_5);
-    println!("\n| category | images | ImageNet mapping | combined |\n|---|---|---|---|");
+    println!("category accuracy, mapping + kNN (crud-api): {:.1}%", r.combined_accuracy * 100.0);
+    let verdict = |x: f64, target: f64| if x >= target { "met" } else { "NOT met" };
+    println!(
+        "same-category precision@5                 : {:.3} (target ≥ 0.80: {})",
+        r.precision_at_5,
+        verdict(r.precision_at_5, 0.80)
+    );
+    print_scores("ImageNet mapping, what dl-api said before the head (same images as the head)", &r.mapping);
+    if let Some(h) = &r.head {
+        print_scores(
+            &format!("category head (calibrated), on the {} images it was not trained on", r.head_held_out),
+            h,
+        );
+        println!("head accuracy {:.1}% (target ≥ 90%: {})", h.accuracy * 100.0, verdict(h.accuracy, 0.90));
+    }
+    println!("\n| category | images | ImageNet mapping | mapping + kNN |\n|---|---|---|---|");
     for (c, n, a, b) in &r.per_category {
         println!("| {c} | {n} | {a} | {b} |");
     }
-    println!("\nmisclassified (combined):");
+    println!("\nmisclassified (mapping + kNN):");
     for m in &r.misses {
         println!("  {m}");
     }
-    crosslingual(&config, env)
+    Ok(())
+}
+
+fn print_scores(what: &str, s: &eval::Scores) {
+    println!(
+        "\n{what}: accuracy {:.1}%, macro-F1 {:.3}, expected calibration error {:.3}",
+        s.accuracy * 100.0,
+        s.macro_f1,
+        s.ece
+    );
+    println!("  confusion (rows: truth, columns: predicted; {})", CATEGORIES.join(" "));
+    for (c, row) in CATEGORIES.iter().zip(&s.confusion) {
+        let cells: Vec<String> = row.iter().map(|n| format!("{n:>4}")).collect();
+        println!("  {c:>8} {}", cells.join(""));
+    }
+    println!("  abstain below | coverage | accuracy of the answered");
+    for p in &s.curve {
+        println!("  {:>13.1} | {:>8.3} | {:.3}", p.threshold, p.coverage, p.accuracy);
+    }
 }
 
 /// The text model on the Korean/English phrase pairs (`dl-api/eval/crosslingual-pairs.tsv`).

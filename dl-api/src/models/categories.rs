@@ -45,7 +45,8 @@ pub struct CategoryMap {
 pub struct CategoryScore {
     #[schema(example = "sofa")]
     pub category: &'static str,
-    /// The category's summed ImageNet probability, 0–1.
+    /// 0–1: in `categories`, the summed ImageNet probability; in `probabilities`, the
+    /// head's calibrated probability.
     pub score: f32,
 }
 

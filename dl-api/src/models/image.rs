@@ -9,7 +9,8 @@ use ort::value::TensorRef;
 
 use crate::batcher::Backend;
 use crate::error::DlError;
-use crate::models::categories::CategoryMap;
+use crate::models::categories::{CategoryMap, CATEGORIES};
+use crate::models::head::CategoryHead;
 use crate::preprocess::{INPUT_SIZE, PIXELS_PER_IMAGE};
 
 pub const NAME: &str = "efficientnet-lite0";
@@ -31,6 +32,8 @@ pub struct ImageOutput {
 pub struct ImageModel {
     pub labels: Vec<String>,
     pub categories: CategoryMap,
+    /// The version's trained category head (`head.json`), when it ships one.
+    pub head: Option<CategoryHead>,
 }
 
 impl ImageModel {
@@ -43,7 +46,16 @@ impl ImageModel {
             anyhow::bail!("{} has {} labels, expected {CLASSES}", path.display(), labels.len());
         }
         let categories = CategoryMap::new(&labels)?;
-        Ok(Self { labels, categories })
+        Ok(Self { labels, categories, head: CategoryHead::load(dir)? })
+    }
+
+    /// The summed ImageNet category scores in `CATEGORIES` order.
+    pub fn category_scores(&self, probabilities: &[f32]) -> [f32; 7] {
+        let mut out = [0f32; 7];
+        for s in self.categories.scores(probabilities) {
+            out[CATEGORIES.iter().position(|c| *c == s.category).expect("a known category")] = s.score;
+        }
+        out
     }
 }
 

@@ -3,6 +3,7 @@
 //! through the repository API (`repository`) without dropping a request.
 
 pub mod categories;
+pub mod head;
 pub mod image;
 pub mod repository;
 pub mod text;
