@@ -12,7 +12,9 @@ use crate::identity::http::{auth, oauth, users};
 use crate::notifications::http as notifications;
 use crate::orders::http::handlers as orders;
 use crate::payments::http::handlers as payments;
-use crate::recommendations::http::{analysis, similar as recommendations, style_match, style_prototypes};
+use crate::recommendations::http::{
+    analysis, catalogue_head, similar as recommendations, style_match, style_prototypes,
+};
 use crate::state::AppState;
 
 /// Every route of the API with its OpenAPI operation: the router (`http::router`) and the
@@ -86,5 +88,7 @@ pub fn routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(recommendations::similar))
         .routes(routes!(analysis::for_product))
         .routes(routes!(style_prototypes::export))
+        .routes(routes!(catalogue_head::show))
+        .routes(routes!(catalogue_head::train))
         .routes(uploads(routes!(style_match::style_match)))
 }

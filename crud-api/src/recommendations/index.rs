@@ -7,11 +7,12 @@
 //! instances' work and sellers' edits to tags and categories.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use uuid::Uuid;
 
 use crate::platform::db::Db;
+use crate::recommendations::catalogue_head::{self, CatalogueHead, Example};
 use crate::recommendations::store::embeddings::{self, EmbeddingRow};
 
 #[derive(Debug, Clone)]
@@ -40,7 +41,16 @@ struct Data {
 #[derive(Default)]
 pub struct EmbeddingIndex {
     data: RwLock<Data>,
+    /// This shop's category head, retrained as the catalogue grows.
+    catalogue_head: RwLock<Option<Arc<CatalogueHead>>>,
 }
+
+/// Retrain when the catalogue has grown or shrunk by this share since the last training
+/// (at least `MIN_CHANGE` listings), or when the last training is older than `MAX_AGE`
+/// (sellers re-categorise listings without the count changing).
+const GROWTH: f64 = 0.1;
+const MIN_CHANGE: usize = 5;
+const MAX_AGE: chrono::Duration = chrono::Duration::minutes(10);
 
 /// A style needs this many tagged products before it gets a prototype.
 pub const MIN_STYLE_EXAMPLES: usize = 2;
@@ -175,6 +185,45 @@ impl EmbeddingIndex {
 
     pub fn prototypes(&self) -> Vec<Prototype> {
         self.data.read().unwrap_or_else(|p| p.into_inner()).prototypes.clone()
+    }
+
+    pub fn catalogue_head(&self) -> Option<Arc<CatalogueHead>> {
+        self.catalogue_head.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Whether the catalogue changed enough since the last training (or never trained
+    /// while it has enough listings to try).
+    pub fn catalogue_head_due(&self) -> bool {
+        let n = self.len();
+        match self.catalogue_head() {
+            None => n >= 2 * catalogue_head::MIN_PER_CATEGORY,
+            Some(h) => {
+                let trained = h.examples();
+                n.abs_diff(trained) >= MIN_CHANGE.max((trained as f64 * GROWTH) as usize)
+                    || chrono::Utc::now() - h.report.trained_at > MAX_AGE
+            }
+        }
+    }
+
+    /// Retrains from the listings now indexed (`slugs`: category id → top-level slug) and
+    /// keeps the result; CPU-heavy, so callers run it off the async threads.
+    pub fn retrain_catalogue_head(&self, slugs: &HashMap<Uuid, String>) -> Option<Arc<CatalogueHead>> {
+        let examples: Vec<Example> = {
+            let data = self.data.read().unwrap_or_else(|p| p.into_inner());
+            data.entries
+                .values()
+                .filter_map(|e| {
+                    Some(Example {
+                        product_id: e.product_id,
+                        slug: slugs.get(&e.category_id)?.clone(),
+                        vector: e.vector.clone(),
+                    })
+                })
+                .collect()
+        };
+        let head = catalogue_head::train(&examples).map(Arc::new);
+        *self.catalogue_head.write().unwrap_or_else(|p| p.into_inner()) = head.clone();
+        head
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod analysis_status;
 pub mod candidates;
+pub mod catalogue_head;
 pub mod client;
 pub mod findings;
 pub mod http;

@@ -11,6 +11,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::catalogue::store::categories::CategoryRow;
+use crate::recommendations::catalogue_head::CatalogueHead;
 use crate::recommendations::client::Analysis;
 use crate::recommendations::index::Entry;
 
@@ -28,7 +29,8 @@ pub struct CategorySuggestion {
     /// 0–1.
     pub confidence: f32,
     /// What decided: `head` (dl-api's calibrated category head) or `imagenet` (a model
-    /// version without a head), `+catalogue` when nearby catalogue items voted.
+    /// version without a head), `+catalogue` when this shop's catalogue had a say (its
+    /// own category head once adopted, else the nearest listings' vote).
     #[schema(example = "head+catalogue")]
     pub source: String,
 }
@@ -52,10 +54,13 @@ pub fn top_level_slugs(categories: &[CategoryRow]) -> HashMap<Uuid, String> {
         .collect()
 }
 
+/// `catalogue`: this shop's category head; when it was adopted (it beat the
+/// neighbour vote on its held-out slice) its probabilities replace the vote.
 pub fn suggest(
     analysis: &Analysis,
     neighbours: &[(Entry, f32)],
     slugs: &HashMap<Uuid, String>,
+    catalogue: Option<&CatalogueHead>,
 ) -> Option<CategorySuggestion> {
     let mut scores: HashMap<String, f32> = HashMap::new();
     let furniture = analysis.furniture_probability.max(1e-6);
@@ -71,8 +76,13 @@ pub fn suggest(
         }
     }
     let total_sim: f32 = neighbours.iter().map(|(_, s)| s.max(0.0)).sum();
-    let voted = total_sim > 0.0;
-    if voted {
+    let learned = catalogue.filter(|h| h.report.adopted && !analysis.embedding.is_empty());
+    let voted = total_sim > 0.0 || learned.is_some();
+    if let Some(head) = learned {
+        for (slug, p) in head.probabilities(&analysis.embedding) {
+            *scores.entry(slug).or_default() += p;
+        }
+    } else if voted {
         for (e, s) in neighbours {
             if let Some(slug) = slugs.get(&e.category_id) {
                 *scores.entry(slug.clone()).or_default() += s.max(0.0) / total_sim;
@@ -121,14 +131,14 @@ mod tests {
         // ImageNet thinks "sofa" (studio couch) at 0.6 vs bed 0.3; five beds nearby disagree.
         let a = analysis(&[("sofa", 0.6), ("bed", 0.3)]);
         let n: Vec<_> = (0..5).map(|_| neighbour(bed, 0.8)).collect();
-        let s = suggest(&a, &n, &slugs).unwrap();
+        let s = suggest(&a, &n, &slugs, None).unwrap();
         assert_eq!((s.slug.as_str(), s.source.as_str()), ("bed", "imagenet+catalogue"));
         // Without neighbours ImageNet decides.
-        let s = suggest(&a, &[], &slugs).unwrap();
+        let s = suggest(&a, &[], &slugs, None).unwrap();
         assert_eq!((s.slug.as_str(), s.source.as_str()), ("sofa", "imagenet"));
         assert!((s.confidence - 0.6667).abs() < 1e-3);
         // Nothing furniture-like and no catalogue: no suggestion.
-        assert!(suggest(&analysis(&[("sofa", 0.01)]), &[], &slugs).is_none());
+        assert!(suggest(&analysis(&[("sofa", 0.01)]), &[], &slugs, None).is_none());
     }
 
     #[test]
@@ -142,19 +152,19 @@ mod tests {
                 Some(p.iter().map(|(c, s)| CategoryScore { category: c.to_string(), score: *s }).collect());
             a
         };
-        let s = suggest(&calibrated(&[("bed", 0.7), ("sofa", 0.3)]), &[], &slugs).unwrap();
+        let s = suggest(&calibrated(&[("bed", 0.7), ("sofa", 0.3)]), &[], &slugs, None).unwrap();
         assert_eq!((s.slug.as_str(), s.source.as_str()), ("bed", "head"));
         assert!((s.confidence - 0.7).abs() < 1e-6);
         // The head is not sure and no catalogue item votes: nothing, not "sofa, 0.95".
         let unsure = calibrated(&[("sofa", 0.4), ("bed", 0.35), ("chair", 0.25)]);
-        assert!(suggest(&unsure, &[], &slugs).is_none());
+        assert!(suggest(&unsure, &[], &slugs, None).is_none());
         // Neighbours that agree make it sure enough.
         let n: Vec<_> = (0..5).map(|_| neighbour(bed, 0.8)).collect();
-        let s = suggest(&unsure, &n, &slugs).unwrap();
+        let s = suggest(&unsure, &n, &slugs, None).unwrap();
         assert_eq!((s.slug.as_str(), s.source.as_str()), ("bed", "head+catalogue"));
         // Split neighbours don't.
         let split: Vec<_> = (0..4).map(|i| neighbour(if i % 2 == 0 { bed } else { sofa }, 0.8)).collect();
-        assert!(suggest(&unsure, &split, &slugs).is_none());
+        assert!(suggest(&unsure, &split, &slugs, None).is_none());
     }
 
     #[test]

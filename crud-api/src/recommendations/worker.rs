@@ -20,6 +20,7 @@ use crate::catalogue::store::{categories, images};
 use crate::platform::config::Config;
 use crate::platform::db::Db;
 use crate::platform::metrics::{Metrics, ReasonLabels};
+use crate::recommendations::catalogue_head;
 use crate::recommendations::client::{DlClient, MlError};
 use crate::recommendations::findings::{Findings, StyleGuess};
 use crate::recommendations::index::EmbeddingIndex;
@@ -32,6 +33,9 @@ const BATCH: i64 = 4;
 /// A claim older than this belongs to a worker that died.
 const STALE: Duration = Duration::from_secs(600);
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
+/// The catalogue head is retrained at most this often (while photos stream in, the
+/// catalogue keeps "growing"; and a shop below the minimum keeps being due).
+const TRAIN_AT_MOST_EVERY: Duration = Duration::from_secs(30);
 
 /// The worker's knobs, from the `ML_*` settings.
 #[derive(Debug, Clone, Copy)]
@@ -76,6 +80,7 @@ impl Worker {
         let reload_every = Duration::from_secs(self.settings.index_reload_secs.max(1));
         let mut last_reload = Instant::now();
         let mut last_requeue = Instant::now() - STALE;
+        let mut last_training = Instant::now();
         let worker_id = format!("crud-api-{}", Uuid::now_v7().simple());
         let enabled = self.dl.is_some() && self.settings.enabled;
         if enabled {
@@ -90,6 +95,12 @@ impl Worker {
                     Err(e) => tracing::warn!(error = %e, "embedding index reload failed"),
                 }
                 last_reload = Instant::now();
+            }
+            if last_training.elapsed() >= TRAIN_AT_MOST_EVERY && self.index.catalogue_head_due() {
+                if let Err(e) = catalogue_head::retrain(&self.db, &self.index).await {
+                    tracing::warn!(error = %e, "training the catalogue category head failed");
+                }
+                last_training = Instant::now();
             }
             let idle = Duration::from_millis(self.settings.poll_ms.max(10));
             if !enabled {
@@ -166,7 +177,7 @@ impl Worker {
             .map_err(db_err)?;
         let slugs = top_level_slugs(&categories::all(&self.db).await.map_err(db_err)?);
         let neighbours = self.index.nearest(&analysis.embedding, suggest::K, |e| e.product_id != image.product_id);
-        let suggestion = suggest::suggest(&analysis, &neighbours, &slugs);
+        let suggestion = suggest::suggest(&analysis, &neighbours, &slugs, self.index.catalogue_head().as_deref());
         let style = self.index.style_of(&analysis.embedding);
         let result = serde_json::to_value(Findings {
             model: analysis.model.clone(),

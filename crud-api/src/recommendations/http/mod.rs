@@ -2,6 +2,7 @@
 //! the wire.
 
 pub mod analysis;
+pub mod catalogue_head;
 pub mod similar;
 pub mod style_match;
 pub mod style_prototypes;

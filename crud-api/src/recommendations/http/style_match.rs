@@ -108,7 +108,12 @@ pub async fn style_match(
 
     let near = state.index.nearest(&analysis.embedding, NEAREST, |_| true);
     let slugs = top_level_slugs(&state.categories.all().await?);
-    let category = suggest::suggest(&analysis, &near[..near.len().min(suggest::K)], &slugs);
+    let category = suggest::suggest(
+        &analysis,
+        &near[..near.len().min(suggest::K)],
+        &slugs,
+        state.index.catalogue_head().as_deref(),
+    );
     let style = state.index.style_of(&analysis.embedding);
     let similarity: HashMap<Uuid, f32> = near.iter().map(|(e, s)| (e.product_id, *s)).collect();
     let ids: Vec<Uuid> = near.iter().map(|(e, _)| e.product_id).collect();
