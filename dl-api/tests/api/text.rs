@@ -45,3 +45,43 @@ async fn bad_text_requests_are_400() {
         json(s.post("/v1/embed/text").json(&serde_json::json!({ "texts": [long] })).send().await.unwrap()).await;
     assert_eq!(status, 413);
 }
+
+/// Issue 17: MiniLM put 소파 closer to 침대 (0.36) than to "sofa" (0.18). The multilingual
+/// encoder fetched beside it (`use-multilingual-v3`, run by the same backend from its
+/// ragged-ids graph) puts each Korean phrase next to its English counterpart.
+#[test]
+fn the_multilingual_encoder_puts_korean_next_to_its_english() {
+    use clap::Parser;
+    use dl_api::batcher::Backend;
+    use dl_api::models::text::TextModel;
+    let config = dl_api::config::Config::parse_from(["dl-eval"]);
+    let dir = dl_api::config::Config::cache_dir().join("models/use-multilingual-v3/1");
+    let env = dl_api::runtime::environment(&config.ort_library()).unwrap();
+    let model = TextModel::load(&dir).expect("run `make models` (scripts/fetch-models.sh)");
+    let mut session = dl_api::runtime::session(env, &dir.join("model.onnx"), 1, config.execution_provider).unwrap();
+    let texts = ["소파", "sofa", "침대", "bed"].map(String::from).to_vec();
+    let out = model.run(&mut session, vec![texts, vec![]]).unwrap();
+    assert!(out[1].is_empty());
+    let v = &out[0];
+    assert_eq!(v[0].len(), 512);
+    let cos = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
+    assert!(
+        cos(&v[0], &v[1]) > cos(&v[0], &v[2]) + 0.1,
+        "소파·sofa {} vs 소파·침대 {}",
+        cos(&v[0], &v[1]),
+        cos(&v[0], &v[2])
+    );
+    assert!(cos(&v[2], &v[3]) > cos(&v[2], &v[1]), "침대·bed vs 침대·sofa");
+
+    // The phrase pairs as a regression guard (0.767 / 0.717 when written; target 0.90).
+    let pairs = dl_api::eval_crosslingual::read_pairs(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("eval/crosslingual-pairs.tsv"),
+    )
+    .unwrap();
+    let ko: Vec<String> = pairs.iter().map(|p| p.0.clone()).collect();
+    let en: Vec<String> = pairs.iter().map(|p| p.1.clone()).collect();
+    let mut out = model.run(&mut session, vec![ko, en]).unwrap();
+    let (en, ko) = (out.pop().unwrap(), out.pop().unwrap());
+    let r = dl_api::eval_crosslingual::evaluate(&pairs, &ko, &en);
+    assert!(r.ko_to_en >= 0.70 && r.en_to_ko >= 0.65, "{} / {}", r.ko_to_en, r.en_to_ko);
+}
