@@ -319,6 +319,11 @@ const ITEMS: &[Item] = &[
 /// How many demo listings `seed` creates.
 pub const ITEM_COUNT: usize = ITEMS.len();
 
+/// The demo listings' titles, in order (search quality judgements refer to them by number).
+pub fn titles() -> impl Iterator<Item = &'static str> {
+    ITEMS.iter().map(|i| i.1)
+}
+
 pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     let db = &state.db;
     let email = "demo-seller@gajyeogagu.local";
@@ -377,7 +382,8 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
             style_tags: tags.iter().map(|t| t.to_string()).collect(),
             area: area.to_string(),
         };
-        let row = products::insert(db, seller.id, &listing, &format!("{} {}", c.name, c.name_en)).await?;
+        let words = categories::lineage_words(&cats, c.id).unwrap_or_default();
+        let row = products::insert(db, seller.id, &listing, &words).await?;
         if let Some(photo) = roots.get(&c.id).and_then(|root| photos.next(root)) {
             match state.photos.save(row.id, photo, "demo").await {
                 Ok(_) => with_photos += 1,

@@ -49,10 +49,13 @@ pub fn index_terms(parts: &[&str]) -> String {
     terms.join(" ")
 }
 
-/// A parsed search query: terms that must all match, the last one maybe as a prefix.
+/// A parsed search query: terms that must all match (or, relaxed, any of them), the last
+/// one maybe as a prefix.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Query {
     pub terms: Vec<String>,
+    /// Any term matches rather than all (`relaxed`).
+    pub any: bool,
     /// True when the last term may be incomplete: a Latin word ("sof" → sofa), or a single
     /// Hangul syllable ("소" → 소파), which the index only holds inside bigrams.
     pub prefix_last: bool,
@@ -70,7 +73,15 @@ impl Query {
         let mut seen = std::collections::HashSet::new();
         terms.retain(|t| seen.insert(t.clone()));
         terms.truncate(16);
-        (!terms.is_empty()).then_some(Query { terms, prefix_last: last_may_continue })
+        (!terms.is_empty()).then_some(Query { terms, any: false, prefix_last: last_may_continue })
+    }
+
+    /// The same terms, any of which may match: what a query whose words no one listing
+    /// holds together falls back to ("velvet 암체어" when the velvet armchair's title is
+    /// English and the rattan one's Korean). The index's rank puts listings matching more
+    /// terms first. None for a single term (nothing to relax).
+    pub fn relaxed(&self) -> Option<Query> {
+        (self.terms.len() > 1 && !self.any).then(|| Query { any: true, ..self.clone() })
     }
 
     /// FTS5 MATCH expression. Terms hold only letters and digits, so quoting is safe.
@@ -81,7 +92,7 @@ impl Query {
             .enumerate()
             .map(|(i, t)| if i + 1 == n && self.prefix_last { format!("\"{t}\"*") } else { format!("\"{t}\"") })
             .collect::<Vec<_>>()
-            .join(" AND ")
+            .join(if self.any { " OR " } else { " AND " })
     }
 
     /// PostgreSQL `tsquery` literal (cast with `::tsquery`: lexemes are taken as written).
@@ -92,12 +103,22 @@ impl Query {
             .enumerate()
             .map(|(i, t)| if i + 1 == n && self.prefix_last { format!("'{t}':*") } else { format!("'{t}'") })
             .collect::<Vec<_>>()
-            .join(" & ")
+            .join(if self.any { " | " } else { " & " })
     }
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_relaxed_query_matches_any_term() {
+        let q = Query::parse("velvet 암체어").unwrap();
+        assert_eq!(q.fts5(), "\"velvet\" AND \"암체\" AND \"체어\"");
+        let r = q.relaxed().unwrap();
+        assert_eq!(r.fts5(), "\"velvet\" OR \"암체\" OR \"체어\"");
+        assert_eq!(r.tsquery(), "'velvet' | '암체' | '체어'");
+        assert!(r.relaxed().is_none() && Query::parse("sofa").unwrap().relaxed().is_none());
+    }
+
     use super::*;
 
     #[test]

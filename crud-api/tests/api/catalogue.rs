@@ -270,6 +270,39 @@ async fn search_ranks_the_category_it_names_first_and_a_single_syllable_is_a_pre
     assert_eq!(titles(&next.body), ["책상"]);
 }
 
+/// Issue 17, found by crud-api/tests/api/search_quality.rs: "storage" found no wardrobe (only a
+/// listing's own category was indexed, not the categories above it), and a query whose words
+/// no one listing holds together ("velvet 암체어") found nothing at all.
+#[tokio::test]
+async fn parent_categories_find_their_listings_and_unmatched_word_combinations_relax() {
+    let app = spawn_app().await;
+    let s = seller(&app, "lineage@example.com").await;
+    list_item(&app, &s, "wardrobe", "3도어 옷장 화이트", 90_000, json!({})).await;
+    list_item(&app, &s, "armchair", "빈티지 1인 암체어 라탄", 70_000, json!({})).await;
+    list_item(&app, &s, "armchair", "Velvet accent armchair, emerald", 180_000, json!({})).await;
+    list_item(&app, &s, "desk", "컴퓨터 책상", 50_000, json!({})).await;
+    let titles = |body: &Value| -> Vec<String> {
+        let mut t: Vec<String> =
+            body["items"].as_array().unwrap().iter().map(|i| i["title"].as_str().unwrap().to_string()).collect();
+        t.sort();
+        t
+    };
+    // The wardrobe category sits under storage (수납가구); the sofa tree holds the armchairs.
+    assert_eq!(titles(&app.get("/api/v1/products?q=storage", None).await.body), ["3도어 옷장 화이트"]);
+    assert_eq!(
+        titles(&app.get("/api/v1/products?q=sofa", None).await.body),
+        ["Velvet accent armchair, emerald", "빈티지 1인 암체어 라탄"]
+    );
+    // No listing has both words: either will do, the one with more of them first.
+    let res = app.get("/api/v1/products?q=velvet%20암체어", None).await;
+    assert_eq!(titles(&res.body), ["Velvet accent armchair, emerald", "빈티지 1인 암체어 라탄"], "{}", res.body);
+    // When some listing has every word, only those.
+    let res = app.get("/api/v1/products?q=velvet%20armchair", None).await;
+    assert_eq!(titles(&res.body), ["Velvet accent armchair, emerald"]);
+    // Relaxing never invents matches.
+    assert!(app.get("/api/v1/products?q=zebra%20unicorn", None).await.body["items"].as_array().unwrap().is_empty());
+}
+
 #[tokio::test]
 async fn filters_sorting_and_cursor_pages() {
     let app = spawn_app().await;

@@ -23,5 +23,6 @@ mod resilience;
 mod riders;
 #[path = "../support/s3.rs"]
 mod s3;
+mod search_quality;
 mod shared_photos;
 mod tokens;

@@ -166,6 +166,16 @@ pub async fn list(State(state): State<AppState>, ApiQuery(q): ApiQuery<ListQuery
         limit,
     };
     let mut cards = products::list_cards(&state.db, &filter).await?;
+    // No listing holds every word: any of them, more of them first. Decided on the whole
+    // result, not the page, so every page of a query (any sort) is the same search.
+    if cards.is_empty() {
+        if let Some(relaxed) = filter.query.as_ref().and_then(search::Query::relaxed) {
+            let probe = ListFilter { after: None, limit: 1, ..filter.clone() };
+            if products::list(&state.db, &probe).await?.is_empty() {
+                cards = products::list_cards(&state.db, &ListFilter { query: Some(relaxed), ..filter }).await?;
+            }
+        }
+    }
     let more = cards.len() as i64 > limit;
     cards.truncate(limit as usize);
     let done = match after {
@@ -261,8 +271,9 @@ pub struct CreateProductRequest {
 /// The words a category adds to the search index; a 404 when it does not exist (the body is
 /// well-formed; what it names is missing), after the body's own field errors.
 async fn category_words(state: &AppState, id: Uuid) -> ApiResult<String> {
-    let c = categories::by_id(&state.db, id).await?.ok_or(ApiError::NotFound("category"))?;
-    Ok(format!("{} {}", c.name, c.name_en))
+    // From the database, not the cache: a category created a moment ago on another replica.
+    let tree = categories::all(&state.db).await?;
+    categories::lineage_words(&tree, id).ok_or(ApiError::NotFound("category"))
 }
 
 /// List an item for sale

@@ -138,6 +138,25 @@ pub async fn seed_defaults(db: &Db) -> Result<bool, sqlx::Error> {
 }
 
 /// `root` and every category below it.
+/// What a listing in category `id` is found by: the names (Korean and English) of the
+/// category and every category above it, so "storage" finds a wardrobe and "의자" an office
+/// chair. None when `id` is not in `all`.
+pub fn lineage_words(all: &[CategoryRow], id: Uuid) -> Option<String> {
+    let mut c = all.iter().find(|c| c.id == id)?;
+    let mut words = vec![c.name.as_str(), c.name_en.as_str()];
+    // Bounded like `descendants`: a corrupted (cyclic) tree still ends.
+    for _ in 0..all.len() {
+        match c.parent_id.and_then(|p| all.iter().find(|x| x.id == p)) {
+            Some(parent) => {
+                words.extend([parent.name.as_str(), parent.name_en.as_str()]);
+                c = parent;
+            }
+            None => break,
+        }
+    }
+    Some(words.join(" "))
+}
+
 pub fn descendants(all: &[CategoryRow], root: Uuid) -> Vec<Uuid> {
     let mut out = vec![root];
     let mut i = 0;
