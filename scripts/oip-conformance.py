@@ -89,6 +89,13 @@ def main():
         e = res.as_numpy("embedding")
         check(e.shape == (2, 384) and abs(np.linalg.norm(e[0]) - 1) < 1e-3, f"BYTES infer (binary={binary})")
 
+    # Korean and English in one space: the multilingual encoder, UTF-8 BYTES in.
+    ko_en = np.array(["소파".encode(), b"sofa"], dtype=np.object_)
+    t = httpclient.InferInput("text", [2], "BYTES")
+    t.set_data_from_numpy(ko_en, binary_data=True)
+    e = client.infer("use-multilingual-v3", [t], headers=fresh()).as_numpy("embedding")
+    check(e.shape == (2, 512) and float(e[0] @ e[1]) > 0.6, f"multilingual infer: cos(소파, sofa) = {float(e[0] @ e[1]):.2f}")
+
     # The model repository extension, with an admin key.
     index = client.get_model_repository_index(headers=admin())
     states = {(m["name"], m["version"], m["state"]) for m in index}

@@ -55,6 +55,14 @@ pub struct Config {
     /// ModelDeployments: the plain OS-string parser keeps "" meaning "off".)
     #[arg(long, env = "DL_TEXT_MODEL_DIR", value_parser = clap::builder::OsStringValueParser::new().map(PathBuf::from))]
     pub text_model_dir: Option<PathBuf>,
+    /// The multilingual text model's version to serve at start, as for the image model.
+    #[arg(long, env = "DL_MULTILINGUAL_MODEL_VERSION", default_value = "1", value_parser = version_name)]
+    pub multilingual_model_version: String,
+    /// Directory with the multilingual text model (USE-multilingual v3: `model.onnx`,
+    /// `tokenizer.json`). Unset: its repository directory, served when it holds a model;
+    /// empty disables it.
+    #[arg(long, env = "DL_MULTILINGUAL_MODEL_DIR", value_parser = clap::builder::OsStringValueParser::new().map(PathBuf::from))]
+    pub multilingual_model_dir: Option<PathBuf>,
     /// Style prototypes (JSON, as crud-api's `/api/v1/admin/style-prototypes` exports them);
     /// `/v1/analyze` then names each photo's nearest style.
     #[arg(long, env = "DL_STYLE_PROTOTYPES")]
@@ -111,17 +119,40 @@ impl Config {
         self.model_repository.clone().unwrap_or_else(|| Self::cache_dir().join("models"))
     }
 
+    /// What `name` is configured with: the directory named for it (`DL_*_MODEL_DIR`; empty is
+    /// "off") and the version to serve at start. None for a name this server doesn't know.
+    pub fn configured(&self, name: &str) -> Option<(Option<&PathBuf>, &String)> {
+        use crate::models::{image, multilingual, text};
+        match name {
+            image::NAME => Some((self.image_model_dir.as_ref(), &self.image_model_version)),
+            text::NAME => Some((self.text_model_dir.as_ref(), &self.text_model_version)),
+            multilingual::NAME => Some((self.multilingual_model_dir.as_ref(), &self.multilingual_model_version)),
+            _ => None,
+        }
+    }
+
     /// Where version `version` of model `name` lives: the configured directory for the
     /// configured version, the repository for every other.
     pub fn version_dir(&self, name: &str, version: &str) -> PathBuf {
-        let (dir, configured) = match name {
-            crate::models::image::NAME => (self.image_model_dir.as_ref(), &self.image_model_version),
-            _ => (self.text_model_dir.as_ref().filter(|d| !d.as_os_str().is_empty()), &self.text_model_version),
-        };
-        match dir {
-            Some(dir) if version == configured => dir.clone(),
+        match self.configured(name) {
+            Some((Some(dir), configured)) if !dir.as_os_str().is_empty() && version == configured => dir.clone(),
             _ => self.repository().join(name).join(version),
         }
+    }
+
+    /// The directory and version `name` serves at start; None when it is off: its directory
+    /// set empty, or — for the multilingual model, which deployments may leave out — not
+    /// named and not in the repository.
+    pub fn serves_at_start(&self, name: &str) -> Option<(PathBuf, String)> {
+        let (dir, version) = self.configured(name)?;
+        if dir.is_some_and(|d| d.as_os_str().is_empty()) {
+            return None;
+        }
+        let path = self.version_dir(name, version);
+        if name == crate::models::multilingual::NAME && dir.is_none() && !path.join("model.onnx").is_file() {
+            return None;
+        }
+        Some((path, version.clone()))
     }
 
     pub fn image_dir(&self) -> PathBuf {
@@ -129,10 +160,7 @@ impl Config {
     }
 
     pub fn text_dir(&self) -> Option<PathBuf> {
-        match &self.text_model_dir {
-            Some(p) if p.as_os_str().is_empty() => None,
-            _ => Some(self.version_dir(crate::models::text::NAME, &self.text_model_version)),
-        }
+        self.serves_at_start(crate::models::text::NAME).map(|(dir, _)| dir)
     }
 
     /// All accepted keys from the env list and the key file. Empty keys are ignored.

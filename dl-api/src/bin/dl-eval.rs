@@ -109,20 +109,14 @@ fn print_scores(what: &str, s: &eval::Scores) {
     }
 }
 
-/// Multilingual text models fetched beside the served one (`scripts/fetch-models.sh`),
-/// measured here until dl-api serves them.
-const CANDIDATES: [&str; 1] = ["use-multilingual-v3"];
-
-/// Each text model on the Korean/English phrase pairs (`dl-api/eval/crosslingual-pairs.tsv`).
+/// Each text model dl-api serves on the Korean/English phrase pairs (`dl-api/eval/crosslingual-pairs.tsv`).
 fn crosslingual(config: &Config, env: &ort::environment::Environment) -> anyhow::Result<()> {
     let pairs_file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("eval/crosslingual-pairs.tsv");
     let pairs = eval_crosslingual::read_pairs(&pairs_file)?;
-    let served = config.text_dir().map(|d| (dl_api::models::text::NAME.to_string(), d));
-    let candidates = CANDIDATES
-        .iter()
-        .map(|name| (name.to_string(), Config::cache_dir().join("models").join(name).join("1")))
-        .filter(|(_, dir)| dir.join("model.onnx").exists());
-    for (name, dir) in served.into_iter().chain(candidates) {
+    let served = [dl_api::models::text::NAME, dl_api::models::multilingual::NAME]
+        .into_iter()
+        .filter_map(|name| Some((name, config.serves_at_start(name)?.0)));
+    for (name, dir) in served {
         let model = TextModel::load(&dir)?;
         let mut session = dl_api::runtime::session(env, &dir.join("model.onnx"), 1, config.execution_provider)?;
         let ko: Vec<String> = pairs.iter().map(|p| p.0.clone()).collect();

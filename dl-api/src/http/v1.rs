@@ -175,6 +175,11 @@ pub struct EmbedRequest {
     /// 1 to 64 texts of at most 10,000 characters each.
     #[schema(example = json!(["grey fabric three-seater sofa", "원목 책상"]))]
     pub texts: Vec<String>,
+    /// `minilm-l6-v2` (default; English, 384-d) or `use-multilingual-v3` (Korean and English in
+    /// one space, 512-d).
+    #[serde(default)]
+    #[schema(example = "use-multilingual-v3")]
+    pub model: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -183,7 +188,7 @@ pub struct EmbedResponse {
     pub model: &'static str,
     #[schema(example = "1")]
     pub model_version: String,
-    #[schema(example = 384)]
+    #[schema(example = 512)]
     pub dimensions: usize,
     /// One L2-normalised vector per text, in order (cosine similarity = dot product).
     pub embeddings: Vec<Vec<f32>>,
@@ -210,14 +215,15 @@ const MAX_TEXT_CHARS: usize = 10_000;
 
 /// Embed texts
 ///
-/// `{"texts": [...]}` → one L2-normalised 384-d embedding per text.
+/// `{"texts": [...]}` → one L2-normalised embedding per text: 384-d English (MiniLM), or with
+/// `"model": "use-multilingual-v3"` 512-d Korean and English in one space.
 #[utoipa::path(post, path = "/v1/embed/text", operation_id = "embed_text", tag = "text",
     security(("api_key" = []), ("bearer" = [])),
     request_body = EmbedRequest,
     responses(
         (status = 200, description = "The embeddings", body = EmbedResponse),
         (status = 400, description = "Not JSON, or not 1 to 64 texts", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No text model is configured", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such text model, or it is not configured", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The text model is unloaded, the queue full (Retry-After) or models still loading", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "A text over 10,000 characters", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -230,12 +236,16 @@ pub async fn embed_text(State(state): State<AppState>, body: Bytes) -> Result<Js
         return Err(DlError::TooLarge(format!("each text may have at most {MAX_TEXT_CHARS} characters")));
     }
     let models = state.models()?;
-    let text = models.text.get()?;
+    let name = req.model.as_deref().unwrap_or(crate::models::text::NAME);
+    let text = match models.slot(name) {
+        Some(crate::models::SlotRef::Text(slot)) => slot.get()?,
+        _ => return Err(DlError::ModelNotFound(format!("{name} (text models: minilm-l6-v2, use-multilingual-v3)"))),
+    };
     let embeddings = text.batcher.infer(req.texts).await?;
     Ok(Json(EmbedResponse {
         model: text.info.name,
         model_version: text.info.version.clone(),
-        dimensions: crate::models::text::DIM,
+        dimensions: embeddings.first().map_or(0, Vec::len),
         embeddings,
     }))
 }

@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 use crate::error::{DlError, Problem};
 use crate::models::image::{ImageInput, ImageModel, CLASSES, EMBEDDING};
 use crate::models::text::TextModel;
-use crate::models::{image, text, Loaded, ModelInfo, Models, TensorSpec};
+use crate::models::{Loaded, ModelInfo, Models, SlotRef, TensorSpec};
 use crate::oip::binary::{self, HEADER_LENGTH};
 use crate::oip::tensor::{
     elements, f32_from_bytes, f32_from_json, f32_to_bytes, strings_from_bytes, strings_from_json,
@@ -116,10 +116,10 @@ enum Target {
 impl Target {
     /// `name`'s serving version; when the path names a version, it must be that one.
     fn of(models: &Models, name: &str, version: Option<&str>) -> Result<Self, DlError> {
-        let target = match name {
-            image::NAME => Target::Image(models.image.get()?),
-            text::NAME => Target::Text(models.text.get()?),
-            _ => return Err(DlError::ModelNotFound(name.to_string())),
+        let target = match models.slot(name) {
+            Some(SlotRef::Image(slot)) => Target::Image(slot.get()?),
+            Some(SlotRef::Text(slot)) => Target::Text(slot.get()?),
+            None => return Err(DlError::ModelNotFound(name.to_string())),
         };
         match version {
             Some(v) if !v.is_empty() && v != target.info().version => {
@@ -153,7 +153,7 @@ fn metadata(state: &AppState, name: &str, version: Option<&str>) -> Result<Json<
 ///
 /// The model's versions, platform and its input and output tensors.
 #[utoipa::path(get, path = "/v2/models/{model}", operation_id = "model_metadata", tag = "inference",
-    security(("api_key" = []), ("bearer" = [])), params(("model" = String, Path, description = "`efficientnet-lite0` or `minilm-l6-v2`")),
+    security(("api_key" = []), ("bearer" = [])), params(("model" = String, Path, description = "`efficientnet-lite0`, `minilm-l6-v2` or `use-multilingual-v3`")),
     responses(
         (status = 200, description = "Model metadata", body = ModelMetadata),
         (status = 404, description = "No such model", body = Problem, content_type = "application/problem+json"),
@@ -169,7 +169,7 @@ pub async fn model_metadata(
 ///
 /// As model metadata, for the version the path names; 404 when another version serves.
 #[utoipa::path(get, path = "/v2/models/{model}/versions/{version}", operation_id = "model_version_metadata", tag = "inference",
-    security(("api_key" = []), ("bearer" = [])), params(("model" = String, Path, description = "`efficientnet-lite0` or `minilm-l6-v2`"), ("version" = String, Path, description = "The model's version (`/v1/models`)")),
+    security(("api_key" = []), ("bearer" = [])), params(("model" = String, Path, description = "`efficientnet-lite0`, `minilm-l6-v2` or `use-multilingual-v3`"), ("version" = String, Path, description = "The model's version (`/v1/models`)")),
     responses(
         (status = 200, description = "Model metadata", body = ModelMetadata),
         (status = 404, description = "No such model or version", body = Problem, content_type = "application/problem+json"),
@@ -190,7 +190,7 @@ fn model_ready_body(state: &AppState, name: &str, version: Option<&str>) -> Resu
 ///
 /// 200 while the model serves; 503 once unloaded through the repository API.
 #[utoipa::path(get, path = "/v2/models/{model}/ready", operation_id = "model_ready", tag = "inference",
-    security(("api_key" = []), ("bearer" = [])), params(("model" = String, Path, description = "`efficientnet-lite0` or `minilm-l6-v2`")),
+    security(("api_key" = []), ("bearer" = [])), params(("model" = String, Path, description = "`efficientnet-lite0`, `minilm-l6-v2` or `use-multilingual-v3`")),
     responses(
         (status = 200, description = "Ready", body = ModelReady),
         (status = 404, description = "No such model", body = Problem, content_type = "application/problem+json"),
@@ -206,7 +206,7 @@ pub async fn model_ready(
 ///
 /// 200 while this version serves; 404 when another version does.
 #[utoipa::path(get, path = "/v2/models/{model}/versions/{version}/ready", operation_id = "model_version_ready", tag = "inference",
-    security(("api_key" = []), ("bearer" = [])), params(("model" = String, Path, description = "`efficientnet-lite0` or `minilm-l6-v2`"), ("version" = String, Path, description = "The model's version (`/v1/models`)")),
+    security(("api_key" = []), ("bearer" = [])), params(("model" = String, Path, description = "`efficientnet-lite0`, `minilm-l6-v2` or `use-multilingual-v3`"), ("version" = String, Path, description = "The model's version (`/v1/models`)")),
     responses(
         (status = 200, description = "Ready", body = ModelReady),
         (status = 404, description = "No such model or version", body = Problem, content_type = "application/problem+json"),
@@ -226,7 +226,7 @@ pub async fn model_ready_versioned(
 /// With the binary tensor extension (tritonclient's default) the body is the JSON header
 /// followed by the raw tensors, and `Inference-Header-Content-Length` says where the JSON ends.
 #[utoipa::path(post, path = "/v2/models/{model}/infer", operation_id = "infer", tag = "inference",
-    security(("api_key" = []), ("bearer" = [])), params(("model" = String, Path, description = "`efficientnet-lite0` or `minilm-l6-v2`")),
+    security(("api_key" = []), ("bearer" = [])), params(("model" = String, Path, description = "`efficientnet-lite0`, `minilm-l6-v2` or `use-multilingual-v3`")),
     request_body(content((InferRequest = "application/json"), (InferRequest = "application/octet-stream"))),
     responses(
         (status = 200, description = "The outputs", content((InferResponse = "application/json"), (InferResponse = "application/octet-stream"))),
@@ -248,7 +248,7 @@ pub async fn infer(
 ///
 /// As infer, answered only by the version the path names (404 when another version serves).
 #[utoipa::path(post, path = "/v2/models/{model}/versions/{version}/infer", operation_id = "infer_version", tag = "inference",
-    security(("api_key" = []), ("bearer" = [])), params(("model" = String, Path, description = "`efficientnet-lite0` or `minilm-l6-v2`"), ("version" = String, Path, description = "The model's version (`/v1/models`)")),
+    security(("api_key" = []), ("bearer" = [])), params(("model" = String, Path, description = "`efficientnet-lite0`, `minilm-l6-v2` or `use-multilingual-v3`"), ("version" = String, Path, description = "The model's version (`/v1/models`)")),
     request_body(content((InferRequest = "application/json"), (InferRequest = "application/octet-stream"))),
     responses(
         (status = 200, description = "The outputs", content((InferResponse = "application/json"), (InferResponse = "application/octet-stream"))),
@@ -329,8 +329,9 @@ async fn run_infer(
             (None, None) => return Err(data_missing()),
         };
         let result = loaded.batcher.infer(texts).await?;
+        let dim = result.first().map_or(0, Vec::len);
         let flat: Vec<f32> = result.into_iter().flatten().collect();
-        outputs.push((output("embedding", vec![rows as i64, text::DIM as i64]), flat));
+        outputs.push((output("embedding", vec![rows as i64, dim as i64]), flat));
     }
     for o in &req.outputs.iter().flatten().collect::<Vec<_>>() {
         if !outputs.iter().any(|(r, _)| r.name == o.name) {

@@ -1,10 +1,13 @@
 //! The models dl-api serves: loaded at their configured versions and warmed up before the
 //! service reports ready, then loaded (another version), swapped and unloaded per name
-//! through the repository API (`repository`) without dropping a request.
+//! through the repository API (`repository`) without dropping a request. `Models::slot` is
+//! the one place a model name becomes its slot; `Config::configured` the one place it
+//! becomes its configured directory and version.
 
 pub mod categories;
 pub mod head;
 pub mod image;
+pub mod multilingual;
 pub mod repository;
 pub mod text;
 
@@ -56,14 +59,15 @@ pub struct Loaded<B: crate::batcher::Backend> {
     pub info: ModelInfo,
 }
 
-/// A kind of model dl-api serves: its name, its tensors, how its files become a backend, and
-/// an input to warm a new session with.
+/// A kind of model dl-api serves: its tensors, how its files become a backend, and an input
+/// to warm a new session with. (Its name is the slot's: one kind may serve under several
+/// names, as the two text models do.)
 pub trait ModelKind: crate::batcher::Backend + Sized {
-    const NAME: &'static str;
     fn open(dir: &Path) -> anyhow::Result<Self>;
     fn warm_up() -> Self::Input;
     fn inputs() -> Vec<TensorSpec>;
-    fn outputs() -> Vec<TensorSpec>;
+    /// The outputs, as the loaded graph declares them (`session`: its first session).
+    fn outputs(session: &ort::session::Session) -> Vec<TensorSpec>;
 }
 
 /// What a model name serves now. Requests take a clone of the `Arc` and keep it to the end, so
@@ -78,20 +82,30 @@ enum Serving<B: crate::batcher::Backend> {
 }
 
 pub struct Slot<B: crate::batcher::Backend> {
+    pub name: &'static str,
     serving: RwLock<Serving<B>>,
 }
 
 impl<B: ModelKind> Slot<B> {
-    fn new(serving: Serving<B>) -> Self {
-        Self { serving: RwLock::new(serving) }
+    fn new(name: &'static str, serving: Serving<B>) -> Self {
+        Self { name, serving: RwLock::new(serving) }
+    }
+
+    /// Loads what `config` serves under this name at start (or leaves the slot off).
+    async fn at_start(name: &'static str, config: &Config, metrics: &Metrics) -> anyhow::Result<Self> {
+        let serving = match config.serves_at_start(name) {
+            None => Serving::Off,
+            Some((dir, version)) => Serving::Ready(load::<B>(name, config, metrics, dir, &version).await?),
+        };
+        Ok(Self::new(name, serving))
     }
 
     /// The version serving now, for one request.
     pub fn get(&self) -> Result<Arc<Loaded<B>>, DlError> {
         match &*self.serving.read().unwrap_or_else(|p| p.into_inner()) {
             Serving::Ready(loaded) => Ok(loaded.clone()),
-            Serving::Unloaded => Err(DlError::ModelNotReady(B::NAME.into())),
-            Serving::Off => Err(DlError::ModelNotFound(B::NAME.into())),
+            Serving::Unloaded => Err(DlError::ModelNotReady(self.name.into())),
+            Serving::Off => Err(DlError::ModelNotFound(self.name.into())),
         }
     }
 
@@ -111,41 +125,80 @@ impl<B: ModelKind> Slot<B> {
 
 pub struct Models {
     pub image: Slot<ImageModel>,
+    /// English sentence embeddings (MiniLM).
     pub text: Slot<TextModel>,
+    /// Korean and English in one space (USE-multilingual v3), when its files are there.
+    pub multilingual: Slot<TextModel>,
     /// One load at a time: two loads of the same model would race to be the one serving.
     pub(crate) loading: tokio::sync::Mutex<()>,
 }
 
+/// A model name's slot, whatever its kind.
+pub enum SlotRef<'a> {
+    Image(&'a Slot<ImageModel>),
+    Text(&'a Slot<TextModel>),
+}
+
+impl SlotRef<'_> {
+    pub fn info(&self) -> Option<ModelInfo> {
+        match self {
+            SlotRef::Image(s) => s.info(),
+            SlotRef::Text(s) => s.info(),
+        }
+    }
+
+    /// Serving (true), unloaded (false), or not configured (None).
+    fn ready(&self) -> Option<bool> {
+        let served = match self {
+            SlotRef::Image(s) => s.get().map(drop),
+            SlotRef::Text(s) => s.get().map(drop),
+        };
+        match served {
+            Ok(()) => Some(true),
+            Err(DlError::ModelNotReady(_)) => Some(false),
+            Err(_) => None,
+        }
+    }
+
+    pub fn unload(&self) {
+        match self {
+            SlotRef::Image(s) => s.replace(None),
+            SlotRef::Text(s) => s.replace(None),
+        }
+    }
+}
+
+/// Every model name this server knows, image model first.
+pub const NAMES: [&str; 3] = [image::NAME, text::NAME, multilingual::NAME];
+
 impl Models {
+    /// The slot serving `name`.
+    pub fn slot(&self, name: &str) -> Option<SlotRef<'_>> {
+        match name {
+            image::NAME => Some(SlotRef::Image(&self.image)),
+            text::NAME => Some(SlotRef::Text(&self.text)),
+            multilingual::NAME => Some(SlotRef::Text(&self.multilingual)),
+            _ => None,
+        }
+    }
+
     /// What serves now, image model first.
     pub fn infos(&self) -> Vec<ModelInfo> {
-        [self.image.info(), self.text.info()].into_iter().flatten().collect()
+        NAMES.iter().filter_map(|n| self.slot(n)?.info()).collect()
     }
 
     /// Each configured model and whether it serves (false: unloaded).
     pub fn readiness(&self) -> Vec<(&'static str, bool)> {
-        let state = |name, served: Result<(), DlError>| match served {
-            Ok(()) => Some((name, true)),
-            Err(DlError::ModelNotReady(_)) => Some((name, false)),
-            Err(_) => None,
-        };
-        [state(image::NAME, self.image.get().map(drop)), state(text::NAME, self.text.get().map(drop))]
-            .into_iter()
-            .flatten()
-            .collect()
+        NAMES.iter().filter_map(|n| Some((*n, self.slot(n)?.ready()?))).collect()
     }
 
     /// Loads every configured model at its configured version, runs one warm-up inference
     /// through each session, and starts the batchers. Must run inside the tokio runtime.
     pub async fn load(config: &Config, metrics: &Metrics) -> anyhow::Result<Self> {
-        let image = load::<ImageModel>(config, metrics, config.image_dir(), &config.image_model_version).await?;
-        let text = match config.text_dir() {
-            None => Serving::Off,
-            Some(dir) => Serving::Ready(load::<TextModel>(config, metrics, dir, &config.text_model_version).await?),
-        };
         Ok(Self {
-            image: Slot::new(Serving::Ready(image)),
-            text: Slot::new(text),
+            image: Slot::at_start(image::NAME, config, metrics).await?,
+            text: Slot::at_start(text::NAME, config, metrics).await?,
+            multilingual: Slot::at_start(multilingual::NAME, config, metrics).await?,
             loading: tokio::sync::Mutex::new(()),
         })
     }
@@ -153,6 +206,7 @@ impl Models {
 
 /// Loads version `version` of `B` from `dir`: sessions, a warm-up run through each, a batcher.
 pub async fn load<B: ModelKind>(
+    name: &'static str,
     config: &Config,
     metrics: &Metrics,
     dir: PathBuf,
@@ -166,10 +220,10 @@ pub async fn load<B: ModelKind>(
     };
     let cfg = config.clone();
     let version = version.to_string();
-    let (backend, sessions, info) = tokio::task::spawn_blocking(move || open::<B>(&cfg, &dir, version)).await??;
-    metrics.loaded(B::NAME, info.load_seconds);
+    let (backend, sessions, info) = tokio::task::spawn_blocking(move || open::<B>(name, &cfg, &dir, version)).await??;
+    metrics.loaded(name, info.load_seconds);
     Ok(Arc::new(Loaded {
-        batcher: Batcher::start(B::NAME, backend.clone(), sessions, policy, metrics.model(B::NAME)),
+        batcher: Batcher::start(name, backend.clone(), sessions, policy, metrics.model(name)),
         backend,
         info,
     }))
@@ -177,7 +231,7 @@ pub async fn load<B: ModelKind>(
 
 type OpenResult<B> = anyhow::Result<(Arc<B>, Vec<ort::session::Session>, ModelInfo)>;
 
-fn open<B: ModelKind>(config: &Config, dir: &Path, version: String) -> OpenResult<B> {
+fn open<B: ModelKind>(name: &'static str, config: &Config, dir: &Path, version: String) -> OpenResult<B> {
     let started = Instant::now();
     let env = runtime::environment(&config.ort_library())?;
     let path = dir.join("model.onnx");
@@ -189,22 +243,20 @@ fn open<B: ModelKind>(config: &Config, dir: &Path, version: String) -> OpenResul
         sessions.push(s);
     }
     let info = ModelInfo {
-        name: B::NAME,
+        name,
         version,
         platform: "onnxruntime_onnx",
         inputs: B::inputs(),
-        outputs: B::outputs(),
+        outputs: B::outputs(&sessions[0]),
         load_seconds: started.elapsed().as_secs_f64(),
         path,
         sessions: sessions.len(),
     };
-    tracing::info!(model = B::NAME, version = %info.version, seconds = info.load_seconds, sessions = info.sessions, "model loaded");
+    tracing::info!(model = name, version = %info.version, seconds = info.load_seconds, sessions = info.sessions, "model loaded");
     Ok((model, sessions, info))
 }
 
 impl ModelKind for ImageModel {
-    const NAME: &'static str = image::NAME;
-
     fn open(dir: &Path) -> anyhow::Result<Self> {
         ImageModel::load(dir)
     }
@@ -217,7 +269,7 @@ impl ModelKind for ImageModel {
         vec![TensorSpec { name: "input", datatype: "FP32", shape: vec![-1, 3, 224, 224] }]
     }
 
-    fn outputs() -> Vec<TensorSpec> {
+    fn outputs(_: &ort::session::Session) -> Vec<TensorSpec> {
         vec![
             TensorSpec { name: "logits", datatype: "FP32", shape: vec![-1, image::CLASSES as i64] },
             TensorSpec { name: "embedding", datatype: "FP32", shape: vec![-1, image::EMBEDDING as i64] },
@@ -226,8 +278,6 @@ impl ModelKind for ImageModel {
 }
 
 impl ModelKind for TextModel {
-    const NAME: &'static str = text::NAME;
-
     fn open(dir: &Path) -> anyhow::Result<Self> {
         TextModel::load(dir)
     }
@@ -240,7 +290,7 @@ impl ModelKind for TextModel {
         vec![TensorSpec { name: "text", datatype: "BYTES", shape: vec![-1] }]
     }
 
-    fn outputs() -> Vec<TensorSpec> {
-        vec![TensorSpec { name: "embedding", datatype: "FP32", shape: vec![-1, text::DIM as i64] }]
+    fn outputs(session: &ort::session::Session) -> Vec<TensorSpec> {
+        vec![TensorSpec { name: "embedding", datatype: "FP32", shape: vec![-1, text::dimensions(session) as i64] }]
     }
 }

@@ -11,9 +11,7 @@ use std::path::Path;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::image::ImageModel;
-use super::text::TextModel;
-use super::{image, load, text, ModelKind, Models, Slot};
+use super::{load, ModelKind, Models, Slot, SlotRef, NAMES};
 use crate::config::{version_name, Config};
 use crate::error::DlError;
 use crate::metrics::Metrics;
@@ -33,9 +31,6 @@ pub struct IndexEntry {
     pub reason: String,
 }
 
-/// The model names this server knows.
-pub const NAMES: [&str; 2] = [image::NAME, text::NAME];
-
 /// Versions of `name` on disk: the repository's directories holding a `model.onnx`, plus the
 /// configured one, in `by_version` order.
 pub fn versions_on_disk(config: &Config, name: &str) -> Vec<String> {
@@ -47,13 +42,9 @@ pub fn versions_on_disk(config: &Config, name: &str) -> Vec<String> {
         .filter_map(|e| e.file_name().into_string().ok())
         .filter(|v| version_name(v).is_ok())
         .collect();
-    let configured = match name {
-        image::NAME => Some(&config.image_model_version),
-        _ => config.text_dir().map(|_| &config.text_model_version),
-    };
-    if let Some(v) = configured {
-        if config.version_dir(name, v).join("model.onnx").is_file() && !versions.contains(v) {
-            versions.push(v.clone());
+    if let Some((dir, v)) = config.serves_at_start(name) {
+        if dir.join("model.onnx").is_file() && !versions.contains(&v) {
+            versions.push(v);
         }
     }
     versions.sort_by(|a, b| by_version(a, b));
@@ -71,11 +62,7 @@ impl Models {
     pub fn index(&self, config: &Config, ready_only: bool) -> Vec<IndexEntry> {
         let mut entries = Vec::new();
         for name in NAMES {
-            let serving = match name {
-                image::NAME => self.image.info(),
-                _ => self.text.info(),
-            }
-            .map(|i| i.version);
+            let serving = self.slot(name).and_then(|s| s.info()).map(|i| i.version);
             let mut versions = versions_on_disk(config, name);
             if let Some(v) = &serving {
                 if !versions.contains(v) {
@@ -117,10 +104,10 @@ impl Models {
             return Err(DlError::ModelNotFound(format!("{name} version {version}")));
         }
         let _one_at_a_time = self.loading.lock().await;
-        match name {
-            image::NAME => swap_in::<ImageModel>(&self.image, config, metrics, &dir, &version).await?,
-            text::NAME => swap_in::<TextModel>(&self.text, config, metrics, &dir, &version).await?,
-            _ => return Err(DlError::ModelNotFound(name.to_string())),
+        match self.slot(name) {
+            Some(SlotRef::Image(slot)) => swap_in(slot, config, metrics, &dir, &version).await?,
+            Some(SlotRef::Text(slot)) => swap_in(slot, config, metrics, &dir, &version).await?,
+            None => return Err(DlError::ModelNotFound(name.to_string())),
         }
         Ok(version)
     }
@@ -128,22 +115,14 @@ impl Models {
     /// Stops serving `name`: new requests get 503 `model_not_ready`; the ones running finish.
     pub async fn unload(&self, name: &str) -> Result<(), DlError> {
         let _one_at_a_time = self.loading.lock().await;
-        match name {
-            image::NAME => self.image.replace(None),
-            text::NAME => self.text.replace(None),
-            _ => return Err(DlError::ModelNotFound(name.to_string())),
-        }
+        self.slot(name).ok_or_else(|| DlError::ModelNotFound(name.to_string()))?.unload();
         tracing::info!(model = name, "model unloaded");
         Ok(())
     }
 }
 
 fn configured_version<'a>(config: &'a Config, name: &str) -> Result<&'a str, DlError> {
-    match name {
-        image::NAME => Ok(&config.image_model_version),
-        text::NAME => Ok(&config.text_model_version),
-        _ => Err(DlError::ModelNotFound(name.to_string())),
-    }
+    config.configured(name).map(|(_, v)| v.as_str()).ok_or_else(|| DlError::ModelNotFound(name.to_string()))
 }
 
 async fn swap_in<B: ModelKind>(
@@ -153,11 +132,11 @@ async fn swap_in<B: ModelKind>(
     dir: &Path,
     version: &str,
 ) -> Result<(), DlError> {
-    let loaded = load::<B>(config, metrics, dir.to_path_buf(), version)
+    let loaded = load::<B>(slot.name, config, metrics, dir.to_path_buf(), version)
         .await
-        .map_err(|e| DlError::LoadFailed(format!("{} version {version}: {e:#}", B::NAME)))?;
+        .map_err(|e| DlError::LoadFailed(format!("{} version {version}: {e:#}", slot.name)))?;
     slot.replace(Some(loaded));
-    tracing::info!(model = B::NAME, version, "now serving");
+    tracing::info!(model = slot.name, version, "now serving");
     Ok(())
 }
 

@@ -66,6 +66,18 @@ impl Backend for TextModel {
     }
 }
 
+/// The width of the embeddings a loaded text graph answers: the last dimension of its
+/// `embedding` (multilingual) or `last_hidden_state` (MiniLM) output; MiniLM's when the
+/// graph leaves it open.
+pub fn dimensions(session: &Session) -> usize {
+    session
+        .outputs()
+        .iter()
+        .filter(|o| o.name() == "embedding" || o.name() == "last_hidden_state")
+        .find_map(|o| o.dtype().tensor_shape()?.last().copied().filter(|d| *d > 0))
+        .map_or(DIM, |d| d as usize)
+}
+
 /// The multilingual encoder's second input: where each text's ids start and end.
 const RAGGED_SPLITS: &str = "row_splits";
 

@@ -85,3 +85,30 @@ fn the_multilingual_encoder_puts_korean_next_to_its_english() {
     let r = dl_api::eval_crosslingual::evaluate(&pairs, &ko, &en);
     assert!(r.ko_to_en >= 0.70 && r.en_to_ko >= 0.65, "{} / {}", r.ko_to_en, r.en_to_ko);
 }
+
+/// dl-api serves the multilingual encoder under its own name: `/v1/embed/text` with
+/// `"model"`, and the Open Inference Protocol model (512-d output).
+#[tokio::test]
+async fn korean_and_english_meet_through_the_multilingual_model() {
+    let s = spawn(&[]).await;
+    let body = serde_json::json!({"model": "use-multilingual-v3", "texts": ["소파", "sofa", "침대"]});
+    let r = s.post("/v1/embed/text").json(&body).send().await.unwrap();
+    let (status, _, body) = json(r).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!((body["model"].as_str(), body["dimensions"].as_u64()), (Some("use-multilingual-v3"), Some(512)));
+    let e = &body["embeddings"];
+    assert!(dot(&e[0], &e[1]) > dot(&e[0], &e[2]) + 0.1, "소파 is nearer sofa than 침대");
+    // The default stays MiniLM.
+    let r = s.post("/v1/embed/text").json(&serde_json::json!({"texts": ["sofa"]})).send().await.unwrap();
+    assert_eq!(json(r).await.2["dimensions"], 384);
+    // Not a text model, or no such model: 404.
+    for model in ["efficientnet-lite0", "labse"] {
+        let r =
+            s.post("/v1/embed/text").json(&serde_json::json!({"model": model, "texts": ["x"]})).send().await.unwrap();
+        assert_eq!(json(r).await.0, 404, "{model}");
+    }
+    let r = s.get("/v2/models/use-multilingual-v3").send().await.unwrap();
+    let (status, _, meta) = json(r).await;
+    assert_eq!(status, 200, "{meta}");
+    assert_eq!(meta["outputs"][0]["shape"], serde_json::json!([-1, 512]));
+}
