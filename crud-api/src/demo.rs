@@ -350,6 +350,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         categories: None,
         query: None,
         boost: Default::default(),
+        ids: None,
         min_price: None,
         max_price: None,
         statuses: vec![],

@@ -138,6 +138,7 @@ impl Application {
             categories,
             candidates: Arc::default(),
             index: Arc::new(crate::recommendations::EmbeddingIndex::default()),
+            text_index: Arc::new(crate::catalogue::semantic::TextIndex::default()),
             readiness,
             shutdown: tokio::sync::watch::Sender::new(false),
             sessions,
@@ -189,6 +190,7 @@ impl Application {
         let sweeper = tokio::spawn(sweep_reservations(state.clone()));
         let reconciler = tokio::spawn(reconcile_payments(state.clone()));
         let index_sync = tokio::spawn(sync_index(state.clone()));
+        let text_index = tokio::spawn(refresh_text_index(state.clone()));
         let probe = state.readiness.clone();
         let prober = tokio::spawn(async move { probe.run().await });
         let worker = tokio::spawn(
@@ -226,6 +228,7 @@ impl Application {
         sweeper.abort();
         reconciler.abort();
         index_sync.abort();
+        text_index.abort();
         prober.abort();
         worker.abort();
         photos.abort();
@@ -360,6 +363,30 @@ async fn sync_index(state: AppState) {
         }
     }
 }
+
+/// Keeps the listing text embeddings of semantic search current (`catalogue::semantic`):
+/// every few seconds, re-embeds what was listed or edited since. Only with dl-api.
+async fn refresh_text_index(state: AppState) {
+    let Some(dl) = state.dl.clone() else { return };
+    let mut tick = tokio::time::interval(TEXT_INDEX_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match state.text_index.refresh(&state.db, &dl).await {
+            Ok(r) if r.embedded > 0 || r.removed > 0 => tracing::info!(
+                embedded = r.embedded,
+                removed = r.removed,
+                total = r.total,
+                "search text index refreshed"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::debug!(error = %e, "search text index refresh failed; the next round retries"),
+        }
+    }
+}
+
+/// How often the search text index looks for new and edited listings.
+const TEXT_INDEX_EVERY: Duration = Duration::from_secs(5);
 
 /// Resolves on SIGTERM or Ctrl-C.
 pub async fn shutdown_signal() {

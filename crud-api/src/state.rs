@@ -69,6 +69,8 @@ pub struct Inner {
     pub candidates: Arc<crate::recommendations::candidates::Candidates>,
     /// Product embeddings for visual similarity and style match.
     pub index: Arc<crate::recommendations::EmbeddingIndex>,
+    /// Listing text embeddings, the semantic half of search.
+    pub text_index: Arc<crate::catalogue::semantic::TextIndex>,
     /// The database's last answer to the background probe (what `/readyz` says).
     pub readiness: Arc<crate::platform::readiness::DbProbe>,
     /// Turns true when shutdown starts: event streams end (with a retry hint) so the server

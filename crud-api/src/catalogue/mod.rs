@@ -7,4 +7,6 @@ pub mod listing;
 pub mod media;
 pub mod ranking;
 pub mod search;
+pub mod search_fusion;
+pub mod semantic;
 pub mod store;

@@ -75,6 +75,7 @@ fn on_sale() -> ListFilter {
         categories: None,
         query: None,
         boost: Default::default(),
+        ids: None,
         min_price: None,
         max_price: None,
         statuses: vec![ProductStatus::OnSale],

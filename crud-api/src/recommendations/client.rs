@@ -81,23 +81,50 @@ impl DlClient {
             .send()
             .await
             .map_err(|e| MlError::Unavailable(e.without_url().to_string()))?;
-        let status = res.status();
-        if status.is_success() {
-            return res.json().await.map_err(|e| MlError::Unavailable(format!("unreadable answer: {e}")));
-        }
-        let detail = res
-            .json::<serde_json::Value>()
-            .await
-            .ok()
-            .and_then(|v| v["detail"].as_str().map(String::from))
-            .unwrap_or_default();
-        if status.is_client_error() && status != reqwest::StatusCode::TOO_MANY_REQUESTS {
-            // 401 means our key is wrong: an operator problem, retried like an outage.
-            if status == reqwest::StatusCode::UNAUTHORIZED {
-                return Err(MlError::Unavailable("dl-api refused DL_API_KEY".into()));
-            }
-            return Err(MlError::Rejected { status: status.as_u16(), detail });
-        }
-        Err(MlError::Unavailable(format!("{status}: {detail}")))
+        answer(res).await
     }
+
+    /// Multilingual sentence embeddings (dl-api's `use-multilingual-v3`: Korean and English
+    /// in one space), one L2-normalised vector per text.
+    pub async fn embed_texts(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, MlError> {
+        #[derive(serde::Deserialize)]
+        struct Embeddings {
+            embeddings: Vec<Vec<f32>>,
+        }
+        let res = self
+            .http
+            .post(format!("{}/v1/embed/text", self.base))
+            .header("x-api-key", self.key.expose())
+            .json(&serde_json::json!({"model": TEXT_MODEL, "texts": texts}))
+            .send()
+            .await
+            .map_err(|e| MlError::Unavailable(e.without_url().to_string()))?;
+        Ok(answer::<Embeddings>(res).await?.embeddings)
+    }
+}
+
+/// The text model listings and queries are embedded with.
+pub const TEXT_MODEL: &str = "use-multilingual-v3";
+
+/// dl-api's answer, or what its refusal means: 4xx (but 401 and 429) is the input's fault,
+/// the rest an outage to retry.
+async fn answer<T: serde::de::DeserializeOwned>(res: reqwest::Response) -> Result<T, MlError> {
+    let status = res.status();
+    if status.is_success() {
+        return res.json().await.map_err(|e| MlError::Unavailable(format!("unreadable answer: {e}")));
+    }
+    let detail = res
+        .json::<serde_json::Value>()
+        .await
+        .ok()
+        .and_then(|v| v["detail"].as_str().map(String::from))
+        .unwrap_or_default();
+    if status.is_client_error() && status != reqwest::StatusCode::TOO_MANY_REQUESTS {
+        // 401 means our key is wrong: an operator problem, retried like an outage.
+        if status == reqwest::StatusCode::UNAUTHORIZED {
+            return Err(MlError::Unavailable("dl-api refused DL_API_KEY".into()));
+        }
+        return Err(MlError::Rejected { status: status.as_u16(), detail });
+    }
+    Err(MlError::Unavailable(format!("{status}: {detail}")))
 }

@@ -20,7 +20,7 @@ fn render(rel: &str) -> Vec<u8> {
 }
 
 /// Serves dl-api on `listener` until the returned sender is dropped.
-fn serve_dl(listener: TcpListener) -> tokio::sync::oneshot::Sender<()> {
+pub fn serve_dl(listener: TcpListener) -> tokio::sync::oneshot::Sender<()> {
     serve_dl_with(listener, &[])
 }
 
@@ -40,7 +40,7 @@ fn serve_dl_with(listener: TcpListener, extra: &[&str]) -> tokio::sync::oneshot:
     tx
 }
 
-async fn app_with_dl(url: &str) -> TestApp {
+pub async fn app_with_dl(url: &str) -> TestApp {
     let url = url.to_string();
     spawn_with(move |c| {
         c.dl_api_url = Some(url);

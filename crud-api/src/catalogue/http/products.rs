@@ -10,9 +10,9 @@ use uuid::Uuid;
 use crate::catalogue::http::views::{self as product_views, ProductDetail, ProductPage, ProductStatus};
 use crate::catalogue::listing::{self, Condition, Dimensions, StyleTag};
 use crate::catalogue::ranking::{names_word, Boost};
-use crate::catalogue::search;
 use crate::catalogue::store::products::{self, After, ListFilter, Listing, ProductRow, Sort, UpdateOutcome};
 use crate::catalogue::store::{categories, images};
+use crate::catalogue::{search, search_fusion};
 use crate::http::cursor;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
 use crate::identity::role::Role;
@@ -156,6 +156,7 @@ pub async fn list(State(state): State<AppState>, ApiQuery(q): ApiQuery<ListQuery
         categories,
         query,
         boost,
+        ids: None,
         min_price: q.min_price,
         max_price: q.max_price,
         statuses,
@@ -165,23 +166,22 @@ pub async fn list(State(state): State<AppState>, ApiQuery(q): ApiQuery<ListQuery
         after: after.clone(),
         limit,
     };
-    let mut cards = products::list_cards(&state.db, &filter).await?;
-    // No listing holds every word: any of them, more of them first. Decided on the whole
-    // result, not the page, so every page of a query (any sort) is the same search.
-    if cards.is_empty() {
-        if let Some(relaxed) = filter.query.as_ref().and_then(search::Query::relaxed) {
-            let probe = ListFilter { after: None, limit: 1, ..filter.clone() };
-            if products::list(&state.db, &probe).await?.is_empty() {
-                cards = products::list_cards(&state.db, &ListFilter { query: Some(relaxed), ..filter }).await?;
-            }
-        }
-    }
-    let more = cards.len() as i64 > limit;
-    cards.truncate(limit as usize);
     let done = match after {
         Some(After::Offset(n)) => n,
         _ => 0,
     };
+    // Relevance: the lexical ranking fused with the semantic neighbours when dl-api can
+    // embed the query now; else (and for the other sorts) lexical alone.
+    let fused = match (q.q.as_deref(), &filter.query) {
+        (Some(text), Some(_)) => search_fusion::hybrid(&state, text, &filter, done, limit).await?,
+        _ => None,
+    };
+    let mut cards = match fused {
+        Some(cards) => cards,
+        None => search_fusion::lexical(&state, &filter).await?,
+    };
+    let more = cards.len() as i64 > limit;
+    cards.truncate(limit as usize);
     let next_cursor =
         cards.last().filter(|_| more).map(|last| next_cursor(sort, &last.product, done.saturating_add(limit)));
     Ok(Json(ProductPage { items: product_views::cards(&cards, &tree), next_cursor }))

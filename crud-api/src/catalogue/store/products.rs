@@ -260,6 +260,8 @@ pub struct ListFilter {
     pub query: Option<search::Query>,
     /// What ranks first among the query's matches (`ranking`); empty without a query.
     pub boost: Boost,
+    /// Only these listings (the semantic half of a search, `catalogue::semantic`).
+    pub ids: Option<Vec<Uuid>>,
     pub min_price: Option<i64>,
     pub max_price: Option<i64>,
     pub statuses: Vec<ProductStatus>,
@@ -350,6 +352,10 @@ fn list_sql(db: &Db, f: &ListFilter, columns: &str) -> (String, Args) {
     if let Some(cats) = &f.categories {
         let list: Vec<String> = cats.iter().map(|c| args.push(Arg::Uuid(*c))).collect();
         wh.push(format!("p.category_id IN ({})", list.join(", ")));
+    }
+    if let Some(ids) = &f.ids {
+        let list: Vec<String> = ids.iter().map(|id| args.push(Arg::Uuid(*id))).collect();
+        wh.push(if list.is_empty() { "1 = 0".to_string() } else { format!("p.id IN ({})", list.join(", ")) });
     }
     if let Some(min) = f.min_price {
         wh.push(format!("p.price >= {}", args.push(Arg::Int(min))));
