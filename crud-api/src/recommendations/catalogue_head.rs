@@ -43,6 +43,9 @@ pub struct Example {
 /// How the last training went (`GET /api/v1/admin/catalogue-head`).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TrainingReport {
+    /// Listings with analysed photos the catalogue had when it trained (what "grown since"
+    /// is measured against).
+    pub listings: usize,
     /// Listings learned from, per category (categories under the minimum are left out).
     pub per_category: BTreeMap<String, usize>,
     pub min_per_category: usize,
@@ -132,6 +135,7 @@ pub fn train(examples: &[Example]) -> Option<CatalogueHead> {
     let vote_right = right(&|e| neighbour_vote(&kept, &e.vector, categories.len()));
     let n = held.len().max(1) as f64;
     let report = TrainingReport {
+        listings: examples.len(),
         per_category: categories
             .iter()
             .enumerate()

@@ -198,7 +198,9 @@ impl EmbeddingIndex {
         match self.catalogue_head() {
             None => n >= 2 * catalogue_head::MIN_PER_CATEGORY,
             Some(h) => {
-                let trained = h.examples();
+                // Against the whole catalogue it saw, not the listings it learned from
+                // (those leave out categories under the minimum: always "changed").
+                let trained = h.report.listings;
                 n.abs_diff(trained) >= MIN_CHANGE.max((trained as f64 * GROWTH) as usize)
                     || chrono::Utc::now() - h.report.trained_at > MAX_AGE
             }
@@ -244,6 +246,38 @@ mod tests {
                 vector,
             },
         )
+    }
+
+    /// Found running `make run`: the demo shop retrained its head every 30 s forever — "due"
+    /// compared the catalogue with the listings learned from, which leave out categories
+    /// under the minimum.
+    #[test]
+    fn a_fresh_catalogue_head_is_not_due_until_the_catalogue_changes() {
+        let index = EmbeddingIndex::default();
+        let cats: Vec<(Uuid, &str, usize)> = vec![
+            (Uuid::now_v7(), "sofa", 6),
+            (Uuid::now_v7(), "bed", 6),
+            (Uuid::now_v7(), "desk", 4),
+            (Uuid::now_v7(), "lighting", 4),
+        ];
+        let mut slugs = HashMap::new();
+        {
+            let mut data = index.data.write().unwrap();
+            for (c, (category, slug, n)) in cats.iter().enumerate() {
+                slugs.insert(*category, slug.to_string());
+                for i in 0..*n {
+                    let mut v = vec![0.01 * i as f32; 8];
+                    v[c] = 1.0;
+                    let (id, mut e) = entry(v, &[]);
+                    e.category_id = *category;
+                    data.entries.insert(id, e);
+                }
+            }
+        }
+        assert!(index.catalogue_head_due(), "20 listings, never trained");
+        let head = index.retrain_catalogue_head(&slugs).unwrap();
+        assert_eq!((head.examples(), head.report.listings), (12, 20), "desks and lamps are under the minimum");
+        assert!(!index.catalogue_head_due(), "nothing changed since it trained");
     }
 
     #[test]
