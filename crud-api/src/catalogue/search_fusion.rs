@@ -12,9 +12,10 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use crate::catalogue::search;
+use crate::catalogue::semantic::TextIndex;
 use crate::catalogue::store::products::{self, CardRow, ListFilter, Sort};
-use crate::platform::error::ApiResult;
-use crate::state::AppState;
+use crate::platform::db::Db;
+use crate::recommendations::DlClient;
 
 /// Lexical candidates fused (the page is cut from the fused list).
 const LEXICAL: i64 = 100;
@@ -30,31 +31,36 @@ const EMBED_WAIT: Duration = Duration::from_millis(500);
 
 /// The lexical matches: every term, or — when no listing has them all — any of them.
 /// Decided on the whole result, so every page of a query (any sort) is the same search.
-pub async fn lexical(state: &AppState, filter: &ListFilter) -> ApiResult<Vec<CardRow>> {
-    let cards = products::list_cards(&state.db, filter).await?;
+pub async fn lexical(db: &Db, filter: &ListFilter) -> Result<Vec<CardRow>, sqlx::Error> {
+    let cards = products::list_cards(db, filter).await?;
     if cards.is_empty() {
         if let Some(relaxed) = filter.query.as_ref().and_then(search::Query::relaxed) {
             let probe = ListFilter { after: None, limit: 1, ..filter.clone() };
-            if products::list(&state.db, &probe).await?.is_empty() {
-                return Ok(
-                    products::list_cards(&state.db, &ListFilter { query: Some(relaxed), ..filter.clone() }).await?
-                );
+            if products::list(db, &probe).await?.is_empty() {
+                return products::list_cards(db, &ListFilter { query: Some(relaxed), ..filter.clone() }).await;
             }
         }
     }
     Ok(cards)
 }
 
+/// What the semantic half needs: dl-api to embed the query, the listings' embeddings.
+pub struct Semantic<'a> {
+    pub dl: Option<&'a DlClient>,
+    pub index: &'a TextIndex,
+}
+
 /// Cards `offset..offset + limit + 1` of the fused ranking (one more than the page, to
 /// know whether another follows); None when semantic search is not available now.
 pub async fn hybrid(
-    state: &AppState,
+    db: &Db,
+    semantic: Semantic<'_>,
     text: &str,
     filter: &ListFilter,
     offset: i64,
     limit: i64,
-) -> ApiResult<Option<Vec<CardRow>>> {
-    let Some(dl) = state.dl.as_ref().filter(|_| !state.text_index.is_empty() && filter.sort == Sort::Relevance) else {
+) -> Result<Option<Vec<CardRow>>, sqlx::Error> {
+    let Some(dl) = semantic.dl.filter(|_| !semantic.index.is_empty() && filter.sort == Sort::Relevance) else {
         return Ok(None);
     };
     let query = match tokio::time::timeout(EMBED_WAIT, dl.embed_texts(&[text.to_string()])).await {
@@ -64,11 +70,11 @@ pub async fn hybrid(
             return Ok(None);
         }
     };
-    let near = state.text_index.nearest(&query, SEMANTIC, MIN_COSINE);
-    let lexical = lexical(state, &ListFilter { after: None, limit: LEXICAL, ..filter.clone() }).await?;
+    let near = semantic.index.nearest(&query, SEMANTIC, MIN_COSINE);
+    let lexical = lexical(db, &ListFilter { after: None, limit: LEXICAL, ..filter.clone() }).await?;
     // The neighbours that pass the same filters (category, price, status, seller, style).
     let semantic = products::list_cards(
-        &state.db,
+        db,
         &ListFilter {
             query: None,
             boost: Default::default(),

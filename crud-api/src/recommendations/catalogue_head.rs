@@ -8,16 +8,10 @@
 //! Once adopted, `suggest` blends its probabilities with dl-api's instead of the vote.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-use crate::catalogue::store::categories;
-use crate::platform::db::Db;
-use crate::recommendations::index::{cosine, EmbeddingIndex};
-use crate::recommendations::suggest::{top_level_slugs, K};
 
 /// A category needs this many listings with analysed photos to be learned.
 pub const MIN_PER_CATEGORY: usize = 5;
@@ -83,30 +77,9 @@ impl CatalogueHead {
     }
 }
 
-/// Retrains this shop's head from the listings indexed now (the worker, when
-/// `EmbeddingIndex::catalogue_head_due`; admins, on demand). Training runs on a
-/// blocking thread: about a second for the largest catalogue it learns from.
-#[tracing::instrument(skip_all)]
-pub async fn retrain(db: &Db, index: &Arc<EmbeddingIndex>) -> Result<Option<Arc<CatalogueHead>>, sqlx::Error> {
-    let slugs = top_level_slugs(&categories::all(db).await?);
-    let index = index.clone();
-    let head = tokio::task::spawn_blocking(move || index.retrain_catalogue_head(&slugs)).await.unwrap_or(None);
-    if let Some(h) = &head {
-        let r = &h.report;
-        tracing::info!(
-            listings = h.examples(),
-            held_out = r.held_out,
-            accuracy = r.held_out_accuracy,
-            neighbour_vote = r.neighbour_vote_accuracy,
-            adopted = r.adopted,
-            "catalogue category head trained"
-        );
-    }
-    Ok(head)
-}
-
 /// Trains on the catalogue; `None` when fewer than two categories reach the minimum.
-pub fn train(examples: &[Example]) -> Option<CatalogueHead> {
+/// `voters`: how many neighbours the vote it is judged against asks (`suggest::K`).
+pub fn train(examples: &[Example], voters: usize) -> Option<CatalogueHead> {
     let mut by_category: HashMap<&str, Vec<&Example>> = HashMap::new();
     for e in examples {
         by_category.entry(e.slug.as_str()).or_default().push(e);
@@ -132,7 +105,7 @@ pub fn train(examples: &[Example]) -> Option<CatalogueHead> {
     let (w, b) = fit(&kept, categories.len());
     let right = |predict: &dyn Fn(&Example) -> usize| held.iter().filter(|(e, c)| predict(e) == *c).count();
     let head_right = right(&|e| argmax(&logits(&w, &b, &e.vector)));
-    let vote_right = right(&|e| neighbour_vote(&kept, &e.vector, categories.len()));
+    let vote_right = right(&|e| neighbour_vote(&kept, &e.vector, categories.len(), voters));
     let n = held.len().max(1) as f64;
     let report = TrainingReport {
         listings: examples.len(),
@@ -198,12 +171,14 @@ fn argmax(v: &[f32]) -> usize {
     (0..v.len()).max_by(|a, b| v[*a].total_cmp(&v[*b])).unwrap_or(0)
 }
 
-/// What the vote of `suggest` would say from these examples alone.
-fn neighbour_vote(examples: &[(&Example, usize)], query: &[f32], classes: usize) -> usize {
-    let mut near: Vec<(usize, f32)> = examples.iter().map(|(e, c)| (*c, cosine(query, &e.vector))).collect();
+/// What the vote of `suggest` would say from these examples alone (vectors are unit
+/// length: the dot product is the cosine).
+fn neighbour_vote(examples: &[(&Example, usize)], query: &[f32], classes: usize, voters: usize) -> usize {
+    let dot = |v: &[f32]| v.iter().zip(query).map(|(a, b)| a * b).sum::<f32>();
+    let mut near: Vec<(usize, f32)> = examples.iter().map(|(e, c)| (*c, dot(&e.vector))).collect();
     near.sort_by(|a, b| b.1.total_cmp(&a.1));
     let mut votes = vec![0f32; classes];
-    near.iter().take(K).for_each(|(c, s)| votes[*c] += s.max(0.0));
+    near.iter().take(voters).for_each(|(c, s)| votes[*c] += s.max(0.0));
     argmax(&votes)
 }
 
@@ -228,10 +203,10 @@ mod tests {
     fn categories_under_the_minimum_are_not_learned_and_two_are_needed() {
         let mut catalogue: Vec<Example> = (0..6).map(|i| example("sofa", 0, 1, 0.1, i)).collect();
         catalogue.extend((0..4).map(|i| example("bed", 1, 0, 0.1, 100 + i)));
-        assert!(train(&catalogue).is_none(), "one category with enough listings is nothing to choose between");
+        assert!(train(&catalogue, 5).is_none(), "one category with enough listings is nothing to choose between");
         catalogue.push(example("bed", 1, 0, 0.1, 200));
         catalogue.extend((0..3).map(|i| example("desk", 2, 0, 0.1, 300 + i)));
-        let head = train(&catalogue).expect("sofa and bed reach the minimum");
+        let head = train(&catalogue, 5).expect("sofa and bed reach the minimum");
         assert_eq!(head.report.per_category, BTreeMap::from([("bed".into(), 5), ("sofa".into(), 6)]));
         let p = head.probabilities(&example("bed", 1, 0, 0.0, 999).vector);
         assert_eq!(p.len(), 2);
@@ -253,7 +228,7 @@ mod tests {
             normalise(&mut bed.vector);
             catalogue.push(bed);
         }
-        let head = train(&catalogue).unwrap();
+        let head = train(&catalogue, 5).unwrap();
         let r = &head.report;
         assert_eq!(r.held_out, 16);
         assert!(r.held_out_accuracy >= 0.9, "{r:?}");

@@ -209,7 +209,7 @@ impl EmbeddingIndex {
 
     /// Retrains from the listings now indexed (`slugs`: category id → top-level slug) and
     /// keeps the result; CPU-heavy, so callers run it off the async threads.
-    pub fn retrain_catalogue_head(&self, slugs: &HashMap<Uuid, String>) -> Option<Arc<CatalogueHead>> {
+    pub fn retrain_catalogue_head(&self, slugs: &HashMap<Uuid, String>, voters: usize) -> Option<Arc<CatalogueHead>> {
         let examples: Vec<Example> = {
             let data = self.data.read().unwrap_or_else(|p| p.into_inner());
             data.entries
@@ -223,7 +223,7 @@ impl EmbeddingIndex {
                 })
                 .collect()
         };
-        let head = catalogue_head::train(&examples).map(Arc::new);
+        let head = catalogue_head::train(&examples, voters).map(Arc::new);
         *self.catalogue_head.write().unwrap_or_else(|p| p.into_inner()) = head.clone();
         head
     }
@@ -275,7 +275,7 @@ mod tests {
             }
         }
         assert!(index.catalogue_head_due(), "20 listings, never trained");
-        let head = index.retrain_catalogue_head(&slugs).unwrap();
+        let head = index.retrain_catalogue_head(&slugs, 5).unwrap();
         assert_eq!((head.examples(), head.report.listings), (12, 20), "desks and lamps are under the minimum");
         assert!(!index.catalogue_head_due(), "nothing changed since it trained");
     }

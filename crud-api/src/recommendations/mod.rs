@@ -5,6 +5,7 @@
 pub mod analysis_status;
 pub mod candidates;
 pub mod catalogue_head;
+pub mod catalogue_training;
 pub mod client;
 pub mod findings;
 pub mod http;

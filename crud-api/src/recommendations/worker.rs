@@ -20,7 +20,7 @@ use crate::catalogue::store::{categories, images};
 use crate::platform::config::Config;
 use crate::platform::db::Db;
 use crate::platform::metrics::{Metrics, ReasonLabels};
-use crate::recommendations::catalogue_head;
+use crate::recommendations::catalogue_training;
 use crate::recommendations::client::{DlClient, MlError};
 use crate::recommendations::findings::{Findings, StyleGuess};
 use crate::recommendations::index::EmbeddingIndex;
@@ -97,7 +97,7 @@ impl Worker {
                 last_reload = Instant::now();
             }
             if last_training.elapsed() >= TRAIN_AT_MOST_EVERY && self.index.catalogue_head_due() {
-                if let Err(e) = catalogue_head::retrain(&self.db, &self.index).await {
+                if let Err(e) = catalogue_training::retrain(&self.db, &self.index).await {
                     tracing::warn!(error = %e, "training the catalogue category head failed");
                 }
                 last_training = Instant::now();

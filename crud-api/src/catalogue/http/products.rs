@@ -173,12 +173,15 @@ pub async fn list(State(state): State<AppState>, ApiQuery(q): ApiQuery<ListQuery
     // Relevance: the lexical ranking fused with the semantic neighbours when dl-api can
     // embed the query now; else (and for the other sorts) lexical alone.
     let fused = match (q.q.as_deref(), &filter.query) {
-        (Some(text), Some(_)) => search_fusion::hybrid(&state, text, &filter, done, limit).await?,
+        (Some(text), Some(_)) => {
+            let semantic = search_fusion::Semantic { dl: state.dl.as_ref(), index: &state.text_index };
+            search_fusion::hybrid(&state.db, semantic, text, &filter, done, limit).await?
+        }
         _ => None,
     };
     let mut cards = match fused {
         Some(cards) => cards,
-        None => search_fusion::lexical(&state, &filter).await?,
+        None => search_fusion::lexical(&state.db, &filter).await?,
     };
     let more = cards.len() as i64 > limit;
     cards.truncate(limit as usize);

@@ -8,7 +8,8 @@ use utoipa::ToSchema;
 
 use crate::http::extract::AdminUser;
 use crate::platform::error::{ApiError, ApiResult, Problem};
-use crate::recommendations::catalogue_head::{self, TrainingReport, MIN_PER_CATEGORY};
+use crate::recommendations::catalogue_head::{TrainingReport, MIN_PER_CATEGORY};
+use crate::recommendations::catalogue_training;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -52,6 +53,6 @@ pub async fn show(State(state): State<AppState>, _admin: AdminUser) -> ApiResult
         (status = 403, description = "Admins only", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn train(State(state): State<AppState>, _admin: AdminUser) -> ApiResult<Json<CatalogueHeadStatus>> {
-    catalogue_head::retrain(&state.db, &state.index).await.map_err(ApiError::from)?;
+    catalogue_training::retrain(&state.db, &state.index).await.map_err(ApiError::from)?;
     Ok(Json(status(&state)))
 }
