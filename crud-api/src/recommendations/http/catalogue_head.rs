@@ -46,6 +46,9 @@ pub async fn show(State(state): State<AppState>, _admin: AdminUser) -> ApiResult
 }
 
 /// Train the catalogue category head now
+///
+/// Retrains from the listings this replica has indexed, instead of waiting for the worker's
+/// next turn (it retrains when the catalogue changed by 10 %, or every 10 minutes).
 #[utoipa::path(post, path = "/api/v1/admin/catalogue-head/train", operation_id = "train_catalogue_head", tag = "catalogue",
     security(("bearer" = [])),
     responses(
