@@ -15,7 +15,18 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 log() { echo "cluster-e2e: $*" >&2; }
-fail() { log "FAILED: $*"; kubectl get pods -A -o wide >&2 2>/dev/null || true; exit 1; }
+# On failure: the pods, and the last words of the platform's own containers (what they logged
+# is usually the cause).
+fail() {
+  log "FAILED: $*"
+  kubectl get pods -A -o wide >&2 2>/dev/null || true
+  for pod in $(kubectl get pods -A -l app.kubernetes.io/managed-by=gajyeogagu-operator \
+    -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}{" "}{end}' 2>/dev/null); do
+    echo "--- logs of $pod (last 30 lines)" >&2
+    kubectl -n "${pod%%/*}" logs "${pod#*/}" --tail=30 >&2 2>/dev/null || true
+  done
+  exit 1
+}
 eval "$("$here/docker-engine.sh")"
 source "$here/lib/registry.sh"
 started=$(date +%s)

@@ -210,8 +210,11 @@ old_pod=$("${K[@]}" get pods -l app.kubernetes.io/instance=vision -o jsonpath='{
 "${K[@]}" delete pod "$old_pod" --wait=false >/dev/null
 eventually 120 "a replacement dl-api pod Ready" sh -c \
   "kubectl -n $shop get pods -l app.kubernetes.io/instance=vision -o jsonpath='{range .items[*]}{.metadata.name} {.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}' | grep -v '^$old_pod ' | grep -q ' True$'"
-storefront analyse "$base" "$seller" "$product" "$photo" >/dev/null || fail "photo analysis after the dl-api pod was replaced"
-lap "dl-api pod $old_pod deleted → replaced; the tenant analysed another photo through the new one"
+storefront analyse "$base" "$seller" "$product" "$photo" >"$work/analysis.json" || fail "photo analysis after the dl-api pod was replaced"
+# A refusal during the hand-over is retried, never blamed on the photo (it once failed a job
+# for good on a 404); the attempts it took say whether the hand-over was felt.
+attempts=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["attempts"])' "$work/analysis.json")
+lap "dl-api pod $old_pod deleted → replaced; the tenant analysed another photo through the new one ($attempts attempt(s))"
 
 "${K[@]}" patch md vision --type merge -p '{"spec":{"replicas":2}}' >/dev/null
 eventually 180 "two dl-api replicas Ready" sh -c "[ \"\$(kubectl -n $shop get md vision -o jsonpath='{.status.readyReplicas}')\" = 2 ]"

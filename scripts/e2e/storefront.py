@@ -65,7 +65,9 @@ def wait_analysis(base, token, product, photos):
         if len(found) >= photos and all(a["status"] == "done" for a in found):
             return found
         if any(a["status"] == "failed" for a in found) or time.time() > deadline:
-            fail(f"photo analysis did not finish: {json.dumps(found, ensure_ascii=False)[:600]}")
+            # What each unfinished analysis says (the results of finished ones are long and beside the point).
+            left = [{k: a.get(k) for k in ("image_id", "status", "attempts", "error")} for a in found if a["status"] != "done"]
+            fail(f"photo analysis did not finish ({len(found)} found, {photos} expected): {json.dumps(left, ensure_ascii=False)}")
         time.sleep(1)
 
 

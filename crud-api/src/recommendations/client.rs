@@ -11,7 +11,7 @@ pub enum MlError {
     /// Unreachable, timed out, overloaded or failing: worth retrying later.
     #[error("inference service unavailable: {0}")]
     Unavailable(String),
-    /// The service refused this input (4xx): retrying cannot help.
+    /// The service refused this input (400, 413, 415, 422): retrying cannot help.
     #[error("inference service refused the image ({status}): {detail}")]
     Rejected { status: u16, detail: String },
     #[error("inference is not configured (set DL_API_URL)")]
@@ -106,25 +106,68 @@ impl DlClient {
 /// The text model listings and queries are embedded with.
 pub const TEXT_MODEL: &str = "use-multilingual-v3";
 
-/// dl-api's answer, or what its refusal means: 4xx (but 401 and 429) is the input's fault,
-/// the rest an outage to retry.
+/// dl-api's answer, or what its refusal means.
 async fn answer<T: serde::de::DeserializeOwned>(res: reqwest::Response) -> Result<T, MlError> {
     let status = res.status();
     if status.is_success() {
         return res.json().await.map_err(|e| MlError::Unavailable(format!("unreadable answer: {e}")));
     }
-    let detail = res
-        .json::<serde_json::Value>()
-        .await
+    // The body as text first: a refusal that isn't problem+json still says something.
+    let body = res.text().await.unwrap_or_default();
+    Err(refusal(status.as_u16(), &body))
+}
+
+/// Only a refusal of the photo itself is final (the job fails at once): 400 (not an image),
+/// 413 (too large), 415 (not a type dl-api reads), 422. Everything else is the deployment's
+/// state, not the photo's — a wrong key (401/403), a model not (yet) served or a route missing
+/// (404: a dl-api being replaced answered that once in the cluster test, and the seller's photo
+/// failed for good), overload (429) or an outage (5xx) — and is retried with back-off.
+fn refusal(status: u16, body: &str) -> MlError {
+    let detail = serde_json::from_str::<serde_json::Value>(body)
         .ok()
         .and_then(|v| v["detail"].as_str().map(String::from))
-        .unwrap_or_default();
-    if status.is_client_error() && status != reqwest::StatusCode::TOO_MANY_REQUESTS {
-        // 401 means our key is wrong: an operator problem, retried like an outage.
-        if status == reqwest::StatusCode::UNAUTHORIZED {
-            return Err(MlError::Unavailable("dl-api refused DL_API_KEY".into()));
-        }
-        return Err(MlError::Rejected { status: status.as_u16(), detail });
+        .unwrap_or_else(|| body.chars().take(200).collect());
+    match status {
+        400 | 413 | 415 | 422 => MlError::Rejected { status, detail },
+        401 => MlError::Unavailable("dl-api refused DL_API_KEY".into()),
+        _ => MlError::Unavailable(format!("{status}: {detail}")),
     }
-    Err(MlError::Unavailable(format!("{status}: {detail}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(status: u16, code: &str, detail: &str) -> String {
+        serde_json::json!({"type": format!("https://gajyeogagu.io/problems/{code}"), "status": status, "code": code, "detail": detail}).to_string()
+    }
+
+    #[test]
+    fn refusals_of_the_photo_are_final() {
+        for (status, code) in [(400, "invalid_image"), (413, "payload_too_large"), (415, "unsupported_media_type")] {
+            match refusal(status, &problem(status, code, "why")) {
+                MlError::Rejected { status: s, detail } => assert_eq!((s, detail.as_str()), (status, "why")),
+                other => panic!("{status}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_model_not_served_or_a_missing_route_is_retried_not_blamed_on_the_photo() {
+        for (status, body) in [
+            (404, problem(404, "model_not_found", "model efficientnet-lite0 not found")),
+            (404, String::new()),
+            (403, problem(403, "forbidden", "this key may not analyse")),
+            (405, String::new()),
+            (408, String::new()),
+            (429, problem(429, "overloaded", "retry later")),
+            (503, problem(503, "model_not_ready", "loading")),
+        ] {
+            assert!(matches!(refusal(status, &body), MlError::Unavailable(_)), "{status} must be retried");
+        }
+        match refusal(404, "<html>not here</html>") {
+            MlError::Unavailable(why) => assert_eq!(why, "404: <html>not here</html>"),
+            other => panic!("{other:?}"),
+        }
+    }
 }

@@ -3,7 +3,8 @@
 //!
 //! dl-api being down never touches uploads (they only queue a job); here it means a
 //! retry with exponential back-off (`ML_BACKOFF_MS` doubling, at most 5 minutes) until
-//! `ML_MAX_ATTEMPTS`. An image dl-api refuses (4xx) fails at once — retrying can't help.
+//! `ML_MAX_ATTEMPTS`. An image dl-api refuses as such (400, 413, 415, 422) fails at once —
+//! retrying can't help; any other refusal (a model not served, a wrong key) is retried.
 //! Several instances may run workers: claims never overlap (see `store::analysis_jobs`).
 
 use std::time::{Duration, Instant};
