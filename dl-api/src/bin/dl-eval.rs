@@ -1,8 +1,12 @@
-//! `make eval`: category accuracy and retrieval precision of the image model on the
-//! labelled furniture set from `scripts/fetch-eval-images.sh`, then the text model's
-//! cross-lingual retrieval on `dl-api/eval/crosslingual-pairs.tsv`.
+//! `make eval`: category accuracy and retrieval precision of the image model on labelled
+//! furniture sets, then the text model's cross-lingual retrieval on
+//! `dl-api/eval/crosslingual-pairs.tsv`.
 //!
-//! Usage: dl-eval EVAL_DIR...   (ORT_DYLIB_PATH / DL_IMAGE_MODEL_DIR as for dl-api)
+//! Usage: dl-eval RENDERS_DIR [PHOTOS_DIR...]   (ORT_DYLIB_PATH / DL_IMAGE_MODEL_DIR as for dl-api)
+//! The first set (the sweethome3d renders, `scripts/fetch-eval-images.sh`) is the regression
+//! set, its neighbours found among itself (leave-one-out); every further set (the photographs,
+//! `scripts/fetch-eval-photos.sh`) is looked up among the first as the catalogue, as a seller's
+//! photo is among a shop's listings.
 //! `DL_EVAL_DUMP=FILE|DIR` also writes each image's features as JSON lines (a
 //! directory gets one `<set>.jsonl` per set): what `scripts/models/train_head.py` reads.
 
@@ -14,6 +18,7 @@ use dl_api::batcher::Backend;
 use dl_api::config::Config;
 use dl_api::eval;
 use dl_api::eval_crosslingual;
+use dl_api::eval_metrics;
 use dl_api::models::categories::CATEGORIES;
 use dl_api::models::head;
 use dl_api::models::image::ImageModel;
@@ -36,14 +41,21 @@ fn main() -> anyhow::Result<()> {
         }
         None => println!("category head: none in {} (the ImageNet mapping decides)", model_dir.display()),
     }
+    let mut catalogue = None;
     for dir in &dirs {
-        image_set(&model, &mut session, dir)?;
+        let items = image_set(&model, &mut session, dir, catalogue.as_deref())?;
+        catalogue.get_or_insert(items);
     }
     crosslingual(&config, env)
 }
 
-/// One labelled image set: every classifier's figures, the targets' verdicts.
-fn image_set(model: &ImageModel, session: &mut ort::session::Session, dir: &std::path::Path) -> anyhow::Result<()> {
+/// One labelled image set: every classifier's figures, the targets' verdicts; its items.
+fn image_set(
+    model: &ImageModel,
+    session: &mut ort::session::Session,
+    dir: &std::path::Path,
+    catalogue: Option<&[eval::Item]>,
+) -> anyhow::Result<Vec<eval::Item>> {
     let labels = eval::read_labels(dir)?;
     let started = Instant::now();
     let items = eval::embed_all(model, session, dir, &labels)?;
@@ -61,8 +73,16 @@ fn image_set(model: &ImageModel, session: &mut ort::session::Session, dir: &std:
         }
         std::fs::write(path, lines.join("\n") + "\n")?;
     }
-    let r = eval::evaluate(&items);
+    let r = eval::evaluate(&items, catalogue);
     println!("\n== {name}: {} images ({:.1} images/s including decoding)", r.total, r.total as f64 / seconds);
+    match catalogue {
+        Some(c) => println!("neighbours (kNN, precision@5) among the first set's {} images, as the catalogue", c.len()),
+        None => println!("neighbours (kNN, precision@5) among the set itself, leave-one-out"),
+    }
+    let interval = |share: f64, n: usize| {
+        let (lo, hi) = eval_metrics::wilson_interval((share * n as f64).round() as usize, n);
+        format!("95% interval {:.2}–{:.2}", lo, hi)
+    };
     println!("category accuracy, ImageNet label mapping : {:.1}%", r.imagenet_accuracy * 100.0);
     println!("category accuracy, catalogue kNN (k={})   : {:.1}%", eval::K, r.knn_accuracy * 100.0);
     println!("category accuracy, mapping + kNN (crud-api): {:.1}%", r.combined_accuracy * 100.0);
@@ -78,7 +98,12 @@ fn image_set(model: &ImageModel, session: &mut ort::session::Session, dir: &std:
             &format!("category head (calibrated), on the {} images it was not trained on", r.head_held_out),
             h,
         );
-        println!("head accuracy {:.1}% (target ≥ 90%: {})", h.accuracy * 100.0, verdict(h.accuracy, 0.90));
+        println!(
+            "head accuracy {:.1}% (target ≥ 90%: {}; {})",
+            h.accuracy * 100.0,
+            verdict(h.accuracy, 0.90),
+            interval(h.accuracy, r.head_held_out)
+        );
     }
     println!("\n| category | images | ImageNet mapping | mapping + kNN |\n|---|---|---|---|");
     for (c, n, a, b) in &r.per_category {
@@ -88,7 +113,7 @@ fn image_set(model: &ImageModel, session: &mut ort::session::Session, dir: &std:
     for m in &r.misses {
         println!("  {m}");
     }
-    Ok(())
+    Ok(items)
 }
 
 fn print_scores(what: &str, s: &eval::Scores) {

@@ -18,7 +18,7 @@ fn category_accuracy_and_retrieval_precision_hold() {
     let labels = eval::read_labels(&dir).unwrap();
     assert!(labels.len() >= 200, "evaluation set shrank to {}", labels.len());
     let items = eval::embed_all(&model, &mut session, &dir, &labels).unwrap();
-    let r = eval::evaluate(&items);
+    let r = eval::evaluate(&items, None);
     assert!(r.imagenet_accuracy >= 0.68, "ImageNet mapping accuracy {:.3}", r.imagenet_accuracy);
     assert!(r.combined_accuracy >= 0.74, "combined accuracy {:.3}", r.combined_accuracy);
     assert!(r.precision_at_5 >= 0.65, "precision@5 {:.3}", r.precision_at_5);
