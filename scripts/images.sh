@@ -41,7 +41,10 @@ cache=${GAJYEOGAGU_CACHE:-$HOME/.cache/gajyeogagu}
 rm -rf target/docker-models
 mkdir -p target/docker-models/models
 cp -a "$(dirname "$ORT_DYLIB_PATH")" target/docker-models/
-cp -a "$cache/models/efficientnet-lite0" "$cache/models/minilm-l6-v2" target/docker-models/models/
+# use-multilingual-v3 (71 MB) serves Korean and English in one space: crud-api's hybrid search
+# embeds listings and queries with it (dl-api serves it whenever it is in the repository).
+cp -a "$cache/models/efficientnet-lite0" "$cache/models/minilm-l6-v2" "$cache/models/use-multilingual-v3" \
+  target/docker-models/models/
 
 out=()
 for name in crud-api dl-api operator; do

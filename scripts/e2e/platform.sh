@@ -185,6 +185,11 @@ assert q["delivery_fee"] == 0 and any("묶음 할인" in a["reason"] for a in q[
 PY
 lap "through the Service: sign-up, a 소파 listing whose photo dl-api analysed over cluster DNS ($(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["analysis"]["category"]["slug"])' "$work/shop.json")), search 소파, a quote with the promo's bundle discount and free delivery"
 
+# Hybrid search in the cluster: an English query with no word in common with the Korean
+# listing finds it through dl-api's multilingual embeddings (lexical search alone finds nothing).
+storefront find "$base" "leather couch" "$product" >"$work/find.json" || fail "hybrid search in the cluster"
+lap "hybrid search: 'leather couch' found the 가죽 소파 listing (rank $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["rank"], "of", d["of"])' "$work/find.json")) through use-multilingual-v3 served by the ModelDeployment's pod"
+
 # The plugin changes. First the pin moves to a module the ConfigMap does not hold yet: the
 # host refuses those bytes, crud-api keeps serving what it had, and the status — read back
 # from crud-api — must say so rather than echo the new pin.

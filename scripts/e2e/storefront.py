@@ -8,11 +8,14 @@ first answer that is not what the product promises.
                                           a buyer orders two and asks for a payment quote
   storefront.py quote BASE TOKEN ORDER    the payment quote again (after a plugin change)
   storefront.py analyse BASE TOKEN PRODUCT PHOTO   upload one more photo; wait for its analysis
+  storefront.py find BASE QUERY PRODUCT   search until QUERY finds PRODUCT (30 s: listings are
+                                          embedded for search every 5 s); its rank
 """
 import json
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -101,12 +104,26 @@ def shop(base, photo):
             "analysis": analysis[0].get("result"), "found": len(found["items"]), "quote": quote(base, buyer, order)}
 
 
+def find(base, query, product):
+    deadline = time.time() + 30
+    while True:
+        found = call(base, "GET", f"/api/v1/products?q={urllib.parse.quote(query)}&limit=20")
+        ids = [p["id"] for p in found["items"]]
+        if product in ids:
+            return {"rank": ids.index(product) + 1, "of": len(ids)}
+        if time.time() > deadline:
+            fail(f"searching {query!r} did not find {product}: {json.dumps(found, ensure_ascii=False)[:400]}")
+        time.sleep(1)
+
+
 def main():
     args = sys.argv[1:]
     if args[:1] == ["shop"] and len(args) == 3:
         out = shop(args[1], args[2])
     elif args[:1] == ["quote"] and len(args) == 4:
         out = quote(*args[1:])
+    elif args[:1] == ["find"] and len(args) == 4:
+        out = find(*args[1:])
     elif args[:1] == ["analyse"] and len(args) == 5:
         base, token, product, photo = args[1:]
         before = len(call(base, "GET", f"/api/v1/products/{product}/analysis", token))
