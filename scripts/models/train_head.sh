@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # Rebuild dl-api's category head (dl-api/models/efficientnet-lite0/1/head.json) from its
-# training set, labelled by scripts/models/label_sweethome3d.py: the renders of Sweet Home
-# 3D's default furniture catalogue (Debian's `sweethome3d` 7.0.2+dfsg-3, GPL; inside its
-# jar) and of two of the four `sweethome3d-furniture` libraries (BlendSwap-CC-0,
-# KatorLegaz). head.json lists every training image, and `make eval` reports the head
-# only on images not in that list: the other two libraries' renders and the photographs.
+# training set (scripts/models/head_training_set.sh): the renders of Sweet Home 3D's default
+# furniture catalogue and of two of the four `sweethome3d-furniture` libraries. head.json
+# lists every training image, and `make eval` reports the head only on images not in that
+# list: the other two libraries' renders and the photographs.
 #
 # The head is committed (a 100 KB artefact with its provenance inside), so neither
 # `make test` nor `make run` retrains; run this after changing the model, the labels or
@@ -20,26 +19,7 @@ OUT=${1:-$root/dl-api/models/efficientnet-lite0/1/head.json}
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-deb=$CACHE/debs/sweethome3d_${VERSION}_all.deb
-if [[ ! -f $deb || $(sha256sum "$deb" | cut -d' ' -f1) != "$DEB_SHA" ]]; then
-  echo "train_head: apt-get download sweethome3d=$VERSION (~17 MB)" >&2
-  mkdir -p "$CACHE/debs"
-  (cd "$work" && { apt-get download -q "sweethome3d=$VERSION" 2>/dev/null ||
-    { apt-get update -qq && apt-get download -q "sweethome3d=$VERSION"; }; })
-  if [[ $(sha256sum "$work"/sweethome3d_*.deb | cut -d' ' -f1) != "$DEB_SHA" ]]; then
-    echo "train_head: checksum mismatch for the downloaded package" >&2
-    exit 1
-  fi
-  mv "$work"/sweethome3d_*.deb "$deb"
-fi
-dpkg-deb -x "$deb" "$work/x"
-# The libraries come from the package scripts/fetch-eval-images.sh caches (checksummed there).
-"$root/scripts/fetch-eval-images.sh" >/dev/null
-libs=$CACHE/debs/sweethome3d-furniture_1.8-1_all.deb
-dpkg-deb --fsys-tarfile "$libs" | tar -x -C "$work" \
-  ./usr/share/sweethome3d/furniture/BlendSwap-CC-0.sh3f ./usr/share/sweethome3d/furniture/KatorLegaz.sh3f
-python3 "$here/label_sweethome3d.py" "$work/train" "$work/x/usr/share/sweethome3d/sweethome3d.jar" \
-  "$work"/usr/share/sweethome3d/furniture/{BlendSwap-CC-0,KatorLegaz}.sh3f
+"$here/head_training_set.sh" "$work/train"
 
 eval "$("$root/scripts/fetch-models.sh")"
 export ORT_DYLIB_PATH DL_IMAGE_MODEL_DIR DL_TEXT_MODEL_DIR=
