@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
+use crate::catalogue::media::decode_budget::{self, DecodeBudget};
 use crate::catalogue::media::image_store::{Bucket, ImageStore};
 use crate::catalogue::media::images::ImageLimits;
 use crate::catalogue::media::photos::Photos;
@@ -102,7 +103,7 @@ impl Application {
             None => None,
         };
         let keys = Arc::new(keys);
-        let metrics = Metrics::with_plugins(&plugin_metrics);
+        let mut metrics = Metrics::with_plugins(&plugin_metrics);
         let notifier = Notifier::new(db.clone(), Arc::new(OutboxPushSender));
         let sessions = Sessions::new(
             db.clone(),
@@ -116,7 +117,15 @@ impl Application {
             max_side: config.max_image_side,
             ..ImageLimits::default()
         };
-        let photos = Photos::new(db.clone(), images.clone(), image_limits);
+        let decode_budget = match config.image_decode_budget_mb {
+            0 => decode_budget::default_budget_bytes(),
+            mb => mb * 1024 * 1024,
+        };
+        let decode_budget = DecodeBudget::new(decode_budget, decode_budget::DEFAULT_WAIT);
+        metrics.register_decode_budget(&decode_budget);
+        let streams = crate::notifications::streams::StreamHub::new(config.notification_streams_per_user);
+        metrics.register_streams(&streams);
+        let photos = Photos::new(db.clone(), images.clone(), image_limits, decode_budget);
         let orders = Orders::new(db.clone(), notifier.clone());
         let readiness = Arc::new(crate::platform::readiness::DbProbe::new(db.clone()));
         let payments = Payments::new(db.clone(), plugins.clone(), gateways.clone(), orders.clone());
@@ -131,6 +140,7 @@ impl Application {
             dummy_hash,
             images,
             notifier,
+            streams,
             plugins,
             gateways,
             sandbox,
@@ -206,6 +216,7 @@ impl Application {
             .run(),
         );
         let photos = tokio::spawn(clean_stored_photos(state.clone()));
+        let streams = tokio::spawn(state.streams.clone().run(state.db.clone(), state.notifier.wake.clone()));
         let app = crate::http::router(state.clone());
         let draining = state.clone();
         let signal = async move {
@@ -232,6 +243,7 @@ impl Application {
         prober.abort();
         worker.abort();
         photos.abort();
+        streams.abort();
         state.db.close().await;
         tracing::info!("crud-api stopped");
         Ok(())

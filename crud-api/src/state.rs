@@ -28,6 +28,8 @@ pub struct Limits {
     pub delivery_codes: SharedLimiter,
     /// Position reports per rider.
     pub rider_location: RateLimiter,
+    /// Notification stream tickets per user.
+    pub stream_tickets: RateLimiter,
 }
 
 impl Limits {
@@ -41,6 +43,7 @@ impl Limits {
             ),
             delivery_codes: SharedLimiter::new(db.clone(), 5, Duration::from_secs(15 * 60)),
             rider_location: RateLimiter::new(5, Duration::from_secs(10)),
+            stream_tickets: RateLimiter::new(20, Duration::from_secs(60)),
         }
     }
 }
@@ -56,6 +59,8 @@ pub struct Inner {
     pub dummy_hash: String,
     pub images: ImageStore,
     pub notifier: Notifier,
+    /// This replica's open notification streams and their poller.
+    pub streams: Arc<crate::notifications::streams::StreamHub>,
     /// The tenant's payment and recommendation strategies.
     pub plugins: Arc<plugin_host::Registry>,
     pub gateways: crate::payments::Gateways,

@@ -1,9 +1,7 @@
 //! Extractors that turn requests into typed input, with every failure as problem+json.
 
-use std::net::{IpAddr, SocketAddr};
-
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Query, Request};
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use serde::de::DeserializeOwned;
@@ -166,31 +164,6 @@ pub fn empty_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<St
     Ok(v.filter(|s| !s.is_empty()))
 }
 
-/// The client's IP: the socket peer, or the first `X-Forwarded-For` hop when configured to
-/// trust a proxy in front.
-pub struct ClientIp(pub IpAddr);
-
-impl FromRequestParts<AppState> for ClientIp {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        if state.config.trust_forwarded_for {
-            let forwarded = parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .and_then(|v| v.trim().parse().ok());
-            if let Some(ip) = forwarded {
-                return Ok(ClientIp(ip));
-            }
-        }
-        let ip =
-            parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([0, 0, 0, 0]));
-        Ok(ClientIp(ip))
-    }
-}
-
 fn bearer(parts: &Parts) -> Result<&str, ApiError> {
     let value = parts
         .headers
@@ -210,6 +183,8 @@ fn bearer(parts: &Parts) -> Result<&str, ApiError> {
 pub struct AuthUser {
     pub id: Uuid,
     pub role: Role,
+    /// When the access token expires (Unix seconds): what a stream it opens lives until.
+    pub expires_at: i64,
 }
 
 impl FromRequestParts<AppState> for AuthUser {
@@ -222,7 +197,7 @@ impl FromRequestParts<AppState> for AuthUser {
             None => Role::Customer,
             Some(r) => Role::parse(r).ok_or(ApiError::InvalidToken("unknown role"))?,
         };
-        Ok(AuthUser { id: claims.sub, role })
+        Ok(AuthUser { id: claims.sub, role, expires_at: claims.exp })
     }
 }
 

@@ -4,6 +4,7 @@
 //! compression and conditional GETs).
 //! Each feature's handlers live in its own `http` module.
 
+pub mod client_ip;
 pub mod conditional;
 pub mod cursor;
 pub mod extract;

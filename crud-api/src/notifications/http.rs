@@ -18,10 +18,13 @@ use super::store::{self, tickets, NotificationRow};
 use crate::catalogue::http::thumbnails::Thumbnails;
 use crate::http::cursor;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
+use crate::identity::store::users;
 use crate::orders::http::handlers::check_limit;
 use crate::orders::store as orders;
 use crate::platform::db::Db;
 use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::platform::metrics::Metrics;
+use crate::platform::ratelimit::retry_after_secs;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -145,9 +148,6 @@ pub async fn read_all(State(state): State<AppState>, user: AuthUser) -> ApiResul
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// How often a stream looks for notifications written by other replicas.
-const POLL: Duration = Duration::from_secs(2);
-
 /// A ticket for `EventSource`, which cannot send an Authorization header.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StreamTicket {
@@ -162,16 +162,26 @@ pub struct StreamTicket {
 /// A stream ticket
 ///
 /// For browsers: `EventSource` cannot send the access token in a header, and a token in a URL
-/// would land in logs and history. A ticket opens one stream, once, within a minute. When the
-/// stream ends (an error, or the `shutdown` event), ask for a new ticket and reopen with
-/// `last_event_id` set to the last event's id.
+/// would land in logs and history. A ticket opens one stream, once, within a minute; the
+/// stream lives until the access token the ticket was asked with expires. When the stream ends
+/// (an error, or one of the events `shutdown`, `token_expired`, `replaced`), ask for a new
+/// ticket with a fresh token and reopen with `last_event_id` set to the last event's id.
+/// At most 20 tickets a minute per user.
 #[utoipa::path(post, path = "/api/v1/notifications/stream-ticket", operation_id = "stream_ticket", tag = "notifications",
-    security(("bearer" = [])), responses((status = 201, description = "A ticket", body = StreamTicket)))]
+    security(("bearer" = [])), responses(
+        (status = 201, description = "A ticket", body = StreamTicket),
+        (status = 429, description = "Too many tickets; see Retry-After", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn stream_ticket(
     State(state): State<AppState>,
     user: AuthUser,
 ) -> ApiResult<(StatusCode, Json<StreamTicket>)> {
-    let (ticket, expires_at) = tickets::issue(&state.db, user.id).await?;
+    state.limits.stream_tickets.check(&user.id.to_string()).map_err(|wait| {
+        Metrics::reason(&state.metrics.rate_limited, "stream_ticket");
+        ApiError::RateLimited { retry_after_secs: retry_after_secs(wait) }
+    })?;
+    let session_expires_at = DateTime::from_timestamp(user.expires_at, 0).unwrap_or_else(Utc::now);
+    let (ticket, expires_at) = tickets::issue(&state.db, user.id, session_expires_at).await?;
     let stream_url = format!("/api/v1/notifications/stream?ticket={ticket}");
     Ok((StatusCode::CREATED, Json(StreamTicket { ticket, expires_at, stream_url })))
 }
@@ -192,15 +202,18 @@ pub struct StreamQuery {
 ///
 /// Each event has the notification's id as `id`, its kind as `event`, and the notification
 /// as JSON `data`. Reconnect with `Last-Event-ID` (or `last_event_id`) to receive what you
-/// missed. When the server shuts down the stream ends with an event `shutdown` carrying
-/// `retry: 1000`: reconnect. Authenticate with the bearer token, or — from a browser's
-/// `EventSource` — with a `ticket`.
+/// missed. Authenticate with the bearer token, or — from a browser's `EventSource` — with a
+/// `ticket`. The server ends a stream with a last event that has no `id` and says why:
+/// `shutdown` (`retry: 1000`: reconnect, to another replica), `token_expired` (the token that
+/// opened it expired: reconnect with a fresh one), `replaced` (you opened more than 5 streams
+/// on this server; this was the oldest) or `account_disabled`.
 #[utoipa::path(get, path = "/api/v1/notifications/stream", operation_id = "stream_notifications", tag = "notifications",
     security(("bearer" = []), ()),
     params(StreamQuery, ("Last-Event-ID" = Option<Uuid>, Header, nullable = false, description = "Resume after this notification id")),
     responses(
         (status = 200, description = "An event stream", content_type = "text/event-stream", body = String),
         (status = 401, description = "No token, or the ticket is unknown, spent or expired", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Account disabled", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn stream(
     State(state): State<AppState>,
@@ -208,13 +221,17 @@ pub async fn stream(
     ApiQuery(q): ApiQuery<StreamQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
-    let user_id = match (user, q.ticket.as_deref()) {
-        (Some(user), _) => user.id,
+    let (user_id, ends_at) = match (user, q.ticket.as_deref()) {
+        (Some(user), _) => (user.id, DateTime::from_timestamp(user.expires_at, 0)),
         (None, Some(ticket)) => {
-            tickets::redeem(&state.db, ticket).await?.ok_or(ApiError::InvalidToken("stream ticket"))?
+            let (user, session_ends) =
+                tickets::redeem(&state.db, ticket).await?.ok_or(ApiError::InvalidToken("stream ticket"))?;
+            let fallback = Utc::now() + chrono::Duration::seconds(state.config.access_token_ttl_secs as i64);
+            (user, Some(session_ends.unwrap_or(fallback)))
         }
         (None, None) => return Err(ApiError::MissingToken),
     };
+    let ends_at = ends_at.unwrap_or_else(Utc::now);
     let resume = headers.get("last-event-id").and_then(|v| v.to_str().ok()).map(str::to_string).or(q.last_event_id);
     let mut last = match resume {
         Some(v) => {
@@ -222,18 +239,28 @@ pub async fn stream(
         }
         None => None,
     };
+    // A disabled account's access token still verifies until it expires: no new streams.
+    if users::by_id(&state.db, user_id).await?.is_none_or(|u| u.disabled) {
+        return Err(ApiError::AccountDisabled);
+    }
+    let until = tokio::time::Instant::now() + (ends_at - Utc::now()).to_std().unwrap_or_default();
     let mut stopping = state.shutdown.subscribe();
+    // Registered before the first read, so nothing written in between is missed.
+    let mut sub = state.streams.open(user_id);
     let stream = async_stream(move |tx| async move {
+        let bye = |event: &str, retry: Duration| Ok(SseEvent::default().event(event).retry(retry).data("reconnect"));
         loop {
             if *stopping.borrow_and_update() {
                 // The server is shutting down: tell the client to come back (to another
                 // replica) in a second, resuming after the last event it got.
-                let bye = SseEvent::default().event("shutdown").retry(Duration::from_secs(1)).data("reconnect");
-                let _ = tx.send(Ok(bye)).await;
+                let _ = tx.send(bye("shutdown", Duration::from_secs(1))).await;
                 return;
             }
-            // Register for wake-ups before reading, so nothing slips in between.
-            let woken = state.notifier.wake.notified();
+            let end = sub.signals.borrow_and_update().end;
+            if let Some(reason) = end {
+                let _ = tx.send(Ok(SseEvent::default().event(reason.event()).data("closed"))).await;
+                return;
+            }
             let rows = match store::after(&state.db, user_id, last, 100).await {
                 Ok(r) => r,
                 Err(e) => {
@@ -254,8 +281,11 @@ pub async fn stream(
             }
             if rows.len() < 100 {
                 tokio::select! {
-                    _ = woken => {}
-                    _ = tokio::time::sleep(POLL) => {}
+                    changed = sub.signals.changed() => if changed.is_err() { return },
+                    _ = tokio::time::sleep_until(until) => {
+                        let _ = tx.send(bye("token_expired", Duration::from_secs(1))).await;
+                        return;
+                    }
                     _ = tx.closed() => return,
                     _ = stopping.changed() => {}
                 }

@@ -4,6 +4,7 @@
 pub mod http;
 pub mod push;
 pub mod store;
+pub mod streams;
 
 use std::sync::Arc;
 
@@ -88,7 +89,8 @@ impl Event {
 pub struct Notifier {
     db: Db,
     push: Arc<dyn PushSender>,
-    /// Wakes SSE streams on this replica at once; others notice on their next poll.
+    /// Rung when a notification is written here: this replica's stream poller reads at once;
+    /// other replicas' notice on their next poll.
     pub wake: Arc<Notify>,
 }
 

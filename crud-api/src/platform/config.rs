@@ -79,9 +79,11 @@ pub struct Config {
     #[arg(long, env = "RATE_LIMIT_PER_ACCOUNT_PER_15MIN", default_value_t = 20)]
     pub rate_limit_per_account_per_15min: u32,
 
-    /// Take the client IP from the first `X-Forwarded-For` entry (only behind a trusted proxy).
-    #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false)]
-    pub trust_forwarded_for: bool,
+    /// How many reverse proxies in front of this API append to `X-Forwarded-For`: `false`
+    /// (none: limit by the socket peer), `true` (one), or a number. The client is that many
+    /// entries from the right; whatever the client wrote further left is never believed.
+    #[arg(long, env = "TRUST_FORWARDED_FOR", default_value = "false")]
+    pub trust_forwarded_for: ProxyHops,
 
     /// Public base URL of this API, used to build OAuth redirect URIs.
     #[arg(long, env = "PUBLIC_BASE_URL", default_value = "http://localhost:8001")]
@@ -144,6 +146,17 @@ pub struct Config {
     /// Largest accepted image side in pixels (bigger images are refused before decoding).
     #[arg(long, env = "MAX_IMAGE_SIDE", default_value_t = 8000)]
     pub max_image_side: u32,
+
+    /// Notification streams one user may hold open on one replica; opening another ends the
+    /// oldest.
+    #[arg(long, env = "NOTIFICATION_STREAMS_PER_USER", default_value_t = 5)]
+    pub notification_streams_per_user: usize,
+
+    /// Memory photo decoding may hold at once in this replica, in MiB (0: a quarter of the
+    /// container's memory limit, 256 MiB to 2 GiB; 512 MiB without a limit). Uploads beyond it
+    /// wait, then get 503 with `Retry-After`.
+    #[arg(long, env = "IMAGE_DECODE_BUDGET_MB", default_value_t = 0)]
+    pub image_decode_budget_mb: u64,
 
     /// How long checkout reserves items for payment, in seconds.
     #[arg(long, env = "RESERVATION_TTL_SECS", default_value_t = 15 * 60)]
@@ -230,6 +243,26 @@ pub struct Config {
     /// Log format: `text` or `json`.
     #[arg(long, env = "LOG_FORMAT", default_value = "text")]
     pub log_format: String,
+}
+
+/// The number of trusted proxies in front (`TRUST_FORWARDED_FOR`): `false`/`0` none,
+/// `true` one, or a count up to 16.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProxyHops(pub u8);
+
+impl std::str::FromStr for ProxyHops {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "false" | "no" | "off" | "" => Ok(ProxyHops(0)),
+            "true" | "yes" | "on" => Ok(ProxyHops(1)),
+            n => match n.parse::<u8>() {
+                Ok(n) if n <= 16 => Ok(ProxyHops(n)),
+                _ => Err(format!("expected false, true or a number of proxies (0-16), got {s:?}")),
+            },
+        }
+    }
 }
 
 impl Config {

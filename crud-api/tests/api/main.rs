@@ -26,3 +26,4 @@ mod s3;
 mod search_quality;
 mod shared_photos;
 mod tokens;
+mod upload_memory;

@@ -206,3 +206,85 @@ async fn pushes_go_to_registered_devices_through_the_outbox() {
     let nid = n["items"][0]["id"].as_str().unwrap().parse().unwrap();
     assert!(crud_api::notifications::store::outbox_for(&app.state.db, nid).await.unwrap().is_empty());
 }
+
+/// Every event name a stream sends until the server ends it (panics if it is still open
+/// after `within`).
+async fn events_until_end(mut res: reqwest::Response, within: Duration) -> Vec<String> {
+    let mut text = String::new();
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, res.chunk()).await {
+            Ok(Ok(Some(chunk))) => text.push_str(&String::from_utf8_lossy(&chunk)),
+            Ok(_) => break,
+            Err(_) => panic!("the stream is still open after {within:?}; got so far:\n{text}"),
+        }
+    }
+    text.lines().filter_map(|l| l.strip_prefix("event:")).map(|e| e.trim().to_string()).collect()
+}
+
+async fn open_stream(app: &crate::helpers::TestApp, token: &str) -> reqwest::Response {
+    let res = app.client.get(app.url("/api/v1/notifications/stream")).bearer_auth(token).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    res
+}
+
+/// One user opened 50 streams with 50 tickets, all accepted, each polling the database on its
+/// own: tickets are rate limited, and a sixth stream ends the oldest.
+#[tokio::test]
+async fn one_user_cannot_hold_unbounded_streams() {
+    let app = spawn_app().await;
+    let (token, _, user) = app.signup("many-streams@example.com").await;
+    let user: uuid::Uuid = user.parse().unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..25 {
+        statuses.push(app.post("/api/v1/notifications/stream-ticket", json!({}), Some(&token)).await.status.as_u16());
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 20, "{statuses:?}");
+    app.post("/api/v1/notifications/stream-ticket", json!({}), Some(&token)).await.assert_problem(429, "rate_limited");
+
+    let mut streams = Vec::new();
+    for _ in 0..7 {
+        streams.push(open_stream(&app, &token).await);
+    }
+    assert_eq!(app.state.streams.open_for(user), 5);
+    let newest = streams.split_off(2);
+    for oldest in streams {
+        assert_eq!(events_until_end(oldest, Duration::from_secs(5)).await, ["replaced"]);
+    }
+    let metrics = app.get("/metrics", None).await.body;
+    assert!(metrics.as_str().unwrap().contains("crud_api_notification_streams_open 5"), "{metrics}");
+    drop(newest);
+}
+
+/// A stream lives as long as the token that opened it, and not past the account's disabling
+/// (both outlived them before).
+#[tokio::test]
+async fn streams_end_with_their_token_and_their_account() {
+    let app = crate::helpers::spawn_with(|c| c.access_token_ttl_secs = 2).await;
+    let (token, _, _) = app.signup("short-token@example.com").await;
+    let stream = open_stream(&app, &token).await;
+    assert_eq!(events_until_end(stream, Duration::from_secs(8)).await, ["token_expired"]);
+
+    let app = spawn_app().await;
+    let (token, _, user) = app.signup("to-be-disabled@example.com").await;
+    // Through a ticket, as a browser does.
+    let url = app.post("/api/v1/notifications/stream-ticket", json!({}), Some(&token)).await.body["stream_url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let stream = app.client.get(app.url(&url)).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    let id: uuid::Uuid = user.parse().unwrap();
+    crud_api::on_db!(&app.state.db, |pool| sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+        .bind(true)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|_| ()))
+    .unwrap();
+    assert_eq!(events_until_end(stream, Duration::from_secs(15)).await, ["account_disabled"]);
+    // And no new stream opens for it.
+    app.send(app.client.get(app.url("/api/v1/notifications/stream")).bearer_auth(&token))
+        .await
+        .assert_problem(403, "account_disabled");
+}

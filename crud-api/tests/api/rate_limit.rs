@@ -44,3 +44,70 @@ async fn refresh_is_limited_per_ip() {
     }
     app.post("/api/v1/auth/refresh", json!({"refresh_token": "guess"}), None).await.assert_problem(429, "rate_limited");
 }
+
+/// Behind one proxy (nginx's `$proxy_add_x_forwarded_for`), the client writes the left of the
+/// header and the proxy appends the address it saw: a new invented first hop per request must
+/// not be a new client (it was: 20 × 201).
+#[tokio::test]
+async fn a_spoofed_first_forwarded_hop_is_not_a_new_client() {
+    let app = spawn_with(|c| {
+        c.rate_limit_per_ip_per_min = 5;
+        c.trust_forwarded_for = "true".parse().unwrap();
+    })
+    .await;
+    let mut statuses = Vec::new();
+    for i in 0..20 {
+        let req = app
+            .client
+            .post(app.url("/api/v1/auth/signup"))
+            .header("x-forwarded-for", format!("10.9.{i}.{i}, 203.0.113.7"))
+            .json(&json!({"email": format!("spoof{i}@example.com"), "password": "correct-horse-1", "name": "S"}));
+        statuses.push(app.send(req).await.status.as_u16());
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 5, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 15, "{statuses:?}");
+
+    // A different real client (what the proxy saw) has its own budget.
+    let req = app
+        .client
+        .post(app.url("/api/v1/auth/signup"))
+        .header("x-forwarded-for", "10.9.0.0, 198.51.100.1")
+        .json(&json!({"email": "other-client@example.com", "password": "correct-horse-1", "name": "S"}));
+    assert_eq!(app.send(req).await.status, 201);
+}
+
+/// An IPv6 subscriber holds a /64: every address in it is one client.
+#[tokio::test]
+async fn ipv6_addresses_of_one_64_share_a_limit() {
+    let app = spawn_with(|c| {
+        c.rate_limit_per_ip_per_min = 3;
+        c.trust_forwarded_for = "1".parse().unwrap();
+    })
+    .await;
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        let req = app
+            .client
+            .post(app.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", format!("2001:db8:77:1:{i:x}::1"))
+            .json(&json!({"email": "nobody@example.com", "password": "wrong-password-1"}));
+        statuses.push(app.send(req).await.status.as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 401, 429, 429, 429]);
+}
+
+/// Without a trusted proxy the header is the client's own words and changes nothing.
+#[tokio::test]
+async fn forwarded_for_is_ignored_without_a_trusted_proxy() {
+    let app = spawn_with(|c| c.rate_limit_per_ip_per_min = 2).await;
+    let mut statuses = Vec::new();
+    for i in 0..4 {
+        let req = app
+            .client
+            .post(app.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", format!("198.51.100.{i}"))
+            .json(&json!({"email": "nobody@example.com", "password": "wrong-password-1"}));
+        statuses.push(app.send(req).await.status.as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 429, 429]);
+}

@@ -12,6 +12,10 @@ use crate::crd::Condition;
 
 /// How long one replica may take to answer; a slow one counts as not answering.
 const TIMEOUT: Duration = Duration::from_secs(2);
+/// The most of one replica's `/readyz` the operator reads. A real answer is a few KiB; the
+/// tenant picks the image, so a replica may answer anything, and one streaming gigabytes must
+/// not take down the operator every tenant shares (it did: 256 Mi, OOM-killed, again and again).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 #[derive(Deserialize, Default)]
 struct Readiness {
@@ -74,10 +78,27 @@ pub async fn read(http: &reqwest::Client, endpoints: &[String]) -> Served {
     let asks = endpoints.iter().map(|ep| async move {
         let resp = http.get(format!("http://{ep}/readyz")).timeout(TIMEOUT).send().await.ok()?;
         // A 503 body (database briefly unreachable) still says which modules are loaded.
-        parse(&resp.bytes().await.ok()?)
+        parse(&body_capped(resp, MAX_BODY_BYTES).await?)
     });
     let (replicas, candidates) = futures_util::future::join_all(asks).await.into_iter().flatten().unzip();
     Served { replicas, candidates, asked: endpoints.len() }
+}
+
+/// The body, or `None` once it passes `max` bytes (declared or streamed): the connection is
+/// dropped there, so nothing past `max` is ever buffered.
+async fn body_capped(mut resp: reqwest::Response, max: usize) -> Option<Vec<u8>> {
+    if resp.content_length().is_some_and(|n| n > max as u64) {
+        return None;
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.ok()? {
+        if body.len() + chunk.len() > max {
+            tracing::warn!(url = %resp.url(), max, "crud-api replica's /readyz answer too large; ignored");
+            return None;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Some(body)
 }
 
 /// The outcome for the status: digests every answering replica agrees on, and the
@@ -160,6 +181,46 @@ mod tests {
 
     fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    /// A replica answering `/readyz` with an endless body (the tenant chooses the image) is read
+    /// up to the cap and hung up on: the operator buffered it all before.
+    #[tokio::test]
+    async fn an_endless_readyz_body_is_cut_off_at_the_cap() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        for content_length in [false, true] {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let ep = listener.local_addr().unwrap().to_string();
+            // Sends up to 256 MiB, counting what the connection took before the client left.
+            let server = tokio::spawn(async move {
+                let (mut sock, _) = listener.accept().await.unwrap();
+                let mut req = [0u8; 1024];
+                let _ = sock.read(&mut req).await;
+                let total: u64 = 256 << 20;
+                let head = if content_length {
+                    format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {total}\r\n\r\n")
+                } else {
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n".to_string()
+                };
+                sock.write_all(head.as_bytes()).await.unwrap();
+                let chunk = vec![b' '; 64 * 1024];
+                let mut sent = 0u64;
+                while sent < total {
+                    if sock.write_all(&chunk).await.is_err() {
+                        break;
+                    }
+                    sent += chunk.len() as u64;
+                }
+                sent
+            });
+            let http = reqwest::Client::new();
+            let served = read(&http, std::slice::from_ref(&ep)).await;
+            assert!(served.replicas.is_empty(), "an oversized answer is no answer");
+            assert_eq!(served.asked, 1);
+            let sent = tokio::time::timeout(Duration::from_secs(20), server).await.unwrap().unwrap();
+            // What the kernel's socket buffers take after the client stops reading, not 256 MiB.
+            assert!(sent < 32 << 20, "the operator read {sent} bytes (content-length: {content_length})");
+        }
     }
 
     /// A replica whose last reload failed says why under `plugins.error`: that is not a

@@ -97,11 +97,18 @@ impl Processed {
     }
 }
 
-/// Checks and decodes `bytes`, applies the EXIF orientation, and renders the stored image and
-/// its thumbnail from the pixels alone (so no EXIF, XMP or IPTC survives; an embedded ICC
-/// colour profile is carried over, since colours depend on it). CPU-heavy: call on the
-/// blocking pool.
-pub fn process(bytes: &[u8], limits: ImageLimits) -> Result<Processed, ImageError> {
+/// What the header says, once it passed every check that needs no decoding.
+#[derive(Debug, Clone, Copy)]
+pub struct Checked {
+    pub format: ImageFormat,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// The checks made from the bytes and the header alone: size, format, completeness, and
+/// dimensions (so the memory a decode will take is known before it starts: see
+/// `decode_budget`). Cheap: no pixel is decoded.
+pub fn check(bytes: &[u8], limits: ImageLimits) -> Result<Checked, ImageError> {
     if bytes.len() > limits.max_bytes {
         return Err(ImageError::TooLarge(bytes.len(), limits.max_bytes));
     }
@@ -128,6 +135,16 @@ pub fn process(bytes: &[u8], limits: ImageLimits) -> Result<Processed, ImageErro
     if w.min(h) < limits.min_side {
         return Err(ImageError::TooSmall(w, h, limits.min_side));
     }
+    Ok(Checked { format, width: w, height: h })
+}
+
+/// Checks and decodes `bytes`, applies the EXIF orientation, and renders the stored image and
+/// its thumbnail from the pixels alone (so no EXIF, XMP or IPTC survives; an embedded ICC
+/// colour profile is carried over, since colours depend on it). CPU-heavy: call on the
+/// blocking pool.
+pub fn process(bytes: &[u8], limits: ImageLimits) -> Result<Processed, ImageError> {
+    let Checked { format, width: w, height: h } = check(bytes, limits)?;
+    let too_many = |w: u32, h: u32| ImageError::TooManyPixels(w, h, limits.max_side, limits.max_megapixels);
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut decoder_limits = Limits::default();
     decoder_limits.max_image_width = Some(limits.max_side);
@@ -150,7 +167,7 @@ pub fn process(bytes: &[u8], limits: ImageLimits) -> Result<Processed, ImageErro
     let (out_format, image) = if keep_png {
         (ImageFormat::Png, encode_png(&img, icc)?)
     } else {
-        (ImageFormat::Jpeg, encode_jpeg(&img.to_rgb8(), JPEG_QUALITY, icc)?)
+        (ImageFormat::Jpeg, encode_jpeg(&rgb8(&img), JPEG_QUALITY, icc)?)
     };
     let thumbnail = encode_jpeg(&img.thumbnail(THUMB_SIDE, THUMB_SIDE).to_rgb8(), 80, None)?;
     let display = display_rendition(&img)?;
@@ -164,10 +181,27 @@ pub fn process(bytes: &[u8], limits: ImageLimits) -> Result<Processed, ImageErro
 /// The display rendition of an upright image: JPEG, longest side `DISPLAY_SIDE` (never scaled
 /// up: a smaller photo is re-encoded at its own size).
 pub fn display_rendition(img: &DynamicImage) -> Result<Vec<u8>, ImageError> {
-    let fits = img.width().max(img.height()) <= DISPLAY_SIDE;
-    let scaled =
-        if fits { img.to_rgb8() } else { img.resize(DISPLAY_SIDE, DISPLAY_SIDE, FilterType::CatmullRom).to_rgb8() };
-    encode_jpeg(&scaled, 82, None)
+    let long = img.width().max(img.height());
+    if long <= DISPLAY_SIDE {
+        return encode_jpeg(&rgb8(img), 82, None);
+    }
+    // A filtered resize keeps a float copy of the image at the new width and the old height: a
+    // box-filtered step to twice the display size first keeps that small (and the
+    // Catmull-Rom step then looks the same as it would from the original).
+    let scaled = if long > 2 * DISPLAY_SIDE {
+        img.thumbnail(2 * DISPLAY_SIDE, 2 * DISPLAY_SIDE).resize(DISPLAY_SIDE, DISPLAY_SIDE, FilterType::CatmullRom)
+    } else {
+        img.resize(DISPLAY_SIDE, DISPLAY_SIDE, FilterType::CatmullRom)
+    };
+    encode_jpeg(&rgb8(&scaled), 82, None)
+}
+
+/// The 8-bit RGB pixels, borrowed when the image already is that (no full-size copy).
+fn rgb8(img: &DynamicImage) -> std::borrow::Cow<'_, image::RgbImage> {
+    match img.as_rgb8() {
+        Some(rgb) => std::borrow::Cow::Borrowed(rgb),
+        None => std::borrow::Cow::Owned(img.to_rgb8()),
+    }
 }
 
 /// The display rendition of a photo already stored clean (rows from before renditions).
@@ -191,7 +225,10 @@ fn encode_jpeg(img: &image::RgbImage, quality: u8, icc: Option<Vec<u8>>) -> Resu
 }
 
 fn encode_png(img: &DynamicImage, icc: Option<Vec<u8>>) -> Result<Vec<u8>, ImageError> {
-    let rgba = img.to_rgba8();
+    let rgba = match img.as_rgba8() {
+        Some(rgba) => std::borrow::Cow::Borrowed(rgba),
+        None => std::borrow::Cow::Owned(img.to_rgba8()),
+    };
     let mut out = Vec::new();
     let mut encoder = PngEncoder::new(&mut out);
     if let Some(profile) = icc {

@@ -8,7 +8,8 @@ use utoipa::ToSchema;
 
 use super::views::{RiderAuthResponse, RiderView};
 use crate::delivery::store::riders;
-use crate::http::extract::{AdminUser, ApiJson, AuthRider, ClientIp};
+use crate::http::client_ip::ClientIp;
+use crate::http::extract::{AdminUser, ApiJson, AuthRider};
 use crate::identity::http::auth::{authenticate, guard_attempt, parse_new_credentials, LoginRequest, RefreshRequest};
 use crate::identity::session::{Subject, TokenPair};
 use crate::identity::{password, profile, role::Realm};

@@ -8,7 +8,8 @@ use axum::response::IntoResponse;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::http::extract::{ApiJson, ClientIp};
+use crate::http::client_ip::{limit_key, ClientIp};
+use crate::http::extract::ApiJson;
 use crate::identity::http::views::{AuthResponse, UserView};
 use crate::identity::session::{Subject, TokenPair};
 use crate::identity::store::users;
@@ -54,7 +55,7 @@ pub async fn guard_attempt(state: &AppState, action: &str, ip: IpAddr, account: 
         Metrics::reason(&state.metrics.rate_limited, reason);
         ApiError::RateLimited { retry_after_secs: retry_after_secs(wait) }
     };
-    state.limits.per_ip.check(&format!("{action}:{ip}")).map_err(|w| refused("ip", w))?;
+    state.limits.per_ip.check(&format!("{action}:{}", limit_key(ip))).map_err(|w| refused("ip", w))?;
     if let Some(account) = account {
         state.limits.per_account.check(&format!("{action}:{account}")).await?.map_err(|w| refused("account", w))?;
     }

@@ -107,6 +107,22 @@ pub async fn update_profile(db: &Db, id: Uuid, p: &ProfileUpdate) -> Result<Opti
         .await)
 }
 
+/// Which of `ids` are disabled accounts (the notification streams' periodic check).
+#[tracing::instrument(skip_all)]
+pub async fn disabled_among(db: &Db, ids: &[Uuid]) -> Result<Vec<Uuid>, sqlx::Error> {
+    let mut disabled = Vec::new();
+    // Bounded IN lists: SQLite allows 32,766 variables, and a short list plans well everywhere.
+    for chunk in ids.chunks(500) {
+        let mut args = crate::platform::args::Args::default();
+        let list: Vec<String> = chunk.iter().map(|id| args.push(crate::platform::args::Arg::Uuid(*id))).collect();
+        let sql = format!("SELECT id FROM users WHERE disabled AND id IN ({})", list.join(", "));
+        disabled.extend(on_db!(db, |pool| crate::bind_args!(sqlx::query_scalar::<_, Uuid>(&sql), args.0)
+            .fetch_all(pool)
+            .await)?);
+    }
+    Ok(disabled)
+}
+
 /// Creates the bootstrap admin, or resets its password and role if the email exists.
 #[tracing::instrument(skip_all)]
 pub async fn upsert_admin(db: &Db, email: &str, password_hash: &str) -> Result<UserRow, sqlx::Error> {

@@ -85,6 +85,14 @@ pub async fn after(
     on_db!(db, |pool| bind_args!(sqlx::query_as::<_, NotificationRow>(&sql), args.0).fetch_all(pool).await)
 }
 
+/// (id, recipient) of every notification from `floor` on (a UUIDv7 lower bound): what the
+/// stream poller reads once per poll for all the streams of a replica.
+#[tracing::instrument(skip_all)]
+pub async fn recent(db: &Db, floor: Uuid) -> Result<Vec<(Uuid, Uuid)>, sqlx::Error> {
+    let sql = "SELECT id, user_id FROM notifications WHERE id >= $1 ORDER BY id ASC LIMIT 10000";
+    on_db!(db, |pool| sqlx::query_as::<_, (Uuid, Uuid)>(sql).bind(floor).fetch_all(pool).await)
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn unread_count(db: &Db, user_id: Uuid) -> Result<i64, sqlx::Error> {
     let sql = "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL";
