@@ -37,7 +37,8 @@ admin_email=admin@conformance.local
 admin_password=conformance-admin-1
 CRUD_API_ADDR=127.0.0.1:$port DATABASE_URL=$db IMAGE_DIR=$work/images DEMO_DATA=true \
   ADMIN_EMAIL=$admin_email ADMIN_PASSWORD=$admin_password \
-  RATE_LIMIT_PER_IP_PER_MIN=0 RATE_LIMIT_PER_ACCOUNT_PER_15MIN=0 RUST_LOG=warn \
+  RATE_LIMIT_PER_IP_PER_MIN=0 RATE_LIMIT_PER_ACCOUNT_PER_15MIN=0 RUST_LOG=warn MAIL_DIR=$work/mail \
+  RATE_LIMIT_STREAM_TICKETS_PER_MIN=0 RATE_LIMIT_VERIFICATION_EMAILS_PER_HOUR=0 \
   target/debug/crud-api >"$work/server.log" 2>&1 &
 server=$!
 cleanup() { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"; }

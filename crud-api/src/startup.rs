@@ -123,6 +123,16 @@ impl Application {
         };
         let decode_budget = DecodeBudget::new(decode_budget, decode_budget::DEFAULT_WAIT);
         metrics.register_decode_budget(&decode_budget);
+        let mail = crate::identity::mail::from_config(
+            config.mail_smtp_url.as_ref().map(|s| s.expose()),
+            &config.mail_from,
+            &config.mail_dir,
+        )?;
+        let link_base = config
+            .email_verification_url
+            .clone()
+            .unwrap_or_else(|| format!("{}/verify-email", config.public_base_url.trim_end_matches('/')));
+        let verification = crate::identity::verification::EmailVerification::new(db.clone(), mail, link_base);
         let streams = crate::notifications::streams::StreamHub::new(config.notification_streams_per_user);
         metrics.register_streams(&streams);
         let photos = Photos::new(db.clone(), images.clone(), image_limits, decode_budget);
@@ -152,6 +162,7 @@ impl Application {
             readiness,
             shutdown: tokio::sync::watch::Sender::new(false),
             sessions,
+            verification,
             photos,
             orders,
             payments,
@@ -315,7 +326,7 @@ async fn bootstrap_admin(state: &AppState) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Hourly clean-up of expired refresh tokens and abandoned OAuth states.
+/// Hourly clean-up of expired refresh tokens, abandoned OAuth states and verification links.
 async fn purge_expired(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
@@ -325,9 +336,11 @@ async fn purge_expired(state: AppState) {
         let states = oauth_states::purge_expired(&state.db, now).await;
         let keys = idempotency::purge(&state.db, now - chrono::Duration::hours(48)).await;
         let limits = crate::platform::shared_limit::purge(&state.db, now - chrono::Duration::days(1)).await;
+        let links = crate::identity::store::email_verifications::purge_expired(&state.db, now).await;
         tracing::debug!(
             ?tokens,
             ?states,
+            ?links,
             ?keys,
             ?limits,
             "purged expired sessions, idempotency keys and rate-limit counters"

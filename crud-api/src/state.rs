@@ -30,6 +30,8 @@ pub struct Limits {
     pub rider_location: RateLimiter,
     /// Notification stream tickets per user.
     pub stream_tickets: RateLimiter,
+    /// Verification emails per account, across replicas.
+    pub verification_emails: SharedLimiter,
 }
 
 impl Limits {
@@ -43,7 +45,12 @@ impl Limits {
             ),
             delivery_codes: SharedLimiter::new(db.clone(), 5, Duration::from_secs(15 * 60)),
             rider_location: RateLimiter::new(5, Duration::from_secs(10)),
-            stream_tickets: RateLimiter::new(20, Duration::from_secs(60)),
+            stream_tickets: RateLimiter::new(cfg.rate_limit_stream_tickets_per_min, Duration::from_secs(60)),
+            verification_emails: SharedLimiter::new(
+                db.clone(),
+                cfg.rate_limit_verification_emails_per_hour,
+                Duration::from_secs(3600),
+            ),
         }
     }
 }
@@ -83,6 +90,8 @@ pub struct Inner {
     pub shutdown: tokio::sync::watch::Sender<bool>,
     // The features' flows, each holding only what it needs.
     pub sessions: Sessions,
+    /// Email verification links (issued at sign-up and on request).
+    pub verification: crate::identity::verification::EmailVerification,
     pub photos: Photos,
     pub orders: Orders,
     pub payments: Payments,

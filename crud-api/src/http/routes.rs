@@ -8,7 +8,7 @@ use super::health;
 use crate::cart::http as cart;
 use crate::catalogue::http::{categories, images, products, sellers};
 use crate::delivery::http::{deliveries, riders};
-use crate::identity::http::{auth, oauth, users};
+use crate::identity::http::{auth, email_verification, oauth, users};
 use crate::notifications::http as notifications;
 use crate::orders::http::handlers as orders;
 use crate::payments::http::handlers as payments;
@@ -37,6 +37,8 @@ pub fn routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(auth::login))
         .routes(routes!(auth::refresh))
         .routes(routes!(auth::logout))
+        .routes(routes!(email_verification::verify_email))
+        .routes(routes!(email_verification::resend))
         .routes(routes!(oauth::authorize))
         .routes(routes!(oauth::callback))
         .routes(routes!(users::me, users::update_me))

@@ -5,12 +5,14 @@
 pub mod email;
 pub mod http;
 pub mod jwt;
+pub mod mail;
 pub mod oidc;
 pub mod password;
 pub mod profile;
 pub mod role;
 pub mod session;
 pub mod store;
+pub mod verification;
 
 pub use email::Email;
 pub use password::Password;

@@ -79,6 +79,14 @@ pub struct Config {
     #[arg(long, env = "RATE_LIMIT_PER_ACCOUNT_PER_15MIN", default_value_t = 20)]
     pub rate_limit_per_account_per_15min: u32,
 
+    /// Notification stream tickets a user may ask for per minute (0 disables the limit).
+    #[arg(long, env = "RATE_LIMIT_STREAM_TICKETS_PER_MIN", default_value_t = 20)]
+    pub rate_limit_stream_tickets_per_min: u32,
+
+    /// Verification emails an account may ask for per hour (0 disables the limit).
+    #[arg(long, env = "RATE_LIMIT_VERIFICATION_EMAILS_PER_HOUR", default_value_t = 5)]
+    pub rate_limit_verification_emails_per_hour: u32,
+
     /// How many reverse proxies in front of this API append to `X-Forwarded-For`: `false`
     /// (none: limit by the socket peer), `true` (one), or a number. The client is that many
     /// entries from the right; whatever the client wrote further left is never believed.
@@ -93,6 +101,26 @@ pub struct Config {
     /// answering JSON.
     #[arg(long, env = "OAUTH_FRONTEND_REDIRECT")]
     pub oauth_frontend_redirect: Option<String>,
+
+    /// Outgoing mail (verification links): `smtps://user:pass@host:465`,
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtp://relay:25`. Unset: each
+    /// message is written as an `.eml` file under `MAIL_DIR` instead (`file:/path` reads the URL
+    /// from a file: it may carry a password).
+    #[arg(long, env = "MAIL_SMTP_URL", hide_env_values = true)]
+    pub mail_smtp_url: Option<Secret>,
+
+    /// The sender of outgoing mail.
+    #[arg(long, env = "MAIL_FROM", default_value = "Gajyeogagu <no-reply@gajyeogagu.io>")]
+    pub mail_from: String,
+
+    /// Where messages are written when `MAIL_SMTP_URL` is unset.
+    #[arg(long, env = "MAIL_DIR", default_value = "data/mail")]
+    pub mail_dir: std::path::PathBuf,
+
+    /// The frontend page an emailed verification link opens, with `?token=…` appended; the page
+    /// posts the token to `POST /api/v1/auth/verify-email`. Default: `PUBLIC_BASE_URL/verify-email`.
+    #[arg(long, env = "EMAIL_VERIFICATION_URL")]
+    pub email_verification_url: Option<String>,
 
     /// Google OpenID Connect issuer.
     #[arg(long, env = "OIDC_GOOGLE_ISSUER", default_value = "https://accounts.google.com")]

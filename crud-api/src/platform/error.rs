@@ -110,6 +110,8 @@ pub enum ApiError {
     UnknownProvider,
     #[error("invalid or expired OAuth state")]
     InvalidOauthState,
+    #[error("the verification link is invalid, used or expired")]
+    InvalidVerificationToken,
     #[error("identity provider refused: {0}")]
     OauthDenied(String),
     #[error("id_token rejected: {0}")]
@@ -164,6 +166,7 @@ impl ApiError {
             RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             UnknownProvider => (StatusCode::NOT_FOUND, "unknown_provider"),
             InvalidOauthState => (StatusCode::BAD_REQUEST, "invalid_oauth_state"),
+            InvalidVerificationToken => (StatusCode::BAD_REQUEST, "invalid_verification_token"),
             OauthDenied(_) => (StatusCode::UNAUTHORIZED, "oauth_denied"),
             InvalidIdToken(_) => (StatusCode::UNAUTHORIZED, "invalid_id_token"),
             IdTokenExpired => (StatusCode::UNAUTHORIZED, "id_token_expired"),
@@ -209,6 +212,7 @@ impl ApiError {
             RateLimited { .. } => "Too many requests",
             UnknownProvider => "Unknown identity provider",
             InvalidOauthState => "Invalid OAuth state",
+            InvalidVerificationToken => "Invalid verification link",
             OauthDenied(_) => "Identity provider refused the sign-in",
             InvalidIdToken(_) => "Invalid id_token",
             IdTokenExpired => "id_token expired",

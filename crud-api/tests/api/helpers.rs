@@ -111,6 +111,7 @@ pub async fn spawn_with(customise: impl FnOnce(&mut Config)) -> TestApp {
     config.oauth_frontend_redirect = None;
     config.image_dir = dir.path().join("images");
     config.plugin_cache_dir = dir.path().join("plugin-cache");
+    config.mail_dir = dir.path().join("mail");
     config.plugins_config = None;
     config.plugin_reload_secs = 0;
     customise(&mut config);
@@ -194,6 +195,33 @@ impl TestApp {
             req = req.bearer_auth(t);
         }
         self.send(req).await
+    }
+
+    /// The text of every message written to `to` so far (MAIL_SMTP_URL unset: `.eml` files).
+    pub fn mail_to(&self, to: &str) -> Vec<String> {
+        let dir = &self.state.config.mail_dir;
+        let mut files: Vec<_> =
+            std::fs::read_dir(dir).map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect()).unwrap_or_default();
+        files.retain(|p| p.extension().is_some_and(|e| e == "eml"));
+        files.sort();
+        files
+            .iter()
+            .filter_map(|p| std::fs::read(p).ok())
+            .filter(|raw| String::from_utf8_lossy(raw).lines().any(|l| l.eq_ignore_ascii_case(&format!("To: {to}"))))
+            .filter_map(|raw| crud_api::identity::mail::body_text(&raw))
+            .collect()
+    }
+
+    /// The token of the newest verification link mailed to `to`, waiting for it to arrive.
+    pub async fn verification_token(&self, to: &str) -> String {
+        let token = wait_for(|| async {
+            let texts = self.mail_to(to);
+            let text = texts.last()?;
+            let start = text.find("token=")? + "token=".len();
+            Some(text[start..].split_whitespace().next()?.to_string())
+        })
+        .await;
+        token
     }
 
     /// Signs up and returns (access token, refresh token, user id).

@@ -6,6 +6,7 @@ mod caching;
 mod catalogue;
 mod deliveries;
 mod demo;
+mod email_verification;
 mod frontend;
 mod helpers;
 mod idp;

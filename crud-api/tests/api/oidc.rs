@@ -37,15 +37,33 @@ async fn app_with_providers(kakao: bool, clock_offset: i64, frontend: Option<&st
     (app, g, k)
 }
 
-/// GET authorize; returns the provider URL it redirects to.
+/// The browser's cookies, by the login's state: what `authorize` set, `callback` sends back.
+static BROWSER: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+
+fn state_of(url: &Url) -> String {
+    url.query_pairs().find(|(k, _)| k == "state").map(|(_, v)| v.to_string()).unwrap_or_default()
+}
+
+/// GET authorize; returns the provider URL it redirects to (the cookie it set is kept).
 async fn authorize(app: &TestApp, provider: &str) -> Url {
     let res = app.get(&format!("/api/v1/auth/oauth/{provider}/authorize"), None).await;
     assert_eq!(res.status, StatusCode::FOUND, "{}", res.body);
-    Url::parse(res.headers["location"].to_str().unwrap()).unwrap()
+    let url = Url::parse(res.headers["location"].to_str().unwrap()).unwrap();
+    let cookie = res.headers["set-cookie"].to_str().unwrap();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let pair = cookie.split(';').next().unwrap().to_string();
+    BROWSER.lock().unwrap().push((state_of(&url), pair));
+    url
 }
 
+/// The provider's redirect back, followed by the browser that started the login.
 async fn callback(app: &TestApp, url: &Url) -> crate::helpers::Res {
-    app.send(app.client.get(url.as_str())).await
+    let cookie = BROWSER.lock().unwrap().iter().find(|(s, _)| *s == state_of(url)).map(|(_, c)| c.clone());
+    let mut req = app.client.get(url.as_str());
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    app.send(req).await
 }
 
 fn with_param(url: &Url, name: &str, value: &str) -> Url {
@@ -98,11 +116,44 @@ async fn kakao_login_works_beside_google() {
 #[tokio::test]
 async fn verified_email_links_to_the_existing_account() {
     let (app, _g, _) = app_with_providers(false, 0, None).await;
-    let (_, _, id) = app.signup("bob@example.com").await;
+    let (_, refresh, id) = app.signup("bob@example.com").await;
+    let token = app.verification_token("bob@example.com").await;
+    assert_eq!(app.post("/api/v1/auth/verify-email", json!({"token": token}), None).await.status, 204);
     let res = callback(&app, &idp::sign_in(authorize(&app, "google").await.as_str(), "bob", &app.base).await).await;
     assert_eq!(res.status, 200, "{}", res.body);
     assert_eq!(res.body["user"]["id"], id.as_str());
     assert_eq!(res.body["user"]["has_password"], true);
+    // The owner's own sessions and password are untouched.
+    assert_eq!(app.post("/api/v1/auth/refresh", json!({"refresh_token": refresh}), None).await.status, 200);
+    assert_eq!(app.login("bob@example.com", "correct-horse-1").await.status, 200);
+}
+
+/// Account pre-hijacking: an attacker signs up with the victim's address (never verified) and
+/// a password, and waits. The victim's first "Sign in with Google" used to land in that
+/// account — with the attacker still holding the password and a session. Now the victim gets
+/// the account without either.
+#[tokio::test]
+async fn a_pre_registered_unverified_account_is_taken_back_from_whoever_set_its_password() {
+    let (app, _g, _) = app_with_providers(false, 0, None).await;
+    let (attacker_access, attacker_refresh, id) = app.signup("erin@example.com").await;
+    let res = app.patch("/api/v1/users/me", json!({"phone": "010-1234-5678"}), Some(&attacker_access)).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+
+    let res = callback(&app, &idp::sign_in(authorize(&app, "google").await.as_str(), "erin", &app.base).await).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.body["user"]["id"], id.as_str());
+    assert_eq!(res.body["user"]["has_password"], false, "the attacker's password is gone");
+    assert_eq!(res.body["user"]["email_verified"], true);
+
+    app.login("erin@example.com", "correct-horse-1").await.assert_problem(401, "invalid_credentials");
+    app.post("/api/v1/auth/refresh", json!({"refresh_token": attacker_refresh}), None)
+        .await
+        .assert_problem(401, "invalid_refresh_token");
+    // The link the attacker's sign-up mailed proves nothing any more.
+    let link = app.verification_token("erin@example.com").await;
+    app.post("/api/v1/auth/verify-email", json!({"token": link}), None)
+        .await
+        .assert_problem(400, "invalid_verification_token");
 }
 
 #[tokio::test]
@@ -134,6 +185,24 @@ async fn tampered_state_is_refused_and_states_are_single_use() {
     assert_eq!(ok.status, 200, "{}", ok.body);
     // Replaying the same callback: the state is gone.
     callback(&app, &cb).await.assert_problem(400, "invalid_oauth_state");
+}
+
+/// Login CSRF: an attacker finishes a login at the provider in their own browser and hands the
+/// callback URL (their code, their state) to a victim, who would be signed in as the attacker.
+/// The victim's browser never got the cookie: refused, and the state is spent.
+#[tokio::test]
+async fn a_callback_opened_in_another_browser_is_refused() {
+    let (app, _g, _) = app_with_providers(false, 0, None).await;
+    let cb = idp::sign_in(authorize(&app, "google").await.as_str(), "mallory", &app.base).await;
+    app.send(app.client.get(cb.as_str())).await.assert_problem(400, "invalid_oauth_state");
+    let wrong = app.client.get(cb.as_str()).header("cookie", "gajyeogagu_oauth=somebody-elses");
+    app.send(wrong).await.assert_problem(400, "invalid_oauth_state");
+    // Even the right browser can't use it now.
+    callback(&app, &cb).await.assert_problem(400, "invalid_oauth_state");
+    // A login from start to finish in one browser still works, and spends the cookie.
+    let res = callback(&app, &idp::sign_in(authorize(&app, "google").await.as_str(), "mallory", &app.base).await).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert!(res.headers["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
 }
 
 #[tokio::test]

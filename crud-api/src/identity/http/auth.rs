@@ -139,6 +139,15 @@ pub async fn signup(
     .map_err(|e| if is_unique_violation(&e) { ApiError::EmailTaken } else { e.into() })?;
     let tokens = state.sessions.issue_pair(user_subject(&user)).await?;
     tracing::info!(user = %user.id, "signed up");
+    // The link goes out beside the answer: a slow or failing mail server doesn't fail the
+    // sign-up (`POST /api/v1/auth/verify-email/resend` sends another).
+    let verification = state.verification.clone();
+    let (id, address, name) = (user.id, email.as_str().to_string(), user.name.clone());
+    tokio::spawn(async move {
+        if let Err(e) = verification.send_link(id, &address, &name).await {
+            tracing::warn!(user = %id, error = %e, "verification email not sent");
+        }
+    });
     Ok((StatusCode::CREATED, axum::Json(AuthResponse { user: UserView::from(&user), tokens })))
 }
 

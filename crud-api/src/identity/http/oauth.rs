@@ -1,9 +1,11 @@
 //! Social login with OpenID Connect: `/api/v1/auth/oauth/{provider}/authorize` and `/callback`.
 //!
-//! authorize: store a one-time state (hashed) with its nonce and PKCE verifier, then 302 to
-//! the provider. callback: consume the state, exchange the code with the verifier, verify the
-//! id_token (signature, iss, aud, exp, nonce), then sign the user in — linked by provider
-//! subject, or to an existing account only when the provider vouches for the email.
+//! authorize: store a one-time state (hashed) with its nonce and PKCE verifier, bound to the
+//! browser by a cookie, then 302 to the provider. callback: consume the state, check the cookie
+//! (a callback URL opened in another browser — login CSRF: an attacker's finished login handed
+//! to a victim — is refused), exchange the code with the verifier, verify the id_token
+//! (signature, iss, aud, exp, nonce), then sign the user in — linked by provider subject, or to
+//! an existing account only when the provider vouches for the email.
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -20,12 +22,31 @@ use crate::http::extract::{ApiPath, ApiQuery};
 use crate::identity::http::auth::user_subject;
 use crate::identity::http::views::{AuthResponse, UserView};
 use crate::identity::oidc::IdClaims;
-use crate::identity::store::{oauth_states, users};
+use crate::identity::store::{email_verifications, oauth_states, refresh_tokens, users};
 use crate::platform::error::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
 
 /// How long a user has to finish signing in at the provider.
 const STATE_TTL_SECS: i64 = 600;
+/// The cookie binding a login to the browser that started it. Scoped to the OAuth routes,
+/// HttpOnly; `SameSite=Lax` so the provider's top-level redirect back carries it.
+const BROWSER_COOKIE: &str = "gajyeogagu_oauth";
+
+fn browser_cookie(state: &AppState, value: &str, max_age: i64) -> String {
+    let secure = if state.config.public_base_url.starts_with("https://") { "; Secure" } else { "" };
+    format!("{BROWSER_COOKIE}={value}; Path=/api/v1/auth/oauth; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}")
+}
+
+/// The binding cookie's value in a request, if any.
+fn browser_of(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find_map(|(name, value)| (name == BROWSER_COOKIE && !value.is_empty()).then_some(value))
+}
 
 fn random_token() -> String {
     let mut bytes = [0u8; 32];
@@ -55,18 +76,31 @@ pub enum ProviderName {
 #[utoipa::path(get, path = "/api/v1/auth/oauth/{provider}/authorize", operation_id = "oauth_authorize", tag = "auth",
     params(("provider" = ProviderName, Path, description = "Identity provider")),
     responses(
-        (status = 302, description = "Redirect to the provider's sign-in page (state, nonce and PKCE S256)"),
+        (status = 302, description = "Redirect to the provider's sign-in page (state, nonce and PKCE S256), with a cookie binding the login to this browser"),
         (status = 404, description = "Provider unknown or not configured", body = Problem, content_type = "application/problem+json"),
         (status = 502, description = "Provider unreachable", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn authorize(State(state): State<AppState>, ApiPath(provider): ApiPath<String>) -> ApiResult<Response> {
     let idp = state.oidc.get(&provider).ok_or(ApiError::UnknownProvider)?;
-    let (oauth_state, nonce, verifier) = (random_token(), random_token(), random_token());
+    let (oauth_state, nonce, verifier, browser) = (random_token(), random_token(), random_token(), random_token());
     let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
     let url = idp.authorize_url(&redirect_uri(&state, idp.name), &oauth_state, &nonce, &challenge).await?;
     let expires = Utc::now() + chrono::Duration::seconds(STATE_TTL_SECS);
-    oauth_states::insert(&state.db, &sha256_hex(&oauth_state), idp.name, &nonce, &verifier, expires).await?;
-    Ok((StatusCode::FOUND, [(header::LOCATION, url.to_string()), (header::CACHE_CONTROL, "no-store".into())])
+    oauth_states::insert(
+        &state.db,
+        &sha256_hex(&oauth_state),
+        idp.name,
+        &nonce,
+        &verifier,
+        expires,
+        &sha256_hex(&browser),
+    )
+    .await?;
+    let cookie = browser_cookie(&state, &browser, STATE_TTL_SECS);
+    Ok((
+        StatusCode::FOUND,
+        [(header::LOCATION, url.to_string()), (header::CACHE_CONTROL, "no-store".into()), (header::SET_COOKIE, cookie)],
+    )
         .into_response())
 }
 
@@ -91,7 +125,7 @@ pub struct CallbackQuery {
     responses(
         (status = 200, description = "Signed in", body = AuthResponse),
         (status = 302, description = "Signed in; redirect to the frontend with tokens in the fragment"),
-        (status = 400, description = "Unknown, expired or replayed state", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Unknown, expired or replayed state, or a browser other than the one that started the login", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Provider refused, or the id_token failed verification", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Email belongs to an account and the provider did not verify it", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -99,6 +133,7 @@ pub async fn callback(
     State(state): State<AppState>,
     ApiPath(provider): ApiPath<String>,
     ApiQuery(q): ApiQuery<CallbackQuery>,
+    headers: axum::http::HeaderMap,
 ) -> ApiResult<Response> {
     let idp = state.oidc.get(&provider).ok_or(ApiError::UnknownProvider)?;
     let oauth_state = q.state.as_deref().filter(|s| !s.is_empty()).ok_or(ApiError::InvalidOauthState)?;
@@ -107,6 +142,19 @@ pub async fn callback(
         .await?
         .filter(|p| p.provider == idp.name && p.expires_at > Utc::now())
         .ok_or(ApiError::InvalidOauthState)?;
+    // The browser that finishes the login must be the one that started it. States stored
+    // before the binding existed have none (and expire within minutes).
+    let same_browser = match (&pending.browser_hash, browser_of(&headers)) {
+        (None, _) => true,
+        (Some(expected), Some(cookie)) => {
+            subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), sha256_hex(cookie).as_bytes()).into()
+        }
+        (Some(_), None) => false,
+    };
+    if !same_browser {
+        tracing::warn!(provider = idp.name, "OAuth callback from a browser that did not start the login");
+        return Err(ApiError::InvalidOauthState);
+    }
     if let Some(err) = q.error {
         let detail = q.error_description.map(|d| format!("{err}: {d}")).unwrap_or(err);
         return Err(ApiError::OauthDenied(detail));
@@ -129,11 +177,35 @@ pub async fn callback(
             .append_pair("expires_in", &tokens.expires_in.to_string())
             .finish();
         let location = format!("{front}#{fragment}");
-        return Ok((StatusCode::FOUND, [(header::LOCATION, location), (header::CACHE_CONTROL, "no-store".into())])
+        let spent = browser_cookie(&state, "", 0);
+        return Ok((
+            StatusCode::FOUND,
+            [(header::LOCATION, location), (header::CACHE_CONTROL, "no-store".into()), (header::SET_COOKIE, spent)],
+        )
             .into_response());
     }
-    Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(AuthResponse { user: UserView::from(&user), tokens }))
+    let spent = browser_cookie(&state, "", 0);
+    Ok((
+        [(header::CACHE_CONTROL, "no-store".to_string()), (header::SET_COOKIE, spent)],
+        axum::Json(AuthResponse { user: UserView::from(&user), tokens }),
+    )
         .into_response())
+}
+
+/// The provider proved the address; nobody ever proved it here. Whoever chose the password
+/// may have registered someone else's address to be waiting in their account when the owner
+/// first signs in with Google or Kakao (account pre-hijacking). So the owner gets the account
+/// without that password and without anyone's sessions: the password is removed, every
+/// refresh token revoked, the address counted as verified, its pending links spent.
+async fn claim_unverified(state: &AppState, existing: users::UserRow) -> ApiResult<users::UserRow> {
+    let Some(user) = users::claim_unverified(&state.db, existing.id).await? else {
+        // Verified in the meantime (a link opened just now): link as for any verified account.
+        return Ok(users::by_id(&state.db, existing.id).await?.unwrap_or(existing));
+    };
+    let revoked = refresh_tokens::revoke_subject(&state.db, crate::identity::Realm::User.as_str(), user.id).await?;
+    email_verifications::spend_all(&state.db, user.id, Utc::now()).await?;
+    tracing::warn!(user = %user.id, revoked, "unverified account claimed by a provider-verified identity: password removed, sessions revoked");
+    Ok(user)
 }
 
 /// Finds or creates the user for a verified id_token.
@@ -149,8 +221,9 @@ async fn sign_in_with(state: &AppState, provider: &str, c: &IdClaims) -> ApiResu
             if !c.email_verified {
                 return Err(ApiError::UnverifiedEmailConflict);
             }
-            users::link_identity(&state.db, provider, &c.subject, existing.id, Some(email)).await?;
-            return Ok(existing);
+            let user = if existing.email_verified { existing } else { claim_unverified(state, existing).await? };
+            users::link_identity(&state.db, provider, &c.subject, user.id, Some(email)).await?;
+            return Ok(user);
         }
     }
     let name = c.name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| "가져가구 회원".into());

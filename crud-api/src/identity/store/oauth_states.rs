@@ -12,6 +12,8 @@ pub struct OauthStateRow {
     pub nonce: String,
     pub pkce_verifier: String,
     pub expires_at: DateTime<Utc>,
+    /// SHA-256 of the cookie set on the browser that started the login.
+    pub browser_hash: Option<String>,
 }
 
 #[tracing::instrument(skip_all)]
@@ -22,15 +24,17 @@ pub async fn insert(
     nonce: &str,
     pkce_verifier: &str,
     expires_at: DateTime<Utc>,
+    browser_hash: &str,
 ) -> Result<(), sqlx::Error> {
-    let sql = "INSERT INTO oauth_states (state_hash, provider, nonce, pkce_verifier, expires_at) \
-               VALUES ($1, $2, $3, $4, $5)";
+    let sql = "INSERT INTO oauth_states (state_hash, provider, nonce, pkce_verifier, expires_at, browser_hash) \
+               VALUES ($1, $2, $3, $4, $5, $6)";
     on_db!(db, |pool| sqlx::query(sql)
         .bind(state_hash)
         .bind(provider)
         .bind(nonce)
         .bind(pkce_verifier)
         .bind(expires_at)
+        .bind(browser_hash)
         .execute(pool)
         .await
         .map(|_| ()))
@@ -39,7 +43,7 @@ pub async fn insert(
 #[tracing::instrument(skip_all)]
 pub async fn take(db: &Db, state_hash: &str) -> Result<Option<OauthStateRow>, sqlx::Error> {
     let sql = "DELETE FROM oauth_states WHERE state_hash = $1 \
-               RETURNING provider, nonce, pkce_verifier, expires_at";
+               RETURNING provider, nonce, pkce_verifier, expires_at, browser_hash";
     on_db!(db, |pool| sqlx::query_as::<_, OauthStateRow>(sql).bind(state_hash).fetch_optional(pool).await)
 }
 

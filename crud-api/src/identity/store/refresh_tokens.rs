@@ -131,6 +131,24 @@ pub async fn revoke_family(db: &Db, family_id: Uuid) -> Result<u64, sqlx::Error>
     })
 }
 
+/// Revokes every session of one account (an account taken back from whoever set its
+/// password). Returns the tokens revoked.
+#[tracing::instrument(skip_all)]
+pub async fn revoke_subject(db: &Db, realm: &str, subject_id: Uuid) -> Result<u64, sqlx::Error> {
+    let now = Utc::now();
+    let families = "UPDATE refresh_families SET revoked_at = $3 WHERE revoked_at IS NULL AND id IN \
+                    (SELECT family_id FROM refresh_tokens WHERE realm = $1 AND subject_id = $2)";
+    let tokens =
+        "UPDATE refresh_tokens SET revoked_at = $3 WHERE realm = $1 AND subject_id = $2 AND revoked_at IS NULL";
+    on_db!(db, |pool| {
+        let mut tx = begin_write!(db, pool);
+        sqlx::query(families).bind(realm).bind(subject_id).bind(now).execute(&mut *tx).await?;
+        let n = sqlx::query(tokens).bind(realm).bind(subject_id).bind(now).execute(&mut *tx).await?.rows_affected();
+        tx.commit().await?;
+        Ok(n)
+    })
+}
+
 /// Deletes tokens that expired before `before` (their families can't be used anyway), then
 /// families left with no tokens.
 #[tracing::instrument(skip_all)]

@@ -178,6 +178,39 @@ pub async fn link_identity(
         .map(|_| ()))
 }
 
+/// Marks the account's email verified — only while `email` is still its email. True when it
+/// now is (also when it already was).
+#[tracing::instrument(skip_all)]
+pub async fn mark_email_verified(db: &Db, id: Uuid, email: &str) -> Result<bool, sqlx::Error> {
+    let sql = "UPDATE users SET email_verified = $3, updated_at = $4 WHERE id = $1 AND email = $2";
+    let n = on_db!(db, |pool| sqlx::query(sql)
+        .bind(id)
+        .bind(email)
+        .bind(true)
+        .bind(Utc::now())
+        .execute(pool)
+        .await?
+        .rows_affected());
+    Ok(n == 1)
+}
+
+/// The account's email was proven by an identity provider, but nobody ever proved it here:
+/// whoever set the password may not own the address. The password goes and the email counts as
+/// verified (the sessions are revoked by the caller).
+#[tracing::instrument(skip_all)]
+pub async fn claim_unverified(db: &Db, id: Uuid) -> Result<Option<UserRow>, sqlx::Error> {
+    let sql = format!(
+        "UPDATE users SET password_hash = NULL, email_verified = $2, updated_at = $3 \
+         WHERE id = $1 AND NOT email_verified RETURNING {COLUMNS}"
+    );
+    on_db!(db, |pool| sqlx::query_as::<_, UserRow>(&sql)
+        .bind(id)
+        .bind(true)
+        .bind(Utc::now())
+        .fetch_optional(pool)
+        .await)
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn any_admin(db: &Db) -> Result<bool, sqlx::Error> {
     let sql = "SELECT COUNT(*) FROM users WHERE role = 'admin'";
