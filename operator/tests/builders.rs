@@ -78,6 +78,53 @@ fn autoscaling_leaves_replicas_to_the_hpa_and_bad_uris_are_refused() {
     assert_eq!(init[0].name, "fetch-model");
 }
 
+/// The init container's own script, run here with sh and curl over a `file://` archive: a pinned
+/// digest that matches unpacks the model; one that doesn't stops before anything is unpacked
+/// (the model was piped straight into tar, unchecked).
+#[test]
+fn a_pinned_model_archive_is_checked_before_it_is_unpacked() {
+    let mut md: ModelDeployment = sample("model-deployment.yaml");
+    md.spec.model.pvc = None;
+    md.spec.model.uri = Some("https://models.example.com/effnet.tar.gz".into());
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(src.join("model.onnx"), b"weights").unwrap();
+    let archive = dir.path().join("model.tar.gz");
+    assert!(std::process::Command::new("tar")
+        .args(["-czf", archive.to_str().unwrap(), "-C", src.to_str().unwrap(), "model.onnx"])
+        .status()
+        .unwrap()
+        .success());
+    let digest = hex::encode(sha2::Digest::finalize(sha2::Digest::chain_update(
+        sha2::Sha256::default(),
+        std::fs::read(&archive).unwrap(),
+    )));
+
+    let mut run = |pin: Option<&str>| {
+        md.spec.model.sha256 = pin.map(String::from);
+        let init = dl_api::build(&md).unwrap().deployment.spec.unwrap().template.spec.unwrap().init_containers.unwrap();
+        let c = &init[0];
+        let script = &c.command.as_ref().unwrap()[2];
+        let out = dir.path().join(format!("models-{}", pin.map_or("none", |p| &p[..8])));
+        std::fs::create_dir_all(&out).unwrap();
+        let envs = c.env.as_ref().unwrap();
+        let value = |name: &str| envs.iter().find(|e| e.name == name).unwrap().value.clone().unwrap();
+        assert_eq!(value("MODEL_SHA256"), pin.unwrap_or(""));
+        let status = std::process::Command::new("sh")
+            .args(["-c", script])
+            .env("MODEL_URI", format!("file://{}", archive.display()))
+            .env("MODEL_SHA256", value("MODEL_SHA256"))
+            .env("MODEL_DIR", &out)
+            .status()
+            .unwrap();
+        (status.success(), out.join("model.onnx").exists())
+    };
+    assert_eq!(run(Some(&digest)), (true, true));
+    assert_eq!(run(Some(&"0".repeat(64))), (false, false), "a swapped archive must not be unpacked");
+    assert_eq!(run(None), (true, true), "unpinned: loaded as before");
+}
+
 #[test]
 fn tenant_gets_plugins_config_secrets_and_the_model_endpoint() {
     let md: ModelDeployment = sample("model-deployment.yaml");

@@ -30,6 +30,14 @@ const KEYS_DIR: &str = "/var/run/secrets/gajyeogagu/api-keys";
 const MODEL_DIR: &str = "/models";
 /// Image of the init container that downloads `https://` models (a tar.gz of the model dir).
 pub const FETCHER_IMAGE: &str = "docker.io/curlimages/curl:8.11.1";
+/// The model download (the init container's script): the archive lands in a file first, its
+/// SHA-256 is checked against `MODEL_SHA256` when the spec pins one, and only then unpacked — a
+/// pipe straight into `tar` would have unpacked whatever arrived.
+pub const FETCH_MODEL: &str = "set -eu; archive=\"$MODEL_DIR/.model.tar.gz\"; \
+curl -fsSL \"$MODEL_URI\" -o \"$archive\"; \
+if [ -n \"$MODEL_SHA256\" ]; then echo \"$MODEL_SHA256  $archive\" | sha256sum -c - >/dev/null \
+|| { echo \"model archive: sha256 $(sha256sum \"$archive\" | cut -d' ' -f1), expected $MODEL_SHA256\" >&2; exit 1; }; fi; \
+tar -xz -C \"$MODEL_DIR\" -f \"$archive\"; rm -f \"$archive\"";
 
 /// What one ModelDeployment should own.
 pub struct Children {
@@ -120,8 +128,12 @@ pub fn build(md: &ModelDeployment) -> Result<Children, SpecError> {
             init_containers.push(Container {
                 name: "fetch-model".into(),
                 image: Some(FETCHER_IMAGE.into()),
-                command: Some(vec!["sh".into(), "-c".into(), "curl -fsSL \"$MODEL_URI\" | tar -xz -C /models".into()]),
-                env: Some(vec![env("MODEL_URI", uri)]),
+                command: Some(vec!["sh".into(), "-c".into(), FETCH_MODEL.into()]),
+                env: Some(vec![
+                    env("MODEL_URI", uri),
+                    env("MODEL_SHA256", model.sha256.as_deref().unwrap_or("")),
+                    env("MODEL_DIR", MODEL_DIR),
+                ]),
                 volume_mounts: Some(vec![VolumeMount {
                     name: "model".into(),
                     mount_path: MODEL_DIR.into(),

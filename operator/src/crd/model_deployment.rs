@@ -71,12 +71,19 @@ fn default_concurrency() -> i32 {
 
 #[derive(Deserialize, Serialize, Clone, Debug, PartialEq, KubeSchema)]
 #[x_kube(validation = Rule::new("[has(self.uri), has(self.pvc), has(self.configMap)].filter(x, x).size() == 1").message("set exactly one of uri, pvc or configMap"))]
+#[x_kube(validation = Rule::new("!has(self.sha256) || (has(self.uri) && self.uri.startsWith('https://'))").message("sha256 pins an https:// uri's archive"))]
 #[serde(rename_all = "camelCase")]
 pub struct ModelSource {
     /// `https://`, `s3://`, `gs://` or `pvc://` URI of the model directory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[x_kube(validation = Rule::new("self.matches('^(https|s3|gs|pvc)://.+')").message("uri must start with https://, s3://, gs:// or pvc://"))]
     pub uri: Option<String>,
+    /// SHA-256 (hex) of the `https://` archive: the download is refused, and the pod does not
+    /// start, when the bytes differ — a server or anyone on the way can't swap the model. Set
+    /// it: without it whatever the URL serves is loaded (as for plugins, pin what you run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[0-9a-f]{64}$"))]
+    pub sha256: Option<String>,
     /// A PersistentVolumeClaim holding the model directory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pvc: Option<VolumePath>,
