@@ -77,9 +77,10 @@ impl Application {
             plugin_host::Registry::new(engine, config.plugins_config.clone(), plugin_metrics.clone())
                 .with_plan_rules(gateways.plan_rules()),
         );
-        if config.plugin_reload_secs > 0 && config.plugins_config.is_some() {
-            plugins.watch(Duration::from_secs(config.plugin_reload_secs));
-        }
+        // Candidates compile on this thread after start-up, not before readiness.
+        let reload_every = (config.plugin_reload_secs > 0 && config.plugins_config.is_some())
+            .then(|| Duration::from_secs(config.plugin_reload_secs));
+        plugins.start(reload_every);
         let dummy_hash = tokio::task::spawn_blocking(password::dummy_hash).await?;
         let images = match &config.s3_bucket {
             Some(bucket) => ImageStore::object(Bucket {

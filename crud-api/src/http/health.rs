@@ -83,6 +83,9 @@ pub struct CandidateStats {
     /// Why the candidate is not running (it did not load); counts as an error.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub load_error: Option<String>,
+    /// Not compiled yet: candidates compile after the replica is ready, in the background.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub compiling: bool,
 }
 
 impl From<plugin_host::shadow::CandidateReport> for CandidateStats {
@@ -99,6 +102,7 @@ impl From<plugin_host::shadow::CandidateReport> for CandidateStats {
             last_divergence: r.last_divergence,
             last_error: r.last_error,
             load_error: r.load_error,
+            compiling: r.compiling,
         }
     }
 }

@@ -193,6 +193,14 @@ async fn a_candidate_plugin_runs_in_shadow_and_readiness_reports_it() {
         json!({ "module": "candidate.wasm", "sha256": plugin_host::digest(&promo), "share_percent": 100 });
     std::fs::write(&file, doc.to_string()).unwrap();
     let app = spawn_with(|c| c.plugins_config = Some(file)).await;
+    // Ready before the candidate compiled (it compiles in the background after start-up):
+    // readiness says so until it has.
+    let compiled = crate::helpers::wait_for(|| async {
+        let ready = app.get("/readyz", None).await.body;
+        (ready["plugins"]["candidates"]["payment"].get("compiling").is_none()).then_some(ready)
+    })
+    .await;
+    assert!(compiled["plugins"]["candidates"]["payment"]["load_error"].is_null(), "{compiled}");
     let (buyer, order) = unpaid_order(&app, "shadow").await;
     let q = quote(&app, &buyer, &order, None).await;
     assert_eq!(q.status, 200, "{}", q.body);

@@ -39,6 +39,13 @@ pub enum PluginError {
     InputTooLarge(String),
     #[error("no plugin configured")]
     NotConfigured,
+    /// Refused before compiling: compile time and memory grow with the module.
+    #[error("module is {0} bytes; the host compiles modules of at most {1} bytes")]
+    ModuleTooLarge(u64, u64),
+    /// A candidate that did not compile within its time (its compile may still finish in the
+    /// background; the result is dropped).
+    #[error("did not compile within {0} s")]
+    CompileTimeout(u64),
 }
 
 impl PluginError {
@@ -73,6 +80,8 @@ impl PluginError {
             PluginError::Refused(_) => "refused",
             PluginError::InputTooLarge(_) => "input_too_large",
             PluginError::NotConfigured => "not_configured",
+            PluginError::ModuleTooLarge(..) => "module_too_large",
+            PluginError::CompileTimeout(_) => "compile_timeout",
         }
     }
 

@@ -18,6 +18,11 @@
 //! Module paths are relative to the file. `reload()` re-reads the file and modules and swaps
 //! in what validates; a broken new version leaves the old one serving. Calls in flight keep
 //! the `Arc<Plugin>` they started with.
+//!
+//! Candidates are compiled after start-up, not before: `new` loads what serves and leaves
+//! candidates pending; `start` (or any `reload`) compiles them on a background thread, each
+//! within a size cap (`MAX_MODULE_BYTES`, for every module) and a compile deadline — a huge or
+//! slow candidate once held back every new replica's readiness.
 
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -203,8 +208,16 @@ impl PluginMetrics {
     }
 }
 
+/// Largest module the host compiles. The kit's JavaScript and Python components are 12–18 MB;
+/// compile time and memory grow with the bytes.
+pub const MAX_MODULE_BYTES: u64 = 64 << 20;
+/// Longest a candidate may take to compile before it is reported as failed.
+pub const CANDIDATE_COMPILE_TIMEOUT: Duration = Duration::from_secs(120);
+
 pub struct Registry {
     engine: Arc<PluginEngine>,
+    max_module_bytes: u64,
+    candidate_compile_timeout: Duration,
     /// What this tenant can charge with: every plan, the fallback's too, is checked against it.
     rules: PlanRules,
     file: Option<PathBuf>,
@@ -215,6 +228,25 @@ pub struct Registry {
     problem: RwLock<Option<String>>,
     shadow: ShadowWorker,
     pub metrics: PluginMetrics,
+}
+
+/// Reads (within `max` bytes) and loads a module pinned by `sha256`.
+fn load_module(
+    engine: &PluginEngine,
+    max: u64,
+    kind: Kind,
+    path: &Path,
+    sha256: Option<&str>,
+) -> Result<Arc<Plugin>, PluginError> {
+    let unreadable = |e: std::io::Error| PluginError::Invalid(format!("{}: {e}", path.display()));
+    let size = std::fs::metadata(path).map_err(unreadable)?.len();
+    if size > max {
+        return Err(PluginError::ModuleTooLarge(size, max));
+    }
+    let bytes = std::fs::read(path).map_err(unreadable)?;
+    let plugin = Plugin::load(engine, &path.display().to_string(), kind, &bytes, sha256)?;
+    tracing::info!(strategy = kind.interface(), digest = %plugin.digest, module = %path.display(), "plugin loaded");
+    Ok(Arc::new(plugin))
 }
 
 fn mtime(p: &Path) -> Option<SystemTime> {
@@ -235,6 +267,8 @@ impl Registry {
         };
         let r = Self {
             engine,
+            max_module_bytes: MAX_MODULE_BYTES,
+            candidate_compile_timeout: CANDIDATE_COMPILE_TIMEOUT,
             rules: PlanRules::platform_default(),
             file,
             payment: RwLock::new(empty()),
@@ -244,8 +278,20 @@ impl Registry {
             shadow: ShadowWorker::start(),
             metrics,
         };
-        r.reload_all();
+        r.reload_all(false);
         r
+    }
+
+    /// The size cap of every module (default `MAX_MODULE_BYTES`); applies from the next load.
+    pub fn with_max_module_bytes(mut self, bytes: u64) -> Self {
+        self.max_module_bytes = bytes;
+        self
+    }
+
+    /// How long a candidate may take to compile (default `CANDIDATE_COMPILE_TIMEOUT`).
+    pub fn with_candidate_compile_timeout(mut self, timeout: Duration) -> Self {
+        self.candidate_compile_timeout = timeout;
+        self
     }
 
     /// Why the plugins asked for are not (all) serving — the last load's error — or None.
@@ -278,7 +324,8 @@ impl Registry {
 
     /// Re-reads everything; errors are logged, counted and kept in `problem` while the
     /// plugins that were serving (at start-up: the built-in strategies) keep serving.
-    fn reload_all(&self) {
+    /// `compile_candidates` false: candidates stay pending (start-up).
+    fn reload_all(&self, compile_candidates: bool) {
         let (file, base) = match self.read_file() {
             Ok(x) => x,
             Err(e) => {
@@ -302,7 +349,7 @@ impl Registry {
             (Kind::Recommendation, file.recommendation, &self.recommendation),
         ] {
             let cfg = cfg.unwrap_or_default();
-            match self.load_slot(kind, cfg, &base, slot) {
+            match self.load_slot(kind, cfg, &base, slot, compile_candidates) {
                 Ok(None) => {}
                 Ok(Some(candidate_problem)) => {
                     first.get_or_insert(candidate_problem);
@@ -320,10 +367,24 @@ impl Registry {
 
     /// Loads a module pinned by `sha256` from `path`.
     fn load_module(&self, kind: Kind, path: &Path, sha256: Option<&str>) -> Result<Arc<Plugin>, PluginError> {
-        let bytes = std::fs::read(path).map_err(|e| PluginError::Invalid(format!("{}: {e}", path.display())))?;
-        let plugin = Plugin::load(&self.engine, &path.display().to_string(), kind, &bytes, sha256)?;
-        tracing::info!(strategy = kind.interface(), digest = %plugin.digest, module = %path.display(), "plugin loaded");
-        Ok(Arc::new(plugin))
+        load_module(&self.engine, self.max_module_bytes, kind, path, sha256)
+    }
+
+    /// Loads a candidate on a thread of its own, waiting at most the compile deadline. A
+    /// compile past it goes on to its end (wasmtime can't stop one; the size cap bounds it) and
+    /// its result is dropped; the candidate is not compiled again until its file or pin changes.
+    fn load_candidate(&self, kind: Kind, path: &Path, sha256: &str) -> Result<Arc<Plugin>, PluginError> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (engine, max, path, sha) =
+            (self.engine.clone(), self.max_module_bytes, path.to_path_buf(), sha256.to_string());
+        std::thread::Builder::new()
+            .name("plugin-compile".into())
+            .spawn(move || {
+                let _ = tx.send(load_module(&engine, max, kind, &path, Some(&sha)));
+            })
+            .map_err(|e| PluginError::Invalid(format!("no thread to compile on: {e}")))?;
+        rx.recv_timeout(self.candidate_compile_timeout)
+            .unwrap_or(Err(PluginError::CompileTimeout(self.candidate_compile_timeout.as_secs())))
     }
 
     /// (Re)loads what changed of one strategy. Err: the plugin itself failed (the slot keeps
@@ -335,6 +396,7 @@ impl Registry {
         cfg: StrategyConfig,
         base: &Path,
         slot: &RwLock<Active>,
+        compile_candidates: bool,
     ) -> Result<Option<String>, PluginError> {
         let path = cfg.module.as_ref().map(|m| base.join(m));
         let new_mtime = path.as_deref().and_then(mtime);
@@ -347,7 +409,7 @@ impl Registry {
             let same_plugin = same_module && cur.mtime == new_mtime && cur.cfg.sha256 == cfg.sha256;
             let same_candidate = match (&cur.candidate, &cfg.candidate) {
                 (None, None) => true,
-                (Some(c), Some(n)) => c.cfg == *n && c.mtime == candidate_mtime,
+                (Some(c), Some(n)) => c.cfg == *n && c.mtime == candidate_mtime && !(compile_candidates && c.pending),
                 _ => false,
             };
             if same_plugin
@@ -373,8 +435,12 @@ impl Registry {
         };
         let mut candidate_problem = None;
         // Compiled before the slot is locked for writing: calls keep being served meanwhile.
+        // At start-up not at all: left pending for `start`'s thread.
         let candidate = cfg.candidate.clone().zip(candidate_path).map(|(c, p)| {
-            let loaded = self.load_module(kind, &p, Some(&c.sha256));
+            if !compile_candidates {
+                return (c, None);
+            }
+            let loaded = self.load_candidate(kind, &p, &c.sha256);
             let name = kind.interface();
             match &loaded {
                 Ok(plugin) => self.count_reload(&format!("{name}_candidate"), &plugin.digest, "ok"),
@@ -384,27 +450,37 @@ impl Registry {
                     candidate_problem = Some(format!("{name} candidate: {e} ({})", e.kind()));
                 }
             }
-            (c, loaded)
+            (c, Some(loaded))
         });
         let mut w = slot.write().expect("plugin slot lock");
-        let candidate = candidate.map(|(c, loaded)| Candidate::new(c, loaded, candidate_mtime, w.candidate.as_ref()));
+        let candidate = candidate.map(|(c, loaded)| match loaded {
+            Some(loaded) => Candidate::new(c, loaded, candidate_mtime, w.candidate.as_ref()),
+            None => Candidate::pending(c, candidate_mtime, w.candidate.as_ref()),
+        });
         *w = Active { config: Arc::new(cfg.config.clone()), cfg, plugin, mtime: new_mtime, candidate };
         Ok(candidate_problem)
     }
 
-    /// Re-reads the plugins file and modules if anything changed.
+    /// Re-reads the plugins file and modules if anything changed, and compiles candidates.
     pub fn reload(&self) {
-        self.reload_all();
+        self.reload_all(true);
     }
 
-    /// Polls for changes every `every` on a background thread, for the life of the process.
-    pub fn watch(self: &Arc<Self>, every: Duration) {
+    /// The background thread, for the life of the process: compiles the candidates start-up
+    /// left pending, then — with `reload_every` — polls for changes that often.
+    pub fn start(self: &Arc<Self>, reload_every: Option<Duration>) {
         let weak = Arc::downgrade(self);
-        let _ = std::thread::Builder::new().name("plugin-reload".into()).spawn(move || loop {
-            std::thread::sleep(every);
-            match weak.upgrade() {
-                Some(r) => r.reload(),
-                None => break,
+        let _ = std::thread::Builder::new().name("plugin-reload".into()).spawn(move || {
+            if let Some(r) = weak.upgrade() {
+                r.reload();
+            }
+            let Some(every) = reload_every else { return };
+            loop {
+                std::thread::sleep(every);
+                match weak.upgrade() {
+                    Some(r) => r.reload(),
+                    None => break,
+                }
             }
         });
     }

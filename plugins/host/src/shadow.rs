@@ -62,6 +62,9 @@ pub struct CandidateReport {
     pub last_divergence: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    /// Not compiled yet (after start-up, in the background): no shadow calls until it is.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub compiling: bool,
     /// Why the candidate is not running at all (it failed to load): an error by itself.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub load_error: Option<String>,
@@ -86,6 +89,8 @@ pub struct Candidate {
     pub plugin: Option<Arc<Plugin>>,
     pub load_error: Option<String>,
     pub mtime: Option<std::time::SystemTime>,
+    /// Not compiled yet: the registry serves first and compiles candidates after start-up.
+    pub pending: bool,
     counters: Arc<Counters>,
 }
 
@@ -104,7 +109,16 @@ impl Candidate {
             Ok(p) => (Some(p), None),
             Err(e) => (None, Some(capped(&format!("{e} ({})", e.kind()), NOTE_BYTES))),
         };
-        Self { cfg, plugin, load_error, mtime, counters }
+        Self { cfg, plugin, load_error, mtime, pending: false, counters }
+    }
+
+    /// A candidate to compile later (its counts carried over from `previous` as in `new`).
+    pub fn pending(cfg: CandidateConfig, mtime: Option<std::time::SystemTime>, previous: Option<&Candidate>) -> Self {
+        let counters = previous
+            .filter(|p| p.cfg.sha256.eq_ignore_ascii_case(&cfg.sha256))
+            .map(|p| p.counters.clone())
+            .unwrap_or_default();
+        Self { cfg, plugin: None, load_error: None, mtime, pending: true, counters }
     }
 
     /// Whether this call is one of the shared ones: evenly spread (call n is picked when
@@ -132,6 +146,7 @@ impl Candidate {
             last_divergence: c.last_divergence.lock().expect("shadow lock").clone(),
             last_error: c.last_error.lock().expect("shadow lock").clone(),
             load_error: self.load_error.clone(),
+            compiling: self.pending,
         }
     }
 }

@@ -30,6 +30,13 @@ fn registry(file: Option<PathBuf>) -> Result<Registry, PluginError> {
     Ok(Registry::new(Arc::new(PluginEngine::new(None).unwrap()), file, PluginMetrics::new()))
 }
 
+/// A registry whose candidates have compiled (what `start`'s thread does after start-up).
+fn compiled(file: Option<PathBuf>) -> Result<Registry, PluginError> {
+    let r = registry(file)?;
+    r.reload();
+    Ok(r)
+}
+
 #[test]
 fn no_plugin_means_the_builtin_strategy() {
     let r = registry(None).unwrap();
@@ -210,7 +217,7 @@ fn shadowed(r: &Registry, calls: u64) -> plugin_host::shadow::CandidateReport {
 fn a_diverging_candidate_is_reported_and_never_answers() {
     let dir = tempfile::tempdir().unwrap();
     let promo = install(dir.path(), "payment_promo");
-    let r = registry(Some(write_with_candidate(dir.path(), "payment_standard", "payment_promo", &promo, 100))).unwrap();
+    let r = compiled(Some(write_with_candidate(dir.path(), "payment_standard", "payment_promo", &promo, 100))).unwrap();
     let standard = plugin_host::digest(&std::fs::read(wasm_path("payment_standard")).unwrap());
     for _ in 0..20 {
         let out = r.quote(&one_line_checkout()).unwrap();
@@ -238,7 +245,7 @@ fn a_candidate_that_agrees_runs_on_its_share_only() {
     let dir = tempfile::tempdir().unwrap();
     let std_sha = plugin_host::digest(&std::fs::read(wasm_path("payment_standard")).unwrap());
     let r =
-        registry(Some(write_with_candidate(dir.path(), "payment_standard", "payment_standard", &std_sha, 25))).unwrap();
+        compiled(Some(write_with_candidate(dir.path(), "payment_standard", "payment_standard", &std_sha, 25))).unwrap();
     for _ in 0..40 {
         r.quote(&one_line_checkout()).unwrap();
     }
@@ -251,7 +258,7 @@ fn a_candidate_that_agrees_runs_on_its_share_only() {
 fn a_failing_candidate_is_counted_and_the_callers_are_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let trap = install(dir.path(), "hostile_trap");
-    let r = registry(Some(write_with_candidate(dir.path(), "payment_standard", "hostile_trap", &trap, 100))).unwrap();
+    let r = compiled(Some(write_with_candidate(dir.path(), "payment_standard", "hostile_trap", &trap, 100))).unwrap();
     for _ in 0..5 {
         assert!(r.quote(&one_line_checkout()).unwrap().digest.is_some());
     }
@@ -266,7 +273,7 @@ fn a_failing_candidate_is_counted_and_the_callers_are_untouched() {
 #[test]
 fn a_candidate_that_does_not_load_is_reported_not_run() {
     let dir = tempfile::tempdir().unwrap();
-    let r = registry(Some(write_with_candidate(dir.path(), "payment_standard", "payment_promo", &"0".repeat(64), 100)))
+    let r = compiled(Some(write_with_candidate(dir.path(), "payment_standard", "payment_promo", &"0".repeat(64), 100)))
         .unwrap();
     assert!(r.quote(&one_line_checkout()).unwrap().digest.is_some());
     let report = r.candidates()["payment"].clone();
@@ -287,7 +294,7 @@ fn a_recommendation_candidate_is_compared_by_its_order() {
         "module": "recommend_style.wasm", "sha256": style, "fallback": "fail_closed",
         "candidate": { "module": "legacy_recommend_v0_1.wasm", "sha256": cheapest, "share_percent": 100 } } });
     std::fs::write(&file, json.to_string()).unwrap();
-    let r = registry(Some(file)).unwrap();
+    let r = compiled(Some(file)).unwrap();
     let ctx = s::Context { limit: 5, style_preferences: vec!["modern".into()], ..Default::default() };
     let cands = s::recommend_style::synthetic_candidates(200);
     let served = r.rank(&ctx, &cands).unwrap();
@@ -315,4 +322,49 @@ fn trap_causes_are_in_the_metrics() {
         let line = format!(r#"plugin_traps_total{{strategy="payment",digest="{sha}",cause="{cause}"}} 1"#);
         assert!(metrics.contains(&line), "{mode}: {line} not in\n{metrics}");
     }
+}
+
+/// A candidate is compiled after the registry serves, not before: a new replica's readiness
+/// waited for it (a JavaScript or Python candidate is 12–18 MB of Wasm).
+#[test]
+fn candidates_compile_after_start_up_and_the_plugin_serves_meanwhile() {
+    let dir = tempfile::tempdir().unwrap();
+    let promo = install(dir.path(), "payment_promo");
+    let r = registry(Some(write_with_candidate(dir.path(), "payment_standard", "payment_promo", &promo, 100))).unwrap();
+    let report = r.candidates()["payment"].clone();
+    assert!(report.compiling && report.load_error.is_none(), "pending after new(): {report:?}");
+    assert!(r.quote(&one_line_checkout()).unwrap().digest.is_some(), "the plugin serves meanwhile");
+    assert_eq!(r.problem(), None, "pending is not a problem");
+    let r = Arc::new(r);
+    r.start(None);
+    let started = std::time::Instant::now();
+    while r.candidates()["payment"].compiling && started.elapsed().as_secs() < 30 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let report = r.candidates()["payment"].clone();
+    assert!(!report.compiling && report.load_error.is_none(), "{report:?}");
+    r.quote(&one_line_checkout()).unwrap();
+    assert_eq!(shadowed(&r, 1).calls, 1, "and then runs in shadow");
+}
+
+/// Too big to compile, or too slow: refused with the reason, never run, the plugin unaffected.
+#[test]
+fn oversized_and_slow_candidates_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let promo = install(dir.path(), "payment_promo");
+    let file = write_with_candidate(dir.path(), "payment_standard", "payment_promo", &promo, 100);
+    let size = std::fs::metadata(dir.path().join("payment_promo.wasm")).unwrap().len();
+    let r = registry(Some(file.clone())).unwrap().with_max_module_bytes(size - 1);
+    r.reload();
+    let report = r.candidates()["payment"].clone();
+    assert!(report.load_error.as_deref().unwrap().contains("module_too_large"), "{report:?}");
+    assert!(r.quote(&one_line_checkout()).unwrap().digest.is_some());
+
+    // No disk cache (`PluginEngine::new(None)`): a real compile, far longer than a millisecond.
+    let r = registry(Some(file)).unwrap().with_candidate_compile_timeout(std::time::Duration::from_millis(1));
+    r.reload();
+    let report = r.candidates()["payment"].clone();
+    assert!(report.load_error.as_deref().unwrap().contains("compile_timeout"), "{report:?}");
+    assert!(r.problem().unwrap().contains("candidate"), "{:?}", r.problem());
+    assert!(r.quote(&one_line_checkout()).unwrap().digest.is_some());
 }
