@@ -43,16 +43,10 @@ for budget in $BUDGETS; do
     base="http://127.0.0.1:$port"
     for _ in $(seq 200); do curl -fs "$base/readyz" >/dev/null && break; sleep 0.1; done
     read -r token products < <(python3 - "$base" "$n" <<'PY'
-import json, sys, http.client, urllib.parse
-base = urllib.parse.urlparse(sys.argv[1]); n = int(sys.argv[2])
-c = http.client.HTTPConnection(base.hostname, base.port)
-def call(method, path, body=None, token=None):
-    h = {"content-type": "application/json"}
-    if token: h["authorization"] = "Bearer " + token
-    c.request(method, path, json.dumps(body) if body is not None else None, h)
-    r = c.getresponse(); data = r.read()
-    assert r.status < 300, (path, r.status, data)
-    return json.loads(data) if data else None
+import sys
+sys.path.insert(0, "scripts/lib")
+from crud_client import Client
+call, n = Client(sys.argv[1]).call, int(sys.argv[2])
 t = call("POST", "/api/v1/auth/signup", {"email": "bomber@example.com", "password": "bench-password-1", "name": "B"})["tokens"]["access_token"]
 call("PATCH", "/api/v1/users/me", {"is_seller": True}, t)
 cat = call("GET", "/api/v1/categories")[0]["id"]

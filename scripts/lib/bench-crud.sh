@@ -44,16 +44,11 @@ base="http://127.0.0.1:$port"
 
 # A signed-in seller and 1,000 listings spread over the category tree.
 read -r token product buyer order < <(python3 - "$base" <<'PY'
-import json, sys, http.client, urllib.parse
-base = urllib.parse.urlparse(sys.argv[1])
-c = http.client.HTTPConnection(base.hostname, base.port)
-def call(method, path, body=None, token=None):
-    h = {"content-type": "application/json"}
-    if token: h["authorization"] = "Bearer " + token
-    c.request(method, path, json.dumps(body) if body is not None else None, h)
-    r = c.getresponse(); data = r.read()
-    assert r.status < 300, (path, r.status, data)
-    return json.loads(data) if data else None
+import json, sys
+sys.path.insert(0, "scripts/lib")
+from crud_client import Client
+api = Client(sys.argv[1])
+c, call = api.conn, api.call
 t = call("POST", "/api/v1/auth/signup", {"email": "bench@example.com", "password": "bench-password-1", "name": "Bench"})["tokens"]["access_token"]
 call("PATCH", "/api/v1/users/me", {"is_seller": True}, t)
 cats = []

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::helpers::spawn_with;
+use crate::helpers::{spawn_with, TestApp};
 
 #[tokio::test]
 async fn login_is_limited_per_ip() {
@@ -45,6 +45,22 @@ async fn refresh_is_limited_per_ip() {
     app.post("/api/v1/auth/refresh", json!({"refresh_token": "guess"}), None).await.assert_problem(429, "rate_limited");
 }
 
+/// The status of a POST of `body` to `path` with `X-Forwarded-For: forwarded`.
+async fn forwarded_post(app: &TestApp, path: &str, forwarded: &str, body: serde_json::Value) -> u16 {
+    let req = app.client.post(app.url(path)).header("x-forwarded-for", forwarded).json(&body);
+    app.send(req).await.status.as_u16()
+}
+
+/// Failed logins, one per `X-Forwarded-For` value: their statuses.
+async fn logins_from(app: &TestApp, forwarded: impl IntoIterator<Item = String>) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for f in forwarded {
+        let body = json!({"email": "nobody@example.com", "password": "wrong-password-1"});
+        statuses.push(forwarded_post(app, "/api/v1/auth/login", &f, body).await);
+    }
+    statuses
+}
+
 /// Behind one proxy (nginx's `$proxy_add_x_forwarded_for`), the client writes the left of the
 /// header and the proxy appends the address it saw: a new invented first hop per request must
 /// not be a new client (it was: 20 × 201).
@@ -55,25 +71,21 @@ async fn a_spoofed_first_forwarded_hop_is_not_a_new_client() {
         c.trust_forwarded_for = "true".parse().unwrap();
     })
     .await;
+    let signup = |email: String| json!({"email": email, "password": "correct-horse-1", "name": "S"});
     let mut statuses = Vec::new();
     for i in 0..20 {
-        let req = app
-            .client
-            .post(app.url("/api/v1/auth/signup"))
-            .header("x-forwarded-for", format!("10.9.{i}.{i}, 203.0.113.7"))
-            .json(&json!({"email": format!("spoof{i}@example.com"), "password": "correct-horse-1", "name": "S"}));
-        statuses.push(app.send(req).await.status.as_u16());
+        let forwarded = format!("10.9.{i}.{i}, 203.0.113.7");
+        statuses.push(
+            forwarded_post(&app, "/api/v1/auth/signup", &forwarded, signup(format!("spoof{i}@example.com"))).await,
+        );
     }
     assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 5, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 15, "{statuses:?}");
 
     // A different real client (what the proxy saw) has its own budget.
-    let req = app
-        .client
-        .post(app.url("/api/v1/auth/signup"))
-        .header("x-forwarded-for", "10.9.0.0, 198.51.100.1")
-        .json(&json!({"email": "other-client@example.com", "password": "correct-horse-1", "name": "S"}));
-    assert_eq!(app.send(req).await.status, 201);
+    let other =
+        forwarded_post(&app, "/api/v1/auth/signup", "10.9.0.0, 198.51.100.1", signup("other@example.com".into()));
+    assert_eq!(other.await, 201);
 }
 
 /// An IPv6 subscriber holds a /64: every address in it is one client.
@@ -84,15 +96,7 @@ async fn ipv6_addresses_of_one_64_share_a_limit() {
         c.trust_forwarded_for = "1".parse().unwrap();
     })
     .await;
-    let mut statuses = Vec::new();
-    for i in 0..6 {
-        let req = app
-            .client
-            .post(app.url("/api/v1/auth/login"))
-            .header("x-forwarded-for", format!("2001:db8:77:1:{i:x}::1"))
-            .json(&json!({"email": "nobody@example.com", "password": "wrong-password-1"}));
-        statuses.push(app.send(req).await.status.as_u16());
-    }
+    let statuses = logins_from(&app, (0..6).map(|i| format!("2001:db8:77:1:{i:x}::1"))).await;
     assert_eq!(statuses, [401, 401, 401, 429, 429, 429]);
 }
 
@@ -100,14 +104,6 @@ async fn ipv6_addresses_of_one_64_share_a_limit() {
 #[tokio::test]
 async fn forwarded_for_is_ignored_without_a_trusted_proxy() {
     let app = spawn_with(|c| c.rate_limit_per_ip_per_min = 2).await;
-    let mut statuses = Vec::new();
-    for i in 0..4 {
-        let req = app
-            .client
-            .post(app.url("/api/v1/auth/login"))
-            .header("x-forwarded-for", format!("198.51.100.{i}"))
-            .json(&json!({"email": "nobody@example.com", "password": "wrong-password-1"}));
-        statuses.push(app.send(req).await.status.as_u16());
-    }
+    let statuses = logins_from(&app, (0..4).map(|i| format!("198.51.100.{i}"))).await;
     assert_eq!(statuses, [401, 401, 429, 429]);
 }
