@@ -10,9 +10,9 @@ import urllib.parse
 
 
 class Client:
-    def __init__(self, base):
+    def __init__(self, base, timeout=None):
         url = urllib.parse.urlparse(base)
-        self.conn = http.client.HTTPConnection(url.hostname, url.port)
+        self.conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
 
     def call(self, method, path, body=None, token=None):
         """The parsed answer; any status of 300 or more fails the script."""
@@ -22,5 +22,5 @@ class Client:
         self.conn.request(method, path, json.dumps(body) if body is not None else None, headers)
         res = self.conn.getresponse()
         data = res.read()
-        assert res.status < 300, (path, res.status, data)
+        assert res.status < 300, (method, path, res.status, data)
         return json.loads(data) if data else None

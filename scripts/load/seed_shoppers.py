@@ -6,31 +6,26 @@ Usage: seed_shoppers.py BASE_URL SELLER_TOKEN OUT_FILE [SHOPPERS] [ITEMS]
 """
 
 import json
+import os
 import sys
 import threading
-import urllib.parse
-import http.client
 from concurrent.futures import ThreadPoolExecutor
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from crud_client import Client  # noqa: E402
 
 base, seller, out = sys.argv[1], sys.argv[2], sys.argv[3]
 shoppers = int(sys.argv[4]) if len(sys.argv) > 4 else 1000
 items = int(sys.argv[5]) if len(sys.argv) > 5 else 3
 PASSWORD = "shopper-password-1"
-url = urllib.parse.urlparse(base)
 local = threading.local()
 
 
 def call(method, path, body=None, token=None):
-    if not hasattr(local, "conn"):
-        local.conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
-    headers = {"content-type": "application/json"}
-    if token:
-        headers["authorization"] = "Bearer " + token
-    local.conn.request(method, path, json.dumps(body) if body is not None else None, headers)
-    r = local.conn.getresponse()
-    data = r.read()
-    assert r.status < 300, (method, path, r.status, data)
-    return json.loads(data) if data else None
+    """One keep-alive connection per thread."""
+    if not hasattr(local, "api"):
+        local.api = Client(base, timeout=60)
+    return local.api.call(method, path, body, token)
 
 
 categories = []  # (id, slug) of every node, parents and leaves
