@@ -123,7 +123,19 @@ impl Application {
             mb => mb * 1024 * 1024,
         };
         let decode_budget = DecodeBudget::new(decode_budget, decode_budget::DEFAULT_WAIT);
-        metrics.register_decode_budget(&decode_budget);
+        let budget_total = prometheus_client::metrics::gauge::Gauge::default();
+        budget_total.set(decode_budget.total_bytes() as i64);
+        metrics.register_gauge("image_decode_budget_bytes", "Memory photo decoding may hold at once", budget_total);
+        metrics.register_gauge(
+            "image_decode_reserved_bytes",
+            "Memory reserved by photo decodes in progress",
+            decode_budget.in_use.clone(),
+        );
+        metrics.register_gauge(
+            "image_decode_reserved_peak_bytes",
+            "Most memory ever reserved by photo decodes at once",
+            decode_budget.peak.clone(),
+        );
         let mail = crate::identity::mail::from_config(
             config.mail_smtp_url.as_ref().map(|s| s.expose()),
             &config.mail_from,
@@ -135,7 +147,7 @@ impl Application {
             .unwrap_or_else(|| format!("{}/verify-email", config.public_base_url.trim_end_matches('/')));
         let verification = crate::identity::verification::EmailVerification::new(db.clone(), mail, link_base);
         let streams = crate::notifications::streams::StreamHub::new(config.notification_streams_per_user);
-        metrics.register_streams(&streams);
+        metrics.register_gauge("notification_streams_open", "Notification streams open", streams.open.clone());
         let photos = Photos::new(db.clone(), images.clone(), image_limits, decode_budget);
         let orders = Orders::new(db.clone(), notifier.clone());
         let readiness = Arc::new(crate::platform::readiness::DbProbe::new(db.clone()));

@@ -97,26 +97,9 @@ impl Metrics {
         }
     }
 
-    /// The photo-decoding memory budget: its size, what is reserved now, and the peak.
-    pub fn register_decode_budget(&mut self, budget: &crate::catalogue::media::decode_budget::DecodeBudget) {
-        let total = Gauge::<i64, std::sync::atomic::AtomicI64>::default();
-        total.set(budget.total_bytes() as i64);
-        self.registry.register("image_decode_budget_bytes", "Memory photo decoding may hold at once", total);
-        self.registry.register(
-            "image_decode_reserved_bytes",
-            "Memory reserved by photo decodes in progress",
-            budget.in_use.clone(),
-        );
-        self.registry.register(
-            "image_decode_reserved_peak_bytes",
-            "Most memory ever reserved by photo decodes at once",
-            budget.peak.clone(),
-        );
-    }
-
-    /// Notification streams open on this replica.
-    pub fn register_streams(&mut self, hub: &crate::notifications::streams::StreamHub) {
-        self.registry.register("notification_streams_open", "Notification streams open", hub.open.clone());
+    /// A gauge a feature keeps itself (the decode budget's, the open streams'), exported here.
+    pub fn register_gauge(&mut self, name: &str, help: &str, gauge: Gauge<i64, std::sync::atomic::AtomicI64>) {
+        self.registry.register(name, help, gauge);
     }
 
     pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {

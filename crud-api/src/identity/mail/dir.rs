@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{build, EmailSender, OutgoingEmail, SendFuture};
+use super::message::{build, EmailSender, OutgoingEmail, SendFuture};
 
 pub struct DirSender {
     dir: PathBuf,

@@ -4,7 +4,7 @@
 
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
-use super::{build, EmailSender, MailError, OutgoingEmail, SendFuture};
+use super::message::{build, EmailSender, MailError, OutgoingEmail, SendFuture};
 
 pub struct SmtpSender {
     transport: AsyncSmtpTransport<Tokio1Executor>,
@@ -94,7 +94,7 @@ mod tests {
         assert!(commands.iter().any(|c| c == "MAIL FROM:<no-reply@gajyeogagu.io>"), "{commands:?}");
         assert!(commands.iter().any(|c| c == "RCPT TO:<minsu@example.com>"), "{commands:?}");
         assert!(data.contains("To: minsu@example.com"), "{data}");
-        assert_eq!(super::super::body_text(data.as_bytes()).unwrap(), mail.text);
+        assert_eq!(super::super::message::body_text(data.as_bytes()).unwrap(), mail.text);
     }
 
     #[test]
