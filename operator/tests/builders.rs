@@ -142,6 +142,12 @@ fn tenant_gets_plugins_config_secrets_and_the_model_endpoint() {
     assert_eq!(env(envs, "DL_API_URL"), Some("http://furniture-vision-dl-api.shop.svc:8002"));
     assert_eq!(env(envs, "DL_API_KEY"), Some("file:/var/run/secrets/gajyeogagu/dl-api/key"));
     assert_eq!(env(envs, "PUBLIC_BASE_URL"), Some("https://seoul.gajyeogagu.example"));
+    // Verification mail: the SMTP URL (it carries a password) only by reference.
+    let smtp = envs.iter().find(|e| e.name == "MAIL_SMTP_URL").unwrap();
+    assert!(smtp.value.is_none());
+    assert_eq!(smtp.value_from.as_ref().unwrap().secret_key_ref.as_ref().unwrap().name, "seoul-smtp");
+    assert_eq!(env(envs, "EMAIL_VERIFICATION_URL"), Some("https://seoul.gajyeogagu.example/verify-email"));
+    assert_eq!(env(envs, "MAIL_DIR"), Some("/data/mail"), "a writable place even without SMTP");
     assert_eq!(env(envs, "GOOGLE_CLIENT_ID"), Some("1234.apps.googleusercontent.com"));
     let db = envs.iter().find(|e| e.name == "DATABASE_URL").unwrap();
     assert_eq!(db.value_from.as_ref().unwrap().secret_key_ref.as_ref().unwrap().name, "seoul-db");

@@ -225,8 +225,30 @@ pub fn build(t: &ApiTenant, model: Option<&ModelDeployment>, rollouts: &BTreeMap
         env("PLUGINS_CONFIG", format!("{CONFIG_DIR}/plugins.json")),
         env("PLUGIN_CACHE_DIR", "/tmp/plugin-cache"),
         env("IMAGE_DIR", "/data/images"),
+        // Without `spec.mail` messages land here (writable emptyDir), undelivered.
+        env("MAIL_DIR", "/data/mail"),
         env("LOG_FORMAT", "json"),
     ];
+    if let Some(mail) = &spec.mail {
+        envs.push(EnvVar {
+            name: "MAIL_SMTP_URL".into(),
+            value_from: Some(EnvVarSource {
+                secret_key_ref: Some(SecretKeySelector {
+                    name: mail.smtp_url_secret_ref.name.clone(),
+                    key: mail.smtp_url_secret_ref.key.clone(),
+                    optional: Some(false),
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+        if let Some(from) = &mail.from {
+            envs.push(env("MAIL_FROM", from));
+        }
+        if let Some(url) = &mail.verification_url {
+            envs.push(env("EMAIL_VERIFICATION_URL", url));
+        }
+    }
     if let Some(host) = &spec.ingress_host {
         envs.push(env("PUBLIC_BASE_URL", format!("https://{host}")));
     }

@@ -54,6 +54,29 @@ pub struct ApiTenantSpec {
     /// through one replica would 404 on the others).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_storage: Option<ObjectStorage>,
+    /// Outgoing mail: the email verification links sign-ups get. Without it messages are only
+    /// written to the pod's emptyDir (`/data/mail`) and never delivered — sign-ups can't verify
+    /// their address (and so can't link a Google or Kakao account to it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail: Option<TenantMail>,
+}
+
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantMail {
+    /// Secret key holding the SMTP URL: `smtps://user:pass@host:465`,
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtp://relay:25`.
+    pub smtp_url_secret_ref: SecretKeyRef,
+    /// The sender, e.g. `가져가구 <no-reply@shop.example>` (default
+    /// `Gajyeogagu <no-reply@gajyeogagu.io>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 3, max = 320))]
+    pub from: Option<String>,
+    /// The frontend page a verification link opens (`?token=…` appended; it posts the token to
+    /// `POST /api/v1/auth/verify-email`). Default `https://<ingressHost>/verify-email`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^https?://.+"))]
+    pub verification_url: Option<String>,
 }
 
 #[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
