@@ -42,6 +42,7 @@ COPY --from=binaries /out/plugins/ /opt/gajyeogagu/plugins/
 ENV CRUD_API_ADDR=0.0.0.0:8001 \
     DATABASE_URL=sqlite:///data/gajyeogagu.db \
     IMAGE_DIR=/data/images \
+    MAIL_DIR=/data/mail \
     PLUGIN_CACHE_DIR=/tmp/plugin-cache
 WORKDIR /data
 USER 65532:65532
