@@ -1,5 +1,5 @@
 //! Photo decoding holds a bounded amount of memory, however many uploads arrive at once: a
-//! small PNG can decode to hundreds of MiB (a one-colour 4,000 × 4,000 PNG is ~240 KB here), and
+//! small PNG can decode to hundreds of MiB (a one-colour 3,000 × 3,000 PNG is ~140 KB), and
 //! parallel uploads were all decoded at once (six took a release build to 1.7 GiB).
 
 use serde_json::json;
@@ -17,15 +17,15 @@ fn bomb(side: u32) -> Vec<u8> {
 #[tokio::test]
 async fn parallel_decompression_bombs_are_decoded_within_the_memory_budget() {
     const MIB: u64 = 1024 * 1024;
-    // Room for one 4,000 × 4,000 decode at a time, not two.
+    // Room for one 3,000 × 3,000 decode at a time (168 MiB), not two.
     let app = spawn_with(|c| c.image_decode_budget_mb = 300).await;
     let s = seller(&app, "bombs@example.com").await;
     let p = list_item(&app, &s, "sofa", "큰 사진 소파", 10_000, json!({})).await;
     let id = p["id"].as_str().unwrap().to_string();
-    let png = bomb(4000);
+    let png = bomb(3000);
     assert!(png.len() < 512 * 1024, "{} bytes on the wire", png.len());
 
-    let uploads = (0..4).map(|_| upload_photo(&app, &s, &id, png.clone(), "bomb.png"));
+    let uploads = (0..3).map(|_| upload_photo(&app, &s, &id, png.clone(), "bomb.png"));
     let answers = futures_util::future::join_all(uploads).await;
     for (i, res) in answers.iter().enumerate() {
         assert_eq!(res.status, 201, "upload {i}: {}", res.body);
@@ -44,7 +44,7 @@ async fn parallel_decompression_bombs_are_decoded_within_the_memory_budget() {
     let budget = value("crud_api_image_decode_budget_bytes");
     let peak = value("crud_api_image_decode_reserved_peak_bytes");
     assert_eq!(budget, 300 * MIB);
-    // One decode's reservation at a time: 16 MP × 8 bytes + the renditions' 96 MiB.
-    assert_eq!(peak, (4000 * 4000 * 8 + 96 * MIB).div_ceil(MIB) * MIB, "peak {peak}");
+    // One decode's reservation at a time: 9 MP × 8 bytes + the renditions' 96 MiB.
+    assert_eq!(peak, (3000 * 3000 * 8 + 96 * MIB).div_ceil(MIB) * MIB, "peak {peak}");
     assert_eq!(value("crud_api_image_decode_reserved_bytes"), 0, "every reservation released");
 }
