@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SPECTRAL := tools/node/node_modules/.bin/spectral
 
-.PHONY: run test build-deps plugins plugin-langs models kube-tools eval crds tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance compare-backbones manifests images compose-e2e cluster cluster-down e2e bench-load bench-listing bench-users bench-dl bench-operator help
+.PHONY: eval-scripts run test build-deps plugins plugin-langs models kube-tools eval crds tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance compare-backbones manifests images compose-e2e cluster cluster-down e2e bench-load bench-listing bench-users bench-dl bench-operator help
 
 help:
 	@echo "make run        start dl-api on 127.0.0.1:8002 and crud-api on 0.0.0.0:8001 (SQLite under ./data, demo-ready)"
@@ -68,7 +68,7 @@ run: build-deps plugins
 	CARGO=$(CARGO) scripts/run.sh
 
 ## test: all set-up, then every check CI runs.
-test: build-deps tools plugins plugin-langs models kube-tools object-store-tools fmt-check clippy test-sqlite test-postgres fleet openapi-lint api-conformance oip-conformance manifests compose-e2e e2e
+test: build-deps tools plugins plugin-langs models kube-tools object-store-tools fmt-check clippy test-sqlite test-postgres fleet openapi-lint api-conformance oip-conformance manifests eval-scripts compose-e2e e2e
 
 tools:
 	scripts/node-tools.sh
@@ -76,6 +76,11 @@ tools:
 ## build-deps: cmake and nasm from Debian (dl-api's libjpeg-turbo is built from source).
 build-deps:
 	scripts/build-deps.sh
+
+# Scripts whose stdout is eval'd print only KEY=value lines, whatever their tools print
+# (scripts/tests/eval-scripts.sh; after `manifests`, when every cache they fill exists).
+eval-scripts:
+	scripts/tests/eval-scripts.sh
 
 fmt-check:
 	$(CARGO) fmt --all -- --check

@@ -10,6 +10,7 @@
 #   BASE_IMAGE=gajyeogagu-base/debian:bookworm-$BASE_REV
 # Bump BASE_REV to rebuild (e.g. for security updates).
 set -euo pipefail
+source "$(dirname "$0")/lib/eval-output.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 eval "$("$here/docker-engine.sh")"
 CACHE=${GAJYEOGAGU_CACHE:-$HOME/.cache/gajyeogagu}
@@ -38,4 +39,4 @@ if ! $DOCKER image inspect "$IMAGE" >/dev/null 2>&1; then
   $DOCKER import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'CMD ["/bin/bash"]' "$TAR" "$IMAGE" >/dev/null
 fi
-echo "BASE_IMAGE=$IMAGE"
+emit "BASE_IMAGE=$IMAGE"

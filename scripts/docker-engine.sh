@@ -10,6 +10,7 @@
 # Debian's own docker client is used on purpose: it runs BuildKit inside dockerd 20.10
 # (DOCKER_BUILDKIT=1) without the buildx plugin, so unused Dockerfile stages are skipped.
 set -euo pipefail
+source "$(dirname "$0")/lib/eval-output.sh"
 CACHE=${GAJYEOGAGU_CACHE:-$HOME/.cache/gajyeogagu}
 STATE=$CACHE/docker
 REGISTRY=${REGISTRY:-127.0.0.1:5000}
@@ -62,4 +63,4 @@ YAML
   curl -sf "http://$REGISTRY/v2/" >/dev/null || { log "registry did not start"; tail -5 "$STATE/registry.log" >&2; exit 1; }
 fi
 
-echo "DOCKER=$DOCKER REGISTRY=$REGISTRY"
+emit "DOCKER=$DOCKER REGISTRY=$REGISTRY"

@@ -6,7 +6,7 @@
 set -euo pipefail
 # Stdout is the result only (callers eval it or take it as a path): everything the tools
 # print goes to stderr.
-exec 3>&1 1>&2
+source "$(dirname "$0")/lib/eval-output.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 CACHE=${GAJYEOGAGU_CACHE:-$HOME/.cache/gajyeogagu}
 VERSION=1.8-1
@@ -33,4 +33,4 @@ if [[ ! -f $OUT/labels.tsv || $OUT/labels.tsv -ot $here/models/label_sweethome3d
   python3 "$here/models/label_sweethome3d.py" "$OUT" \
     "$work"/x/usr/share/sweethome3d/furniture/{BlendSwap-CC-0,BlendSwap-CC-BY,KatorLegaz,Scopia}.sh3f
 fi
-echo "$OUT" >&3
+emit "$OUT"

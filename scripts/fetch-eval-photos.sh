@@ -5,7 +5,7 @@
 # docs/ml.md). Fetched at eval time, never committed (their licences are in photos.tsv).
 # Prints the directory (labels.tsv + <category>/*.jpg). Cached outside the clone, checksummed.
 set -euo pipefail
-exec 3>&1 1>&2
+source "$(dirname "$0")/lib/eval-output.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 CACHE=${GAJYEOGAGU_CACHE:-$HOME/.cache/gajyeogagu}
@@ -60,4 +60,4 @@ if [[ ! -f $OUT/labels.tsv || $OUT/labels.tsv -ot $list ]]; then
   rm -rf "$OUT"
   mv "$OUT.tmp" "$OUT"
 fi
-echo "$OUT" >&3
+emit "$OUT"

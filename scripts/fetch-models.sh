@@ -16,7 +16,7 @@
 set -euo pipefail
 # Stdout is the result only (callers eval it or take it as a path): everything the tools
 # print goes to stderr.
-exec 3>&1 1>&2
+source "$(dirname "$0")/lib/eval-output.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
 CACHE=${GAJYEOGAGU_CACHE:-$HOME/.cache/gajyeogagu}
@@ -103,6 +103,6 @@ fi
 head=$here/../dl-api/models/efficientnet-lite0/1/head.json
 cmp -s "$head" "$IMAGE_DIR/head.json" || install -m 0644 "$head" "$IMAGE_DIR/head.json"
 
-echo "ORT_DYLIB_PATH=$ORT_LIB" >&3
-echo "DL_IMAGE_MODEL_DIR=$IMAGE_DIR" >&3
-echo "DL_TEXT_MODEL_DIR=$TEXT_DIR" >&3
+emit "ORT_DYLIB_PATH=$ORT_LIB"
+emit "DL_IMAGE_MODEL_DIR=$IMAGE_DIR"
+emit "DL_TEXT_MODEL_DIR=$TEXT_DIR"

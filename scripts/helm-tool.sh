@@ -2,6 +2,7 @@
 # Helm, built from its Go module (no registry ships the binary), cached outside the clone.
 # Prints HELM=<path>. First run ~3-5 minutes on 2 cores, then instant.
 set -euo pipefail
+source "$(dirname "$0")/lib/eval-output.sh"
 CACHE=${GAJYEOGAGU_CACHE:-$HOME/.cache/gajyeogagu}
 VERSION=v3.19.5
 dir=$CACHE/helm-$VERSION
@@ -11,4 +12,4 @@ if [[ ! -x $dir/helm ]]; then
   mkdir -p "$dir"
   CGO_ENABLED=0 GOBIN=$dir go install -trimpath -ldflags "-s -w" "helm.sh/helm/v3/cmd/helm@$VERSION"
 fi
-echo "HELM=$dir/helm"
+emit "HELM=$dir/helm"

@@ -12,6 +12,7 @@
 #   TAG=dev (default)
 # Prints, for eval: CRUD_API_IMAGE=… DL_API_IMAGE=… OPERATOR_IMAGE=…
 set -euo pipefail
+source "$(dirname "$0")/lib/eval-output.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 cd "$root"
@@ -59,4 +60,4 @@ for name in crud-api dl-api operator; do
   var=$(echo "$name" | tr 'a-z-' 'A-Z_')_IMAGE
   out+=("$var=$image")
 done
-echo "${out[*]}"
+emit "${out[*]}"

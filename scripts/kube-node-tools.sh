@@ -7,6 +7,7 @@
 # (tools/coredns). Static (CGO off). Prints KUBELET_BIN, KUBE_CONTROLLER_MANAGER_BIN,
 # KUBE_SCHEDULER_BIN, KUBE_PROXY_BIN, COREDNS_BIN. A second run takes a second.
 set -euo pipefail
+source "$(dirname "$0")/lib/eval-output.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 CACHE=${GAJYEOGAGU_CACHE:-$HOME/.cache/gajyeogagu}
@@ -38,5 +39,5 @@ if [[ ! -x $dir/coredns || $(cat "$dir/coredns.modsum" 2>/dev/null) != "$coredns
 fi
 for c in "${components[@]}" coredns; do
   var=$(echo "$c" | tr 'a-z-' 'A-Z_')_BIN
-  echo "$var=$dir/$c"
+  emit "$var=$dir/$c"
 done

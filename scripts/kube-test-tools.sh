@@ -7,6 +7,7 @@
 #   etcd 3.4.23 — Debian's etcd-server package, downloaded (not installed), sha256-checked.
 # Prints KUBE_APISERVER_BIN and ETCD_BIN. A second run takes a second.
 set -euo pipefail
+source "$(dirname "$0")/lib/eval-output.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 CACHE=${GAJYEOGAGU_CACHE:-$HOME/.cache/gajyeogagu}
@@ -41,5 +42,5 @@ if [[ ! -x $dir/etcd ]]; then
   dpkg-deb -x "$deb" "$work/x"
   install -m 0755 "$work/x/usr/bin/etcd" "$dir/etcd"
 fi
-echo "KUBE_APISERVER_BIN=$dir/kube-apiserver"
-echo "ETCD_BIN=$dir/etcd"
+emit "KUBE_APISERVER_BIN=$dir/kube-apiserver"
+emit "ETCD_BIN=$dir/etcd"

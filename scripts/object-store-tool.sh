@@ -4,6 +4,7 @@
 # crates.io at a pinned version with its published lock file, cached outside the clone
 # (~1 minute on 2 cores the first time). Prints S3S_FS_BIN=<path>. A second run takes a second.
 set -euo pipefail
+source "$(dirname "$0")/lib/eval-output.sh"
 CACHE=${GAJYEOGAGU_CACHE:-$HOME/.cache/gajyeogagu}
 VERSION=0.14.1
 dir=$CACHE/s3s-fs-$VERSION
@@ -13,4 +14,4 @@ if [[ ! -x $dir/bin/s3s-fs ]]; then
     cargo install -q --version "$VERSION" --features binary --root "$dir.tmp" s3s-fs >&2
   rm -rf "$dir" && mv "$dir.tmp" "$dir"
 fi
-echo "S3S_FS_BIN=$dir/bin/s3s-fs"
+emit "S3S_FS_BIN=$dir/bin/s3s-fs"

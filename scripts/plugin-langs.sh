@@ -6,6 +6,7 @@
 #   COMPONENTIZE_JS=…/node_modules/.bin/componentize-js
 # (`eval "$(scripts/plugin-langs.sh)"` and export them, or put them on PATH.)
 set -euo pipefail
+source "$(dirname "$0")/lib/eval-output.sh"
 cd "$(dirname "$0")/.."
 PY_VERSION=0.25.1
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/gajyeogagu
@@ -33,5 +34,5 @@ if [ ! -x "$js/node_modules/.bin/componentize-js" ]; then
   (cd "$js" && npm ci --no-audit --no-fund --loglevel=error >&2)
 fi
 
-echo "COMPONENTIZE_PY=$py/bin/componentize-py"
-echo "COMPONENTIZE_JS=$js/node_modules/.bin/componentize-js"
+emit "COMPONENTIZE_PY=$py/bin/componentize-py"
+emit "COMPONENTIZE_JS=$js/node_modules/.bin/componentize-js"
