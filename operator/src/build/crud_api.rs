@@ -182,6 +182,18 @@ fn module_volume(
     mounts.push(mount(&vol, format!("{PLUGINS_DIR}/{dir}")));
 }
 
+/// An environment variable read from a Secret's key (never its value in the Deployment).
+fn secret_env(name: &str, secret: &str, key: &str) -> EnvVar {
+    EnvVar {
+        name: name.into(),
+        value_from: Some(EnvVarSource {
+            secret_key_ref: Some(SecretKeySelector { name: secret.into(), key: key.into(), optional: Some(false) }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
 /// `model`: the referenced ModelDeployment when it exists (its key secret is mounted);
 /// `rollouts`: the candidates' phases (`status.rollouts`, as just judged).
 pub fn build(t: &ApiTenant, model: Option<&ModelDeployment>, rollouts: &BTreeMap<String, RolloutStatus>) -> Children {
@@ -209,18 +221,7 @@ pub fn build(t: &ApiTenant, model: Option<&ModelDeployment>, rollouts: &BTreeMap
 
     let mut envs = vec![
         env("CRUD_API_ADDR", format!("0.0.0.0:{PORT}")),
-        EnvVar {
-            name: "DATABASE_URL".into(),
-            value_from: Some(EnvVarSource {
-                secret_key_ref: Some(SecretKeySelector {
-                    name: spec.database_secret_ref.name.clone(),
-                    key: spec.database_secret_ref.key.clone(),
-                    optional: Some(false),
-                }),
-                ..Default::default()
-            }),
-            ..Default::default()
-        },
+        secret_env("DATABASE_URL", &spec.database_secret_ref.name, &spec.database_secret_ref.key),
         env("JWT_SIGNING_KEY_FILE", format!("{SECRETS_DIR}/signing/key.pem")),
         env("PLUGINS_CONFIG", format!("{CONFIG_DIR}/plugins.json")),
         env("PLUGIN_CACHE_DIR", "/tmp/plugin-cache"),
@@ -230,18 +231,7 @@ pub fn build(t: &ApiTenant, model: Option<&ModelDeployment>, rollouts: &BTreeMap
         env("LOG_FORMAT", "json"),
     ];
     if let Some(mail) = &spec.mail {
-        envs.push(EnvVar {
-            name: "MAIL_SMTP_URL".into(),
-            value_from: Some(EnvVarSource {
-                secret_key_ref: Some(SecretKeySelector {
-                    name: mail.smtp_url_secret_ref.name.clone(),
-                    key: mail.smtp_url_secret_ref.key.clone(),
-                    optional: Some(false),
-                }),
-                ..Default::default()
-            }),
-            ..Default::default()
-        });
+        envs.push(secret_env("MAIL_SMTP_URL", &mail.smtp_url_secret_ref.name, &mail.smtp_url_secret_ref.key));
         if let Some(from) = &mail.from {
             envs.push(env("MAIL_FROM", from));
         }
@@ -259,18 +249,7 @@ pub fn build(t: &ApiTenant, model: Option<&ModelDeployment>, rollouts: &BTreeMap
             envs.push(env("S3_ENDPOINT", endpoint));
         }
         for (name, key) in [("S3_ACCESS_KEY_ID", "accessKeyId"), ("S3_SECRET_ACCESS_KEY", "secretAccessKey")] {
-            envs.push(EnvVar {
-                name: name.into(),
-                value_from: Some(EnvVarSource {
-                    secret_key_ref: Some(SecretKeySelector {
-                        name: o.credentials_secret.clone(),
-                        key: key.into(),
-                        optional: Some(false),
-                    }),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            });
+            envs.push(secret_env(name, &o.credentials_secret, key));
         }
     }
     let mut volumes = vec![

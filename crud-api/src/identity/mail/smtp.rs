@@ -18,8 +18,7 @@ impl SmtpSender {
             .map_err(|e| anyhow::anyhow!("MAIL_SMTP_URL is not a valid smtp:// or smtps:// URL: {e}"))?
             .timeout(Some(std::time::Duration::from_secs(15)))
             .build();
-        build(from, &OutgoingEmail { to: "check@example.com".into(), subject: String::new(), text: String::new() })
-            .map_err(|e| anyhow::anyhow!("MAIL_FROM: {e}"))?;
+        from.parse::<lettre::message::Mailbox>().map_err(|e| anyhow::anyhow!("MAIL_FROM {from:?}: {e}"))?;
         Ok(Self { transport, from: from.to_string() })
     }
 }
