@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SPECTRAL := tools/node/node_modules/.bin/spectral
 
-.PHONY: eval-scripts run test build-deps plugins plugin-langs models kube-tools eval crds tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance compare-backbones manifests images compose-e2e cluster cluster-down e2e bench-load bench-listing bench-users bench-dl bench-operator help
+.PHONY: eval-scripts run test test-steps build-deps plugins plugin-langs models kube-tools eval crds tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance compare-backbones manifests images compose-e2e cluster cluster-down e2e bench-load bench-listing bench-users bench-dl bench-operator help
 
 help:
 	@echo "make run        start dl-api on 127.0.0.1:8002 and crud-api on 0.0.0.0:8001 (SQLite under ./data, demo-ready)"
@@ -67,8 +67,12 @@ compare-backbones:
 run: build-deps plugins
 	CARGO=$(CARGO) scripts/run.sh
 
-## test: all set-up, then every check CI runs.
-test: build-deps tools plugins plugin-langs models kube-tools object-store-tools fmt-check clippy test-sqlite test-postgres fleet openapi-lint api-conformance oip-conformance manifests eval-scripts compose-e2e e2e
+## test: all set-up, then every check CI runs — with target/ in the compile cache outside the
+## clone when the clone has none (scripts/with-compile-cache.sh; COMPILE_CACHE=0 turns it off).
+test:
+	@scripts/with-compile-cache.sh $(MAKE) --no-print-directory test-steps
+
+test-steps: build-deps tools plugins plugin-langs models kube-tools object-store-tools fmt-check clippy test-sqlite test-postgres fleet openapi-lint api-conformance oip-conformance manifests eval-scripts compose-e2e e2e
 
 tools:
 	scripts/node-tools.sh
@@ -92,14 +96,15 @@ clippy:
 test-sqlite:
 	$(CARGO) test --workspace
 
-# crud-api's integration suite again, on a throwaway PostgreSQL.
+# crud-api's integration suite again, on a throwaway PostgreSQL — the executable test-sqlite
+# built (scripts/workspace-test.sh: a `cargo test -p crud-api` would resolve other features).
 test-postgres:
-	scripts/with-postgres.sh $(CARGO) test -p crud-api --test api
+	CARGO=$(CARGO) scripts/with-postgres.sh scripts/workspace-test.sh crud-api api
 
 # Three crud-api processes on one PostgreSQL and one S3 bucket, kill -9'ed under a checkout and
 # payment load, then the invariants checked in SQL (crud-api/tests/fleet.rs).
 fleet: object-store-tools
-	scripts/with-postgres.sh $(CARGO) test -p crud-api --test fleet -- --nocapture
+	CARGO=$(CARGO) scripts/with-postgres.sh scripts/workspace-test.sh crud-api fleet --nocapture
 
 # CRDs generated from the operator's Rust types (a test fails when crds/ drifts).
 crds:

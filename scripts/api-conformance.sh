@@ -22,7 +22,9 @@ if [ ! -x "$venv/bin/st" ]; then
   "$venv/bin/pip" install -q "schemathesis==$ST_VERSION"
 fi
 scripts/node-tools.sh
-cargo build -q -p crud-api
+# The workspace build `make test` made (no features resolved anew: nothing recompiles).
+source "$(dirname "$0")/lib/workspace-build.sh"
+build_workspace_debug
 
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -23,15 +23,16 @@ eval "$("$here/docker-engine.sh")"
 eval "$("$here/base-images.sh")"
 log() { echo "images: $*" >&2; }
 
-bins=(target/$PROFILE/crud-api target/$PROFILE/dl-api target/$PROFILE/gajyeogagu-operator)
-missing=0
-for b in "${bins[@]}"; do [[ -x $b ]] || missing=1; done
-if ((missing)); then
-  flag=(); [[ $PROFILE == release ]] && flag=(--release)
-  [[ $PROFILE == release || $PROFILE == debug ]] || { log "PROFILE must be release or debug"; exit 2; }
-  log "building the binaries ($PROFILE)"
-  $CARGO build -q "${flag[@]}" -p crud-api -p dl-api -p operator --bin crud-api --bin dl-api --bin gajyeogagu-operator
-fi
+# Always through Cargo (a no-op when fresh): binaries left in target/ by an earlier build — or
+# by another clone sharing the compile cache — are never packaged stale. The debug binaries are
+# built by the same invocation as `make test`'s (scripts/lib/workspace-build.sh): nothing
+# compiles twice.
+case $PROFILE in
+  debug) log "building the binaries (debug, the test build)"; source "$here/lib/workspace-build.sh"; build_workspace_debug ;;
+  release) log "building the binaries (release)"
+    $CARGO build -q --release -p crud-api -p dl-api -p operator --bin crud-api --bin dl-api --bin gajyeogagu-operator ;;
+  *) log "PROFILE must be release or debug"; exit 2 ;;
+esac
 for w in payment_standard payment_promo recommend_style; do
   [[ -s target/wasm32-wasip2/plugin/$w.wasm ]] || { make -s plugins >/dev/null; break; }
 done
@@ -39,13 +40,22 @@ done
 # dl-api's runtime files, laid out as its cache dir expects (GAJYEOGAGU_CACHE=/opt/gajyeogagu).
 eval "$("$here/fetch-models.sh")"
 cache=${GAJYEOGAGU_CACHE:-$HOME/.cache/gajyeogagu}
-rm -rf target/docker-models
-mkdir -p target/docker-models/models
-cp -a "$(dirname "$ORT_DYLIB_PATH")" target/docker-models/
+# The build context: only what the prebuilt stages COPY, as real files in a directory of its
+# own (target/ may be a link into the compile cache, which a context cannot follow), hard-linked
+# where the file system allows (the models are ~200 MB).
+context=$(mktemp -d "${TMPDIR:-/tmp}/gajyeogagu-image-context.XXXXXX")
+trap 'rm -rf "$context"' EXIT
+stage() { mkdir -p "$context/$(dirname "$2")"; cp -aL --link "$1" "$context/$2" 2>/dev/null || cp -aL "$1" "$context/$2"; }
+for bin in crud-api dl-api gajyeogagu-operator; do stage "target/$PROFILE/$bin" "target/$PROFILE/$bin"; done
+for w in payment_standard payment_promo recommend_style; do
+  stage "target/wasm32-wasip2/plugin/$w.wasm" "target/wasm32-wasip2/plugin/$w.wasm"
+done
+stage "$(dirname "$ORT_DYLIB_PATH")" "target/docker-models/$(basename "$(dirname "$ORT_DYLIB_PATH")")"
 # use-multilingual-v3 (71 MB) serves Korean and English in one space: crud-api's hybrid search
 # embeds listings and queries with it (dl-api serves it whenever it is in the repository).
-cp -a "$cache/models/efficientnet-lite0" "$cache/models/minilm-l6-v2" "$cache/models/use-multilingual-v3" \
-  target/docker-models/models/
+for model in efficientnet-lite0 minilm-l6-v2 use-multilingual-v3; do
+  stage "$cache/models/$model" "target/docker-models/models/$model"
+done
 
 out=()
 for name in crud-api dl-api operator; do
@@ -53,7 +63,7 @@ for name in crud-api dl-api operator; do
   log "building $image"
   DOCKER_BUILDKIT=1 $DOCKER build -q -f "deploy/docker/$name.Dockerfile" \
     --build-arg BINARIES=prebuilt --build-arg PROFILE="$PROFILE" --build-arg RUNTIME_IMAGE="$BASE_IMAGE" \
-    -t "$image" . >/dev/null
+    -t "$image" "$context" >/dev/null
   $DOCKER push -q "$image" >/dev/null
   size=$($DOCKER image inspect -f '{{.Size}}' "$image")
   log "pushed $image ($((size / 1024 / 1024)) MiB)"

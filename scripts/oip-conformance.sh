@@ -14,7 +14,9 @@ fi
 eval "$("$here/fetch-models.sh")"
 export ORT_DYLIB_PATH DL_IMAGE_MODEL_DIR DL_TEXT_MODEL_DIR
 eval_dir=$("$here/fetch-eval-images.sh")
-cargo build -q -p dl-api
+# The workspace build `make test` made (no features resolved anew: nothing recompiles).
+source "$(dirname "$0")/lib/workspace-build.sh"
+build_workspace_debug
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 key=conformance-$RANDOM$RANDOM
 admin_key=conformance-admin-$RANDOM$RANDOM
