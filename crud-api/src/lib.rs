@@ -25,6 +25,7 @@ pub mod delivery;
 pub mod demo;
 pub mod http;
 pub mod identity;
+pub mod ml;
 pub mod notifications;
 pub mod orders;
 pub mod payments;

@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
+use crate::catalogue::http::image_urls::ImageUrls;
 use crate::catalogue::media::decode_budget::{self, DecodeBudget};
 use crate::catalogue::media::image_store::{Bucket, ImageStore};
 use crate::catalogue::media::images::ImageLimits;
@@ -96,7 +97,7 @@ impl Application {
                 .with_context(|| format!("cannot create IMAGE_DIR {}", config.image_dir.display()))?,
         };
         let dl = match &config.dl_api_url {
-            Some(url) => Some(crate::recommendations::DlClient::new(
+            Some(url) => Some(crate::ml::DlClient::new(
                 url,
                 config.dl_api_key.clone().unwrap_or_else(|| crate::platform::secret::Secret::new("")),
                 Duration::from_secs(config.ml_timeout_secs.max(1)),
@@ -149,10 +150,21 @@ impl Application {
         let streams = crate::notifications::streams::StreamHub::new(config.notification_streams_per_user);
         metrics.register_gauge("notification_streams_open", "Notification streams open", streams.open.clone());
         let photos = Photos::new(db.clone(), images.clone(), image_limits, decode_budget);
-        let orders = Orders::new(db.clone(), notifier.clone());
+        let orders = Orders::new(db.clone(), Arc::new(notifier.clone()));
         let readiness = Arc::new(crate::platform::readiness::DbProbe::new(db.clone()));
         let payments = Payments::new(db.clone(), plugins.clone(), gateways.clone(), orders.clone());
         let categories = crate::catalogue::category_cache::CategoryCache::new(db.clone());
+        // Clients put these URLs in `<img src>` and redirects as they are: a base that is not an
+        // absolute http(s) URL would give every response a broken link.
+        for (name, base) in
+            [("PUBLIC_BASE_URL", Some(&config.public_base_url)), ("IMAGE_BASE_URL", config.image_base_url.as_ref())]
+        {
+            if let Some(base) = base.filter(|b| !b.trim().is_empty()) {
+                let parsed = reqwest::Url::parse(base.trim()).map_err(|e| anyhow::anyhow!("{name}={base:?}: {e}"))?;
+                anyhow::ensure!(["http", "https"].contains(&parsed.scheme()), "{name}={base:?}: not an http(s) URL");
+            }
+        }
+        let image_urls = ImageUrls::new(&config.public_base_url, config.image_base_url.as_deref());
         let state = AppState(Arc::new(Inner {
             limits: Limits::new(&config, &db),
             metrics,
@@ -162,6 +174,7 @@ impl Application {
             oidc,
             dummy_hash,
             images,
+            image_urls,
             notifier,
             streams,
             plugins,

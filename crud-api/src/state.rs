@@ -65,6 +65,8 @@ pub struct Inner {
     /// Verified against when an email is unknown, so timing doesn't reveal accounts.
     pub dummy_hash: String,
     pub images: ImageStore,
+    /// The absolute URLs responses give for stored photos (`PUBLIC_BASE_URL` or `IMAGE_BASE_URL`).
+    pub image_urls: crate::catalogue::http::image_urls::ImageUrls,
     pub notifier: Notifier,
     /// This replica's open notification streams and their poller.
     pub streams: Arc<crate::notifications::streams::StreamHub>,
@@ -74,7 +76,7 @@ pub struct Inner {
     /// The sandbox gateway itself (tests count its captures).
     pub sandbox: Arc<crate::payments::sandbox::SandboxGateway>,
     /// dl-api, when `DL_API_URL` is set.
-    pub dl: Option<crate::recommendations::DlClient>,
+    pub dl: Option<crate::ml::DlClient>,
     /// The category tree, in memory (changes only through the admin endpoints).
     pub categories: Arc<crate::catalogue::category_cache::CategoryCache>,
     /// The on-sale listings recommendations rank, shared by every request.

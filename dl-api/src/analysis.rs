@@ -118,7 +118,7 @@ pub async fn analyze(state: &AppState, bytes: Bytes, with_embedding: bool) -> Re
         .await
         .map_err(|e| DlError::Internal(e.to_string()))??;
     // This request stays on this version even if another is loaded meanwhile.
-    let serving = models.image.get()?;
+    let serving = models.image().get()?;
     let mut rows = serving.batcher.infer(ImageInput { pixels: prepared.tensor, rows: 1 }).await?;
     let out = rows.pop().ok_or_else(|| DlError::Internal("no output row".into()))?;
     let backend = &serving.backend;

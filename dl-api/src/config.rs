@@ -119,50 +119,6 @@ impl Config {
         self.model_repository.clone().unwrap_or_else(|| Self::cache_dir().join("models"))
     }
 
-    /// What `name` is configured with: the directory named for it (`DL_*_MODEL_DIR`; empty is
-    /// "off") and the version to serve at start. None for a name this server doesn't know.
-    pub fn configured(&self, name: &str) -> Option<(Option<&PathBuf>, &String)> {
-        use crate::models::{image, multilingual, text};
-        match name {
-            image::NAME => Some((self.image_model_dir.as_ref(), &self.image_model_version)),
-            text::NAME => Some((self.text_model_dir.as_ref(), &self.text_model_version)),
-            multilingual::NAME => Some((self.multilingual_model_dir.as_ref(), &self.multilingual_model_version)),
-            _ => None,
-        }
-    }
-
-    /// Where version `version` of model `name` lives: the configured directory for the
-    /// configured version, the repository for every other.
-    pub fn version_dir(&self, name: &str, version: &str) -> PathBuf {
-        match self.configured(name) {
-            Some((Some(dir), configured)) if !dir.as_os_str().is_empty() && version == configured => dir.clone(),
-            _ => self.repository().join(name).join(version),
-        }
-    }
-
-    /// The directory and version `name` serves at start; None when it is off: its directory
-    /// set empty, or — for the multilingual model, which deployments may leave out — not
-    /// named and not in the repository.
-    pub fn serves_at_start(&self, name: &str) -> Option<(PathBuf, String)> {
-        let (dir, version) = self.configured(name)?;
-        if dir.is_some_and(|d| d.as_os_str().is_empty()) {
-            return None;
-        }
-        let path = self.version_dir(name, version);
-        if name == crate::models::multilingual::NAME && dir.is_none() && !path.join("model.onnx").is_file() {
-            return None;
-        }
-        Some((path, version.clone()))
-    }
-
-    pub fn image_dir(&self) -> PathBuf {
-        self.version_dir(crate::models::image::NAME, &self.image_model_version)
-    }
-
-    pub fn text_dir(&self) -> Option<PathBuf> {
-        self.serves_at_start(crate::models::text::NAME).map(|(dir, _)| dir)
-    }
-
     /// All accepted keys from the env list and the key file. Empty keys are ignored.
     pub fn keys(&self) -> anyhow::Result<Vec<String>> {
         read_keys(&self.api_keys, self.api_keys_file.as_ref(), "DL_API_KEYS_FILE")
@@ -210,21 +166,5 @@ pub fn version_name(s: &str) -> Result<String, String> {
         Ok(s.to_string())
     } else {
         Err(format!("`{s}` is not a model version (1–63 of A–Z a–z 0–9 . _ -, not starting with a dot)"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::Parser;
-
-    #[test]
-    fn an_empty_text_model_dir_turns_the_text_model_off() {
-        // What the operator's dl-api pods get: DL_TEXT_MODEL_DIR="" (found by `make e2e`: the pod
-        // crash-looped on "a value is required for '--text-model-dir'").
-        let c = Config::try_parse_from(["dl-api", "--text-model-dir", ""]).expect("an empty value parses");
-        assert_eq!(c.text_dir(), None);
-        let c = Config::try_parse_from(["dl-api", "--text-model-dir", "/m/text"]).unwrap();
-        assert_eq!(c.text_dir(), Some(PathBuf::from("/m/text")));
     }
 }

@@ -50,7 +50,8 @@ pub struct Problem {
     pub type_uri: String,
     #[schema(example = "Invalid image")]
     pub title: &'static str,
-    #[schema(example = 400)]
+    /// The HTTP status code, repeated.
+    #[schema(value_type = u16, format = Int32, minimum = 100, maximum = 599, example = 400)]
     pub status: u16,
     #[schema(example = "not an image we can read: unrecognised format (JPEG, PNG or WebP expected)")]
     pub detail: String,

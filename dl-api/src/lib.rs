@@ -3,6 +3,7 @@
 //! behind the Open Inference Protocol and a small domain API.
 
 pub mod analysis;
+pub mod api_keys;
 pub mod auth;
 pub mod batcher;
 pub mod colours;

@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use tokio::net::TcpListener;
 
-use crate::auth::ApiKeys;
+use crate::api_keys::ApiKeys;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::models::Models;

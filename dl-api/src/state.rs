@@ -13,7 +13,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Filled once every model has loaded and warmed up; empty means not ready.
     pub models: Arc<OnceLock<Models>>,
-    pub keys: Arc<crate::auth::ApiKeys>,
+    pub keys: Arc<crate::api_keys::ApiKeys>,
     pub styles: Arc<crate::styles::Styles>,
 }
 

@@ -9,7 +9,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::models::image::{normalised, EMBEDDING};
+use crate::models::backbone::EMBEDDING;
+use crate::models::image::normalised;
 
 #[derive(Debug, Deserialize)]
 struct File {

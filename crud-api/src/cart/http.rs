@@ -44,7 +44,7 @@ async fn view(state: &AppState, user: uuid::Uuid) -> ApiResult<CartView> {
     let lines = store::lines(&state.db, user).await?;
     let ids: Vec<Uuid> = lines.iter().map(|l| l.product_id).collect();
     let products = products::by_ids(&state.db, &ids).await?;
-    let thumbs = Thumbnails::load(&state.db, &ids).await?;
+    let thumbs = Thumbnails::load(&state.db, &ids, &state.image_urls).await?;
     let mut out = Vec::new();
     for l in lines {
         let p = products.iter().find(|p| p.id == l.product_id);

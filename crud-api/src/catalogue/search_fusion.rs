@@ -14,8 +14,8 @@ use uuid::Uuid;
 use crate::catalogue::search;
 use crate::catalogue::semantic::TextIndex;
 use crate::catalogue::store::products::{self, CardRow, ListFilter, Sort};
+use crate::ml::DlClient;
 use crate::platform::db::Db;
-use crate::recommendations::DlClient;
 
 /// Lexical candidates fused (the page is cut from the fused list).
 const LEXICAL: i64 = 100;

@@ -16,9 +16,9 @@ use uuid::Uuid;
 use crate::catalogue::listing::ProductStatus;
 use crate::catalogue::store::categories;
 use crate::catalogue::store::products::{self, ListFilter, Sort};
+use crate::ml::vectors::cosine;
+use crate::ml::{DlClient, MlError};
 use crate::platform::db::Db;
-use crate::recommendations::index::cosine;
-use crate::recommendations::{DlClient, MlError};
 
 /// Texts per dl-api call (its limit is 64).
 const BATCH: usize = 32;

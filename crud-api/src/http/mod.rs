@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod patterns;
 pub mod request_metrics;
 pub mod routes;
+pub mod timing_allow;
 
 use std::time::Duration;
 
@@ -52,6 +53,7 @@ pub fn router(state: AppState) -> Router {
 
     let max_body = state.config.max_body_bytes;
     let cors = cors_layer(&state.config.cors_origins);
+    let timing_allow = timing_allow::value(&state.config.cors_origins);
     routes
         .merge(SwaggerUi::new("/docs").url("/api-docs/openapi.json", openapi::document()))
         .fallback(|| async { ApiError::NotFound("route") })
@@ -76,6 +78,15 @@ pub fn router(state: AppState) -> Router {
                     axum::response::IntoResponse::into_response(ApiError::Internal(anyhow::anyhow!("handler panicked")))
                 }))
                 .layer(cors)
+                .layer(axum::middleware::map_response(move |mut res: Response<Body>| {
+                    let value = timing_allow.clone();
+                    async move {
+                        if let Some(v) = value {
+                            res.headers_mut().insert(timing_allow::HEADER, v);
+                        }
+                        res
+                    }
+                }))
                 .layer(DefaultBodyLimit::max(max_body)),
         )
 }

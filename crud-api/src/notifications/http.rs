@@ -15,6 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::store::{self, tickets, NotificationRow};
+use crate::catalogue::http::image_urls::ImageUrls;
 use crate::catalogue::http::thumbnails::Thumbnails;
 use crate::http::cursor;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
@@ -60,7 +61,7 @@ impl From<&NotificationRow> for NotificationView {
 }
 
 /// Views of `rows`, each with its order's first item's thumbnail: two queries for a page.
-async fn views(db: &Db, rows: &[NotificationRow]) -> Result<Vec<NotificationView>, sqlx::Error> {
+async fn views(db: &Db, rows: &[NotificationRow], urls: &ImageUrls) -> Result<Vec<NotificationView>, sqlx::Error> {
     let mut order_ids: Vec<Uuid> = rows.iter().filter_map(|n| n.order_id).collect();
     order_ids.sort_unstable();
     order_ids.dedup();
@@ -68,7 +69,7 @@ async fn views(db: &Db, rows: &[NotificationRow]) -> Result<Vec<NotificationView
     for item in orders::items(db, &order_ids).await? {
         first_product.entry(item.order_id).or_insert(item.product_id);
     }
-    let thumbs = Thumbnails::load(db, &first_product.values().copied().collect::<Vec<_>>()).await?;
+    let thumbs = Thumbnails::load(db, &first_product.values().copied().collect::<Vec<_>>(), urls).await?;
     Ok(rows
         .iter()
         .map(|n| NotificationView {
@@ -118,7 +119,7 @@ pub async fn list(
     Ok(Json(NotificationPage {
         unread_count: store::unread_count(&state.db, user.id).await?,
         next_cursor: if more { rows.last().map(|n| cursor::encode_id(n.id)) } else { None },
-        items: views(&state.db, &rows).await?,
+        items: views(&state.db, &rows, &state.image_urls).await?,
     }))
 }
 
@@ -154,8 +155,9 @@ pub struct StreamTicket {
     /// Single use, valid for a minute: pass as `ticket` to the stream.
     pub ticket: String,
     pub expires_at: DateTime<Utc>,
-    /// The stream's URL with the ticket: `new EventSource(stream_url)`.
-    #[schema(example = "/api/v1/notifications/stream?ticket=q8V1…")]
+    /// The stream's absolute URL (on `PUBLIC_BASE_URL`) with the ticket, for any origin:
+    /// `new EventSource(stream_url)`.
+    #[schema(example = "https://api.gajyeogagu.example/api/v1/notifications/stream?ticket=q8V1…")]
     pub stream_url: String,
 }
 
@@ -182,7 +184,7 @@ pub async fn stream_ticket(
     })?;
     let session_expires_at = DateTime::from_timestamp(user.expires_at, 0).unwrap_or_else(Utc::now);
     let (ticket, expires_at) = tickets::issue(&state.db, user.id, session_expires_at).await?;
-    let stream_url = format!("/api/v1/notifications/stream?ticket={ticket}");
+    let stream_url = state.config.public_url(&format!("/api/v1/notifications/stream?ticket={ticket}"));
     Ok((StatusCode::CREATED, Json(StreamTicket { ticket, expires_at, stream_url })))
 }
 
@@ -269,8 +271,9 @@ pub async fn stream(
                 }
             };
             // A failed thumbnail lookup costs the pictures, not the events.
-            let shown =
-                views(&state.db, &rows).await.unwrap_or_else(|_| rows.iter().map(NotificationView::from).collect());
+            let shown = views(&state.db, &rows, &state.image_urls)
+                .await
+                .unwrap_or_else(|_| rows.iter().map(NotificationView::from).collect());
             for (n, view) in rows.iter().zip(&shown) {
                 let data = serde_json::to_string(view).unwrap_or_default();
                 let event = SseEvent::default().id(n.id.to_string()).event(n.kind.clone()).data(data);

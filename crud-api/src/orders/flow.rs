@@ -1,11 +1,13 @@
 //! Order operations shared by handlers and background work: state changes with their
 //! notifications, and reservation expiry.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::store::{self, Actor, OrderRow, TransitionError};
-use crate::notifications::{Event, Notifier};
+use crate::orders::events::{OrderEvent, OrderEvents};
 use crate::orders::status::OrderStatus;
 use crate::platform::db::Db;
 use crate::platform::error::ApiError;
@@ -32,16 +34,16 @@ impl From<OrderError> for ApiError {
     }
 }
 
-/// The order state machine's moves and what they need: the database and the notifier.
+/// The order state machine's moves and what they need: the database and where to announce.
 #[derive(Clone)]
 pub struct Orders {
     db: Db,
-    notifier: Notifier,
+    events: Arc<dyn OrderEvents>,
 }
 
 impl Orders {
-    pub fn new(db: Db, notifier: Notifier) -> Self {
-        Self { db, notifier }
+    pub fn new(db: Db, events: Arc<dyn OrderEvents>) -> Self {
+        Self { db, events }
     }
 
     /// Applies a transition and announces it. `expect` pins the state it must start from.
@@ -69,8 +71,8 @@ impl Orders {
     /// (a payment's settlement).
     pub async fn announce(&self, order: &OrderRow, actor: Actor) {
         let expired = matches!(actor, Actor::System) && order.status == OrderStatus::Cancelled;
-        if let Some(event) = Event::for_status(order.status, expired) {
-            self.notifier.order_event(event, order).await;
+        if let Some(event) = OrderEvent::for_status(order.status, expired) {
+            self.events.order_event(event, order).await;
         }
         tracing::info!(order = %order.id, to = order.status.as_str(), actor = ?actor, "order status changed");
     }

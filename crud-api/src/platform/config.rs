@@ -93,9 +93,15 @@ pub struct Config {
     #[arg(long, env = "TRUST_FORWARDED_FOR", default_value = "false")]
     pub trust_forwarded_for: ProxyHops,
 
-    /// Public base URL of this API, used to build OAuth redirect URIs.
+    /// Public base URL of this API, as clients reach it: OAuth redirect URIs and the absolute
+    /// image URLs in responses (`PUBLIC_BASE_URL/api/v1/images/{key}`) are built from it.
     #[arg(long, env = "PUBLIC_BASE_URL", default_value = "http://localhost:8001")]
     pub public_base_url: String,
+
+    /// Where clients fetch photos instead of this API: a CDN or the bucket's public address.
+    /// Image URLs are then `IMAGE_BASE_URL/{key}` (the key is the object's name in the bucket).
+    #[arg(long, env = "IMAGE_BASE_URL")]
+    pub image_base_url: Option<String>,
 
     /// After social login, redirect here with the tokens in the URL fragment instead of
     /// answering JSON.
@@ -294,6 +300,12 @@ impl std::str::FromStr for ProxyHops {
 }
 
 impl Config {
+    /// `path` (with its query) on this API as clients reach it: the URLs responses give are
+    /// absolute, so a page on another origin or a mobile app uses them as they are.
+    pub fn public_url(&self, path: &str) -> String {
+        format!("{}{path}", self.public_base_url.trim_end_matches('/'))
+    }
+
     /// Defaults for tests and embedding: every flag at its default, nothing from the
     /// environment.
     pub fn defaults() -> Self {

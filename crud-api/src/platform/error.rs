@@ -34,6 +34,8 @@ pub struct Problem {
     #[serde(rename = "type")]
     pub type_uri: String,
     pub title: String,
+    /// The HTTP status code, repeated.
+    #[schema(value_type = u16, format = Int32, minimum = 100, maximum = 599, example = 400)]
     pub status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,

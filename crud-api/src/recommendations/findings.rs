@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::recommendations::client::{CategoryScore, Colour, Label};
+use crate::ml::client::{CategoryScore, Colour, Label};
 use crate::recommendations::suggest::CategorySuggestion;
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

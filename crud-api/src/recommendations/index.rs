@@ -11,6 +11,7 @@ use std::sync::{Arc, RwLock};
 
 use uuid::Uuid;
 
+use crate::ml::vectors::cosine;
 use crate::platform::db::Db;
 use crate::recommendations::catalogue_head::{self, CatalogueHead, Example};
 use crate::recommendations::store::embeddings::{self, EmbeddingRow};
@@ -60,13 +61,6 @@ pub fn normalise(v: &mut [f32]) {
     if n > 0.0 {
         v.iter_mut().for_each(|x| *x /= n);
     }
-}
-
-pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    if a.len() != b.len() {
-        return 0.0;
-    }
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 fn mean(vectors: &[Vec<f32>]) -> Option<Vec<f32>> {

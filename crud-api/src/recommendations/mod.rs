@@ -6,7 +6,6 @@ pub mod analysis_status;
 pub mod candidates;
 pub mod catalogue_head;
 pub mod catalogue_training;
-pub mod client;
 pub mod findings;
 pub mod http;
 pub mod index;
@@ -14,5 +13,4 @@ pub mod store;
 pub mod suggest;
 pub mod worker;
 
-pub use client::{DlClient, MlError};
 pub use index::EmbeddingIndex;

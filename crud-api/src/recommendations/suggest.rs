@@ -11,8 +11,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::catalogue::store::categories::CategoryRow;
+use crate::ml::client::Analysis;
 use crate::recommendations::catalogue_head::CatalogueHead;
-use crate::recommendations::client::Analysis;
 use crate::recommendations::index::Entry;
 
 /// Neighbours that vote.
@@ -106,7 +106,7 @@ pub fn suggest(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recommendations::client::CategoryScore;
+    use crate::ml::client::CategoryScore;
 
     fn analysis(scores: &[(&str, f32)]) -> Analysis {
         Analysis {

@@ -18,11 +18,11 @@ use prometheus_client::metrics::gauge::Gauge;
 
 use crate::catalogue::media::image_store::ImageStore;
 use crate::catalogue::store::{categories, images};
+use crate::ml::client::{DlClient, MlError};
 use crate::platform::config::Config;
 use crate::platform::db::Db;
 use crate::platform::metrics::{Metrics, ReasonLabels};
 use crate::recommendations::catalogue_training;
-use crate::recommendations::client::{DlClient, MlError};
 use crate::recommendations::findings::{Findings, StyleGuess};
 use crate::recommendations::index::EmbeddingIndex;
 use crate::recommendations::store::analysis_jobs::{self, JobRow};

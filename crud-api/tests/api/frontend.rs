@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use crate::catalogue::{list_item, png, seller, upload_photo};
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{spawn_app, spawn_with, TestApp};
 use crate::orders::{add_to_cart, buy, checkout, mark_paid};
 use crate::payments::{quote, unpaid_order};
 
@@ -36,7 +36,9 @@ async fn product_cards_name_their_seller_and_category_and_sellers_have_a_profile
     assert_eq!(profile.body["name"], card["seller_name"]);
     assert_eq!((profile.body["active_listings"].as_i64(), profile.body["sold_listings"].as_i64()), (Some(1), Some(0)));
     assert!(!profile.body.to_string().contains("names@example.com"), "no email: {}", profile.body);
-    let listings = app.get(profile.body["listings_url"].as_str().unwrap(), None).await.body;
+    let listings_url = profile.body["listings_url"].as_str().unwrap();
+    assert_eq!(listings_url, format!("{}/api/v1/products?seller={seller_id}", app.base));
+    let listings = app.get(listings_url, None).await.body;
     assert_eq!(listings["items"][0]["id"], id.as_str());
 
     // A buyer who never sold anything has no seller profile; nor does a made-up id.
@@ -157,4 +159,40 @@ async fn input_errors_are_words_and_whole_doubles_are_integers() {
     let res = app.post("/api/v1/cart/items", json!({"product_id": id, "quantity": 3.0}), Some(&buyer)).await;
     assert_eq!(res.status, 201, "{}", res.body);
     assert_eq!(res.body["lines"][0]["quantity"], 3);
+}
+
+/// Image URLs are absolute: a page on another origin (or a mobile app) puts them in `<img src>`
+/// as they are. Root-relative ones resolved against the page's own host and 404'd there.
+#[tokio::test]
+async fn image_urls_are_absolute_on_this_api_or_on_the_photo_host() {
+    let app = spawn_app().await;
+    let (seller, id, thumb) = listing_with_photo(&app, "absolute@example.com", "절대 주소 소파").await;
+    assert!(thumb.starts_with(&format!("{}/api/v1/images/", app.base)), "{thumb}");
+    let detail = app.get(&format!("/api/v1/products/{id}"), None).await.body;
+    for url in ["url", "thumbnail_url", "display_url"] {
+        let url = detail["images"][0][url].as_str().unwrap();
+        assert!(url.starts_with(&format!("{}/api/v1/images/", app.base)), "{url}");
+        // Fetched exactly as given, from anywhere.
+        let res = reqwest::get(url).await.unwrap();
+        assert_eq!(res.status(), 200, "{url}");
+        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("image/"));
+    }
+    assert_eq!(detail["images"][0]["thumbnail_url"], thumb.as_str());
+    let (buyer, _, _) = app.signup("absolute-buyer@example.com").await;
+    assert_eq!(add_to_cart(&app, &buyer, &id, 1).await.status, 201);
+    assert_eq!(app.get("/api/v1/cart", Some(&buyer)).await.body["lines"][0]["thumbnail_url"], thumb.as_str());
+    drop(seller);
+
+    // Photos served from a CDN or the bucket: every URL names that host and the stored key.
+    let cdn = spawn_with(|c| c.image_base_url = Some("https://img.example.net/photos/".into())).await;
+    let (_, id, thumb) = listing_with_photo(&cdn, "cdn@example.com", "CDN 소파").await;
+    let key = thumb.strip_prefix("https://img.example.net/photos/").unwrap_or_else(|| panic!("{thumb}"));
+    assert!(!key.contains('/') && key.ends_with(".jpg"), "{key}");
+    let detail = cdn.get(&format!("/api/v1/products/{id}"), None).await.body;
+    assert!(detail["images"][0]["url"].as_str().unwrap().starts_with("https://img.example.net/photos/"));
+    // … and this API still serves the same key, for a CDN that pulls from it.
+    let served = cdn.client.get(cdn.url(&format!("/api/v1/images/{key}"))).send().await.unwrap();
+    assert_eq!(served.status(), 200);
+    let card = cdn.get("/api/v1/products", None).await.body["items"][0].clone();
+    assert_eq!(card["thumbnail_url"], thumb.as_str());
 }

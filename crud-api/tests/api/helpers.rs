@@ -156,7 +156,11 @@ impl TestApp {
         }
     }
 
+    /// `path` on this server; an absolute URL (as responses give for images) as it is.
     pub fn url(&self, path: &str) -> String {
+        if path.starts_with("http://") || path.starts_with("https://") {
+            return path.to_string();
+        }
         format!("{}{path}", self.base)
     }
 

@@ -131,6 +131,8 @@ async fn browsers_open_the_stream_with_a_single_use_ticket() {
     assert_eq!(issued.status, 201, "{}", issued.body);
     let url = issued.body["stream_url"].as_str().unwrap().to_string();
     assert!(url.contains(issued.body["ticket"].as_str().unwrap()));
+    // Absolute: `new EventSource(stream_url)` on another origin opens this API, not the page's host.
+    assert!(url.starts_with(&format!("{}/api/v1/notifications/stream?ticket=", app.base)), "{url}");
 
     // No Authorization header, as EventSource sends it.
     let stream = app.client.get(app.url(&url)).header("accept", "text/event-stream").send().await.unwrap();

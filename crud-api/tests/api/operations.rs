@@ -95,6 +95,16 @@ async fn cors_allows_only_configured_origins() {
     assert!(exposed.contains("idempotent-replayed") && exposed.contains("x-request-id"), "{exposed}");
     let other = app.send(pre("https://evil.example")).await;
     assert!(other.headers.get("access-control-allow-origin").is_none());
+    // Resource Timing on the allowed origins (a 304 vs a 200, the wait) — for photo loads too,
+    // which send no Origin header.
+    for req in [
+        app.client.get(app.url("/api/v1/products")).header("origin", "https://shop.example"),
+        app.client.get(app.url("/health")),
+    ] {
+        assert_eq!(app.send(req).await.headers["timing-allow-origin"], "https://shop.example");
+    }
+    let closed = spawn_app().await;
+    assert!(closed.send(closed.client.get(closed.url("/health"))).await.headers.get("timing-allow-origin").is_none());
 }
 
 #[tokio::test]

@@ -23,7 +23,7 @@ fn main() -> anyhow::Result<()> {
     let batch = arg(&args, "--batch", 1.0) as usize;
     let config = Config::parse_from(["dl-bench"]);
     let env = dl_api::runtime::environment(&config.ort_library())?;
-    let dir = config.image_dir();
+    let dir = dl_api::models::table::image_dir(&config);
     let model = Arc::new(ImageModel::load(&dir)?);
     let threads = config.threads_per_session();
     let sessions = config.concurrency.max(1);

@@ -31,7 +31,7 @@ fn main() -> anyhow::Result<()> {
     }
     let config = Config::parse_from(["dl-eval"]);
     let env = dl_api::runtime::environment(&config.ort_library())?;
-    let model_dir = config.image_dir();
+    let model_dir = dl_api::models::table::image_dir(&config);
     let model = ImageModel::load(&model_dir)?;
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let mut session = dl_api::runtime::session(env, &model_dir.join("model.onnx"), threads, config.execution_provider)?;
@@ -138,9 +138,10 @@ fn print_scores(what: &str, s: &eval::Scores) {
 fn crosslingual(config: &Config, env: &ort::environment::Environment) -> anyhow::Result<()> {
     let pairs_file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("eval/crosslingual-pairs.tsv");
     let pairs = eval_crosslingual::read_pairs(&pairs_file)?;
-    let served = [dl_api::models::text::NAME, dl_api::models::multilingual::NAME]
-        .into_iter()
-        .filter_map(|name| Some((name, config.serves_at_start(name)?.0)));
+    let served = dl_api::models::table::MODELS
+        .iter()
+        .filter(|e| e.kind == dl_api::models::table::Kind::Text)
+        .filter_map(|e| Some((e.name, e.serves_at_start(config)?.0)));
     for (name, dir) in served {
         let model = TextModel::load(&dir)?;
         let mut session = dl_api::runtime::session(env, &dir.join("model.onnx"), 1, config.execution_provider)?;

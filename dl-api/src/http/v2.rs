@@ -14,7 +14,8 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::error::{DlError, Problem};
-use crate::models::image::{ImageInput, ImageModel, CLASSES, EMBEDDING};
+use crate::models::backbone::{CLASSES, EMBEDDING};
+use crate::models::image::{ImageInput, ImageModel};
 use crate::models::text::TextModel;
 use crate::models::{Loaded, ModelInfo, Models, SlotRef, TensorSpec};
 use crate::oip::binary::{self, HEADER_LENGTH};

@@ -13,8 +13,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use crate::models::backbone::EMBEDDING;
 use crate::models::categories::CATEGORIES;
-use crate::models::image::EMBEDDING;
 
 pub const FILE: &str = "head.json";
 

@@ -9,13 +9,12 @@ use ort::value::TensorRef;
 
 use crate::batcher::Backend;
 use crate::error::DlError;
+use crate::models::backbone::{CLASSES, EMBEDDING};
 use crate::models::categories::{CategoryMap, CATEGORIES};
 use crate::models::head::CategoryHead;
 use crate::preprocess::{INPUT_SIZE, PIXELS_PER_IMAGE};
 
 pub const NAME: &str = "efficientnet-lite0";
-pub const CLASSES: usize = 1000;
-pub const EMBEDDING: usize = 1280;
 
 /// Rows of preprocessed pixels, `rows × [3,224,224]` back to back.
 pub struct ImageInput {

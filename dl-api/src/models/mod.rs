@@ -1,14 +1,15 @@
 //! The models dl-api serves: loaded at their configured versions and warmed up before the
 //! service reports ready, then loaded (another version), swapped and unloaded per name
-//! through the repository API (`repository`) without dropping a request. `Models::slot` is
-//! the one place a model name becomes its slot; `Config::configured` the one place it
-//! becomes its configured directory and version.
+//! through the repository API (`repository`) without dropping a request. Which models there
+//! are, and how each is configured, is the table in `table`: one slot per entry, in its order.
 
+pub mod backbone;
 pub mod categories;
 pub mod head;
 pub mod image;
 pub mod multilingual;
 pub mod repository;
+pub mod table;
 pub mod text;
 
 use std::path::{Path, PathBuf};
@@ -25,6 +26,7 @@ use crate::preprocess::PIXELS_PER_IMAGE;
 use crate::runtime;
 
 use self::image::{ImageInput, ImageModel};
+use self::table::{Kind, MODELS};
 use self::text::TextModel;
 
 /// A tensor as the Open Inference Protocol describes it (`-1` = any size).
@@ -91,9 +93,10 @@ impl<B: ModelKind> Slot<B> {
         Self { name, serving: RwLock::new(serving) }
     }
 
-    /// Loads what `config` serves under this name at start (or leaves the slot off).
-    async fn at_start(name: &'static str, config: &Config, metrics: &Metrics) -> anyhow::Result<Self> {
-        let serving = match config.serves_at_start(name) {
+    /// Loads what `config` serves under `entry`'s name at start (or leaves the slot off).
+    async fn at_start(entry: &table::Entry, config: &Config, metrics: &Metrics) -> anyhow::Result<Self> {
+        let name = entry.name;
+        let serving = match entry.serves_at_start(config) {
             None => Serving::Off,
             Some((dir, version)) => Serving::Ready(load::<B>(name, config, metrics, dir, &version).await?),
         };
@@ -124,13 +127,32 @@ impl<B: ModelKind> Slot<B> {
 }
 
 pub struct Models {
-    pub image: Slot<ImageModel>,
-    /// English sentence embeddings (MiniLM).
-    pub text: Slot<TextModel>,
-    /// Korean and English in one space (USE-multilingual v3), when its files are there.
-    pub multilingual: Slot<TextModel>,
+    /// One per entry of `table::MODELS`, in its order.
+    slots: Vec<AnySlot>,
     /// One load at a time: two loads of the same model would race to be the one serving.
     pub(crate) loading: tokio::sync::Mutex<()>,
+}
+
+/// A slot of either kind.
+enum AnySlot {
+    Image(Slot<ImageModel>),
+    Text(Slot<TextModel>),
+}
+
+impl AnySlot {
+    fn name(&self) -> &'static str {
+        match self {
+            AnySlot::Image(s) => s.name,
+            AnySlot::Text(s) => s.name,
+        }
+    }
+
+    fn by_ref(&self) -> SlotRef<'_> {
+        match self {
+            AnySlot::Image(s) => SlotRef::Image(s),
+            AnySlot::Text(s) => SlotRef::Text(s),
+        }
+    }
 }
 
 /// A model name's slot, whatever its kind.
@@ -168,39 +190,49 @@ impl SlotRef<'_> {
     }
 }
 
-/// Every model name this server knows, image model first.
-pub const NAMES: [&str; 3] = [image::NAME, text::NAME, multilingual::NAME];
-
 impl Models {
     /// The slot serving `name`.
     pub fn slot(&self, name: &str) -> Option<SlotRef<'_>> {
-        match name {
-            image::NAME => Some(SlotRef::Image(&self.image)),
-            text::NAME => Some(SlotRef::Text(&self.text)),
-            multilingual::NAME => Some(SlotRef::Text(&self.multilingual)),
-            _ => None,
-        }
+        self.slots.iter().find(|s| s.name() == name).map(AnySlot::by_ref)
     }
 
-    /// What serves now, image model first.
+    /// The image model's slot (photo analysis).
+    pub fn image(&self) -> &Slot<ImageModel> {
+        self.slots
+            .iter()
+            .find_map(|s| match s {
+                AnySlot::Image(slot) => Some(slot),
+                AnySlot::Text(_) => None,
+            })
+            .expect("the table has an image model")
+    }
+
+    /// What serves now, in the table's order (image model first).
     pub fn infos(&self) -> Vec<ModelInfo> {
-        NAMES.iter().filter_map(|n| self.slot(n)?.info()).collect()
+        self.slots.iter().filter_map(|s| s.by_ref().info()).collect()
     }
 
     /// Each configured model and whether it serves (false: unloaded).
     pub fn readiness(&self) -> Vec<(&'static str, bool)> {
-        NAMES.iter().filter_map(|n| Some((*n, self.slot(n)?.ready()?))).collect()
+        self.slots.iter().filter_map(|s| Some((s.name(), s.by_ref().ready()?))).collect()
+    }
+
+    /// Every model name this server knows, in the table's order.
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.slots.iter().map(AnySlot::name)
     }
 
     /// Loads every configured model at its configured version, runs one warm-up inference
     /// through each session, and starts the batchers. Must run inside the tokio runtime.
     pub async fn load(config: &Config, metrics: &Metrics) -> anyhow::Result<Self> {
-        Ok(Self {
-            image: Slot::at_start(image::NAME, config, metrics).await?,
-            text: Slot::at_start(text::NAME, config, metrics).await?,
-            multilingual: Slot::at_start(multilingual::NAME, config, metrics).await?,
-            loading: tokio::sync::Mutex::new(()),
-        })
+        let mut slots = Vec::with_capacity(MODELS.len());
+        for entry in &MODELS {
+            slots.push(match entry.kind {
+                Kind::Image => AnySlot::Image(Slot::at_start(entry, config, metrics).await?),
+                Kind::Text => AnySlot::Text(Slot::at_start(entry, config, metrics).await?),
+            });
+        }
+        Ok(Self { slots, loading: tokio::sync::Mutex::new(()) })
     }
 }
 
@@ -271,8 +303,8 @@ impl ModelKind for ImageModel {
 
     fn outputs(_: &ort::session::Session) -> Vec<TensorSpec> {
         vec![
-            TensorSpec { name: "logits", datatype: "FP32", shape: vec![-1, image::CLASSES as i64] },
-            TensorSpec { name: "embedding", datatype: "FP32", shape: vec![-1, image::EMBEDDING as i64] },
+            TensorSpec { name: "logits", datatype: "FP32", shape: vec![-1, backbone::CLASSES as i64] },
+            TensorSpec { name: "embedding", datatype: "FP32", shape: vec![-1, backbone::EMBEDDING as i64] },
         ]
     }
 }

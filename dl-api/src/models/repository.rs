@@ -11,7 +11,8 @@ use std::path::Path;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{load, ModelKind, Models, Slot, SlotRef, NAMES};
+use super::table::{self, Entry};
+use super::{load, ModelKind, Models, Slot, SlotRef};
 use crate::config::{version_name, Config};
 use crate::error::DlError;
 use crate::metrics::Metrics;
@@ -42,7 +43,7 @@ pub fn versions_on_disk(config: &Config, name: &str) -> Vec<String> {
         .filter_map(|e| e.file_name().into_string().ok())
         .filter(|v| version_name(v).is_ok())
         .collect();
-    if let Some((dir, v)) = config.serves_at_start(name) {
+    if let Some((dir, v)) = table::entry(name).and_then(|e| e.serves_at_start(config)) {
         if dir.join("model.onnx").is_file() && !versions.contains(&v) {
             versions.push(v);
         }
@@ -61,7 +62,7 @@ impl Models {
     /// Every version of every model, serving or not; only the serving ones with `ready_only`.
     pub fn index(&self, config: &Config, ready_only: bool) -> Vec<IndexEntry> {
         let mut entries = Vec::new();
-        for name in NAMES {
+        for name in self.names() {
             let serving = self.slot(name).and_then(|s| s.info()).map(|i| i.version);
             let mut versions = versions_on_disk(config, name);
             if let Some(v) = &serving {
@@ -95,11 +96,12 @@ impl Models {
         name: &str,
         version: Option<&str>,
     ) -> Result<String, DlError> {
+        let entry = known(name)?;
         let version = match version {
             Some(v) => version_name(v).map_err(DlError::BadRequest)?,
-            None => configured_version(config, name)?.to_string(),
+            None => entry.configured(config).1.clone(),
         };
-        let dir = config.version_dir(name, &version);
+        let dir = entry.version_dir(config, &version);
         if !dir.join("model.onnx").is_file() {
             return Err(DlError::ModelNotFound(format!("{name} version {version}")));
         }
@@ -121,8 +123,8 @@ impl Models {
     }
 }
 
-fn configured_version<'a>(config: &'a Config, name: &str) -> Result<&'a str, DlError> {
-    config.configured(name).map(|(_, v)| v.as_str()).ok_or_else(|| DlError::ModelNotFound(name.to_string()))
+fn known(name: &str) -> Result<&'static Entry, DlError> {
+    table::entry(name).ok_or_else(|| DlError::ModelNotFound(name.to_string()))
 }
 
 async fn swap_in<B: ModelKind>(

@@ -12,9 +12,14 @@ fn category_accuracy_and_retrieval_precision_hold() {
     let dir = crate::helpers::eval_dir();
     let config = Config::parse_from(["dl-eval"]);
     let env = dl_api::runtime::environment(&config.ort_library()).unwrap();
-    let model = ImageModel::load(&config.image_dir()).unwrap();
-    let mut session =
-        dl_api::runtime::session(env, &config.image_dir().join("model.onnx"), 2, config.execution_provider).unwrap();
+    let model = ImageModel::load(&dl_api::models::table::image_dir(&config)).unwrap();
+    let mut session = dl_api::runtime::session(
+        env,
+        &dl_api::models::table::image_dir(&config).join("model.onnx"),
+        2,
+        config.execution_provider,
+    )
+    .unwrap();
     let labels = eval::read_labels(&dir).unwrap();
     assert!(labels.len() >= 200, "evaluation set shrank to {}", labels.len());
     let items = eval::embed_all(&model, &mut session, &dir, &labels).unwrap();
@@ -45,10 +50,15 @@ async fn make_eval_measures_what_the_service_answers() {
     let dir = crate::helpers::eval_dir();
     let config = Config::parse_from(["dl-eval"]);
     let env = dl_api::runtime::environment(&config.ort_library()).unwrap();
-    let model = ImageModel::load(&config.image_dir()).unwrap();
+    let model = ImageModel::load(&dl_api::models::table::image_dir(&config)).unwrap();
     let head = model.head.as_ref().expect("the image model ships a category head");
-    let mut session =
-        dl_api::runtime::session(env, &config.image_dir().join("model.onnx"), 2, config.execution_provider).unwrap();
+    let mut session = dl_api::runtime::session(
+        env,
+        &dl_api::models::table::image_dir(&config).join("model.onnx"),
+        2,
+        config.execution_provider,
+    )
+    .unwrap();
     let labels: Vec<_> = eval::read_labels(&dir)
         .unwrap()
         .into_iter()

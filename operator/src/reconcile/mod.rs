@@ -4,6 +4,7 @@
 pub mod api_tenant;
 pub mod apply;
 pub mod caches;
+pub mod events;
 pub mod model_deployment;
 pub mod pods;
 pub mod rollout;

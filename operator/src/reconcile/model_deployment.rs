@@ -14,7 +14,7 @@ use serde_json::json;
 
 use super::apply::{apply, cached, remove};
 use super::pods::Observed;
-use super::status::{self, Problem};
+use super::status::{self, now, Problem};
 use super::{next_check, Context, Error};
 use crate::build::{dl_api, MANAGER};
 use crate::crd::{ModelDeployment, ModelDeploymentStatus};
@@ -71,7 +71,7 @@ pub async fn reconcile(md: Arc<ModelDeployment>, ctx: Arc<Context>) -> Result<Ac
         let body = json!({ "apiVersion": "gajyeogagu.io/v1alpha1", "kind": KIND, "status": new });
         api.patch_status(&name, &PatchParams::apply(MANAGER).force(), &Patch::Apply(&body)).await?;
         m.wrote("ModelDeployment/status");
-        super::api_tenant::publish_transition(&ctx, &md.object_ref(&()), &old.conditions, &new.conditions).await;
+        super::events::publish_transition(&ctx, &md.object_ref(&()), &old.conditions, &new.conditions).await;
     }
     let labels = KindLabels { kind: KIND.into() };
     m.reconciles.get_or_create(&labels).inc();
@@ -81,8 +81,4 @@ pub async fn reconcile(md: Arc<ModelDeployment>, ctx: Arc<Context>) -> Result<Ac
 
 pub fn error_policy(md: Arc<ModelDeployment>, err: &Error, ctx: Arc<Context>) -> Action {
     super::error_policy(md, err, ctx, KIND)
-}
-
-pub(crate) fn now() -> String {
-    k8s_openapi::jiff::Timestamp::now().round(k8s_openapi::jiff::Unit::Second).unwrap_or_default().to_string()
 }

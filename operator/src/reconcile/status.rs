@@ -95,6 +95,11 @@ pub fn carry_transitions(new: &mut [Condition], old: &[Condition], now: &str) {
     }
 }
 
+/// Now, as conditions' `lastTransitionTime` (RFC 3339, whole seconds).
+pub(crate) fn now() -> String {
+    k8s_openapi::jiff::Timestamp::now().round(k8s_openapi::jiff::Unit::Second).unwrap_or_default().to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

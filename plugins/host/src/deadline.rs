@@ -7,44 +7,14 @@
 //! used less than the timeout, up to a wall-clock backstop of `WALL_BACKSTOP` × the timeout
 //! (a call is never held up longer than that, however busy the host).
 
-use std::time::{Duration, Instant};
-
 use wasmtime::{StoreContextMut, UpdateDeadline};
 
+use crate::cpu_time::thread_cpu_time;
 use crate::engine::PluginEngine;
 use crate::state::CallState;
 
 /// The most wall time a call may take, in multiples of its timeout.
 pub const WALL_BACKSTOP: u32 = 5;
-
-/// CPU time this thread has used (Linux and other Unixes; elsewhere: None, and the deadline is
-/// wall time).
-pub fn thread_cpu_time() -> Option<Duration> {
-    #[cfg(unix)]
-    {
-        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-        // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant.
-        let ok = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0;
-        ok.then(|| Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
-    }
-    #[cfg(not(unix))]
-    {
-        None
-    }
-}
-
-/// When the current call started: its thread's CPU time and the wall clock.
-#[derive(Clone, Copy)]
-pub struct Started {
-    cpu: Option<Duration>,
-    wall: Instant,
-}
-
-impl Started {
-    pub fn now() -> Self {
-        Self { cpu: thread_cpu_time(), wall: Instant::now() }
-    }
-}
 
 /// What to do when the epoch deadline is reached: interrupt, or wait for the CPU time still
 /// left in the budget.

@@ -19,6 +19,7 @@
 pub mod bindings;
 pub mod clock;
 pub mod convert;
+pub mod cpu_time;
 pub mod deadline;
 pub mod engine;
 pub mod error;

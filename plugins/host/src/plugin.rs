@@ -326,7 +326,7 @@ impl Session<'_> {
         self.store.set_fuel(limits.fuel).map_err(|e| PluginError::Trap(e.to_string()))?;
         self.store.set_epoch_deadline(PluginEngine::ticks(limits.timeout));
         let data = self.store.data_mut();
-        data.started = crate::deadline::Started::now();
+        data.started = crate::cpu_time::Started::now();
         data.logs.clear();
         data.logs_dropped = 0;
         Ok(limits)

@@ -27,7 +27,7 @@ pub struct CallState {
     /// The WASI random generator's state: the same seed for every instance.
     pub random: u64,
     /// When the current call (or the instantiation) started, for its deadline.
-    pub started: crate::deadline::Started,
+    pub started: crate::cpu_time::Started,
 }
 
 impl CallState {
@@ -40,7 +40,7 @@ impl CallState {
             memory_denied: false,
             now_millis: 0,
             random: 0,
-            started: crate::deadline::Started::now(),
+            started: crate::cpu_time::Started::now(),
         }
     }
 

@@ -145,7 +145,7 @@ fn the_deadline_counts_cpu_time_so_a_busy_host_is_not_the_plugins_failure() {
     // pages), which made `n` too small and the over-budget call below fit in its budget.
     let probe = 5_000_000;
     let alone = Limits { fuel, timeout: Duration::from_secs(10), ..Limits::default() };
-    let cpu = plugin_host::deadline::thread_cpu_time;
+    let cpu = plugin_host::cpu_time::thread_cpu_time;
     let per_probe = (0..3)
         .map(|_| {
             let before = cpu().unwrap();

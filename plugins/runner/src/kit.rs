@@ -10,18 +10,8 @@ use anyhow::{anyhow, bail, Context as _};
 use plugin_host::{Clock, Kind, Limits, Plugin, PluginEngine, PluginError};
 use serde_json::{json, Value};
 
+use crate::built::Built;
 use crate::{cache_dir, call, Strategy, UsageError};
-
-pub struct Built {
-    pub wasm: PathBuf,
-    pub bytes: Vec<u8>,
-}
-
-impl Built {
-    pub fn describe(&self) -> Value {
-        json!({ "ok": true, "component": self.wasm, "bytes": self.bytes.len(), "sha256": plugin_host::digest(&self.bytes) })
-    }
-}
 
 /// The package name in `dir/Cargo.toml` (its first `name = "…"`, which is the package's).
 fn package_name(dir: &Path) -> anyhow::Result<String> {

@@ -9,7 +9,7 @@ use std::process::Command;
 use anyhow::{anyhow, bail, Context as _};
 use serde::{Deserialize, Serialize};
 
-use crate::kit::Built;
+use crate::built::Built;
 
 /// The contract the runner was built with, copied into new JS and Python projects.
 pub const CONTRACT: &str = include_str!("../../wit/plugins.wit");
@@ -93,6 +93,9 @@ pub fn build(dir: &Path, m: &Manifest) -> anyhow::Result<Built> {
     let out_dir = dir.join("target");
     std::fs::create_dir_all(&out_dir)?;
     let wasm = out_dir.join(format!("{}.wasm", m.name));
+    if m.lang == Lang::Js {
+        check_js_syntax(dir, m.lang.source_file(), &out_dir)?;
+    }
     let mut cmd = Command::new(m.lang.command()?);
     cmd.current_dir(dir);
     match m.lang {
@@ -113,4 +116,26 @@ pub fn build(dir: &Path, m: &Manifest) -> anyhow::Result<Built> {
     }
     let bytes = std::fs::read(&wasm).with_context(|| wasm.display().to_string())?;
     Ok(Built { wasm, bytes })
+}
+
+/// componentize-js answers a syntax error with "failed to parse JS source, encountered [1]
+/// errors" — not which error, nor where. Node says both: the source is checked first, as an ES
+/// module (a copy named `.mjs`: `node --check` reads `.js` as CommonJS and trips on `export`).
+fn check_js_syntax(dir: &Path, source: &str, out_dir: &Path) -> anyhow::Result<()> {
+    let copy = out_dir.join("syntax-check.mjs");
+    std::fs::copy(dir.join(source), &copy).with_context(|| format!("{}", dir.join(source).display()))?;
+    // Node names the file by its absolute path: that is what its message is rewritten from.
+    let copy = copy.canonicalize()?;
+    let out = match Command::new("node").arg("--check").arg(&copy).output() {
+        Ok(out) => out,
+        Err(_) => return Ok(()), // no node on PATH: the componentizer reports what it can
+    };
+    let _ = std::fs::remove_file(&copy);
+    if !out.status.success() {
+        let said = String::from_utf8_lossy(&out.stderr).replace(&copy.display().to_string(), source);
+        let said: Vec<&str> =
+            said.lines().filter(|l| !l.trim_start().starts_with("at ") && !l.starts_with("Node.js v")).collect();
+        bail!("the build failed: {source} is not valid JavaScript:\n{}", said.join("\n").trim());
+    }
+    Ok(())
 }

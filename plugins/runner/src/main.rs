@@ -17,6 +17,7 @@
 //! Exit status: 0 the plugin answered; 1 the plugin failed (the JSON says how); 2 bad usage or
 //! input (a missing file, input that is not the documented shape); 3 the runner itself broke.
 
+mod built;
 mod json;
 mod kit;
 mod lang;

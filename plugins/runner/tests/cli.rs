@@ -192,12 +192,12 @@ fn componentizers() -> Vec<(String, String)> {
         .collect()
 }
 
-/// The kit in JavaScript and Python, from an empty directory outside the repository: `new
+/// The kit in JavaScript or Python, from an empty directory outside the repository: `new
 /// --lang` → `test` builds each world's component with the registry's componentizer and passes
 /// the same fixtures as the Rust projects (the weekend on the tenant's clock included); the
-/// components run in the sandbox under the service's default limits.
-#[test]
-fn the_kit_works_in_javascript_and_python_too() {
+/// components run in the sandbox under the service's default limits. One test per language, so
+/// the two componentizers (single-threaded, most of a minute each) run side by side.
+fn the_kit_works_in(lang: &str) {
     let outside = tempfile::tempdir().unwrap();
     let tools = componentizers();
     let kit = |dir: &std::path::Path, args: &[&str]| {
@@ -210,19 +210,17 @@ fn the_kit_works_in_javascript_and_python_too() {
         let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
         (out.status.code().unwrap_or(-1), json, String::from_utf8_lossy(&out.stderr).to_string())
     };
-    for lang in ["js", "python"] {
-        for (world, fixtures) in [("payment", 4), ("recommendation", 1)] {
-            let name = format!("{lang}-{world}");
-            let (code, _, err) = kit(outside.path(), &["new", world, &name, "--lang", lang]);
-            assert_eq!(code, 0, "{err}");
-            let project = outside.path().join(&name);
-            assert!(project.join("wit/plugins.wit").is_file() && project.join("gajyeogagu-plugin.json").is_file());
-            let (code, out, err) = kit(&project, &["test"]);
-            assert_eq!(code, 0, "{name}: {err}\n{out}");
-            let results = out["fixtures"].as_array().unwrap();
-            assert_eq!(results.len(), fixtures, "{out}");
-            assert!(results.iter().all(|f| f["passed"] == true), "{name}: {out}");
-        }
+    for (world, fixtures) in [("payment", 4), ("recommendation", 1)] {
+        let name = format!("{lang}-{world}");
+        let (code, _, err) = kit(outside.path(), &["new", world, &name, "--lang", lang]);
+        assert_eq!(code, 0, "{err}");
+        let project = outside.path().join(&name);
+        assert!(project.join("wit/plugins.wit").is_file() && project.join("gajyeogagu-plugin.json").is_file());
+        let (code, out, err) = kit(&project, &["test"]);
+        assert_eq!(code, 0, "{name}: {err}\n{out}");
+        let results = out["fixtures"].as_array().unwrap();
+        assert_eq!(results.len(), fixtures, "{out}");
+        assert!(results.iter().all(|f| f["passed"] == true), "{name}: {out}");
     }
     // An exception says what and where (the templates log it as the host shows a trap's
     // cause): without that, the call ended as a bare trap naming a filesystem import (Python
@@ -233,29 +231,48 @@ fn the_kit_works_in_javascript_and_python_too() {
         r#"{"lines": [{"product_id": "p", "category": "chair", "seller_id": "s", "unit_price": 1}]}"#,
     )
     .unwrap();
-    for (lang, file, from, to, cause) in [
-        ("python", "app.py", "    goods = sum(by_seller.values())", "    goods = 1 // 0", "app.py:"),
-        ("js", "strategy.js", "  const goods = [", "  const goods = input.nothing.there; [", "strategy.js:"),
-    ] {
-        let project = outside.path().join(format!("{lang}-payment"));
-        let source = std::fs::read_to_string(project.join(file)).unwrap();
-        assert!(source.contains(from), "{lang}: the template changed");
-        std::fs::write(project.join(file), source.replacen(from, to, 1)).unwrap();
-        let (code, _, err) = kit(&project, &["build"]);
-        assert_eq!(code, 0, "{err}");
-        let wasm = format!("target/{lang}-payment.wasm");
-        let (code, out, err) = kit(&project, &["payment", &wasm, "--input", input.to_str().unwrap()]);
-        assert_eq!(code, 1, "{err}");
-        let error = out["error"].as_str().unwrap();
-        let expected = if lang == "python" { "ZeroDivisionError" } else { "TypeError" };
-        assert!(error.contains(&format!("panicked at {cause}")) && error.contains(expected), "{lang}: {error}");
-    }
-    // A mistake in the source is the build's error, with the componentizer's words.
-    let app = outside.path().join("python-payment/app.py");
-    std::fs::write(&app, std::fs::read_to_string(&app).unwrap().replace("class Payment", "class Payment(")).unwrap();
-    let (code, _, err) = kit(&outside.path().join("python-payment"), &["build"]);
+    let (file, from, to, cause, expected) = match lang {
+        "python" => {
+            ("app.py", "    goods = sum(by_seller.values())", "    goods = 1 // 0", "app.py:", "ZeroDivisionError")
+        }
+        _ => {
+            ("strategy.js", "  const goods = [", "  const goods = input.nothing.there; [", "strategy.js:", "TypeError")
+        }
+    };
+    let project = outside.path().join(format!("{lang}-payment"));
+    let source = std::fs::read_to_string(project.join(file)).unwrap();
+    assert!(source.contains(from), "{lang}: the template changed");
+    std::fs::write(project.join(file), source.replacen(from, to, 1)).unwrap();
+    let (code, _, err) = kit(&project, &["build"]);
+    assert_eq!(code, 0, "{err}");
+    let wasm = format!("target/{lang}-payment.wasm");
+    let (code, out, err) = kit(&project, &["payment", &wasm, "--input", input.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    let error = out["error"].as_str().unwrap();
+    assert!(error.contains(&format!("panicked at {cause}")) && error.contains(expected), "{lang}: {error}");
+    // A mistake in the source is the build's error, saying what and where (JavaScript's was
+    // "failed to parse JS source, encountered [1] errors": node now checks the source first).
+    let (broken, from, to, says) = match lang {
+        "python" => ("app.py", "class Payment", "class Payment(", "SyntaxError"),
+        _ => ("strategy.js", "export const payment", "export const payment = (", "strategy.js:60"),
+    };
+    let path = project.join(broken);
+    let source = std::fs::read_to_string(&path).unwrap();
+    assert!(source.contains(from), "{lang}: the template changed");
+    std::fs::write(&path, source.replacen(from, to, 1)).unwrap();
+    let (code, _, err) = kit(&project, &["build"]);
     assert_eq!(code, 2);
-    assert!(err.contains("the build failed") && err.contains("SyntaxError"), "{err}");
+    assert!(err.contains("the build failed") && err.contains(says) && err.contains("SyntaxError"), "{lang}: {err}");
+}
+
+#[test]
+fn the_kit_works_in_javascript() {
+    the_kit_works_in("js");
+}
+
+#[test]
+fn the_kit_works_in_python() {
+    the_kit_works_in("python");
 }
 
 /// docs/plugins.md shows what the runner prints for its example command: the plan's figures

@@ -63,7 +63,7 @@ pub async fn upload(
         let field_name = format!("files[{index}]");
         index += 1;
         let row = state.photos.save(id, bytes.to_vec(), &field_name).await?;
-        stored.push(ImageView::from(&row));
+        stored.push(ImageView::new(&row, &state.image_urls));
     }
     if stored.is_empty() {
         return Err(ApiError::field("files", "attach at least one image file"));

@@ -1,6 +1,7 @@
 //! Categories, listings and their photos on the wire.
 
 pub mod categories;
+pub mod image_urls;
 pub mod images;
 pub mod labels;
 pub mod products;

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::catalogue::http::views::{self as product_views, ProductDetail, ProductPage, ProductStatus};
 use crate::catalogue::listing::{self, Condition, Dimensions, StyleTag};
 use crate::catalogue::ranking::{names_word, Boost};
+use crate::catalogue::store::product_views::record_view;
 use crate::catalogue::store::products::{self, After, ListFilter, Listing, ProductRow, Sort, UpdateOutcome};
 use crate::catalogue::store::{categories, images};
 use crate::catalogue::{search, search_fusion};
@@ -18,7 +19,6 @@ use crate::http::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
 use crate::identity::role::Role;
 use crate::identity::store::users;
 use crate::platform::error::{ApiError, ApiResult, FieldError, Problem};
-use crate::recommendations::store::signals;
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
@@ -187,7 +187,7 @@ pub async fn list(State(state): State<AppState>, ApiQuery(q): ApiQuery<ListQuery
     cards.truncate(limit as usize);
     let next_cursor =
         cards.last().filter(|_| more).map(|last| next_cursor(sort, &last.product, done.saturating_add(limit)));
-    Ok(Json(ProductPage { items: product_views::cards(&cards, &tree), next_cursor }))
+    Ok(Json(ProductPage { items: product_views::cards(&cards, &tree, &state.image_urls), next_cursor }))
 }
 
 /// Loads everything a detail view needs.
@@ -200,7 +200,7 @@ pub async fn load_detail(state: &AppState, p: &ProductRow) -> ApiResult<ProductD
     };
     let seller = users::by_id(&state.db, p.seller_id).await?.ok_or(ApiError::NotFound("seller"))?;
     let imgs = images::for_products(&state.db, &[p.id]).await?;
-    Ok(product_views::detail(p, &category, &seller, &imgs))
+    Ok(product_views::detail(p, &category, &seller, &imgs, &state.image_urls))
 }
 
 /// Hidden listings are visible only to their seller and admins.
@@ -230,7 +230,7 @@ pub async fn get(
     // A buyer's look feeds their recommendations and the listing's popularity; losing one
     // look is better than failing the page.
     if let Some(v) = viewer.as_ref().filter(|v| v.id != p.seller_id) {
-        if let Err(e) = signals::record_view(&state.db, v.id, p.id).await {
+        if let Err(e) = record_view(&state.db, v.id, p.id).await {
             tracing::warn!(error = %e, "product view not recorded");
         }
     }

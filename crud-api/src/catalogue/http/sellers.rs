@@ -24,8 +24,8 @@ pub struct SellerProfile {
     pub active_listings: i64,
     /// Listings sold out.
     pub sold_listings: i64,
-    /// Their listings: `GET /api/v1/products?seller={id}`.
-    #[schema(example = "/api/v1/products?seller=0190f1c2-7c1e-7d3a-9a51-5a1f3c2b9e10")]
+    /// Their listings (`GET /api/v1/products?seller={id}`), as an absolute URL.
+    #[schema(example = "https://api.gajyeogagu.example/api/v1/products?seller=0190f1c2-7c1e-7d3a-9a51-5a1f3c2b9e10")]
     pub listings_url: String,
 }
 
@@ -52,6 +52,6 @@ pub async fn get(State(state): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> A
         member_since: user.created_at,
         active_listings: active,
         sold_listings: sold,
-        listings_url: format!("/api/v1/products?seller={id}"),
+        listings_url: state.config.public_url(&format!("/api/v1/products?seller={id}")),
     }))
 }

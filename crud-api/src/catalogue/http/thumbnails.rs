@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
+use crate::catalogue::http::image_urls::ImageUrls;
 use crate::catalogue::store::images;
 use crate::platform::db::Db;
 
@@ -14,14 +15,14 @@ pub struct Thumbnails(HashMap<Uuid, String>);
 
 impl Thumbnails {
     /// One query for every product of the page.
-    pub async fn load(db: &Db, product_ids: &[Uuid]) -> Result<Self, sqlx::Error> {
+    pub async fn load(db: &Db, product_ids: &[Uuid], urls: &ImageUrls) -> Result<Self, sqlx::Error> {
         let mut ids = product_ids.to_vec();
         ids.sort_unstable();
         ids.dedup();
         let mut first = HashMap::new();
         // Gallery order: the first row of a product is its cover photo.
         for img in images::for_products(db, &ids).await? {
-            first.entry(img.product_id).or_insert_with(|| url(&img.thumb_key));
+            first.entry(img.product_id).or_insert_with(|| urls.url(&img.thumb_key));
         }
         Ok(Self(first))
     }
@@ -29,9 +30,4 @@ impl Thumbnails {
     pub fn get(&self, product_id: Uuid) -> Option<String> {
         self.0.get(&product_id).cloned()
     }
-}
-
-/// Where the stored image `key` (any rendition) is served.
-pub fn url(key: &str) -> String {
-    format!("/api/v1/images/{key}")
 }

@@ -5,8 +5,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::catalogue::http::image_urls::ImageUrls;
 use crate::catalogue::http::labels::Labels;
-use crate::catalogue::http::thumbnails::url as image_url;
 pub use crate::catalogue::listing::ProductStatus;
 use crate::catalogue::listing::{Condition, Dimensions};
 use crate::catalogue::store::categories::CategoryRow;
@@ -17,10 +17,12 @@ use crate::identity::store::users::UserRow;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImageView {
     pub id: Uuid,
-    /// Full image, `/api/v1/images/{key}`.
-    #[schema(example = "/api/v1/images/3f5a…e1.jpg")]
+    /// Full image. Every image URL is absolute — this API's `PUBLIC_BASE_URL/api/v1/images/{key}`,
+    /// or the photo host's (`IMAGE_BASE_URL/{key}`): use it as it is in `<img src>`.
+    #[schema(example = "https://api.gajyeogagu.example/api/v1/images/3f5a…e1.jpg")]
     pub url: String,
     /// JPEG thumbnail, longest side 400 px: list cards.
+    #[schema(example = "https://api.gajyeogagu.example/api/v1/images/3f5a…e1.thumb.jpg")]
     pub thumbnail_url: String,
     /// JPEG, longest side at most 1200 px: a detail page (the full image for photos stored
     /// before this rendition existed, until the start-up job has made theirs).
@@ -31,13 +33,13 @@ pub struct ImageView {
     pub height: i32,
 }
 
-impl From<&ImageRow> for ImageView {
-    fn from(i: &ImageRow) -> Self {
+impl ImageView {
+    pub fn new(i: &ImageRow, urls: &ImageUrls) -> Self {
         Self {
             id: i.id,
-            url: image_url(&i.image_key),
-            thumbnail_url: image_url(&i.thumb_key),
-            display_url: image_url(i.display_key.as_deref().unwrap_or(&i.image_key)),
+            url: urls.url(&i.image_key),
+            thumbnail_url: urls.url(&i.thumb_key),
+            display_url: urls.url(i.display_key.as_deref().unwrap_or(&i.image_key)),
             content_type: i.content_type.clone(),
             width: i.width,
             height: i.height,
@@ -75,7 +77,7 @@ pub fn tags(p: &ProductRow) -> Vec<String> {
     serde_json::from_str(&p.style_tags).unwrap_or_default()
 }
 
-pub fn summary(p: &ProductRow, cover_thumb: Option<&str>, labels: &Labels) -> ProductSummary {
+pub fn summary(p: &ProductRow, cover_thumb: Option<&str>, labels: &Labels, urls: &ImageUrls) -> ProductSummary {
     ProductSummary {
         id: p.id,
         title: p.title.clone(),
@@ -88,15 +90,15 @@ pub fn summary(p: &ProductRow, cover_thumb: Option<&str>, labels: &Labels) -> Pr
         category_name: labels.category(p.category_id),
         seller_id: p.seller_id,
         seller_name: labels.seller(p.seller_id),
-        thumbnail_url: cover_thumb.map(image_url),
+        thumbnail_url: cover_thumb.map(|key| urls.url(key)),
         created_at: p.created_at,
     }
 }
 
 /// Summaries with their first image, in the given order.
-pub fn cards(cards: &[CardRow], categories: &[CategoryRow]) -> Vec<ProductSummary> {
+pub fn cards(cards: &[CardRow], categories: &[CategoryRow], urls: &ImageUrls) -> Vec<ProductSummary> {
     let labels = Labels::new(cards.iter().map(|c| (c.product.seller_id, c.seller_name.clone())).collect(), categories);
-    cards.iter().map(|c| summary(&c.product, c.cover_thumb.as_deref(), &labels)).collect()
+    cards.iter().map(|c| summary(&c.product, c.cover_thumb.as_deref(), &labels, urls)).collect()
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -141,7 +143,13 @@ pub struct ProductDetail {
     pub updated_at: DateTime<Utc>,
 }
 
-pub fn detail(p: &ProductRow, category: &CategoryRow, seller: &UserRow, images: &[ImageRow]) -> ProductDetail {
+pub fn detail(
+    p: &ProductRow,
+    category: &CategoryRow,
+    seller: &UserRow,
+    images: &[ImageRow],
+    urls: &ImageUrls,
+) -> ProductDetail {
     ProductDetail {
         id: p.id,
         title: p.title.clone(),
@@ -157,7 +165,7 @@ pub fn detail(p: &ProductRow, category: &CategoryRow, seller: &UserRow, images: 
         area: p.area.clone(),
         category: CategoryRef { id: category.id, slug: category.slug.clone(), name: category.name.clone() },
         seller: SellerSummary { id: seller.id, name: seller.name.clone(), member_since: seller.created_at },
-        images: images.iter().map(ImageView::from).collect(),
+        images: images.iter().map(|i| ImageView::new(i, urls)).collect(),
         created_at: p.created_at,
         updated_at: p.updated_at,
     }

@@ -2,4 +2,5 @@
 
 pub mod categories;
 pub mod images;
+pub mod product_views;
 pub mod products;

@@ -18,7 +18,7 @@ use crate::delivery::store::{deliveries, riders};
 use crate::http::cursor;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, AuthRider, AuthUser};
 use crate::identity::profile::Address;
-use crate::notifications::Event;
+use crate::orders::events::OrderEvent;
 use crate::orders::http::handlers::{check_limit, items_of, visible_order};
 use crate::orders::status::OrderStatus;
 use crate::orders::store::{self as orders, Actor, OrderItemRow, OrderRow};
@@ -211,7 +211,7 @@ pub async fn accept(
         ));
     }
     let o = orders::by_id(&state.db, id).await?.ok_or(ApiError::NotFound("delivery"))?;
-    state.notifier.order_event(Event::RiderAssigned, &o).await;
+    state.notifier.order_event(OrderEvent::RiderAssigned, &o).await;
     Ok(Json(rider_view(&state, &o).await?))
 }
 

@@ -16,7 +16,7 @@ use crate::http::cursor;
 use crate::http::extract::{AdminUser, ApiJson, ApiPath, ApiQuery, AuthUser};
 use crate::identity::profile::{self, Address};
 use crate::identity::role::Role;
-use crate::notifications::Event;
+use crate::orders::events::OrderEvent;
 use crate::orders::http::views::{order_view, CheckoutResponse, OrderPage, OrderView};
 use crate::orders::status::OrderStatus;
 use crate::orders::store::{self, Actor, CheckoutError, OrderItemRow, OrderRow};
@@ -79,7 +79,8 @@ async fn placed_orders(state: &AppState, checkout_id: Uuid) -> ApiResult<Checkou
 /// The items of `orders` and their products' thumbnails, for `order_view`.
 pub async fn items_of(state: &AppState, orders: &[OrderRow]) -> ApiResult<(Vec<OrderItemRow>, Thumbnails)> {
     let items = store::items(&state.db, &orders.iter().map(|o| o.id).collect::<Vec<_>>()).await?;
-    let thumbs = Thumbnails::load(&state.db, &items.iter().map(|i| i.product_id).collect::<Vec<_>>()).await?;
+    let thumbs =
+        Thumbnails::load(&state.db, &items.iter().map(|i| i.product_id).collect::<Vec<_>>(), &state.image_urls).await?;
     Ok((items, thumbs))
 }
 
@@ -120,7 +121,7 @@ async fn place_orders(
                     Ok(plan) => (o.delivery_fee, o.total) = (plan.delivery_fee, plan.total),
                     Err(e) => tracing::warn!(order = %o.id, error = %e, "no delivery-fee estimate at checkout"),
                 }
-                state.notifier.order_event(Event::OrderPlaced, o).await;
+                state.notifier.order_event(OrderEvent::OrderPlaced, o).await;
             }
             let (items, thumbs) = items_of(state, &placed).await?;
             tracing::info!(buyer = %user.id, orders = placed.len(), "checkout");

@@ -125,7 +125,7 @@ pub(crate) async fn rank(
             let p = shown.iter().find(|p| p.id.to_string() == r.id)?;
             let first = imgs.iter().find(|i| i.product_id == p.id);
             Some(Recommendation {
-                product: product_views::summary(p, first.map(|i| i.thumb_key.as_str()), &labels),
+                product: product_views::summary(p, first.map(|i| i.thumb_key.as_str()), &labels, &state.image_urls),
                 score: r.score,
                 similarity: similarity.get(&p.id).copied(),
                 reason: r.reason.clone(),

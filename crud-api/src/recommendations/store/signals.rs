@@ -1,9 +1,9 @@
-//! What people do with listings, for the recommender: who looked at what (`product_views`),
-//! and how much each product is looked at, carted and ordered.
+//! What people do with listings, read for the recommender: what each person looked at last
+//! (`product_views`, which the catalogue records: `catalogue::store::product_views`), and how
+//! much each product is looked at, carted and ordered.
 
 use std::collections::HashMap;
 
-use chrono::Utc;
 use uuid::Uuid;
 
 use crate::bind_args;
@@ -14,14 +14,6 @@ use crate::platform::db::Db;
 /// How much one cart line and one order weigh against one person's look.
 const CART_WEIGHT: f64 = 3.0;
 const ORDER_WEIGHT: f64 = 5.0;
-
-/// Records that `user_id` looked at `product_id` now (their last look is kept).
-#[tracing::instrument(skip_all)]
-pub async fn record_view(db: &Db, user_id: Uuid, product_id: Uuid) -> Result<(), sqlx::Error> {
-    let sql = "INSERT INTO product_views (product_id, user_id, viewed_at) VALUES ($1, $2, $3) \
-               ON CONFLICT (product_id, user_id) DO UPDATE SET viewed_at = excluded.viewed_at";
-    on_db!(db, |pool| sqlx::query(sql).bind(product_id).bind(user_id).bind(Utc::now()).execute(pool).await.map(|_| ()))
-}
 
 /// The categories of what `user_id` looked at last, newest first, each once.
 #[tracing::instrument(skip_all)]
