@@ -11,6 +11,10 @@ pub enum MlError {
     /// Unreachable, timed out, overloaded or failing: worth retrying later.
     #[error("inference service unavailable: {0}")]
     Unavailable(String),
+    /// dl-api is up but its models are still loading (503 `model_not_ready`): the normal first
+    /// seconds of a start, not an outage — wait, don't count it against the photo.
+    #[error("inference service is still loading its models")]
+    NotReady,
     /// The service refused this input (400, 413, 415, 422): retrying cannot help.
     #[error("inference service refused the image ({status}): {detail}")]
     Rejected { status: u16, detail: String },
@@ -123,11 +127,14 @@ async fn answer<T: serde::de::DeserializeOwned>(res: reqwest::Response) -> Resul
 /// (404: a dl-api being replaced answered that once in the cluster test, and the seller's photo
 /// failed for good), overload (429) or an outage (5xx) — and is retried with back-off.
 fn refusal(status: u16, body: &str) -> MlError {
-    let detail = serde_json::from_str::<serde_json::Value>(body)
-        .ok()
+    let problem = serde_json::from_str::<serde_json::Value>(body).ok();
+    let code = problem.as_ref().and_then(|v| v["code"].as_str().map(String::from));
+    let detail = problem
+        .as_ref()
         .and_then(|v| v["detail"].as_str().map(String::from))
         .unwrap_or_else(|| body.chars().take(200).collect());
     match status {
+        503 if code.as_deref() == Some("model_not_ready") => MlError::NotReady,
         400 | 413 | 415 | 422 => MlError::Rejected { status, detail },
         401 => MlError::Unavailable("dl-api refused DL_API_KEY".into()),
         _ => MlError::Unavailable(format!("{status}: {detail}")),
@@ -161,10 +168,13 @@ mod tests {
             (405, String::new()),
             (408, String::new()),
             (429, problem(429, "overloaded", "retry later")),
-            (503, problem(503, "model_not_ready", "loading")),
+            (503, problem(503, "overloaded", "queue full")),
+            (503, String::new()),
         ] {
             assert!(matches!(refusal(status, &body), MlError::Unavailable(_)), "{status} must be retried");
         }
+        // Still loading: a wait, not a failure.
+        assert!(matches!(refusal(503, &problem(503, "model_not_ready", "loading")), MlError::NotReady));
         match refusal(404, "<html>not here</html>") {
             MlError::Unavailable(why) => assert_eq!(why, "404: <html>not here</html>"),
             other => panic!("{other:?}"),

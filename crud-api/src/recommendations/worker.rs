@@ -61,6 +61,17 @@ impl Settings {
     }
 }
 
+/// How long photo analysis pauses when dl-api answers that its models are still loading.
+const NOT_READY_WAIT: Duration = Duration::from_secs(2);
+
+/// What became of one job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Processed {
+    Recorded,
+    /// Put back, its attempt returned: dl-api is still loading.
+    DlNotReady,
+}
+
 /// The worker and what it needs: the database, dl-api, the photo files, the embedding index
 /// it keeps current, and its two metrics.
 pub struct Worker {
@@ -84,6 +95,7 @@ impl Worker {
         let mut last_training = Instant::now();
         let worker_id = format!("crud-api-{}", Uuid::now_v7().simple());
         let enabled = self.dl.is_some() && self.settings.enabled;
+        let mut waiting_for_dl = false;
         if enabled {
             tracing::info!(worker = %worker_id, "photo-analysis worker started");
         }
@@ -127,18 +139,37 @@ impl Worker {
                 tokio::time::sleep(idle).await;
                 continue;
             }
-            futures_util::future::join_all(jobs.into_iter().map(|job| self.process(job))).await;
+            let waited = futures_util::future::join_all(jobs.into_iter().map(|job| self.process(job))).await;
+            if waited.contains(&Processed::DlNotReady) {
+                // Told once per wait, at INFO: on a first start dl-api warms its models while
+                // crud-api seeds photos, and that is no failure (it logged 31 ERRORs).
+                if !waiting_for_dl {
+                    tracing::info!("dl-api is still loading its models; photo analysis waits for it");
+                    waiting_for_dl = true;
+                }
+                tokio::time::sleep(NOT_READY_WAIT).await;
+            } else if waiting_for_dl {
+                tracing::info!("dl-api is ready; photo analysis goes on");
+                waiting_for_dl = false;
+            }
         }
     }
 
     #[tracing::instrument(skip_all, fields(job = %job.id, image = %job.image_id, attempt = job.attempts))]
-    async fn process(&self, job: JobRow) {
+    async fn process(&self, job: JobRow) -> Processed {
         let outcome = self.analyse(&job).await;
         let db = &self.db;
+        let mut processed = Processed::Recorded;
         let recorded = match &outcome {
             Ok(()) => {
                 Metrics::reason(&self.jobs, "done");
                 Ok(())
+            }
+            Err(MlError::NotReady) => {
+                Metrics::reason(&self.jobs, "waiting");
+                processed = Processed::DlNotReady;
+                let at = chrono::Utc::now() + chrono::Duration::from_std(NOT_READY_WAIT).expect("small duration");
+                analysis_jobs::postpone(db, job.id, at).await
             }
             Err(MlError::Rejected { .. }) => {
                 Metrics::reason(&self.jobs, "failed");
@@ -157,6 +188,7 @@ impl Worker {
         if let Err(e) = recorded {
             tracing::error!(error = %e, "recording the analysis outcome failed; the job will be requeued when stale");
         }
+        processed
     }
 
     async fn analyse(&self, job: &JobRow) -> Result<(), MlError> {

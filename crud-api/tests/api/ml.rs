@@ -406,3 +406,62 @@ async fn the_catalogue_head_learns_from_sellers_categories_and_beats_the_base_mo
     let res = app.get("/api/v1/admin/catalogue-head", Some(&s)).await;
     assert_eq!(res.status, 403);
 }
+
+/// A first start: crud-api seeds photos while dl-api still warms its models and answers 503
+/// `model_not_ready`. That is a wait, not a failure — the job keeps its attempts (with one
+/// attempt allowed it used to fail for good on the first answer) and nothing is logged as a
+/// failure; once dl-api serves, the photo is analysed.
+#[tokio::test]
+async fn photos_wait_for_a_dl_api_that_is_still_loading_without_spending_attempts() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = calls.clone();
+    let loading = axum::Router::new().route(
+        "/v1/analyze",
+        axum::routing::post(move || {
+            let calls = counted.clone();
+            async move {
+                calls.fetch_add(1, Ordering::SeqCst);
+                let body = json!({"type": "https://gajyeogagu.io/problems/model_not_ready", "title": "Model not ready",
+                                  "status": 503, "code": "model_not_ready", "detail": "model all is loading"});
+                (
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    [("content-type", "application/problem+json")],
+                    body.to_string(),
+                )
+            }
+        }),
+    );
+    let stub = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", stub.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(stub, loading).await.unwrap() });
+    let app = spawn_with(move |c| {
+        c.dl_api_url = Some(url);
+        c.dl_api_key = Some(KEY.parse().unwrap());
+        c.ml_poll_ms = 50;
+        c.ml_backoff_ms = 100;
+        c.ml_max_attempts = 1;
+        c.ml_index_reload_secs = 3600;
+    })
+    .await;
+    let s = seller(&app, "loading@test.local").await;
+    let p = list_item(&app, &s, "sofa", "기다리는 소파", 150_000, json!({})).await;
+    let id = p["id"].as_str().unwrap();
+    upload(&app, &s, id, "sofa/Scopia-beige_sofa.png").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while calls.load(Ordering::SeqCst) < 3 {
+        if Instant::now() > deadline {
+            let a = app.get(&format!("/api/v1/products/{id}/analysis"), Some(&s)).await.body;
+            panic!("the worker stopped asking after {} calls: {a}", calls.load(Ordering::SeqCst));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Between two asks the job is pending again, its attempt given back (not "failed").
+    let waiting = wait_analysis(&app, &s, id, |a| a["status"] != "running").await;
+    assert_eq!(waiting["status"], "pending", "{waiting}");
+    assert_eq!((waiting["attempts"].as_i64(), waiting["error"].as_str()), (Some(0), None), "{waiting}");
+    let raw = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(raw.contains("crud_api_ml_jobs_total{reason=\"waiting\"}"), "waits are counted apart");
+    assert!(!raw.contains("crud_api_ml_jobs_total{reason=\"failed\"}") && !raw.contains("reason=\"retry\""), "{raw}");
+}

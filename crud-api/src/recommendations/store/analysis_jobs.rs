@@ -54,6 +54,22 @@ pub async fn complete(db: &Db, id: Uuid, result: &str) -> Result<(), sqlx::Error
     on_db!(db, |pool| sqlx::query(sql).bind(id).bind(result).bind(Utc::now()).execute(pool).await.map(|_| ()))
 }
 
+/// Puts a claimed job back, not before `retry_at`, without spending the attempt its claim
+/// took: the service wasn't ready to look at the photo, the photo didn't fail.
+#[tracing::instrument(skip_all)]
+pub async fn postpone(db: &Db, id: Uuid, retry_at: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    let sql = "UPDATE image_analysis_jobs SET status = 'pending', claimed_by = NULL, run_after = $2, \
+               attempts = attempts - 1, updated_at = $3 WHERE id = $1 AND status = 'running'";
+    // `run_after` is epoch milliseconds, as `fail` writes it and `claim` reads it.
+    on_db!(db, |pool| sqlx::query(sql)
+        .bind(id)
+        .bind(retry_at.timestamp_millis())
+        .bind(Utc::now())
+        .execute(pool)
+        .await
+        .map(|_| ()))
+}
+
 /// Records a failure: back to pending (not before `retry_at`) while attempts remain, failed
 /// after `max_attempts`.
 #[tracing::instrument(skip_all)]
