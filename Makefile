@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SPECTRAL := tools/node/node_modules/.bin/spectral
 
-.PHONY: eval-scripts run test test-steps build-deps plugins plugin-langs models kube-tools eval crds tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance compare-backbones manifests images compose-e2e cluster cluster-down e2e bench-load bench-listing bench-users bench-dl bench-operator help
+.PHONY: eval-scripts browser-test run test test-steps build-deps plugins plugin-langs models kube-tools eval crds tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance compare-backbones manifests images compose-e2e cluster cluster-down e2e bench-load bench-listing bench-users bench-dl bench-operator help
 
 help:
 	@echo "make run        start dl-api on 127.0.0.1:8002 and crud-api on 0.0.0.0:8001 (SQLite under ./data, demo-ready)"
@@ -19,6 +19,7 @@ help:
 	@echo "make openapi    regenerate api/*.json from the code"
 	@echo "make crds       regenerate crds/crds.yaml from the operator's types"
 	@echo "make api-conformance  Bruno collection + schemathesis against a live server"
+	@echo "make browser-test  Swagger UI and a page on another origin in Chromium (playwright-core)"
 	@echo "make bench-load load-test identity and catalogue endpoints (see docs/benchmarks.md)"
 	@echo "make bench-listing  the listing vs pgbench of the SQL it sends, one run (docs/benchmarks.md)"
 	@echo "make bench-users    1,000 Locust shoppers against one crud-api, then three behind haproxy (docs/benchmarks.md)"
@@ -72,7 +73,7 @@ run: build-deps plugins
 test:
 	@scripts/with-compile-cache.sh $(MAKE) --no-print-directory test-steps
 
-test-steps: build-deps tools plugins plugin-langs models kube-tools object-store-tools fmt-check clippy test-sqlite test-postgres fleet openapi-lint api-conformance oip-conformance manifests eval-scripts compose-e2e e2e
+test-steps: build-deps tools plugins plugin-langs models kube-tools object-store-tools fmt-check clippy test-sqlite test-postgres fleet openapi-lint api-conformance browser-test oip-conformance manifests eval-scripts compose-e2e e2e
 
 tools:
 	scripts/node-tools.sh
@@ -120,6 +121,11 @@ openapi-lint: tools
 # Bruno collection + schemathesis against a live server (SQLite).
 api-conformance: tools
 	scripts/api-conformance.sh
+
+## browser-test: Debian's Chromium (installed when missing) + playwright-core: Swagger UI "Try it
+## out" on both services, and clients/browser on another origin (photos, timing, the stream).
+browser-test: tools models
+	scripts/browser-test.sh
 
 # kustomize overlays, the Helm chart (lint + template) and CRD samples, validated with
 # kubernetes-validate (strict, Kubernetes 1.33); compose files checked statically.

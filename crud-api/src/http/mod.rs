@@ -71,7 +71,10 @@ pub fn router(state: AppState) -> Router {
                         })
                         .on_response(|res: &Response<_>, latency: Duration, _span: &tracing::Span| {
                             tracing::info!(status = res.status().as_u16(), latency_ms = latency.as_secs_f64() * 1e3, "response");
-                        }),
+                        })
+                        // `ApiError` logs each failure once, at its level (an internal error at
+                        // ERROR, a 503 `unavailable` at WARN): no second, blanket ERROR per 5xx.
+                        .on_failure(()),
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(CatchPanicLayer::custom(|_| {
