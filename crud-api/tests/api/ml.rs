@@ -41,6 +41,11 @@ fn serve_dl_with(listener: TcpListener, extra: &[&str]) -> tokio::sync::oneshot:
 }
 
 pub async fn app_with_dl(url: &str) -> TestApp {
+    app_with_dl_and(url, |_| {}).await
+}
+
+/// crud-api using the dl-api at `url`, with a fast worker, then `customise`d.
+async fn app_with_dl_and(url: &str, customise: impl FnOnce(&mut crud_api::platform::config::Config)) -> TestApp {
     let url = url.to_string();
     spawn_with(move |c| {
         c.dl_api_url = Some(url);
@@ -49,6 +54,7 @@ pub async fn app_with_dl(url: &str) -> TestApp {
         c.ml_backoff_ms = 100;
         c.ml_timeout_secs = 2;
         c.ml_index_reload_secs = 3600;
+        customise(c);
     })
     .await
 }
@@ -436,15 +442,7 @@ async fn photos_wait_for_a_dl_api_that_is_still_loading_without_spending_attempt
     let stub = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", stub.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(stub, loading).await.unwrap() });
-    let app = spawn_with(move |c| {
-        c.dl_api_url = Some(url);
-        c.dl_api_key = Some(KEY.parse().unwrap());
-        c.ml_poll_ms = 50;
-        c.ml_backoff_ms = 100;
-        c.ml_max_attempts = 1;
-        c.ml_index_reload_secs = 3600;
-    })
-    .await;
+    let app = app_with_dl_and(&url, |c| c.ml_max_attempts = 1).await;
     let s = seller(&app, "loading@test.local").await;
     let p = list_item(&app, &s, "sofa", "기다리는 소파", 150_000, json!({})).await;
     let id = p["id"].as_str().unwrap();
