@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SPECTRAL := tools/node/node_modules/.bin/spectral
 
-.PHONY: eval-scripts browser-test run test test-steps build-deps plugins plugin-langs models kube-tools eval crds tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance compare-backbones manifests images compose-e2e cluster cluster-down e2e bench-load bench-listing bench-users bench-dl bench-operator help
+.PHONY: eval-scripts compile-cache-test browser-test run test test-steps build-deps plugins plugin-langs models kube-tools eval crds tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance compare-backbones manifests images compose-e2e cluster cluster-down e2e bench-load bench-listing bench-users bench-dl bench-operator help
 
 help:
 	@echo "make run        start dl-api on 127.0.0.1:8002 and crud-api on 0.0.0.0:8001 (SQLite under ./data, demo-ready)"
@@ -73,7 +73,7 @@ run: build-deps plugins
 test:
 	@scripts/with-compile-cache.sh $(MAKE) --no-print-directory test-steps
 
-test-steps: build-deps tools plugins plugin-langs models kube-tools object-store-tools fmt-check clippy test-sqlite test-postgres fleet openapi-lint api-conformance browser-test oip-conformance manifests eval-scripts compose-e2e e2e
+test-steps: build-deps tools plugins plugin-langs models kube-tools object-store-tools fmt-check clippy test-sqlite test-postgres fleet openapi-lint api-conformance browser-test oip-conformance manifests eval-scripts compile-cache-test compose-e2e e2e
 
 tools:
 	scripts/node-tools.sh
@@ -86,6 +86,10 @@ build-deps:
 # (scripts/tests/eval-scripts.sh; after `manifests`, when every cache they fill exists).
 eval-scripts:
 	scripts/tests/eval-scripts.sh
+
+# The compile cache's link, lock and opt-outs, in a scratch clone (scripts/with-compile-cache.sh).
+compile-cache-test:
+	scripts/tests/compile-cache.sh
 
 fmt-check:
 	$(CARGO) fmt --all -- --check

@@ -10,8 +10,9 @@
 #
 # - A clone that already has a real target/ directory keeps it (a developer's tree, `make run`
 #   before `make test`): nothing changes for it.
-# - One clone at a time: the command holds a lock on the cache, so a second `make test` in
-#   another clone waits rather than overwrite the first one's binaries mid-run.
+# - One clone at a time: this script holds a lock on the cache while the command runs, so a
+#   second `make test` in another clone waits (at most 30 minutes, then builds in its own
+#   target/) rather than overwrite the first one's binaries mid-run.
 # - Bounded: a cache of another toolchain is deleted when a new one starts; one that grew past
 #   COMPILE_CACHE_MAX_GB (default 40) — dependency versions accumulate as Cargo.lock moves — is
 #   emptied before the command runs (the next run is cold, then warm again).
@@ -32,8 +33,12 @@ mkdir -p "$cache_root"
 
 exec 9>"$cache_root/lock"
 if ! flock -n 9; then
-  log "another clone's build holds $cache_root; waiting for it"
-  flock 9
+  log "another clone's build holds $cache_root; waiting for it (at most 30 minutes)"
+  if ! flock -w 1800 9; then
+    log "still held: building in this clone's own target/ instead"
+    exec 9>&-
+    exec "$@"
+  fi
 fi
 
 for other in "$cache_root"/target-*; do
@@ -55,4 +60,7 @@ mkdir -p "$dir"
 [[ -L target ]] && rm target
 ln -s "$dir" target
 log "target/ -> $dir ($(du -sh "$dir" | cut -f1))"
-"$@"
+# The lock is this script's alone: the command runs without descriptor 9, or the daemons it
+# starts and leaves running (dockerd, the local registry) would hold the lock after it ends —
+# the next clone's `make test` waited on exactly that.
+"$@" 9>&-

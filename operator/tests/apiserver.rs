@@ -97,6 +97,11 @@ async fn the_api_server_refuses_broken_resources_with_a_message_that_says_what_t
     t.spec.plugins.time_zone = Some("Seoul time".into());
     let kube::Error::Api(e) = tenants.create(&PostParams::default(), &t).await.expect_err("refused") else { panic!() };
     assert!(e.message.contains("timeZone must be an IANA name"), "{}", e.message);
+    // Answers build absolute URLs from it: a relative or non-http base is refused up front.
+    let mut t: ApiTenant = serde_json::from_value(sample("api-tenant.yaml", ns)).unwrap();
+    t.spec.public_base_url = Some("shop.example/api".into());
+    let kube::Error::Api(e) = tenants.create(&PostParams::default(), &t).await.expect_err("refused") else { panic!() };
+    assert!(e.message.contains("publicBaseUrl must be an absolute http(s) URL"), "{}", e.message);
     // tenantId is immutable.
     let t: ApiTenant = serde_json::from_value(sample("api-tenant.yaml", ns)).unwrap();
     tenants.create(&PostParams::default(), &t).await.unwrap();

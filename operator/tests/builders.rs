@@ -163,10 +163,20 @@ fn tenant_gets_plugins_config_secrets_and_the_model_endpoint() {
     let secret = envs.iter().find(|e| e.name == "S3_SECRET_ACCESS_KEY").unwrap();
     let from = secret.value_from.as_ref().unwrap().secret_key_ref.as_ref().unwrap();
     assert_eq!((from.name.as_str(), from.key.as_str()), ("seoul-photos-credentials", "secretAccessKey"));
+    assert!(env(envs, "IMAGE_BASE_URL").is_none(), "photos through the API unless the bucket is public");
     // Without the ModelDeployment the tenant runs without AI.
     let alone = crud_api::build(&t, None, &Default::default());
     let envs = alone.deployment.spec.unwrap().template.spec.unwrap().containers[0].env.clone().unwrap();
     assert!(env(&envs, "DL_API_URL").is_none());
+    // Answers give absolute URLs: a tenant reached another way than its ingress says so, and
+    // photos may come straight from the bucket's public address.
+    let mut other = t.clone();
+    other.spec.public_base_url = Some("http://192.0.2.10:30080".into());
+    other.spec.object_storage.as_mut().unwrap().public_url = Some("https://photos.seoul.example".into());
+    let built = crud_api::build(&other, None, &Default::default());
+    let envs = built.deployment.spec.unwrap().template.spec.unwrap().containers[0].env.clone().unwrap();
+    assert_eq!(env(&envs, "PUBLIC_BASE_URL"), Some("http://192.0.2.10:30080"));
+    assert_eq!(env(&envs, "IMAGE_BASE_URL"), Some("https://photos.seoul.example"));
 }
 
 /// A candidate is mounted and named in plugins.json while it shadows; once promoted it is the

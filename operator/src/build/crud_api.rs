@@ -239,11 +239,16 @@ pub fn build(t: &ApiTenant, model: Option<&ModelDeployment>, rollouts: &BTreeMap
             envs.push(env("EMAIL_VERIFICATION_URL", url));
         }
     }
-    if let Some(host) = &spec.ingress_host {
-        envs.push(env("PUBLIC_BASE_URL", format!("https://{host}")));
+    match (&spec.public_base_url, &spec.ingress_host) {
+        (Some(url), _) => envs.push(env("PUBLIC_BASE_URL", url)),
+        (None, Some(host)) => envs.push(env("PUBLIC_BASE_URL", format!("https://{host}"))),
+        (None, None) => {}
     }
     if let Some(o) = &spec.object_storage {
         envs.push(env("S3_BUCKET", &o.bucket));
+        if let Some(url) = &o.public_url {
+            envs.push(env("IMAGE_BASE_URL", url));
+        }
         envs.push(env("S3_REGION", &o.region));
         if let Some(endpoint) = &o.endpoint {
             envs.push(env("S3_ENDPOINT", endpoint));

@@ -47,6 +47,12 @@ pub struct ApiTenantSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[x_kube(validation = Rule::new("self.matches('^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$')").message("ingressHost must be a DNS name"))]
     pub ingress_host: Option<String>,
+    /// The address clients reach this tenant at, when it is not `https://<ingressHost>` (a
+    /// LoadBalancer, a NodePort, a port-forward): answers give absolute URLs built from it —
+    /// photos, the notification stream, OAuth redirects (`PUBLIC_BASE_URL`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[x_kube(validation = Rule::new("self.matches('^https?://[^/?#]+(/.*)?$')").message("publicBaseUrl must be an absolute http(s) URL"))]
+    pub public_base_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disruption_budget: Option<DisruptionBudget>,
     /// Photos on S3-compatible object storage, shared by every replica. Without it each
@@ -79,7 +85,7 @@ pub struct TenantMail {
     pub verification_url: Option<String>,
 }
 
-#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq, KubeSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectStorage {
     /// The bucket (it must exist).
@@ -93,6 +99,11 @@ pub struct ObjectStorage {
     /// Secret (same namespace) with keys `accessKeyId` and `secretAccessKey`.
     #[schemars(length(min = 1, max = 253))]
     pub credentials_secret: String,
+    /// Where clients fetch photos straight from the bucket or a CDN in front of it
+    /// (`IMAGE_BASE_URL`): image URLs become `<publicUrl>/<key>`. Absent: through the API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[x_kube(validation = Rule::new("self.matches('^https?://[^/?#]+(/.*)?$')").message("publicUrl must be an absolute http(s) URL"))]
+    pub public_url: Option<String>,
 }
 
 fn default_region() -> String {

@@ -54,7 +54,9 @@ pub async fn quote(
 #[serde(deny_unknown_fields)]
 pub struct ConfirmRequest {
     pub order_id: Uuid,
-    /// From the gateway's client SDK after the buyer authorised the payment.
+    /// From the gateway's client SDK after the buyer authorised the payment. With the `sandbox`
+    /// gateway (the default) there is no SDK: make one up — any key captures (one key per
+    /// order), a key starting with `fail_` is declined.
     #[schema(example = "tgen_20261126_abc123", max_length = 200, pattern = "TOKEN")]
     pub payment_key: String,
     /// Must equal the quoted total (KRW).
