@@ -37,7 +37,8 @@ if [ -n "${TEST_DATABASE_URL:-}" ]; then
 fi
 admin_email=admin@conformance.local
 admin_password=conformance-admin-1
-CRUD_API_ADDR=127.0.0.1:$port DATABASE_URL=$db IMAGE_DIR=$work/images DEMO_DATA=true \
+# PUBLIC_BASE_URL: answers give absolute URLs (photos, the stream) built from it.
+CRUD_API_ADDR=127.0.0.1:$port PUBLIC_BASE_URL=http://127.0.0.1:$port DATABASE_URL=$db IMAGE_DIR=$work/images DEMO_DATA=true \
   ADMIN_EMAIL=$admin_email ADMIN_PASSWORD=$admin_password \
   RATE_LIMIT_PER_IP_PER_MIN=0 RATE_LIMIT_PER_ACCOUNT_PER_15MIN=0 RUST_LOG=warn MAIL_DIR=$work/mail \
   RATE_LIMIT_STREAM_TICKETS_PER_MIN=0 RATE_LIMIT_VERIFICATION_EMAILS_PER_HOUR=0 \

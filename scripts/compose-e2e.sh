@@ -40,6 +40,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 crud_port=$(free_port)
 dl_port=$(free_port)
 export CRUD_API_PUBLISH=127.0.0.1:$crud_port DL_API_PUBLISH=127.0.0.1:$dl_port
+# The address clients use, which the answers' absolute photo URLs are built from.
+export PUBLIC_BASE_URL=http://127.0.0.1:$crud_port
 
 log "up (project $project; crud-api on 127.0.0.1:$crud_port, dl-api on 127.0.0.1:$dl_port)"
 "${compose[@]}" up -d --no-build >"$work/up.log" 2>&1 || { cat "$work/up.log" >&2; fail "compose up"; }
@@ -71,10 +73,15 @@ grep -q '"backend":"postgres"' <<<"$ready" || fail "crud-api is not on PostgreSQ
 code=$(curl -s -o "$work/signup.json" -w '%{http_code}' -X POST "$crud/api/v1/auth/signup" \
   -H 'content-type: application/json' -d '{"email":"compose@example.com","password":"correct-horse-1","name":"컴포즈"}')
 [[ $code == 201 ]] || fail "sign-up answered $code: $(cat "$work/signup.json")"
-found=$(curl -s -G "$crud/api/v1/products" --data-urlencode 'q=소파' --data-urlencode 'limit=5' |
-  python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))')
+curl -s -G "$crud/api/v1/products" --data-urlencode 'q=소파' --data-urlencode 'limit=5' >"$work/found.json"
+found=$(python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))' <"$work/found.json")
 ((found > 0)) || fail "searching 소파 found nothing in the demo data"
-log "crud-api: sign-up 201, search 소파 → $found listings"
+# Answers give absolute URLs built from PUBLIC_BASE_URL (the compose file passes it through).
+token=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["tokens"]["access_token"])' <"$work/signup.json")
+stream=$(curl -s -X POST "$crud/api/v1/notifications/stream-ticket" -H "authorization: Bearer $token" \
+  -H 'content-type: application/json' -d '{}' | python3 -c 'import json,sys; print(json.load(sys.stdin).get("stream_url", ""))')
+[[ $stream == "$crud/api/v1/notifications/stream?ticket="* ]] || fail "stream_url is not on the published address: $stream"
+log "crud-api: sign-up 201, search 소파 → $found listings, stream_url on the published address"
 
 key=$(cat "$work/dl_api_key")
 code=$(curl -s -o "$work/embed.json" -w '%{http_code}' -X POST "http://127.0.0.1:$dl_port/v1/embed/text" \
