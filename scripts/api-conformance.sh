@@ -11,6 +11,7 @@
 # The server runs on 127.0.0.1 with a free port and a throwaway SQLite database, or against
 # TEST_DATABASE_URL's server when that is set (a fresh database is created there).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/free-port.sh"
 cd "$(dirname "$0")/.."
 ST_VERSION=4.32.5
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/gajyeogagu
@@ -27,7 +28,7 @@ source "$(dirname "$0")/lib/workspace-build.sh"
 build_workspace_debug
 
 work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 db="sqlite://$work/conformance.db"
 if [ -n "${TEST_DATABASE_URL:-}" ]; then
   psql "$TEST_DATABASE_URL" -qc "CREATE DATABASE conformance" >/dev/null

@@ -9,6 +9,7 @@
 #      see the same minutes of this machine; each round's ratio and their median.
 # Results go to docs/benchmarks.md by hand. Usage: scripts/bench-dl.sh
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/free-port.sh"
 cd "$(dirname "$0")/.."
 CACHE=${GAJYEOGAGU_CACHE:-$HOME/.cache/gajyeogagu}
 if ! command -v hey >/dev/null; then
@@ -36,7 +37,7 @@ echo "== raw ONNX Runtime session (cores: $(nproc))"
 ./target/release/dl-bench --seconds 8 --batch 8
 
 run_server() { # delay_ms
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  port=$(free_port)
   DL_API_ADDR=127.0.0.1:$port DL_API_KEYS=bench DL_MAX_BATCH=8 DL_MAX_QUEUE_DELAY_MS=$1 DL_QUEUE_CAPACITY=256 \
     RUST_LOG=warn ./target/release/dl-api >"$work/server.log" 2>&1 &
   server=$!

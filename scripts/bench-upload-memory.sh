@@ -9,6 +9,7 @@
 #        BUDGETS="0 100000". Memory, not speed, is measured: a debug build (whose image codecs
 #        are optimised, see Cargo.toml) allocates the same.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/free-port.sh"
 cd "$(dirname "$0")/.."
 PROFILE=${PROFILE:-release}
 PARALLEL=${PARALLEL:-6 12}
@@ -34,7 +35,7 @@ echo "== crud-api $(git rev-parse --short HEAD) ($PROFILE), $(nproc) cores; bomb
 
 for budget in $BUDGETS; do
   for n in $PARALLEL; do
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    port=$(free_port)
     rm -rf "$work/db" && mkdir -p "$work/db"
     CRUD_API_ADDR=127.0.0.1:$port DATABASE_URL="sqlite://$work/db/bench.db" IMAGE_DIR="$work/db/images" \
       MAIL_DIR="$work/db/mail" RATE_LIMIT_PER_IP_PER_MIN=0 IMAGE_DECODE_BUDGET_MB=$budget ML_WORKER=false \

@@ -12,6 +12,7 @@
 # p50/p99, errors and throughput, each request's figures, the ramp's logins, and the CPU each
 # process group used in the steady window (per replica, haproxy, PostgreSQL, Locust).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/free-port.sh"
 cd "$(dirname "$0")/.."
 replicas=${1:-1}
 USERS=${USERS:-1000} SPAWN_RATE=${SPAWN_RATE:-25} STEADY=${STEADY:-120}
@@ -49,7 +50,6 @@ pids=("$server")
 
 target=$base
 if [ "$replicas" -gt 1 ]; then
-  free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
   servers="    server r1 127.0.0.1:$port check inter 1s"
   for i in $(seq 2 "$replicas"); do
     p=$(free_port)

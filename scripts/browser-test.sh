@@ -5,6 +5,7 @@
 # Timing, the notification stream through a ticket, a second user's order arriving.
 # Installs Debian's `chromium` when missing. Loopback only; everything stops on exit.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/free-port.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 cd "$root"
@@ -23,7 +24,6 @@ build_workspace_debug
 eval "$("$here/fetch-models.sh")"
 export ORT_DYLIB_PATH DL_IMAGE_MODEL_DIR DL_TEXT_MODEL_DIR
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 api_port=$(free_port) dl_port=$(free_port) page_port=$(free_port)
 work=$(mktemp -d)
 pids=()

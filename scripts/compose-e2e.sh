@@ -7,6 +7,7 @@
 # dl-api embedding text with its API key), then tears everything down (volumes included).
 #   PROFILE=debug scripts/compose-e2e.sh     (what `make test` runs)
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/free-port.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 cd "$root"
@@ -36,7 +37,6 @@ openssl genpkey -algorithm ed25519 -out "$work/jwt_signing_key.pem" 2>/dev/null
 head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$work/dl_api_key"
 chmod 644 "$work/jwt_signing_key.pem" "$work/dl_api_key" # read by uid 65532 in the containers
 export POSTGRES_PASSWORD=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 crud_port=$(free_port)
 dl_port=$(free_port)
 export CRUD_API_PUBLISH=127.0.0.1:$crud_port DL_API_PUBLISH=127.0.0.1:$dl_port

@@ -2,6 +2,7 @@
 # Runs scripts/oip-conformance.py (tritonclient[http]) against a live dl-api on a
 # free loopback port. The client's venv is cached outside the clone.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/free-port.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 CACHE=${GAJYEOGAGU_CACHE:-$HOME/.cache/gajyeogagu}
@@ -17,7 +18,7 @@ eval_dir=$("$here/fetch-eval-images.sh")
 # The workspace build `make test` made (no features resolved anew: nothing recompiles).
 source "$(dirname "$0")/lib/workspace-build.sh"
 build_workspace_debug
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 key=conformance-$RANDOM$RANDOM
 admin_key=conformance-admin-$RANDOM$RANDOM
 DL_API_ADDR=127.0.0.1:$port DL_API_KEYS=$key DL_ADMIN_API_KEYS=$admin_key "$root/target/debug/dl-api" >"${TMPDIR:-/tmp}/dl-api-oip.log" 2>&1 &

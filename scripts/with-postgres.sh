@@ -8,6 +8,7 @@
 # PG_EXTRA_OPTS adds server options (e.g. "-c shared_buffers=256MB"); TEST_DATABASE_LOG names
 # the server's log file, for a command that reads what the server logged.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/free-port.sh"
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 if [ -z "$(pg_bin)" ]; then
@@ -25,7 +26,7 @@ if [ "$(id -u)" -eq 0 ]; then
   as_pg=(runuser -u postgres --)
   chown postgres: "$dir"
 fi
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 
 cleanup() {
   "${as_pg[@]}" "$BIN/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true

@@ -3,6 +3,7 @@
 # category tree, and a buyer with one order. Sets: work, port, base, db, server, token,
 # product, buyer, order. The caller's EXIT trap should call `stop_crud_api`.
 # Usage: start_crud_api sqlite|postgres   (postgres: TEST_DATABASE_URL set by with-postgres.sh)
+source "$(dirname "${BASH_SOURCE[0]}")/free-port.sh"
 
 stop_crud_api() {
   kill "$server" 2>/dev/null || true
@@ -29,7 +30,7 @@ local backend=$1
 make -s plugins >/dev/null
 cargo build -q --release -p crud-api
 work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 if [ "$backend" = postgres ]; then
   psql "$TEST_DATABASE_URL" -qc "CREATE DATABASE bench" >/dev/null
   db="${TEST_DATABASE_URL%/*}/bench"
