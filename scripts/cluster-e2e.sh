@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# The local cluster end to end (`make e2e`, part of `make test`): brings the single-node
-# cluster up (scripts/cluster.sh), then checks what everything stands on — a pod pulled from
-# the local registry starts on containerd + runc with a CNI address, `kubectl logs` and `exec`
-# reach the kubelet, cluster DNS (CoreDNS) resolves Service names, kube-proxy routes a
-# ClusterIP Service to its pod, a pod reaches the API server through the `kubernetes` Service
-# with its ServiceAccount token, the controller-manager garbage-collects a Deployment's
-# ReplicaSet and pods; installs the operator with `kubectl apply -k kustomize/overlays/local`
-# and checks its pods and RBAC; then the platform itself (scripts/e2e/platform.sh: a
-# ModelDeployment and an ApiTenant used through their Services, plugin digests read back,
-# failures, scaling, leader hand-over, garbage collection) and the Helm chart
-# (scripts/e2e/helm.sh); finally takes the cluster down and checks that no process, mount or
-# bridge is left. Functional checks only reach addresses inside the cluster's own networks or
-# 127.0.0.1 (port-forwards); nothing load-like.
+# The cluster end to end (`make e2e`, part of `make test`) on a three-node kind cluster
+# (scripts/kind.sh: the stock kind CLI on the node image made here). Checks what everything
+# stands on — a pod from an image `kind load`ed into the nodes starts on containerd + runc with
+# an address from kube-router's pod network, `kubectl logs` and `exec` reach the kubelet, cluster
+# DNS (CoreDNS) resolves Service names, kube-proxy routes a ClusterIP Service to a pod on another
+# node, a pod reaches the API server through the `kubernetes` Service with its ServiceAccount
+# token, the controller-manager garbage-collects a Deployment's ReplicaSet and pods; installs the
+# operator with `kubectl apply -k kustomize/overlays/local` and checks its pods and RBAC; then
+# the platform itself (scripts/e2e/platform.sh: a ModelDeployment and an ApiTenant used through
+# their Services, plugin digests read back, failures, scaling, leader hand-over, garbage
+# collection) and the Helm chart (scripts/e2e/helm.sh); finally deletes the cluster and checks
+# that no node container or network is left. Functional checks only reach addresses inside the
+# cluster's own networks or 127.0.0.1 (port-forwards); nothing load-like.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 log() { echo "cluster-e2e: $*" >&2; }
@@ -28,38 +28,43 @@ fail() {
   exit 1
 }
 eval "$("$here/docker-engine.sh")"
-source "$here/lib/registry.sh"
+# kubectl v1.33.13, the cluster's own version (built with it: scripts/kube-node-tools.sh).
+eval "$("$here/kube-node-tools.sh")"
+export PATH=$(dirname "$KUBECTL_BIN"):$PATH
 started=$(date +%s)
 
-"$here/cluster.sh" up >/dev/null
-eval "$("$here/cluster.sh" env)"
-trap '"$here/cluster.sh" down >/dev/null 2>&1 || true' EXIT
-log "cluster up in $(($(date +%s) - started)) s"
+eval "$("$here/kind.sh" up)"
+cluster_down() { "$here/kind.sh" down >/dev/null 2>&1 || true; }
+trap cluster_down EXIT
+log "kind cluster up in $(($(date +%s) - started)) s"
+# Images reach the nodes the way kind users do it: built in the host's Docker, `kind load`ed.
+load() { "$here/kind.sh" load "$@"; }
 
-# A test image: static busybox from Debian's busybox-static, pushed to the local registry.
-BOX=$REGISTRY/gajyeogagu/busybox:e2e-1
-if ! registry_has "$BOX"; then
+# A test image: static busybox from Debian's busybox-static.
+BOX=gajyeogagu.local/busybox:e2e-1
+if ! $DOCKER image inspect "$BOX" >/dev/null 2>&1; then
   dpkg -s busybox-static >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null
   ctx=$(mktemp -d)
   mkdir -p "$ctx/bin"
   cp /bin/busybox "$ctx/bin/"
   for a in sh echo httpd; do ln -s busybox "$ctx/bin/$a"; done
   printf 'FROM scratch\nCOPY bin /bin\nUSER 65532:65532\nENTRYPOINT ["/bin/sh"]\n' >"$ctx/Dockerfile"
-  build_and_push "$BOX" "$ctx"
+  DOCKER_BUILDKIT=1 $DOCKER build -q -t "$BOX" "$ctx" >/dev/null
   rm -rf "$ctx"
 fi
 
 # The client: the Debian base (dynamic glibc, so name lookups go through resolv.conf like any
 # application's) with curl, non-root.
 eval "$("$here/base-images.sh")"
-TOOLS=$REGISTRY/gajyeogagu/toolbox:e2e-1
-if ! registry_has "$TOOLS"; then
+TOOLS=gajyeogagu.local/toolbox:e2e-${BASE_IMAGE##*-}
+if ! $DOCKER image inspect "$TOOLS" >/dev/null 2>&1; then
   ctx=$(mktemp -d)
   printf 'FROM %s\nRUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\nUSER 65532:65532\n' \
     "$BASE_IMAGE" >"$ctx/Dockerfile"
-  build_and_push "$TOOLS" "$ctx"
+  DOCKER_BUILDKIT=1 $DOCKER build -q -t "$TOOLS" "$ctx" >/dev/null
   rm -rf "$ctx"
 fi
+load "$BOX" "$TOOLS"
 
 ns=e2e-$$
 kubectl create namespace "$ns" >/dev/null
@@ -74,6 +79,8 @@ spec:
   template:
     metadata: { labels: { app: web } }
     spec:
+      # On the CPU worker, the client on the control plane: Service traffic crosses nodes.
+      nodeSelector: { gajyeogagu.dev/pool: cpu }
       securityContext: { runAsNonRoot: true, seccompProfile: { type: RuntimeDefault } }
       containers:
         - name: web
@@ -94,6 +101,8 @@ apiVersion: v1
 kind: Pod
 metadata: { name: client }
 spec:
+  nodeName: gajyeogagu-control-plane
+  tolerations: [{ key: node-role.kubernetes.io/control-plane, effect: NoSchedule }]
   securityContext: { runAsNonRoot: true, seccompProfile: { type: RuntimeDefault } }
   containers:
     - name: client
@@ -104,8 +113,8 @@ YAML
 kubectl -n "$ns" wait --for=condition=Ready pod/client --timeout=120s >/dev/null || fail "the client pod never became Ready"
 kubectl -n "$ns" rollout status deploy/web --timeout=120s >/dev/null || fail "the web Deployment never became ready"
 ip=$(kubectl -n "$ns" get pod client -o jsonpath='{.status.podIP}')
-[[ $ip == 10.244.0.* ]] || fail "the pod has no address from the pod network ($ip)"
-log "pods pulled from $REGISTRY run on containerd (pod IP $ip)"
+[[ $ip == 10.244.* ]] || fail "the pod has no address from the pod network ($ip)"
+log "pods from images kind loaded run on containerd (pod IP $ip)"
 
 [[ $(kubectl -n "$ns" logs client) == client-started ]] || fail "kubectl logs"
 [[ $(kubectl -n "$ns" exec client -- id -u) == 65532 ]] || fail "kubectl exec (or the pod is not non-root)"
@@ -114,9 +123,17 @@ log "kubectl logs and exec reach the kubelet"
 svc_ip=$(kubectl -n "$ns" get svc web -o jsonpath='{.spec.clusterIP}')
 out=$(kubectl -n "$ns" exec client -- getent hosts "web.$ns.svc.cluster.local" 2>&1) || fail "DNS: $out"
 [[ $out == "$svc_ip "* ]] || fail "DNS answered '$out', not $svc_ip"
-body=$(kubectl -n "$ns" exec client -- curl -sf -m 5 "http://web/") || fail "Service routing"
+# A Service made a moment ago is programmed by kube-proxy on every node, and the new pod by
+# kube-router, a few seconds later — the upstream e2e suite polls for reachability too.
+svc_wait=$(date +%s)
+for _ in $(seq 30); do
+  body=$(kubectl -n "$ns" exec client -- curl -sf -m 3 "http://web/" 2>/dev/null) && break
+  sleep 1
+done
+[[ -n $body ]] || fail "Service routing: the client on the control plane never reached web on the worker in 30 s"
+log "the Service answered across nodes $(($(date +%s) - svc_wait)) s after the pod was ready"
 [[ $body == hello-from-web ]] || fail "the Service answered '$body'"
-log "CoreDNS resolves web.$ns.svc.cluster.local → $svc_ip and kube-proxy routes it to the pod"
+log "CoreDNS resolves web.$ns.svc.cluster.local → $svc_ip and kube-proxy routes it to the pod on the other node"
 
 sa=/var/run/secrets/kubernetes.io/serviceaccount
 api=$(kubectl -n "$ns" exec client -- sh -c \
@@ -124,6 +141,8 @@ api=$(kubectl -n "$ns" exec client -- sh -c \
   fail "a pod can't reach the API server with its token"
 grep -q '"kind": *"APIVersions"' <<<"$api" || fail "the API server answered: $api"
 log "a pod reaches the API server through the kubernetes Service, TLS verified, with its ServiceAccount token"
+
+source "$here/e2e/nodes.sh"
 
 rs=$(kubectl -n "$ns" get rs -l app=web -o name)
 kubectl -n "$ns" delete deploy web --wait=true >/dev/null
@@ -138,6 +157,7 @@ log "deleting the Deployment garbage-collected $rs and its pods (controller-mana
 # with kubectl apply -k. It runs as two pods under its own ServiceAccount (no admin token in
 # the path), Ready through its real /readyz probe, and its RBAC grants what it needs only.
 eval "$(PROFILE=${PROFILE:-release} "$here/images.sh")"
+load "$OPERATOR_IMAGE" "$CRUD_API_IMAGE" "$DL_API_IMAGE"
 kubectl apply -k "$here/../kustomize/overlays/local" >/dev/null
 kubectl -n gajyeogagu-system rollout status deploy/gajyeogagu-operator --timeout=180s >/dev/null ||
   fail "the operator Deployment never became ready"
@@ -166,10 +186,9 @@ source "$here/e2e/helm.sh"
 
 trap - EXIT
 rm -rf "$work"
-"$here/cluster.sh" down >/dev/null
-left=$(pgrep -fa 'kubelet --config|kube-apiserver --etcd|etcd --name gajyeogagu|kube-proxy --config|kube-scheduler --kubeconfig|kube-controller-manager --kubeconfig|gajyeogagu-cluster/containerd' || true)
-[[ -z $left ]] || fail "processes left after cluster down: $left"
-grep -q 'gajyeogagu-cluster\|gajyeogagu/cluster' /proc/self/mounts && fail "mounts left after cluster down"
-ip link show gjg0 >/dev/null 2>&1 && fail "the pod bridge is left after cluster down"
-log "cluster down: no process, mount or bridge left"
+"$here/kind.sh" down >/dev/null
+left=$($DOCKER ps -aq --filter label=io.x-k8s.kind.cluster=gajyeogagu)
+[[ -z $left ]] || fail "node containers left after kind down: $left"
+$DOCKER network inspect kind >/dev/null 2>&1 && fail "the kind network is left after kind down"
+log "kind down: no node container or network left"
 log "passed in $(($(date +%s) - started)) s"

@@ -40,9 +40,28 @@ if ((${#need[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
+# A host whose root lacks capabilities (this machine: CAP_SYS_RESOURCE) cannot start
+# `--privileged` containers, which kind's nodes are: dockerd gets scripts/runc-host-caps.sh as
+# its default runtime there (copied out of the clone, which CI deletes). Elsewhere: plain runc.
+dockerd_args=()
+last=$(cat /proc/sys/kernel/cap_last_cap)
+if (( (16#$(awk '/^CapBnd/{print $2}' /proc/self/status) & ((1 << (last + 1)) - 1)) != (1 << (last + 1)) - 1 )); then
+  install -m 0755 "$(dirname "$0")/runc-host-caps.sh" "$STATE/runc-host-caps"
+  dockerd_args=(--add-runtime "host-caps=$STATE/runc-host-caps" --default-runtime host-caps)
+  # An engine this script started earlier without it is restarted (one that an init system
+  # runs is left alone: kind will say what fails).
+  if $DOCKER info >/dev/null 2>&1 && [[ -s $STATE/dockerd.pid ]] && kill -0 "$(cat "$STATE/dockerd.pid")" 2>/dev/null &&
+    [[ $($DOCKER info --format '{{json .Runtimes}}') != *'"host-caps"'* ]]; then
+    log "restarting dockerd with the host-caps runtime"
+    p=$(cat "$STATE/dockerd.pid")
+    kill "$p"
+    for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
+  fi
+fi
+
 if ! $DOCKER info >/dev/null 2>&1; then
   log "starting dockerd (log: $STATE/dockerd.log)"
-  nohup /usr/sbin/dockerd >"$STATE/dockerd.log" 2>&1 &
+  nohup /usr/sbin/dockerd "${dockerd_args[@]}" >"$STATE/dockerd.log" 2>&1 &
   echo $! >"$STATE/dockerd.pid"
   for _ in $(seq 60); do $DOCKER info >/dev/null 2>&1 && break; sleep 0.5; done
   $DOCKER info >/dev/null 2>&1 || { log "dockerd did not start; see $STATE/dockerd.log"; tail -5 "$STATE/dockerd.log" >&2; exit 1; }

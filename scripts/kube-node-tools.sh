@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The node components of the local cluster (scripts/cluster.sh), built once from the Go module
-# proxy and cached outside the clone (no registry ships them as binaries): kubelet,
-# kube-controller-manager, kube-scheduler and kube-proxy v1.33.13, pinned by
-# tools/kube-node/go.mod + go.sum (staging modules replaced by their v0.33.13 releases, as for
-# kube-apiserver), and CoreDNS v1.12.1 with only the plugins the cluster's Corefile uses
-# (tools/coredns). Static (CGO off). Prints KUBELET_BIN, KUBE_CONTROLLER_MANAGER_BIN,
-# KUBE_SCHEDULER_BIN, KUBE_PROXY_BIN, COREDNS_BIN. A second run takes a second.
+# Kubernetes v1.33.13 for the kind node image (scripts/kind-node-image.sh), built once from the Go
+# module proxy and cached outside the clone (no registry ships them as binaries): kubeadm,
+# kubelet and kubectl for the node, kube-controller-manager, kube-scheduler and kube-proxy for
+# its images, pinned by tools/kube-node/go.mod + go.sum (staging modules replaced by their
+# v0.33.13 releases, as for kube-apiserver), and CoreDNS v1.12.0 — the version kubeadm v1.33
+# deploys — with only the plugins kubeadm's Corefile uses (tools/coredns). Static (CGO off).
+# Prints KUBEADM_BIN, KUBELET_BIN, KUBECTL_BIN, KUBE_CONTROLLER_MANAGER_BIN, KUBE_SCHEDULER_BIN,
+# KUBE_PROXY_BIN, COREDNS_BIN. A second run takes a second.
 set -euo pipefail
 source "$(dirname "$0")/lib/eval-output.sh"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,7 +16,7 @@ K8S_VERSION=v1.33.13
 dir=$CACHE/kube-$K8S_VERSION
 mod_sum=$(cat "$root/tools/kube-node/go.mod" "$root/tools/kube-node/go.sum" | sha256sum | cut -c1-16)
 mkdir -p "$dir"
-components=(kubelet kube-controller-manager kube-scheduler kube-proxy)
+components=(kubeadm kubelet kubectl kube-controller-manager kube-scheduler kube-proxy)
 ld="-s -w"
 for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   ld="$ld -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=33 -X $p.gitTreeState=clean"

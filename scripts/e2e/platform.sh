@@ -1,5 +1,5 @@
 # The platform after `kubectl apply`, sourced by scripts/cluster-e2e.sh once the operator runs
-# (it provides log, fail, here, REGISTRY, DOCKER, BASE_IMAGE and the *_IMAGE variables):
+# (it provides log, fail, here, load, cluster_down, DOCKER, BASE_IMAGE and the *_IMAGE variables):
 #   a ModelDeployment → a dl-api pod Ready through /readyz, the model from a PersistentVolume;
 #   an ApiTenant with the payment-promo plugin from a ConfigMap and PostgreSQL in the cluster →
 #   a crud-api pod Ready; through a port-forward to its Service: sign-up, a listing whose photo
@@ -15,7 +15,7 @@ K=(kubectl -n "$shop")
 work=$(mktemp -d)
 pf_pid=
 stop_forward() { [[ -z $pf_pid ]] || kill "$pf_pid" 2>/dev/null || true; pf_pid=; }
-trap 'stop_forward; rm -rf "$work"; "$here/cluster.sh" down >/dev/null 2>&1 || true' EXIT
+trap 'stop_forward; rm -rf "$work"; cluster_down' EXIT
 
 # eventually SECONDS WHAT COMMAND… — COMMAND succeeds within SECONDS, or the test fails.
 eventually() {
@@ -55,18 +55,19 @@ storefront() { python3 "$here/e2e/storefront.py" "$@"; }
 step=$(date +%s)
 lap() { log "$* ($(($(date +%s) - step)) s)"; step=$(date +%s); }
 
-# PostgreSQL, in the cluster: the image scripts/compose-e2e.sh uses, from the local registry.
-PG_IMAGE=$REGISTRY/gajyeogagu/postgres:15-${BASE_IMAGE##*-}
-if ! registry_has "$PG_IMAGE"; then
+# PostgreSQL, in the cluster: the image scripts/compose-e2e.sh uses, loaded into the nodes.
+PG_IMAGE=gajyeogagu.local/postgres:15-${BASE_IMAGE##*-}
+if ! $DOCKER image inspect "$PG_IMAGE" >/dev/null 2>&1; then
   DOCKER_BUILDKIT=1 $DOCKER build -q -f "$here/../deploy/docker/postgres-local.Dockerfile" \
     --build-arg RUNTIME_IMAGE="$BASE_IMAGE" -t "$PG_IMAGE" "$here/.." >/dev/null
-  $DOCKER push -q "$PG_IMAGE" >/dev/null
 fi
+load "$PG_IMAGE"
 promo=$here/../target/wasm32-wasip2/plugin/payment_promo.wasm
 standard=$here/../target/wasm32-wasip2/plugin/payment_standard.wasm
 photo=${GAJYEOGAGU_CACHE:-$HOME/.cache/gajyeogagu}/eval/sweethome3d-furniture-1.8-1/sofa/Scopia-beige_sofa.png
 [[ -s $photo ]] || "$here/fetch-eval-images.sh" >/dev/null
-models=$(cd "${GAJYEOGAGU_CACHE:-$HOME/.cache/gajyeogagu}/models" && pwd)
+# The models this machine fetched, as every kind node sees them (scripts/kind.sh mounts them).
+models=/gajyeogagu/models
 
 kubectl create namespace "$shop" >/dev/null
 pg_password=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -79,8 +80,8 @@ openssl genpkey -algorithm ed25519 -out "$work/jwt.pem" 2>/dev/null
 "${K[@]}" create configmap shop-plugins --from-file=payment.wasm="$promo" >/dev/null
 
 # model_volume NAMESPACE — the models this machine already has, offered to NAMESPACE as the
-# read-only claim `models`: a statically bound hostPath PersistentVolume (one node; on a real
-# cluster, any ReadOnlyMany-capable storage class, or a `uri`).
+# read-only claim `models`: a statically bound hostPath PersistentVolume (the same directory on
+# every kind node; on a real cluster, any ReadOnlyMany-capable storage class, or a `uri`).
 model_volume() {
   kubectl apply -f - >/dev/null <<YAML
 apiVersion: v1
@@ -166,7 +167,7 @@ read -r md_ready md_replicas _ < <("${K[@]}" get md vision --no-headers | awk '{
 [[ $md_ready == True && $md_replicas == 1 ]] || fail "kubectl get md shows Ready=$md_ready Replicas=$md_replicas"
 [[ $("${K[@]}" get pods -l app.kubernetes.io/instance=vision -o jsonpath='{.items[0].spec.containers[0].readinessProbe.httpGet.path}') == /readyz ]] ||
   fail "dl-api's readiness probe is not /readyz"
-lap "ModelDeployment vision: dl-api pod pulled from $REGISTRY, Ready through /readyz; kubectl get md shows Ready True, 1 replica"
+lap "ModelDeployment vision: dl-api pod from the loaded image, Ready through /readyz; kubectl get md shows Ready True, 1 replica"
 
 "${K[@]}" wait --for=condition=Ready apitenant/shop --timeout=240s >/dev/null || fail "the ApiTenant never became Ready"
 eventually 60 "PluginsCurrent=True" has_condition apitenant/shop PluginsCurrent "True AsPinned"

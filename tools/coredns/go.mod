@@ -2,7 +2,7 @@ module example.com/corednsbuild
 
 go 1.24.0
 
-require github.com/coredns/coredns v1.12.1
+require github.com/coredns/coredns v1.12.0
 
 require (
 	github.com/apparentlymart/go-cidr v1.1.0 // indirect
