@@ -121,7 +121,9 @@ log "pods from images kind loaded run on containerd (pod IP $ip)"
 log "kubectl logs and exec reach the kubelet"
 
 svc_ip=$(kubectl -n "$ns" get svc web -o jsonpath='{.spec.clusterIP}')
-out=$(kubectl -n "$ns" exec client -- getent hosts "web.$ns.svc.cluster.local" 2>&1) || fail "DNS: $out"
+# (stderr apart: kubectl's websocket exec client sometimes logs "Unknown stream id" there.)
+out=$(kubectl -n "$ns" exec client -- getent hosts "web.$ns.svc.cluster.local" 2>/dev/null) ||
+  fail "DNS: $(kubectl -n "$ns" exec client -- getent hosts "web.$ns.svc.cluster.local" 2>&1)"
 [[ $out == "$svc_ip "* ]] || fail "DNS answered '$out', not $svc_ip"
 # A Service made a moment ago is programmed by kube-proxy on every node, and the new pod by
 # kube-router, a few seconds later — the upstream e2e suite polls for reachability too.
@@ -166,7 +168,7 @@ sa=$(kubectl -n gajyeogagu-system get pods -l app.kubernetes.io/name=gajyeogagu-
 as=(--as=system:serviceaccount:gajyeogagu-system:gajyeogagu-operator)
 can() { [[ $(kubectl auth can-i "${as[@]}" "$@" 2>/dev/null) == yes ]]; }
 for allowed in "watch modeldeployments.gajyeogagu.io -A" "patch apitenants.gajyeogagu.io --subresource=status -n shop" \
-  "patch deployments.apps -n shop" "create services -n shop" "create events.events.k8s.io -n shop" "list pods -n shop" \
+  "patch deployments.apps -n shop" "patch networkpolicies.networking.k8s.io -n shop" "create services -n shop" "create events.events.k8s.io -n shop" "list pods -n shop" \
   "update leases.coordination.k8s.io -n gajyeogagu-system"; do
   # shellcheck disable=SC2086
   can $allowed || fail "the operator's RBAC lacks: $allowed"

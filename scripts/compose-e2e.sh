@@ -82,6 +82,16 @@ stream=$(curl -s -X POST "$crud/api/v1/notifications/stream-ticket" -H "authoriz
   -H 'content-type: application/json' -d '{}' | python3 -c 'import json,sys; print(json.load(sys.stdin).get("stream_url", ""))')
 [[ $stream == "$crud/api/v1/notifications/stream?ticket="* ]] || fail "stream_url is not on the published address: $stream"
 log "crud-api: sign-up 201, search 소파 → $found listings, stream_url on the published address"
+# Swagger UI's files are inside the binaries, also the debug ones packaged here: without
+# rust-embed's debug-embed they were read at run time from the build directory of whichever
+# clone first compiled them — absent in a container, and gone once that clone was deleted.
+for svc in "$crud" "http://127.0.0.1:$dl_port"; do
+  for asset in /docs/ /docs/swagger-ui-bundle.js; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' "$svc$asset")
+    [[ $code == 200 ]] || fail "$svc$asset answered $code in the container (Swagger UI not embedded)"
+  done
+done
+log "Swagger UI served by both containers (its files embedded in the binaries)"
 
 key=$(cat "$work/dl_api_key")
 code=$(curl -s -o "$work/embed.json" -w '%{http_code}' -X POST "http://127.0.0.1:$dl_port/v1/embed/text" \

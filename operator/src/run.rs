@@ -10,6 +10,7 @@ use futures_util::{FutureExt, StreamExt};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{ConfigMap, Service};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::runtime::controller::{self, Controller};
 use kube::runtime::events::{Recorder, Reporter};
@@ -75,17 +76,19 @@ pub async fn controllers(
 ) {
     let reporter = Reporter { controller: crate::build::MANAGER.into(), instance: Some(identity.into()) };
     // One watch per kind, shared: it fills the cache the reconcilers read, and the controllers
-    // subscribed to it hear of an object only once the cache holds it. PDBs and HPAs trigger
-    // nothing (nobody else edits them in practice; the periodic resync puts them back).
+    // subscribed to it hear of an object only once the cache holds it. PDBs, HPAs and
+    // NetworkPolicies trigger nothing (nobody else edits them in practice; the periodic resync
+    // puts them back).
     let (deployments, dep_w) = reflector::store_shared::<Deployment>(SHARED_BUFFER);
     let (services, svc_w) = reflector::store_shared::<Service>(SHARED_BUFFER);
     let (config_maps, cm_w) = reflector::store_shared::<ConfigMap>(SHARED_BUFFER);
     let (models, md_w) = reflector::store_shared::<ModelDeployment>(SHARED_BUFFER);
     let (pdbs, pdb_w) = reflector::store::<PodDisruptionBudget>();
     let (hpas, hpa_w) = reflector::store::<HorizontalPodAutoscaler>();
+    let (network_policies, np_w) = reflector::store::<NetworkPolicy>();
     let (dep_md, dep_t, svc_md, svc_t) = (sub(&dep_w), sub(&dep_w), sub(&svc_w), sub(&svc_w));
     let (cm_t, md_md, md_t) = (sub(&cm_w), sub(&md_w), sub(&md_w));
-    let caches = Caches { deployments, services, config_maps, pdbs, hpas, models: models.clone() };
+    let caches = Caches { deployments, services, config_maps, pdbs, hpas, network_policies, models: models.clone() };
     let watches = futures_util::future::join_all([
         drive(api::<Deployment>(&client, namespace), dep_w),
         drive(api::<Service>(&client, namespace), svc_w),
@@ -93,6 +96,7 @@ pub async fn controllers(
         drive(api::<ModelDeployment>(&client, namespace), md_w),
         drive(api::<PodDisruptionBudget>(&client, namespace), pdb_w),
         drive(api::<HorizontalPodAutoscaler>(&client, namespace), hpa_w),
+        drive(api::<NetworkPolicy>(&client, namespace), np_w),
     ]);
     let ctx = Arc::new(Context::new(client.clone(), caches.clone(), metrics, Recorder::new(client.clone(), reporter)));
     // Bounded parallel reconciles: unbounded, a thousand objects at start-up open a thousand

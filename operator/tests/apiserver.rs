@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Service};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::api::{ApiResource, DynamicObject, Patch, PatchParams, PostParams};
 use kube::{Api, Client, ResourceExt};
@@ -304,6 +305,21 @@ async fn tenant_is_wired_to_its_model_deployment_when_it_appears() {
     .await;
     let dep = deployments.get("seoul-crud-api").await.unwrap();
     assert_eq!(dep.owner_references()[0].kind, "ApiTenant");
+
+    // Both are isolated on the network: the API server took the policies, and the tenant's pods
+    // now carry the model's name, which is what the model's dl-api admits.
+    let policies: Api<NetworkPolicy> = Api::namespaced(client.clone(), ns);
+    let tenant_np =
+        eventually("the tenant's NetworkPolicy", || async { policies.get_opt("seoul-crud-api").await.unwrap() }).await;
+    assert_eq!(tenant_np.owner_references()[0].kind, "ApiTenant");
+    let model_np = eventually("the model's NetworkPolicy", || async {
+        policies.get_opt("furniture-vision-dl-api").await.unwrap()
+    })
+    .await;
+    let from = serde_json::to_value(&model_np.spec.unwrap().ingress.unwrap()[0].from).unwrap();
+    assert_eq!(from[0]["podSelector"]["matchLabels"]["gajyeogagu.io/model-deployment"], "furniture-vision");
+    let labels = dep.spec.unwrap().template.metadata.unwrap().labels.unwrap();
+    assert_eq!(labels["gajyeogagu.io/model-deployment"], "furniture-vision");
 }
 
 #[tokio::test]

@@ -240,3 +240,93 @@ fn a_candidate_shadows_then_serves_or_disappears_with_its_rollout() {
     )]);
     assert_eq!(plugins_of(&crud_api::build(&t, None, &stale))["payment"]["candidate"]["sha256"], c.as_str());
 }
+
+/// The tenant's NetworkPolicy, as JSON (easier to assert on than the typed tree).
+fn policy_json(np: &k8s_openapi::api::networking::v1::NetworkPolicy) -> serde_json::Value {
+    serde_json::to_value(np.spec.as_ref().unwrap()).unwrap()
+}
+
+#[test]
+fn a_tenant_admits_only_the_operator_and_ingress_namespaces_and_reaches_only_what_it_names() {
+    let md: ModelDeployment = sample("model-deployment.yaml");
+    let mut t: ApiTenant = sample("api-tenant.yaml");
+    let c = crud_api::build(&t, Some(&md), &BTreeMap::new());
+    let np = &c.network_policy;
+    assert_eq!(np.metadata.name.as_deref(), Some("seoul-crud-api"));
+    assert_eq!(np.metadata.owner_references.as_ref().unwrap()[0].kind, "ApiTenant");
+    let p = policy_json(np);
+    assert_eq!(p["podSelector"]["matchLabels"]["app.kubernetes.io/name"], "crud-api");
+    assert_eq!(p["podSelector"]["matchLabels"]["app.kubernetes.io/instance"], "seoul");
+    // Without `network`: ingress from labelled namespaces and the operator, on crud-api's port
+    // only; egress not restricted (the operator can't know where the database is).
+    assert_eq!(p["policyTypes"], serde_json::json!(["Ingress"]));
+    let from = &p["ingress"][0]["from"];
+    assert_eq!(from.as_array().unwrap().len(), 2, "{from}");
+    assert_eq!(from[0]["namespaceSelector"]["matchLabels"]["gajyeogagu.io/ingress"], "true");
+    assert_eq!(from[1]["podSelector"]["matchLabels"]["app.kubernetes.io/name"], "gajyeogagu-operator");
+    assert_eq!(from[1]["namespaceSelector"], serde_json::json!({}));
+    assert_eq!(p["ingress"][0]["ports"], serde_json::json!([{"port": 8001, "protocol": "TCP"}]));
+    assert!(p.get("egress").is_none());
+    // The pods carry the model's name: its dl-api admits them by it.
+    let pod_labels = c.deployment.spec.as_ref().unwrap().template.metadata.as_ref().unwrap().labels.clone().unwrap();
+    assert_eq!(pod_labels.get("gajyeogagu.io/model-deployment").map(String::as_str), Some("furniture-vision"));
+
+    // With `network`: the tenant's own peers replace the default, and egress is confined to
+    // DNS, the model's dl-api and the rules given (its PostgreSQL).
+    t.spec.network = Some(
+        serde_json::from_value(serde_json::json!({
+            "ingressFrom": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}],
+            "egress": [{"to": [{"podSelector": {"matchLabels": {"app": "postgres"}}}], "ports": [{"port": 5432}]}]
+        }))
+        .unwrap(),
+    );
+    let p = policy_json(&crud_api::build(&t, Some(&md), &BTreeMap::new()).network_policy);
+    assert_eq!(p["policyTypes"], serde_json::json!(["Ingress", "Egress"]));
+    let from = &p["ingress"][0]["from"];
+    assert_eq!(from[0]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"], "ingress-nginx");
+    assert_eq!(from[1]["podSelector"]["matchLabels"]["app.kubernetes.io/name"], "gajyeogagu-operator");
+    let egress = p["egress"].as_array().unwrap();
+    assert_eq!(egress.len(), 3);
+    assert_eq!(egress[0]["to"][0]["podSelector"]["matchLabels"]["k8s-app"], "kube-dns");
+    assert_eq!(egress[0]["ports"][0], serde_json::json!({"port": 53, "protocol": "UDP"}));
+    assert_eq!(egress[1]["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/instance"], "furniture-vision");
+    assert_eq!(egress[1]["ports"], serde_json::json!([{"port": 8002, "protocol": "TCP"}]));
+    assert_eq!(egress[2]["to"][0]["podSelector"]["matchLabels"]["app"], "postgres");
+
+    // No model (none named, or not found): no dl-api rule and no model label.
+    let c = crud_api::build(&t, None, &BTreeMap::new());
+    let p = policy_json(&c.network_policy);
+    assert_eq!(p["egress"].as_array().unwrap().len(), 2);
+    let pod_labels = c.deployment.spec.as_ref().unwrap().template.metadata.as_ref().unwrap().labels.clone().unwrap();
+    assert!(!pod_labels.contains_key("gajyeogagu.io/model-deployment"));
+}
+
+#[test]
+fn a_dl_api_admits_only_the_tenants_that_name_it_and_its_listed_peers() {
+    let mut md: ModelDeployment = sample("model-deployment.yaml");
+    let np = dl_api::build(&md).unwrap().network_policy;
+    assert_eq!(np.metadata.name.as_deref(), Some("furniture-vision-dl-api"));
+    let p = policy_json(&np);
+    assert_eq!(p["policyTypes"], serde_json::json!(["Ingress"]));
+    assert_eq!(p["podSelector"]["matchLabels"]["app.kubernetes.io/name"], "dl-api");
+    let from = p["ingress"][0]["from"].as_array().unwrap().clone();
+    assert_eq!(from.len(), 1);
+    // Same namespace (no namespaceSelector), crud-api pods labelled with this model's name.
+    assert!(from[0].get("namespaceSelector").is_none());
+    assert_eq!(from[0]["podSelector"]["matchLabels"]["app.kubernetes.io/name"], "crud-api");
+    assert_eq!(from[0]["podSelector"]["matchLabels"]["gajyeogagu.io/model-deployment"], "furniture-vision");
+    assert_eq!(p["ingress"][0]["ports"], serde_json::json!([{"port": 8002, "protocol": "TCP"}]));
+
+    md.spec.network = Some(
+        serde_json::from_value(serde_json::json!({
+            "ingressFrom": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}]
+        }))
+        .unwrap(),
+    );
+    let p = policy_json(&dl_api::build(&md).unwrap().network_policy);
+    assert_eq!(p["ingress"][0]["from"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        p["ingress"][0]["from"][1]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"],
+        "monitoring"
+    );
+}

@@ -3,7 +3,9 @@
 #   a ModelDeployment → a dl-api pod Ready through /readyz, the model from a PersistentVolume;
 #   an ApiTenant with the payment-promo plugin from a ConfigMap and PostgreSQL in the cluster →
 #   a crud-api pod Ready; through a port-forward to its Service: sign-up, a listing whose photo
-#   dl-api analyses over cluster DNS, search 소파, a quote carrying the promo's discount;
+#   dl-api analyses over cluster DNS, search 소파, a quote carrying the promo's discount — all
+#   through the NetworkPolicies the operator wrote; a second tenant B refused by A's crud-api,
+#   PostgreSQL and dl-api (scripts/e2e/isolation.sh);
 #   the plugin swapped → the status shows the digest read back from crud-api (and not the
 #   spec's pin while the bytes don't match it); the dl-api pod deleted → replaced, the tenant
 #   still analyses photos; 1 → 2 replicas; an impossible node selector → Unschedulable in
@@ -160,6 +162,11 @@ spec:
       sha256: $(sha "$promo")
       fallback: failClosed
   modelDeployment: vision
+  # Where its crud-api may connect besides DNS and vision's dl-api (isolation.sh checks it).
+  network:
+    egress:
+      - to: [{ podSelector: { matchLabels: { app: postgres } } }]
+        ports: [{ port: 5432 }]
 YAML
 
 "${K[@]}" wait --for=condition=Ready md/vision --timeout=240s >/dev/null || fail "the ModelDeployment never became Ready"
@@ -190,6 +197,8 @@ lap "through the Service: sign-up, a 소파 listing whose photo dl-api analysed 
 # listing finds it through dl-api's multilingual embeddings (lexical search alone finds nothing).
 storefront find "$base" "leather couch" "$product" >"$work/find.json" || fail "hybrid search in the cluster"
 lap "hybrid search: 'leather couch' found the 가죽 소파 listing (rank $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["rank"], "of", d["of"])' "$work/find.json")) through use-multilingual-v3 served by the ModelDeployment's pod"
+
+source "$here/e2e/isolation.sh"
 
 # The plugin changes. First the pin moves to a module the ConfigMap does not hold yet: the
 # host refuses those bytes, crud-api keeps serving what it had, and the status — read back
@@ -269,7 +278,7 @@ lap "leader $leader deleted → $successor took the Lease; its full pass wrote n
 stop_forward
 "${K[@]}" delete apitenant shop --wait=true >/dev/null
 "${K[@]}" delete md vision --wait=true >/dev/null
-eventually 90 "children garbage-collected" sh -c "[ -z \"\$(kubectl -n $shop get deploy,svc,cm,rs -l app.kubernetes.io/part-of=gajyeogagu -o name)\" ]"
-lap "ApiTenant and ModelDeployment deleted → their Deployments, Services and ConfigMap garbage-collected"
+eventually 90 "children garbage-collected" sh -c "[ -z \"\$(kubectl -n $shop get deploy,svc,cm,rs,networkpolicy -l app.kubernetes.io/part-of=gajyeogagu -o name)\" ]"
+lap "ApiTenant and ModelDeployment deleted → their Deployments, Services, ConfigMap and NetworkPolicies garbage-collected"
 kubectl delete namespace "$shop" --wait=false >/dev/null
 kubectl delete pv "gajyeogagu-models-$shop" --wait=false >/dev/null

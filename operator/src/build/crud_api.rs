@@ -8,6 +8,7 @@ use k8s_openapi::api::core::v1::{
     ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource, KeyToPath,
     PodSpec, PodTemplateSpec, SecretKeySelector, SecretVolumeSource, Service, Volume, VolumeMount,
 };
+use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use kube::ResourceExt;
@@ -17,6 +18,7 @@ use super::common::{
     child_name, disruption_budget, env, http_service, labels, owner_reference, selector, spec_hash, stamp,
 };
 use super::dl_api::{self, probe, restricted, FETCHER_IMAGE};
+use super::network_policy;
 use crate::crd::api_tenant::{
     ApiTenant, OidcProvider, PluginFallback, PluginModule, PluginSource, RolloutPhase, RolloutStatus,
 };
@@ -33,6 +35,7 @@ pub struct Children {
     pub deployment: Deployment,
     pub service: Service,
     pub pdb: Option<PodDisruptionBudget>,
+    pub network_policy: NetworkPolicy,
 }
 
 pub fn name(t: &ApiTenant) -> String {
@@ -339,6 +342,10 @@ pub fn build(t: &ApiTenant, model: Option<&ModelDeployment>, rollouts: &BTreeMap
                     labels: Some({
                         let mut l = labels(COMPONENT, &instance);
                         l.insert("gajyeogagu.io/tenant".into(), spec.tenant_id.clone());
+                        // The model's dl-api admits pods carrying its name (network_policy).
+                        if let Some(md) = model {
+                            l.insert(network_policy::MODEL_LABEL.into(), md.name_any());
+                        }
                         l
                     }),
                     // Plugin config changes roll the pods (the host also hot-reloads).
@@ -366,5 +373,6 @@ pub fn build(t: &ApiTenant, model: Option<&ModelDeployment>, rollouts: &BTreeMap
         .disruption_budget
         .as_ref()
         .map(|b| disruption_budget(meta(t, name.clone()), COMPONENT, &instance, b.min_available));
-    Children { config_map, deployment, service, pdb }
+    let network_policy = network_policy::for_tenant(t, model, meta(t, name));
+    Children { config_map, deployment, service, pdb, network_policy }
 }

@@ -13,6 +13,7 @@ use k8s_openapi::api::core::v1::{
     PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec, Probe, SecretVolumeSource, SecurityContext, Service,
     Volume, VolumeMount,
 };
+use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -22,6 +23,7 @@ use kube::ResourceExt;
 use super::common::{
     child_name, disruption_budget, env, http_service, labels, owner_reference, selector, spec_hash, stamp,
 };
+use super::network_policy;
 use crate::crd::model_deployment::{ExecutionProvider, ModelDeployment};
 
 pub const COMPONENT: &str = "dl-api";
@@ -45,6 +47,7 @@ pub struct Children {
     pub service: Service,
     pub pdb: Option<PodDisruptionBudget>,
     pub hpa: Option<HorizontalPodAutoscaler>,
+    pub network_policy: NetworkPolicy,
 }
 
 /// Why a spec cannot be turned into children (reported as `Degraded`).
@@ -270,7 +273,8 @@ pub fn build(md: &ModelDeployment) -> Result<Children, SpecError> {
         hpa
     });
 
-    Ok(Children { deployment, service, pdb, hpa })
+    let network_policy = network_policy::for_model(md, meta(md, name.clone()));
+    Ok(Children { deployment, service, pdb, hpa, network_policy })
 }
 
 pub(crate) fn probe(path: &str, period: i32, initial_delay: i32) -> Probe {

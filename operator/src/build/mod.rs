@@ -4,5 +4,6 @@
 pub mod common;
 pub mod crud_api;
 pub mod dl_api;
+pub mod network_policy;
 
 pub use common::{child_name, labels, owner_reference, selector, spec_hash, MANAGER};

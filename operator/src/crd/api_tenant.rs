@@ -8,6 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::common::{Condition, DisruptionBudget, SecretKeyRef};
+use super::network::TenantNetwork;
 
 #[derive(CustomResource, KubeSchema, Deserialize, Serialize, Clone, Debug, PartialEq)]
 #[kube(
@@ -65,6 +66,10 @@ pub struct ApiTenantSpec {
     /// their address (and so can't link a Google or Kakao account to it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mail: Option<TenantMail>,
+    /// The tenant's NetworkPolicy (written with or without this): who may reach crud-api, and
+    /// optionally where it may connect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<TenantNetwork>,
 }
 
 #[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq, JsonSchema)]

@@ -4,6 +4,7 @@
 pub mod api_tenant;
 pub mod common;
 pub mod model_deployment;
+pub mod network;
 
 pub use api_tenant::{ApiTenant, ApiTenantSpec, ApiTenantStatus};
 pub use common::{Condition, SecretKeyRef};

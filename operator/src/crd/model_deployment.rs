@@ -9,6 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::common::{Condition, DisruptionBudget, SecretKeyRef};
+use super::network::ModelNetwork;
 
 #[derive(CustomResource, KubeSchema, Deserialize, Serialize, Clone, Debug, PartialEq)]
 #[kube(
@@ -63,6 +64,10 @@ pub struct ModelDeploymentSpec {
     /// Optional PodDisruptionBudget.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disruption_budget: Option<DisruptionBudget>,
+    /// The NetworkPolicy in front of dl-api (written with or without this): the tenants that
+    /// name this ModelDeployment, and these extra peers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<ModelNetwork>,
 }
 
 fn default_concurrency() -> i32 {

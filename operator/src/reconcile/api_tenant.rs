@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Service};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::api::{Patch, PatchParams};
 use kube::runtime::controller::Action;
@@ -52,6 +53,9 @@ pub async fn reconcile(t: Arc<ApiTenant>, ctx: Arc<Context>) -> Result<Action, E
     let deployments: Api<Deployment> = Api::namespaced(ctx.client.clone(), &ns);
     let services: Api<Service> = Api::namespaced(ctx.client.clone(), &ns);
     let pdbs: Api<PodDisruptionBudget> = Api::namespaced(ctx.client.clone(), &ns);
+    // The policy before the pods it protects: no replica runs unisolated, even briefly.
+    let policies: Api<NetworkPolicy> = Api::namespaced(ctx.client.clone(), &ns);
+    apply(&policies, &c.network_policies, &children.network_policy, m).await?;
     apply(&cms, &c.config_maps, &children.config_map, m).await?;
     let dep = apply(&deployments, &c.deployments, &children.deployment, m).await?;
     apply(&services, &c.services, &children.service, m).await?;

@@ -6,6 +6,7 @@
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{ConfigMap, Service};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::runtime::reflector::Store;
 
@@ -18,6 +19,7 @@ pub struct Caches {
     pub config_maps: Store<ConfigMap>,
     pub pdbs: Store<PodDisruptionBudget>,
     pub hpas: Store<HorizontalPodAutoscaler>,
+    pub network_policies: Store<NetworkPolicy>,
     /// Tenants read the ModelDeployment they name.
     pub models: Store<ModelDeployment>,
 }
@@ -30,6 +32,7 @@ impl Caches {
         self.config_maps.wait_until_ready().await?;
         self.pdbs.wait_until_ready().await?;
         self.hpas.wait_until_ready().await?;
+        self.network_policies.wait_until_ready().await?;
         self.models.wait_until_ready().await
     }
 }

@@ -6,6 +6,7 @@ use std::time::Instant;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{Pod, Service};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::api::{Patch, PatchParams};
 use kube::runtime::controller::Action;
@@ -31,10 +32,13 @@ pub async fn reconcile(md: Arc<ModelDeployment>, ctx: Arc<Context>) -> Result<Ac
     let services: Api<Service> = Api::namespaced(ctx.client.clone(), &ns);
     let pdbs: Api<PodDisruptionBudget> = Api::namespaced(ctx.client.clone(), &ns);
     let hpas: Api<HorizontalPodAutoscaler> = Api::namespaced(ctx.client.clone(), &ns);
+    let policies: Api<NetworkPolicy> = Api::namespaced(ctx.client.clone(), &ns);
     let (m, c) = (&ctx.metrics, &ctx.caches);
 
     let (deployment, problem) = match dl_api::build(&md) {
         Ok(children) => {
+            // The policy before the pods it protects.
+            apply(&policies, &c.network_policies, &children.network_policy, m).await?;
             let dep = apply(&deployments, &c.deployments, &children.deployment, m).await?;
             apply(&services, &c.services, &children.service, m).await?;
             match &children.pdb {
