@@ -185,6 +185,7 @@ kubectl delete namespace "$ns" --wait=false >/dev/null
 
 source "$here/e2e/platform.sh"
 source "$here/e2e/helm.sh"
+source "$here/e2e/disruption.sh"
 
 trap - EXIT
 rm -rf "$work"

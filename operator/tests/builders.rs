@@ -311,10 +311,13 @@ fn a_dl_api_admits_only_the_tenants_that_name_it_and_its_listed_peers() {
     assert_eq!(p["podSelector"]["matchLabels"]["app.kubernetes.io/name"], "dl-api");
     let from = p["ingress"][0]["from"].as_array().unwrap().clone();
     assert_eq!(from.len(), 1);
-    // Same namespace (no namespaceSelector), crud-api pods labelled with this model's name.
+    // Same namespace (no namespaceSelector): pods labelled with this model's name — the
+    // crud-api pods of the tenants that name it.
     assert!(from[0].get("namespaceSelector").is_none());
-    assert_eq!(from[0]["podSelector"]["matchLabels"]["app.kubernetes.io/name"], "crud-api");
-    assert_eq!(from[0]["podSelector"]["matchLabels"]["gajyeogagu.io/model-deployment"], "furniture-vision");
+    assert_eq!(
+        from[0]["podSelector"]["matchLabels"],
+        serde_json::json!({"gajyeogagu.io/model-deployment": "furniture-vision"})
+    );
     assert_eq!(p["ingress"][0]["ports"], serde_json::json!([{"port": 8002, "protocol": "TCP"}]));
 
     md.spec.network = Some(
@@ -329,4 +332,49 @@ fn a_dl_api_admits_only_the_tenants_that_name_it_and_its_listed_peers() {
         p["ingress"][0]["from"][1]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"],
         "monitoring"
     );
+}
+
+#[test]
+fn api_pods_spread_over_nodes_leave_a_lost_node_in_30_s_and_pause_before_stopping() {
+    let md: ModelDeployment = sample("model-deployment.yaml");
+    let t: ApiTenant = sample("api-tenant.yaml");
+    let dl = dl_api::build(&md).unwrap().deployment.spec.unwrap().template.spec.unwrap();
+    let crud = crud_api::build(&t, Some(&md), &BTreeMap::new()).deployment.spec.unwrap().template.spec.unwrap();
+    for (pod, component, instance) in [(&dl, "dl-api", "furniture-vision"), (&crud, "crud-api", "seoul")] {
+        let pre_stop = pod.containers[0].lifecycle.as_ref().unwrap().pre_stop.as_ref().unwrap();
+        assert_eq!(pre_stop.sleep.as_ref().unwrap().seconds, 5, "{component}");
+        let spread = &pod.topology_spread_constraints.as_ref().unwrap()[0];
+        assert_eq!(
+            (spread.topology_key.as_str(), spread.max_skew, spread.when_unsatisfiable.as_str()),
+            ("kubernetes.io/hostname", 1, "ScheduleAnyway")
+        );
+        let sel = spread.label_selector.as_ref().unwrap().match_labels.as_ref().unwrap();
+        assert_eq!(
+            (sel["app.kubernetes.io/name"].as_str(), sel["app.kubernetes.io/instance"].as_str()),
+            (component, instance)
+        );
+        let tolerations = pod.tolerations.as_ref().unwrap();
+        for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] {
+            let t = tolerations.iter().find(|t| t.key.as_deref() == Some(key)).unwrap();
+            assert_eq!((t.effect.as_deref(), t.toleration_seconds), (Some("NoExecute"), Some(30)), "{component} {key}");
+        }
+    }
+    // The sample's own toleration (the GPU taint) is kept beside them.
+    assert!(dl.tolerations.as_ref().unwrap().iter().any(|t| t.key.as_deref() == Some("nvidia.com/gpu")));
+
+    // A toleration the spec gives for one of those taints is the user's choice: not doubled.
+    let mut md = md;
+    md.spec.tolerations = Some(vec![serde_json::from_value(serde_json::json!({
+        "key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 600
+    }))
+    .unwrap()]);
+    let pod = dl_api::build(&md).unwrap().deployment.spec.unwrap().template.spec.unwrap();
+    let unreachable: Vec<_> = pod
+        .tolerations
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.key.as_deref() == Some("node.kubernetes.io/unreachable"))
+        .collect();
+    assert_eq!(unreachable.len(), 1);
+    assert_eq!(unreachable[0].toleration_seconds, Some(600));
 }

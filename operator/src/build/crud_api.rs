@@ -18,7 +18,7 @@ use super::common::{
     child_name, disruption_budget, env, http_service, labels, owner_reference, selector, spec_hash, stamp,
 };
 use super::dl_api::{self, probe, restricted, FETCHER_IMAGE};
-use super::network_policy;
+use super::{availability, network_policy};
 use crate::crd::api_tenant::{
     ApiTenant, OidcProvider, PluginFallback, PluginModule, PluginSource, RolloutPhase, RolloutStatus,
 };
@@ -324,6 +324,7 @@ pub fn build(t: &ApiTenant, model: Option<&ModelDeployment>, rollouts: &BTreeMap
     let container = Container {
         name: COMPONENT.into(),
         image: Some(spec.image.clone()),
+        lifecycle: Some(availability::pre_stop()),
         ports: Some(vec![ContainerPort { name: Some("http".into()), container_port: PORT, ..Default::default() }]),
         env: Some(envs),
         volume_mounts: Some(mounts),
@@ -354,6 +355,8 @@ pub fn build(t: &ApiTenant, model: Option<&ModelDeployment>, rollouts: &BTreeMap
                 }),
                 spec: Some(PodSpec {
                     containers: vec![container],
+                    tolerations: Some(availability::tolerations(None)),
+                    topology_spread_constraints: Some(availability::spread(COMPONENT, &instance)),
                     init_containers: (!init_containers.is_empty()).then_some(init_containers),
                     volumes: Some(volumes),
                     automount_service_account_token: Some(false),
@@ -373,6 +376,14 @@ pub fn build(t: &ApiTenant, model: Option<&ModelDeployment>, rollouts: &BTreeMap
         .disruption_budget
         .as_ref()
         .map(|b| disruption_budget(meta(t, name.clone()), COMPONENT, &instance, b.min_available));
-    let network_policy = network_policy::for_tenant(t, model, meta(t, name));
+    let network_policy = network_policy::for_tenant(
+        t,
+        network_policy::Pods { selector: selector(COMPONENT, &instance), port: PORT },
+        model.map(|md| network_policy::Pods {
+            selector: selector(dl_api::COMPONENT, &md.name_any()),
+            port: dl_api::PORT,
+        }),
+        meta(t, name),
+    );
     Children { config_map, deployment, service, pdb, network_policy }
 }

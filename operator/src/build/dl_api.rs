@@ -23,7 +23,7 @@ use kube::ResourceExt;
 use super::common::{
     child_name, disruption_budget, env, http_service, labels, owner_reference, selector, spec_hash, stamp,
 };
-use super::network_policy;
+use super::{availability, network_policy};
 use crate::crd::model_deployment::{ExecutionProvider, ModelDeployment};
 
 pub const COMPONENT: &str = "dl-api";
@@ -162,6 +162,7 @@ pub fn build(md: &ModelDeployment) -> Result<Children, SpecError> {
     let container = Container {
         name: COMPONENT.into(),
         image: Some(spec.image.clone()),
+        lifecycle: Some(availability::pre_stop()),
         ports: Some(vec![ContainerPort { name: Some("http".into()), container_port: PORT, ..Default::default() }]),
         env: Some(vec![
             env("DL_API_ADDR", format!("0.0.0.0:{PORT}")),
@@ -210,7 +211,8 @@ pub fn build(md: &ModelDeployment) -> Result<Children, SpecError> {
             init_containers: (!init_containers.is_empty()).then_some(init_containers),
             volumes: Some(volumes),
             node_selector: spec.node_selector.clone(),
-            tolerations: spec.tolerations.clone(),
+            tolerations: Some(availability::tolerations(spec.tolerations.as_deref())),
+            topology_spread_constraints: Some(availability::spread(COMPONENT, &instance)),
             affinity: spec.affinity.clone(),
             runtime_class_name: spec.runtime_class_name.clone(),
             automount_service_account_token: Some(false),
@@ -273,7 +275,8 @@ pub fn build(md: &ModelDeployment) -> Result<Children, SpecError> {
         hpa
     });
 
-    let network_policy = network_policy::for_model(md, meta(md, name.clone()));
+    let pods = network_policy::Pods { selector: selector(COMPONENT, &instance), port: PORT };
+    let network_policy = network_policy::for_model(md, pods, meta(md, name.clone()));
     Ok(Children { deployment, service, pdb, hpa, network_policy })
 }
 

@@ -19,9 +19,15 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kube::ResourceExt;
 
-use super::common::{selector, spec_hash, stamp};
-use super::{crud_api, dl_api};
+use super::common::{spec_hash, stamp};
 use crate::crd::{ApiTenant, ModelDeployment};
+
+/// A component's pods (their selector labels) and the port they serve on. The builders pass
+/// their own, so this module depends on neither of them.
+pub struct Pods {
+    pub selector: BTreeMap<String, String>,
+    pub port: i32,
+}
 
 /// Namespaces whose pods may reach every tenant's crud-api unless a tenant says otherwise.
 pub const INGRESS_NAMESPACE_LABEL: &str = "gajyeogagu.io/ingress";
@@ -77,24 +83,22 @@ fn policy(meta: ObjectMeta, spec: NetworkPolicySpec) -> NetworkPolicy {
     np
 }
 
-/// The tenant's crud-api policy. `model`: the ModelDeployment it names, when it exists.
-pub fn for_tenant(t: &ApiTenant, model: Option<&ModelDeployment>, meta: ObjectMeta) -> NetworkPolicy {
+/// The tenant's crud-api policy. `model`: the dl-api of the ModelDeployment it names, when
+/// that exists.
+pub fn for_tenant(t: &ApiTenant, crud_api: Pods, model: Option<Pods>, meta: ObjectMeta) -> NetworkPolicy {
     let network = t.spec.network.clone().unwrap_or_default();
     let mut from = network.ingress_from.unwrap_or_else(|| vec![ingress_namespaces()]);
     from.push(operator());
-    let ingress = vec![NetworkPolicyIngressRule { from: Some(from), ports: Some(vec![tcp(crud_api::PORT)]) }];
+    let ingress = vec![NetworkPolicyIngressRule { from: Some(from), ports: Some(vec![tcp(crud_api.port)]) }];
     let egress = network.egress.map(|rules| {
         let mut all = vec![dns()];
-        if let Some(md) = model {
+        if let Some(dl_api) = model {
             all.push(NetworkPolicyEgressRule {
                 to: Some(vec![NetworkPolicyPeer {
-                    pod_selector: Some(LabelSelector {
-                        match_labels: Some(selector(dl_api::COMPONENT, &md.name_any())),
-                        ..Default::default()
-                    }),
+                    pod_selector: Some(LabelSelector { match_labels: Some(dl_api.selector), ..Default::default() }),
                     ..Default::default()
                 }]),
-                ports: Some(vec![tcp(dl_api::PORT)]),
+                ports: Some(vec![tcp(dl_api.port)]),
             });
         }
         all.extend(rules);
@@ -104,10 +108,7 @@ pub fn for_tenant(t: &ApiTenant, model: Option<&ModelDeployment>, meta: ObjectMe
     policy(
         meta,
         NetworkPolicySpec {
-            pod_selector: Some(LabelSelector {
-                match_labels: Some(selector(crud_api::COMPONENT, &t.name_any())),
-                ..Default::default()
-            }),
+            pod_selector: Some(LabelSelector { match_labels: Some(crud_api.selector), ..Default::default() }),
             policy_types: Some(types.into_iter().map(String::from).collect()),
             ingress: Some(ingress),
             egress,
@@ -115,29 +116,18 @@ pub fn for_tenant(t: &ApiTenant, model: Option<&ModelDeployment>, meta: ObjectMe
     )
 }
 
-/// The ModelDeployment's dl-api policy.
-pub fn for_model(md: &ModelDeployment, meta: ObjectMeta) -> NetworkPolicy {
-    let name = md.name_any();
-    let mut from = vec![NetworkPolicyPeer {
-        pod_selector: Some(LabelSelector {
-            match_labels: Some(BTreeMap::from([
-                ("app.kubernetes.io/name".to_string(), crud_api::COMPONENT.to_string()),
-                (MODEL_LABEL.to_string(), name.clone()),
-            ])),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }];
+/// The ModelDeployment's dl-api policy: pods of its namespace labelled with its name — the
+/// tenants' crud-api pods that name it — and the peers its spec lists.
+pub fn for_model(md: &ModelDeployment, dl_api: Pods, meta: ObjectMeta) -> NetworkPolicy {
+    let mut from =
+        vec![NetworkPolicyPeer { pod_selector: match_labels(&[(MODEL_LABEL, &md.name_any())]), ..Default::default() }];
     from.extend(md.spec.network.clone().unwrap_or_default().ingress_from);
     policy(
         meta,
         NetworkPolicySpec {
-            pod_selector: Some(LabelSelector {
-                match_labels: Some(selector(dl_api::COMPONENT, &name)),
-                ..Default::default()
-            }),
+            pod_selector: Some(LabelSelector { match_labels: Some(dl_api.selector), ..Default::default() }),
             policy_types: Some(vec!["Ingress".into()]),
-            ingress: Some(vec![NetworkPolicyIngressRule { from: Some(from), ports: Some(vec![tcp(dl_api::PORT)]) }]),
+            ingress: Some(vec![NetworkPolicyIngressRule { from: Some(from), ports: Some(vec![tcp(dl_api.port)]) }]),
             egress: None,
         },
     )

@@ -73,10 +73,28 @@ fn parse(body: &[u8]) -> Option<(BTreeMap<String, String>, BTreeMap<String, Cand
     Some((digests, p.candidates))
 }
 
+/// Connection attempts per replica, `RETRY_AFTER` apart, when the connection is refused: a
+/// NetworkPolicy engine admits a new operator pod's address a moment after the pod starts,
+/// and a new leader's first pass used to find every replica "not answering" (then write the
+/// status twice, Unknown and back). Timeouts are not retried: a hung replica stays one wait.
+const CONNECT_ATTEMPTS: u32 = 3;
+const RETRY_AFTER: Duration = Duration::from_millis(700);
+
 /// Asks every ready replica (`ip:port`) at once.
 pub async fn read(http: &reqwest::Client, endpoints: &[String]) -> Served {
     let asks = endpoints.iter().map(|ep| async move {
-        let resp = http.get(format!("http://{ep}/readyz")).timeout(TIMEOUT).send().await.ok()?;
+        let url = format!("http://{ep}/readyz");
+        let mut attempt = 1;
+        let resp = loop {
+            match http.get(&url).timeout(TIMEOUT).send().await {
+                Ok(resp) => break resp,
+                Err(e) if e.is_connect() && attempt < CONNECT_ATTEMPTS => {
+                    attempt += 1;
+                    tokio::time::sleep(RETRY_AFTER).await;
+                }
+                Err(_) => return None,
+            }
+        };
         // A 503 body (database briefly unreachable) still says which modules are loaded.
         parse(&body_capped(resp, MAX_BODY_BYTES).await?)
     });
@@ -181,6 +199,30 @@ mod tests {
 
     fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    /// A replica whose address refuses the operator for a moment — a NetworkPolicy engine that
+    /// has not admitted a new operator pod yet — is asked again and counted once it answers.
+    #[tokio::test]
+    async fn a_refused_connection_is_retried_until_the_replica_answers() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let ep = listener.local_addr().unwrap();
+        drop(listener); // refused until the "policy" admits us
+        let server = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(900)).await;
+            let listener = tokio::net::TcpListener::bind(ep).await.unwrap();
+            let (mut sock, _) = listener.accept().await.unwrap();
+            let mut req = [0u8; 1024];
+            let _ = sock.read(&mut req).await;
+            let body = format!(r#"{{"plugins":{{"payment":"{A}"}}}}"#);
+            let head = format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", body.len());
+            sock.write_all(head.as_bytes()).await.unwrap();
+            sock.write_all(body.as_bytes()).await.unwrap();
+        });
+        let served = read(&reqwest::Client::new(), &[ep.to_string()]).await;
+        server.abort();
+        assert_eq!(served.replicas, vec![map(&[("payment", A)])], "the replica was not asked again");
     }
 
     /// A replica answering `/readyz` with an endless body (the tenant chooses the image) is read
