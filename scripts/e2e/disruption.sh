@@ -33,39 +33,8 @@ kubectl -n gajyeogagu-system rollout status deploy/gajyeogagu-operator --timeout
 
 kubectl create namespace "$o" >/dev/null
 kubectl label namespace "$o" gajyeogagu.io/ingress=true >/dev/null # the client below runs here
-o_password=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-openssl genpkey -algorithm ed25519 -out "$work/jwt-o.pem" 2>/dev/null
-"${KO[@]}" create secret generic postgres --from-literal=password="$o_password" >/dev/null
-"${KO[@]}" create secret generic db --from-literal=url="postgres://gajyeogagu:$o_password@postgres.$o.svc:5432/gajyeogagu" >/dev/null
-"${KO[@]}" create secret generic jwt --from-file=key.pem="$work/jwt-o.pem" >/dev/null
+postgres_in "$o" db jwt gajyeogagu-control-plane
 "${KO[@]}" apply -f - >/dev/null <<YAML
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: postgres }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: postgres } }
-  template:
-    metadata: { labels: { app: postgres } }
-    spec:
-      nodeName: gajyeogagu-control-plane
-      containers:
-        - name: postgres
-          image: $PG_IMAGE
-          env:
-            - { name: POSTGRES_USER, value: gajyeogagu }
-            - { name: POSTGRES_DB, value: gajyeogagu }
-            - { name: POSTGRES_PASSWORD, valueFrom: { secretKeyRef: { name: postgres, key: password } } }
-            - { name: PGDATA, value: /var/lib/postgresql/data/pgdata }
-          readinessProbe: { exec: { command: [pg_isready, -h, 127.0.0.1, -U, gajyeogagu] }, periodSeconds: 2 }
-          volumeMounts: [{ name: data, mountPath: /var/lib/postgresql/data }]
-      volumes: [{ name: data, emptyDir: {} }]
----
-apiVersion: v1
-kind: Service
-metadata: { name: postgres }
-spec: { selector: { app: postgres }, ports: [{ port: 5432 }] }
----
 apiVersion: v1
 kind: Pod
 metadata: { name: shopper }

@@ -34,40 +34,8 @@ spec:
 YAML
 
 kubectl create namespace "$b" >/dev/null
-b_password=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-openssl genpkey -algorithm ed25519 -out "$work/jwt-b.pem" 2>/dev/null
-"${KB[@]}" create secret generic postgres --from-literal=password="$b_password" >/dev/null
-"${KB[@]}" create secret generic b-db \
-  --from-literal=url="postgres://gajyeogagu:$b_password@postgres.$b.svc:5432/gajyeogagu" >/dev/null
-"${KB[@]}" create secret generic b-jwt --from-file=key.pem="$work/jwt-b.pem" >/dev/null
+postgres_in "$b" b-db b-jwt
 "${KB[@]}" apply -f - >/dev/null <<YAML
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: postgres }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: postgres } }
-  template:
-    metadata: { labels: { app: postgres } }
-    spec:
-      containers:
-        - name: postgres
-          image: $PG_IMAGE
-          env:
-            - { name: POSTGRES_USER, value: gajyeogagu }
-            - { name: POSTGRES_DB, value: gajyeogagu }
-            - { name: POSTGRES_PASSWORD, valueFrom: { secretKeyRef: { name: postgres, key: password } } }
-            - { name: PGDATA, value: /var/lib/postgresql/data/pgdata }
-          ports: [{ containerPort: 5432 }]
-          readinessProbe: { exec: { command: [pg_isready, -h, 127.0.0.1, -U, gajyeogagu] }, periodSeconds: 2 }
-          volumeMounts: [{ name: data, mountPath: /var/lib/postgresql/data }]
-      volumes: [{ name: data, emptyDir: {} }]
----
-apiVersion: v1
-kind: Service
-metadata: { name: postgres }
-spec: { selector: { app: postgres }, ports: [{ port: 5432 }] }
----
 apiVersion: gajyeogagu.io/v1alpha1
 kind: ApiTenant
 metadata: { name: b }

@@ -71,13 +71,51 @@ photo=${GAJYEOGAGU_CACHE:-$HOME/.cache/gajyeogagu}/eval/sweethome3d-furniture-1.
 # The models this machine fetched, as every kind node sees them (scripts/kind.sh mounts them).
 models=/gajyeogagu/models
 
+# postgres_in NS DB_SECRET JWT_SECRET [NODE] — what a tenant in NS needs besides its spec: a
+# PostgreSQL (Deployment and Service `postgres`, the image above, optionally pinned to NODE),
+# Secret DB_SECRET with its URL (key `url`) and Secret JWT_SECRET with an Ed25519 key (`key.pem`).
+# isolation.sh and disruption.sh make their tenants' with it too.
+postgres_in() {
+  local ns=$1 db=$2 jwt=$3 node=${4:-} password
+  password=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  openssl genpkey -algorithm ed25519 -out "$work/jwt-$ns.pem" 2>/dev/null
+  kubectl -n "$ns" create secret generic postgres --from-literal=password="$password" >/dev/null
+  kubectl -n "$ns" create secret generic "$db" \
+    --from-literal=url="postgres://gajyeogagu:$password@postgres.$ns.svc:5432/gajyeogagu" >/dev/null
+  kubectl -n "$ns" create secret generic "$jwt" --from-file=key.pem="$work/jwt-$ns.pem" >/dev/null
+  kubectl -n "$ns" apply -f - >/dev/null <<YAML
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: postgres }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: postgres } }
+  template:
+    metadata: { labels: { app: postgres } }
+    spec:
+      ${node:+nodeName: $node}
+      containers:
+        - name: postgres
+          image: $PG_IMAGE
+          env:
+            - { name: POSTGRES_USER, value: gajyeogagu }
+            - { name: POSTGRES_DB, value: gajyeogagu }
+            - { name: POSTGRES_PASSWORD, valueFrom: { secretKeyRef: { name: postgres, key: password } } }
+            - { name: PGDATA, value: /var/lib/postgresql/data/pgdata }
+          ports: [{ containerPort: 5432 }]
+          readinessProbe: { exec: { command: [pg_isready, -h, 127.0.0.1, -U, gajyeogagu] }, periodSeconds: 2 }
+          volumeMounts: [{ name: data, mountPath: /var/lib/postgresql/data }]
+      volumes: [{ name: data, emptyDir: {} }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: postgres }
+spec: { selector: { app: postgres }, ports: [{ port: 5432 }] }
+YAML
+}
+
 kubectl create namespace "$shop" >/dev/null
-pg_password=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-openssl genpkey -algorithm ed25519 -out "$work/jwt.pem" 2>/dev/null
-"${K[@]}" create secret generic postgres --from-literal=password="$pg_password" >/dev/null
-"${K[@]}" create secret generic shop-db \
-  --from-literal=url="postgres://gajyeogagu:$pg_password@postgres.$shop.svc:5432/gajyeogagu" >/dev/null
-"${K[@]}" create secret generic shop-jwt --from-file=key.pem="$work/jwt.pem" >/dev/null
+postgres_in "$shop" shop-db shop-jwt
 "${K[@]}" create secret generic vision-keys --from-literal=keys="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')" >/dev/null
 "${K[@]}" create configmap shop-plugins --from-file=payment.wasm="$promo" >/dev/null
 
@@ -110,33 +148,6 @@ YAML
 model_volume "$shop"
 
 "${K[@]}" apply -f - >/dev/null <<YAML
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: postgres }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: postgres } }
-  template:
-    metadata: { labels: { app: postgres } }
-    spec:
-      containers:
-        - name: postgres
-          image: $PG_IMAGE
-          env:
-            - { name: POSTGRES_USER, value: gajyeogagu }
-            - { name: POSTGRES_DB, value: gajyeogagu }
-            - { name: POSTGRES_PASSWORD, valueFrom: { secretKeyRef: { name: postgres, key: password } } }
-            - { name: PGDATA, value: /var/lib/postgresql/data/pgdata }
-          ports: [{ containerPort: 5432 }]
-          readinessProbe: { exec: { command: [pg_isready, -h, 127.0.0.1, -U, gajyeogagu] }, periodSeconds: 2 }
-          volumeMounts: [{ name: data, mountPath: /var/lib/postgresql/data }]
-      volumes: [{ name: data, emptyDir: {} }]
----
-apiVersion: v1
-kind: Service
-metadata: { name: postgres }
-spec: { selector: { app: postgres }, ports: [{ port: 5432 }] }
----
 apiVersion: gajyeogagu.io/v1alpha1
 kind: ModelDeployment
 metadata: { name: vision }
