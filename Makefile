@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SPECTRAL := tools/node/node_modules/.bin/spectral
 
-.PHONY: kind kind-down runc-host-caps-test eval-scripts compile-cache-test browser-test run test test-steps build-deps plugins plugin-langs models kube-tools eval crds tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance compare-backbones manifests images compose-e2e cluster cluster-down e2e bench-load bench-listing bench-users bench-dl bench-operator help
+.PHONY: kind kind-down kind-demo kind-demo-docs runc-host-caps-test eval-scripts compile-cache-test browser-test run test test-steps build-deps plugins plugin-langs models kube-tools eval crds tools lint fmt-check clippy test-sqlite test-postgres openapi openapi-lint api-conformance oip-conformance compare-backbones manifests images compose-e2e cluster cluster-down e2e bench-load bench-listing bench-users bench-dl bench-operator help
 
 help:
 	@echo "make run        start dl-api on 127.0.0.1:8002 and crud-api on 0.0.0.0:8001 (SQLite under ./data, demo-ready)"
@@ -15,6 +15,7 @@ help:
 	@echo "make images     the three images (release binaries from this host) on a Debian-made base, pushed to 127.0.0.1:5000"
 	@echo "make compose-e2e  docker-compose up of PostgreSQL + crud-api + dl-api, checked, then down"
 	@echo "make kind       a three-node kind cluster, Kubernetes 1.33, node image made here (prints export KUBECONFIG=…); make kind-down removes it"
+	@echo "make kind-demo  the shop on that cluster: operator, ModelDeployment, ApiTenant + PostgreSQL, all Ready (prints how to reach it)"
 	@echo "make e2e        the platform end to end on the kind cluster (GPU pool, NetworkPolicy, operator, tenants, Helm), then down"
 	@echo "make openapi    regenerate api/*.json from the code"
 	@echo "make crds       regenerate crds/crds.yaml from the operator's types"
@@ -73,7 +74,7 @@ run: build-deps plugins
 test:
 	@scripts/with-compile-cache.sh $(MAKE) --no-print-directory test-steps
 
-test-steps: build-deps tools plugins plugin-langs models kube-tools object-store-tools fmt-check clippy test-sqlite test-postgres fleet openapi-lint api-conformance browser-test oip-conformance manifests eval-scripts compile-cache-test runc-host-caps-test compose-e2e e2e
+test-steps: build-deps tools plugins plugin-langs models kube-tools object-store-tools fmt-check clippy test-sqlite test-postgres fleet openapi-lint api-conformance browser-test oip-conformance manifests eval-scripts compile-cache-test runc-host-caps-test kind-demo-docs compose-e2e e2e
 
 tools:
 	scripts/node-tools.sh
@@ -156,6 +157,16 @@ kind:
 
 kind-down:
 	@scripts/kind.sh down
+
+## kind-demo: the shop on the kind cluster in one command — images built and `kind load`ed, the
+## operator, a ModelDeployment, an ApiTenant with PostgreSQL and a plugin, all Ready; prints how
+## to reach the storefront (docs/operator.md "Install on kind" is its steps). Idempotent.
+kind-demo: build-deps plugins
+	@PROFILE=$(IMAGE_PROFILE) CARGO=$(CARGO) scripts/kind-demo.sh >/dev/null
+
+# The docs' kind steps are the script's, line for line.
+kind-demo-docs:
+	scripts/tests/kind-demo-docs.sh
 
 # The names this target had when the cluster was home-built host processes (issue 32 retired it).
 cluster: kind

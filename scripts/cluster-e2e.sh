@@ -6,8 +6,8 @@
 # DNS (CoreDNS) resolves Service names, kube-proxy routes a ClusterIP Service to a pod on another
 # node, a pod reaches the API server through the `kubernetes` Service with its ServiceAccount
 # token, the controller-manager garbage-collects a Deployment's ReplicaSet and pods; installs the
-# operator with `kubectl apply -k kustomize/overlays/local` and checks its pods and RBAC; then
-# the platform itself (scripts/e2e/platform.sh: a ModelDeployment and an ApiTenant used through
+# platform with scripts/kind-demo.sh (`make kind-demo`, docs/operator.md's kind page) and checks
+# the operator's pods and RBAC; then the platform itself (scripts/e2e/platform.sh: a ModelDeployment and an ApiTenant used through
 # their Services, plugin digests read back, failures, scaling, leader hand-over, garbage
 # collection) and the Helm chart (scripts/e2e/helm.sh); finally deletes the cluster and checks
 # that no node container or network is left. Functional checks only reach addresses inside the
@@ -155,14 +155,15 @@ done
 [[ -z $(kubectl -n "$ns" get rs,pods -l app=web -o name 2>/dev/null) ]] || fail "$rs and its pods were not garbage-collected"
 log "deleting the Deployment garbage-collected $rs and its pods (controller-manager)"
 
-# The operator, installed exactly as docs/operator.md tells a platform engineer: an overlay
-# with kubectl apply -k. It runs as two pods under its own ServiceAccount (no admin token in
-# the path), Ready through its real /readyz probe, and its RBAC grants what it needs only.
-eval "$(PROFILE=${PROFILE:-release} "$here/images.sh")"
-load "$OPERATOR_IMAGE" "$CRUD_API_IMAGE" "$DL_API_IMAGE"
-kubectl apply -k "$here/../kustomize/overlays/local" >/dev/null
-kubectl -n gajyeogagu-system rollout status deploy/gajyeogagu-operator --timeout=180s >/dev/null ||
-  fail "the operator Deployment never became ready"
+# The platform, installed exactly as docs/operator.md tells a newcomer: `make kind-demo`
+# (the images `kind load`ed, the operator with `kubectl apply -k`, the shop's PostgreSQL,
+# ModelDeployment and ApiTenant, all Ready, the storefront answering through a port-forward).
+# The operator runs as two pods under its own ServiceAccount (no admin token in the path),
+# Ready through its real /readyz probe, and its RBAC grants what it needs only.
+demo_started=$(date +%s)
+demo_env=$(PROFILE=${PROFILE:-release} "$here/kind-demo.sh") || fail "scripts/kind-demo.sh (make kind-demo)"
+eval "$demo_env"
+log "make kind-demo: the shop Ready and answering in $(($(date +%s) - demo_started)) s"
 sa=$(kubectl -n gajyeogagu-system get pods -l app.kubernetes.io/name=gajyeogagu-operator -o jsonpath='{.items[*].spec.serviceAccountName}')
 [[ $sa == "gajyeogagu-operator gajyeogagu-operator" ]] || fail "operator pods run as '$sa'"
 as=(--as=system:serviceaccount:gajyeogagu-system:gajyeogagu-operator)
@@ -179,7 +180,7 @@ for refused in "delete nodes" "get secrets -A" "list secrets -n shop" "delete de
   # shellcheck disable=SC2086
   if can $refused; then fail "the operator may: $refused"; fi
 done
-log "operator installed with kubectl apply -k: 2 pods Ready as ServiceAccount gajyeogagu-operator; RBAC allows its work and refuses nodes, Secrets, deleting Deployments"
+log "operator installed with kubectl apply -k (kind-demo): 2 pods Ready as ServiceAccount gajyeogagu-operator; RBAC allows its work and refuses nodes, Secrets, deleting Deployments"
 
 kubectl delete namespace "$ns" --wait=false >/dev/null
 

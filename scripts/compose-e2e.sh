@@ -18,10 +18,8 @@ export CRUD_API_IMAGE DL_API_IMAGE
 log() { echo "compose-e2e: $*" >&2; }
 fail() { log "FAILED: $*"; exit 1; }
 
-export POSTGRES_IMAGE=gajyeogagu-base/postgres:15-${BASE_IMAGE##*-}
-log "building $POSTGRES_IMAGE"
-DOCKER_BUILDKIT=1 $DOCKER build -q -f deploy/docker/postgres-local.Dockerfile \
-  --build-arg RUNTIME_IMAGE="$BASE_IMAGE" -t "$POSTGRES_IMAGE" . >/dev/null
+eval "$("$here/postgres-image.sh")"
+export POSTGRES_IMAGE
 
 work=$(mktemp -d)
 project=gajyeogagu-e2e-$$

@@ -16,18 +16,21 @@
 o=outlet
 KO=(kubectl -n "$o")
 cpu_node=gajyeogagu-worker
-# The nodes of the Ready crud-api replicas (kubectl's jsonpath has no nested filters).
+# The nodes of the Ready crud-api replicas, sorted and space-separated, leaving out pods on
+# their way out (kubectl's jsonpath has no nested filters).
 ready_pods() {
   "${KO[@]}" get pods -l app.kubernetes.io/name=crud-api -o json | python3 -c '
 import json, sys
-for p in json.load(sys.stdin)["items"]:
-    if any(c["type"] == "Ready" and c["status"] == "True" for c in p["status"].get("conditions", [])):
-        print(p["spec"]["nodeName"], end=" ")'
+print(" ".join(sorted(p["spec"]["nodeName"] for p in json.load(sys.stdin)["items"]
+    if "deletionTimestamp" not in p["metadata"]
+    and any(c["type"] == "Ready" and c["status"] == "True" for c in p["status"].get("conditions", [])))))'
 }
+# one_per_node "NODE NODE" — two replicas on two nodes, one of them the CPU worker.
+one_per_node() { [[ $(wc -w <<<"$1") == 2 && ${1%% *} != "${1#* }" && $1 == *"$cpu_node"* ]]; }
 nodes_of() { kubectl -n "$1" get pods -l "$2" -o jsonpath='{range .items[*]}{.spec.nodeName}{"\n"}{end}' | sort -u | wc -l; }
 
 # The operator again as docs/operator.md installs it (the Helm step before removed both installs).
-kubectl apply -k "$here/../kustomize/overlays/local" >/dev/null 2>&1 || fail "kubectl apply -k kustomize/overlays/local"
+kubectl apply -k "$here/../kustomize/overlays/kind" >/dev/null 2>&1 || fail "kubectl apply -k kustomize/overlays/kind"
 kubectl -n gajyeogagu-system rollout status deploy/gajyeogagu-operator --timeout=180s >/dev/null ||
   fail "the operator Deployment never became ready again"
 
@@ -104,10 +107,27 @@ kubectl uncordon "$cpu_node" >/dev/null
 lap "drain of $cpu_node (${drain_s} s) under a client reading every 100 ms: $total requests, 0 failed; never fewer than $min_ready replica(s) Ready (PDB minAvailable 1)"
 
 # --- Node lost ---
-# A replica back on the worker (a rollout spreads them again), and the operator's leader there.
+# One replica back on each node, and the operator's leader on the worker. A rollout spreads
+# the replicas only as far as the scheduler's scoring manages (the spread is ScheduleAnyway, so
+# a one-node cluster still runs them all), and it once left both on the worker: then a replica
+# on the crowded node is deleted and its replacement goes to the emptier one — what a
+# descheduler does in a long-lived cluster.
 "${KO[@]}" rollout restart deploy/outlet-crud-api >/dev/null
 "${KO[@]}" rollout status deploy/outlet-crud-api --timeout=120s >/dev/null || fail "the outlet rollout"
-eventually 30 "a replica on $cpu_node" sh -c "kubectl -n $o get pods -l app.kubernetes.io/name=crud-api -o wide | grep -q ' $cpu_node '"
+two_ready() { [[ $(ready_pods | wc -w) == 2 ]]; }
+respread=0
+for _ in 1 2 3; do
+  eventually 90 "two outlet replicas Ready" two_ready
+  at=$(ready_pods)
+  one_per_node "$at" && break
+  crowded=${at%% *}
+  "${KO[@]}" delete "$("${KO[@]}" get pods -l app.kubernetes.io/name=crud-api --field-selector "spec.nodeName=$crowded" -o name | head -1)" --wait=false >/dev/null
+  respread=$((respread + 1))
+  sleep 1
+done
+at=$(ready_pods)
+one_per_node "$at" || fail "the outlet replicas are not one per node: [$at]"
+log "outlet replicas one per node after the rollout ($respread replica(s) moved)"
 holder() { kubectl -n gajyeogagu-system get lease gajyeogagu-operator -o jsonpath='{.spec.holderIdentity}'; }
 node_of_pod() { kubectl -n gajyeogagu-system get pod "$1" -o jsonpath='{.spec.nodeName}' 2>/dev/null; }
 # The operator's leader onto the worker and its standby onto the control plane: with the control
@@ -132,9 +152,8 @@ eventually 60 "the replaced standby gone" two_operator_pods
 
 client_start
 sleep 3
-# Where the Ready replicas are when the node goes (a rollout's spread is best effort: with both
-# on the worker, the storefront is down until the replacements start).
 at_stop=$(ready_pods)
+one_per_node "$at_stop" || fail "the outlet replicas share a node before the stop: [$at_stop]"
 stopped=$(date +%s.%N)
 $DOCKER stop "$cpu_node" >/dev/null
 t_lease= t_notready= t_ready=
@@ -164,4 +183,4 @@ if ((failed)); then
 else
   t_answers=0 window=0
 fi
-lap "$cpu_node stopped (docker stop) with Ready replicas on [${at_stop% }]: the operator's Lease taken over after ${t_lease} s; the node NotReady after ${t_notready:-?} s (node-monitor grace period); $failed of $total requests failed, all within ${window} s — every request answered again ${t_answers} s after the stop (the lost replica out of the Service); both replicas Ready on the control plane after ${t_ready} s (the grace period, 30 s tolerationSeconds for unreachable, then the start)"
+lap "$cpu_node stopped (docker stop) with Ready replicas on [$at_stop]: the operator's Lease taken over after ${t_lease} s; the node NotReady after ${t_notready:-?} s (node-monitor grace period); $failed of $total requests failed, all within ${window} s — every request answered again ${t_answers} s after the stop (the lost replica out of the Service); both replicas Ready on the control plane after ${t_ready} s (the grace period, 30 s tolerationSeconds for unreachable, then the start)"

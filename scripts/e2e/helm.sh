@@ -2,8 +2,8 @@
 # kustomize install is removed (the chart's cluster-wide RBAC has the same names), then
 # `helm install` into a fresh namespace, a ModelDeployment served through it, `helm uninstall`.
 
-kubectl delete -k "$here/../kustomize/overlays/local" --wait=true --timeout=180s >/dev/null 2>&1 ||
-  fail "kubectl delete -k kustomize/overlays/local"
+kubectl delete -k "$here/../kustomize/overlays/kind" --wait=true --timeout=180s >/dev/null 2>&1 ||
+  fail "kubectl delete -k kustomize/overlays/kind"
 eval "$("$here/helm-tool.sh")"
 release_ns=gajyeogagu-helm
 "$HELM" install gajyeogagu "$here/../charts/gajyeogagu" --namespace "$release_ns" --create-namespace \

@@ -22,16 +22,10 @@ tcp_from() { kubectl -n "$1" exec "$2" -- timeout 3 bash -c "exec 3<>/dev/tcp/$3
 np=$("${K[@]}" get networkpolicy shop-crud-api -o jsonpath='{.spec.policyTypes}')
 [[ $np == '["Ingress","Egress"]' ]] || fail "tenant A's NetworkPolicy has policyTypes $np"
 "${K[@]}" get networkpolicy vision-dl-api >/dev/null || fail "the ModelDeployment has no NetworkPolicy"
-# A's PostgreSQL admits A's crud-api only: the policy docs/operator.md gives a tenant's owner.
-"${K[@]}" apply -f - >/dev/null <<YAML
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: { name: postgres }
-spec:
-  podSelector: { matchLabels: { app: postgres } }
-  policyTypes: [Ingress]
-  ingress: [{ from: [{ podSelector: { matchLabels: { gajyeogagu.io/tenant: shop } } }], ports: [{ port: 5432 }] }]
-YAML
+# A's PostgreSQL admits A's crud-api only: the policy docs/operator.md gives a tenant's owner,
+# which the demo installs (kustomize/overlays/kind-demo/postgres-policy.yaml).
+[[ $("${K[@]}" get networkpolicy postgres -o jsonpath='{.spec.ingress[0].from[0].podSelector.matchLabels}') == '{"gajyeogagu.io/tenant":"shop"}' ]] ||
+  fail "the demo's PostgreSQL has no policy admitting tenant shop only"
 
 kubectl create namespace "$b" >/dev/null
 postgres_in "$b" b-db b-jwt

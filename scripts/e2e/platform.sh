@@ -1,8 +1,9 @@
-# The platform after `kubectl apply`, sourced by scripts/cluster-e2e.sh once the operator runs
-# (it provides log, fail, here, load, cluster_down, DOCKER, BASE_IMAGE and the *_IMAGE variables):
-#   a ModelDeployment → a dl-api pod Ready through /readyz, the model from a PersistentVolume;
-#   an ApiTenant with the payment-promo plugin from a ConfigMap and PostgreSQL in the cluster →
-#   a crud-api pod Ready; through a port-forward to its Service: sign-up, a listing whose photo
+# The platform as `make kind-demo` installs it, sourced by scripts/cluster-e2e.sh once
+# scripts/kind-demo.sh has run (it provides log, fail, here, load, cluster_down, DOCKER,
+# BASE_IMAGE and the *_IMAGE variables):
+#   the ModelDeployment `vision` → a dl-api pod Ready through /readyz, the model from a
+#   PersistentVolume; the ApiTenant `shop` with the payment-promo plugin from a ConfigMap and
+#   PostgreSQL in the cluster → a crud-api pod Ready; through a port-forward to its Service: sign-up, a listing whose photo
 #   dl-api analyses over cluster DNS, search 소파, a quote carrying the promo's discount — all
 #   through the NetworkPolicies the operator wrote; a second tenant B refused by A's crud-api,
 #   PostgreSQL and dl-api (scripts/e2e/isolation.sh);
@@ -57,24 +58,17 @@ storefront() { python3 "$here/e2e/storefront.py" "$@"; }
 step=$(date +%s)
 lap() { log "$* ($(($(date +%s) - step)) s)"; step=$(date +%s); }
 
-# PostgreSQL, in the cluster: the image scripts/compose-e2e.sh uses, loaded into the nodes.
-PG_IMAGE=gajyeogagu.local/postgres:15-${BASE_IMAGE##*-}
-if ! $DOCKER image inspect "$PG_IMAGE" >/dev/null 2>&1; then
-  DOCKER_BUILDKIT=1 $DOCKER build -q -f "$here/../deploy/docker/postgres-local.Dockerfile" \
-    --build-arg RUNTIME_IMAGE="$BASE_IMAGE" -t "$PG_IMAGE" "$here/.." >/dev/null
-fi
-load "$PG_IMAGE"
 promo=$here/../target/wasm32-wasip2/plugin/payment_promo.wasm
 standard=$here/../target/wasm32-wasip2/plugin/payment_standard.wasm
 photo=${GAJYEOGAGU_CACHE:-$HOME/.cache/gajyeogagu}/eval/sweethome3d-furniture-1.8-1/sofa/Scopia-beige_sofa.png
 [[ -s $photo ]] || "$here/fetch-eval-images.sh" >/dev/null
-# The models this machine fetched, as every kind node sees them (scripts/kind.sh mounts them).
-models=/gajyeogagu/models
+demo=$here/../kustomize/overlays/kind-demo
 
-# postgres_in NS DB_SECRET JWT_SECRET [NODE] — what a tenant in NS needs besides its spec: a
-# PostgreSQL (Deployment and Service `postgres`, the image above, optionally pinned to NODE),
-# Secret DB_SECRET with its URL (key `url`) and Secret JWT_SECRET with an Ed25519 key (`key.pem`).
-# isolation.sh and disruption.sh make their tenants' with it too.
+# postgres_in NS DB_SECRET JWT_SECRET [NODE] — what a tenant in NS needs besides its spec, made
+# the way scripts/kind-demo.sh makes shop's: the demo's PostgreSQL (Deployment and Service
+# `postgres`, its data on a local-path volume, optionally on NODE), Secret DB_SECRET with its URL
+# (key `url`) and Secret JWT_SECRET with an Ed25519 key (`key.pem`). isolation.sh and
+# disruption.sh make their tenants' with it.
 postgres_in() {
   local ns=$1 db=$2 jwt=$3 node=${4:-} password
   password=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -83,114 +77,31 @@ postgres_in() {
   kubectl -n "$ns" create secret generic "$db" \
     --from-literal=url="postgres://gajyeogagu:$password@postgres.$ns.svc:5432/gajyeogagu" >/dev/null
   kubectl -n "$ns" create secret generic "$jwt" --from-file=key.pem="$work/jwt-$ns.pem" >/dev/null
-  kubectl -n "$ns" apply -f - >/dev/null <<YAML
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: postgres }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: postgres } }
-  template:
-    metadata: { labels: { app: postgres } }
-    spec:
-      ${node:+nodeName: $node}
-      containers:
-        - name: postgres
-          image: $PG_IMAGE
-          env:
-            - { name: POSTGRES_USER, value: gajyeogagu }
-            - { name: POSTGRES_DB, value: gajyeogagu }
-            - { name: POSTGRES_PASSWORD, valueFrom: { secretKeyRef: { name: postgres, key: password } } }
-            - { name: PGDATA, value: /var/lib/postgresql/data/pgdata }
-          ports: [{ containerPort: 5432 }]
-          readinessProbe: { exec: { command: [pg_isready, -h, 127.0.0.1, -U, gajyeogagu] }, periodSeconds: 2 }
-          volumeMounts: [{ name: data, mountPath: /var/lib/postgresql/data }]
-      volumes: [{ name: data, emptyDir: {} }]
----
-apiVersion: v1
-kind: Service
-metadata: { name: postgres }
-spec: { selector: { app: postgres }, ports: [{ port: 5432 }] }
-YAML
+  # Pinned from the start: its volume binds to the node the first pod lands on.
+  local pin=
+  [[ -z $node ]] || pin="s|^      securityContext:|      nodeSelector: { kubernetes.io/hostname: $node }\n&|"
+  sed -e "$pin" "$demo/postgres.yaml" |
+    kubectl -n "$ns" apply -f - >/dev/null
 }
 
-kubectl create namespace "$shop" >/dev/null
-postgres_in "$shop" shop-db shop-jwt
-"${K[@]}" create secret generic vision-keys --from-literal=keys="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')" >/dev/null
-"${K[@]}" create configmap shop-plugins --from-file=payment.wasm="$promo" >/dev/null
-
-# model_volume NAMESPACE — the models this machine already has, offered to NAMESPACE as the
-# read-only claim `models`: a statically bound hostPath PersistentVolume (the same directory on
-# every kind node; on a real cluster, any ReadOnlyMany-capable storage class, or a `uri`).
+# model_volume NAMESPACE — the demo's read-only claim `models` on this machine's model cache
+# (every kind node mounts it at /gajyeogagu/models), offered to NAMESPACE.
 model_volume() {
-  kubectl apply -f - >/dev/null <<YAML
-apiVersion: v1
-kind: PersistentVolume
-metadata: { name: gajyeogagu-models-$1 }
-spec:
-  capacity: { storage: 1Gi }
-  accessModes: [ReadOnlyMany]
-  persistentVolumeReclaimPolicy: Retain
-  storageClassName: ""
-  claimRef: { namespace: $1, name: models }
-  hostPath: { path: $models, type: Directory }
----
-apiVersion: v1
-kind: PersistentVolumeClaim
-metadata: { name: models, namespace: $1 }
-spec:
-  accessModes: [ReadOnlyMany]
-  storageClassName: ""
-  volumeName: gajyeogagu-models-$1
-  resources: { requests: { storage: 1Gi } }
-YAML
+  sed -e "s/gajyeogagu-models-shop/gajyeogagu-models-$1/" -e "s/namespace: shop/namespace: $1/" "$demo/models.yaml" |
+    kubectl apply -f - >/dev/null
 }
-model_volume "$shop"
-
-"${K[@]}" apply -f - >/dev/null <<YAML
-apiVersion: gajyeogagu.io/v1alpha1
-kind: ModelDeployment
-metadata: { name: vision }
-spec:
-  image: $DL_API_IMAGE
-  model: { pvc: { name: models, path: efficientnet-lite0/1 }, version: "1" }
-  replicas: 1
-  concurrency: 1
-  apiKeySecretRef: { name: vision-keys, key: keys }
----
-apiVersion: gajyeogagu.io/v1alpha1
-kind: ApiTenant
-metadata: { name: shop }
-spec:
-  tenantId: shop
-  image: $CRUD_API_IMAGE
-  replicas: 1
-  databaseSecretRef: { name: shop-db, key: url }
-  auth: { signingKeySecretRef: { name: shop-jwt, key: key.pem } }
-  plugins:
-    payment:
-      source: { configMap: { name: shop-plugins, key: payment.wasm } }
-      sha256: $(sha "$promo")
-      fallback: failClosed
-  modelDeployment: vision
-  # Where its crud-api may connect besides DNS and vision's dl-api (isolation.sh checks it).
-  network:
-    egress:
-      - to: [{ podSelector: { matchLabels: { app: postgres } } }]
-        ports: [{ port: 5432 }]
-YAML
 
 "${K[@]}" wait --for=condition=Ready md/vision --timeout=240s >/dev/null || fail "the ModelDeployment never became Ready"
 read -r md_ready md_replicas _ < <("${K[@]}" get md vision --no-headers | awk '{print $2, $3}')
 [[ $md_ready == True && $md_replicas == 1 ]] || fail "kubectl get md shows Ready=$md_ready Replicas=$md_replicas"
 [[ $("${K[@]}" get pods -l app.kubernetes.io/instance=vision -o jsonpath='{.items[0].spec.containers[0].readinessProbe.httpGet.path}') == /readyz ]] ||
   fail "dl-api's readiness probe is not /readyz"
-lap "ModelDeployment vision: dl-api pod from the loaded image, Ready through /readyz; kubectl get md shows Ready True, 1 replica"
+lap "ModelDeployment vision (kind-demo): dl-api pod from the loaded image, Ready through /readyz; kubectl get md shows Ready True, 1 replica"
 
 "${K[@]}" wait --for=condition=Ready apitenant/shop --timeout=240s >/dev/null || fail "the ApiTenant never became Ready"
 eventually 60 "PluginsCurrent=True" has_condition apitenant/shop PluginsCurrent "True AsPinned"
 [[ $(served_digest) == $(sha "$promo") ]] || fail "status.pluginDigests.payment is '$(served_digest)'"
-lap "ApiTenant shop: crud-api Ready on PostgreSQL in the cluster, serving payment-promo $(sha "$promo" | head -c 12) (read back)"
+lap "ApiTenant shop (kind-demo): crud-api Ready on PostgreSQL in the cluster, serving payment-promo $(sha "$promo" | head -c 12) (read back)"
 
 forward
 storefront shop "$base" "$photo" >"$work/shop.json" || fail "the storefront flow"

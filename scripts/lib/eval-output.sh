@@ -10,6 +10,9 @@ if [[ -z ${EVAL_OUTPUT_FILE:-} ]]; then
   EVAL_OUTPUT_FILE=$eval_output bash "$0" "$@" >&2 || eval_status=$?
   cat "$eval_output"
   rm -f "$eval_output"
+  # A failure must reach the caller: `eval "$(script)"` of an empty output is true, so the caller
+  # would run on without the variables (scripts/kind-demo.sh once did). The line evaluates false.
+  ((eval_status == 0)) || echo "false # $(basename "$0") failed (exit $eval_status)"
   exit "$eval_status"
 fi
 # The child: not exported further, so scripts it evals in turn get their own.

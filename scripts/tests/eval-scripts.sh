@@ -52,5 +52,14 @@ else
   bad "the cold path did not run: $(cat "$cache/stderr")"
 fi
 
+# 4. A failing script fails the caller's eval (an eval of nothing would be true).
+printf '#!/usr/bin/env bash\nset -euo pipefail\nsource %q\nemit X=1\nexit 3\n' "$PWD/scripts/lib/eval-output.sh" >"$cache/failing.sh"
+chmod +x "$cache/failing.sh"
+if (set -e; eval "$("$cache/failing.sh" 2>/dev/null)"; exit 0); then
+  bad "eval \"\$(a failing script)\" succeeded"
+else
+  ok "eval \"\$(a failing script)\" fails"
+fi
+
 echo "eval-scripts: $pass passed, $fail failed"
 ((fail == 0))
