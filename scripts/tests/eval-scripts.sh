@@ -55,7 +55,9 @@ fi
 # 4. A failing script fails the caller's eval (an eval of nothing would be true).
 printf '#!/usr/bin/env bash\nset -euo pipefail\nsource %q\nemit X=1\nexit 3\n' "$PWD/scripts/lib/eval-output.sh" >"$cache/failing.sh"
 chmod +x "$cache/failing.sh"
-if (set -e; eval "$("$cache/failing.sh" 2>/dev/null)"; exit 0); then
+# (eval's status is its last command's: the line evaluated from a failure must be false. Not
+# `set -e` in a subshell: errexit is off inside an if condition.)
+if eval "$("$cache/failing.sh" 2>/dev/null)"; then
   bad "eval \"\$(a failing script)\" succeeded"
 else
   ok "eval \"\$(a failing script)\" fails"
