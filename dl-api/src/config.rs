@@ -7,10 +7,13 @@ use std::path::PathBuf;
 use clap::builder::TypedValueParser;
 use clap::{Parser, ValueEnum};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ExecutionProvider {
     Cpu,
-    /// Needs the `onnxruntime-gpu` build of the library; falls back to CPU with a warning.
+    /// Needs ONNX Runtime's GPU build, the NVIDIA libraries and a driver (the dl-api-gpu image
+    /// on a GPU node): without them the server stays not ready, saying why — unless
+    /// `DL_CPU_FALLBACK` allows CPU (`crate::provider`).
     Cuda,
 }
 
@@ -67,7 +70,7 @@ pub struct Config {
     /// `/v1/analyze` then names each photo's nearest style.
     #[arg(long, env = "DL_STYLE_PROTOTYPES")]
     pub style_prototypes: Option<PathBuf>,
-    /// Inference runs allowed at once per model (each has its own session).
+    /// Inference runs allowed at once per model (each has its own session); on CUDA, per GPU.
     #[arg(long, env = "DL_CONCURRENCY", default_value_t = 2)]
     pub concurrency: usize,
     /// Requests that may wait per model; beyond it callers get 503 + Retry-After.
@@ -83,8 +86,17 @@ pub struct Config {
     /// ONNX Runtime intra-op threads per session (0 = cores / concurrency).
     #[arg(long, env = "DL_INTRA_THREADS", default_value_t = 0)]
     pub intra_threads: usize,
+    /// Where inference runs: `cpu`, or `cuda` (the GPU or not ready, with the reason).
     #[arg(long, env = "DL_EXECUTION_PROVIDER", value_enum, default_value = "cpu")]
     pub execution_provider: ExecutionProvider,
+    /// With `cuda`: the GPUs this pod may use — the `nvidia.com/gpu` limit, which the operator
+    /// passes. `concurrency` sessions run on each. Default: the `/dev/nvidiaN` nodes present.
+    #[arg(long, env = "DL_GPUS")]
+    pub gpus: Option<usize>,
+    /// With `cuda`: serve on CPU when CUDA cannot be had, instead of staying not ready. The
+    /// fallback and its reason show in `/readyz`, the model metadata and the metrics.
+    #[arg(long, env = "DL_CPU_FALLBACK", default_value_t = false, action = clap::ArgAction::Set)]
+    pub cpu_fallback: bool,
     /// Largest request body (bytes).
     #[arg(long, env = "DL_MAX_BODY_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_body_bytes: usize,
@@ -127,6 +139,17 @@ impl Config {
     /// The keys that may also manage models.
     pub fn admin_keys(&self) -> anyhow::Result<Vec<String>> {
         read_keys(&self.admin_api_keys, self.admin_api_keys_file.as_ref(), "DL_ADMIN_API_KEYS_FILE")
+    }
+
+    /// One target per session of a model: `concurrency` per GPU on CUDA (`crate::devices`).
+    pub fn session_targets(&self) -> Vec<crate::runtime::Target> {
+        let gpus = match self.execution_provider {
+            ExecutionProvider::Cuda => {
+                self.gpus.unwrap_or_else(|| crate::devices::gpus_visible(std::path::Path::new("/dev")))
+            }
+            ExecutionProvider::Cpu => 0,
+        };
+        crate::devices::layout(self.execution_provider, self.cpu_fallback, self.concurrency, gpus)
     }
 
     pub fn queue_delay_ms(&self) -> u64 {

@@ -15,6 +15,16 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
+use crate::config::ExecutionProvider;
+use crate::provider::Placement;
+
+fn provider_name(p: ExecutionProvider) -> String {
+    match p {
+        ExecutionProvider::Cpu => "cpu".into(),
+        ExecutionProvider::Cuda => "cuda".into(),
+    }
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct HttpLabels {
     method: String,
@@ -25,6 +35,13 @@ struct HttpLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ModelLabels {
     model: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PlacementLabels {
+    model: String,
+    requested: String,
+    provider: String,
 }
 
 type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
@@ -62,6 +79,10 @@ pub struct Metrics {
     rejected: Family<ModelLabels, Counter>,
     failures: Family<ModelLabels, Counter>,
     load_seconds: Family<ModelLabels, Gauge<f64, std::sync::atomic::AtomicU64>>,
+    placement: Family<PlacementLabels, Gauge>,
+    /// Each model's current placement labels, to drop them when a reload places it elsewhere.
+    placed: std::sync::Mutex<std::collections::HashMap<String, PlacementLabels>>,
+    provider_unavailable: Gauge,
 }
 
 impl Default for Metrics {
@@ -84,6 +105,9 @@ impl Metrics {
             rejected: Family::default(),
             failures: Family::default(),
             load_seconds: Family::default(),
+            placement: Family::default(),
+            placed: Default::default(),
+            provider_unavailable: Gauge::default(),
             registry: Registry::default(),
         };
         registry.register("http_requests", "HTTP requests by route template and status", m.requests.clone());
@@ -96,6 +120,16 @@ impl Metrics {
         registry.register("rejected", "Requests refused because the queue was full", m.rejected.clone());
         registry.register("inference_failures", "Inference runs that failed", m.failures.clone());
         registry.register("model_load_seconds", "Time to load and warm up each model", m.load_seconds.clone());
+        registry.register(
+            "model_execution_provider",
+            "1 for the provider each model runs on and the one it was asked to run on (they differ only with DL_CPU_FALLBACK)",
+            m.placement.clone(),
+        );
+        registry.register(
+            "execution_provider_unavailable",
+            "1 while the server is not ready because the requested execution provider (CUDA) cannot be had",
+            m.provider_unavailable.clone(),
+        );
         Self { registry, ..m }
     }
 
@@ -112,8 +146,25 @@ impl Metrics {
         }
     }
 
-    pub fn loaded(&self, model: &str, seconds: f64) {
+    pub fn loaded(&self, model: &str, seconds: f64, placement: &Placement) {
         self.load_seconds.get_or_create(&ModelLabels { model: model.to_string() }).set(seconds);
+        let labels = PlacementLabels {
+            model: model.to_string(),
+            requested: provider_name(placement.requested),
+            provider: provider_name(placement.provider),
+        };
+        let mut placed = self.placed.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(before) = placed.insert(model.to_string(), labels.clone()) {
+            if before != labels {
+                self.placement.remove(&before);
+            }
+        }
+        self.placement.get_or_create(&labels).set(1);
+    }
+
+    /// The server stays not ready: CUDA was asked for and cannot be had.
+    pub fn provider_unavailable(&self) {
+        self.provider_unavailable.set(1);
     }
 
     pub fn render(&self) -> String {

@@ -9,6 +9,7 @@ use crate::api_keys::ApiKeys;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::models::Models;
+use crate::provider::CudaUnavailable;
 use crate::state::AppState;
 
 pub fn state(config: Config) -> anyhow::Result<AppState> {
@@ -26,12 +27,14 @@ pub fn state(config: Config) -> anyhow::Result<AppState> {
         config: Arc::new(config),
         metrics: Arc::new(Metrics::new()),
         models: Arc::new(OnceLock::new()),
+        unavailable: Arc::new(OnceLock::new()),
         keys: Arc::new(ApiKeys::new(&keys, &admin_keys)),
     })
 }
 
 /// Serves on `listener` until `shutdown` resolves. A model that fails to load ends
-/// the server with that error (an orchestrator restarts it; readiness never lied).
+/// the server with that error (an orchestrator restarts it; readiness never lied) — except
+/// CUDA that cannot be had, where the server stays up and `/readyz` says why.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -45,6 +48,13 @@ pub async fn serve(
             Ok(models) => {
                 let _ = loader.models.set(models);
                 tracing::info!("all models loaded and warm; ready");
+            }
+            // CUDA asked for and not to be had: stay up, not ready, saying why — an orchestrator
+            // reads it from /readyz (a crash loop would only show a restart count).
+            Err(e) if e.downcast_ref::<CudaUnavailable>().is_some() => {
+                tracing::error!(error = %e, "not ready: set DL_CPU_FALLBACK=true to serve on CPU instead");
+                loader.metrics.provider_unavailable();
+                let _ = loader.unavailable.set(e.to_string());
             }
             Err(e) => {
                 let _ = failed_tx.send(e);

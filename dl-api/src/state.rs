@@ -13,6 +13,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Filled once every model has loaded and warmed up; empty means not ready.
     pub models: Arc<OnceLock<Models>>,
+    /// Set instead when the models cannot run where configured (CUDA unavailable): the reason.
+    pub unavailable: Arc<OnceLock<String>>,
     pub keys: Arc<crate::api_keys::ApiKeys>,
     pub styles: Arc<crate::styles::Styles>,
 }

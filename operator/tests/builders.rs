@@ -39,6 +39,7 @@ fn model_deployment_becomes_a_gpu_dl_api() {
     assert_eq!(env(envs, "DL_MAX_BATCH"), Some("8"));
     assert_eq!(env(envs, "DL_MAX_QUEUE_DELAY_MS"), Some("4"));
     assert_eq!(env(envs, "DL_EXECUTION_PROVIDER"), Some("cuda"));
+    assert_eq!(env(envs, "DL_GPUS"), Some("1"), "concurrency is per GPU: the nvidia.com/gpu limit");
     assert_eq!(env(envs, "DL_IMAGE_MODEL_DIR"), Some("/models/efficientnet-lite0/1"));
     assert_eq!(env(envs, "DL_IMAGE_MODEL_VERSION"), Some("1"), "the version the ModelDeployment names");
     let limits = ctr.resources.as_ref().unwrap().limits.as_ref().unwrap();
@@ -57,6 +58,20 @@ fn model_deployment_becomes_a_gpu_dl_api() {
     // Deterministic: building twice gives the same children (same hash annotation).
     let again = dl_api::build(&md).unwrap();
     assert_eq!(again.deployment, c.deployment);
+}
+
+#[test]
+fn cpu_fallback_is_passed_only_when_asked() {
+    let mut md: ModelDeployment = sample("model-deployment.yaml");
+    let envs = |md: &ModelDeployment| {
+        let d = dl_api::build(md).unwrap().deployment;
+        d.spec.unwrap().template.spec.unwrap().containers[0].env.clone().unwrap()
+    };
+    // Off: no variable at all (dl-api's default), so existing pods don't roll on an upgrade.
+    assert_eq!(env(&envs(&md), "DL_CPU_FALLBACK"), None);
+    md.spec.cpu_fallback = true;
+    assert_eq!(env(&envs(&md), "DL_CPU_FALLBACK"), Some("true"));
+    assert_eq!(env(&envs(&md), "DL_EXECUTION_PROVIDER"), Some("cuda"));
 }
 
 #[test]

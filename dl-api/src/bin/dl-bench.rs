@@ -31,7 +31,7 @@ fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let mut loaded = Vec::new();
     for _ in 0..sessions {
-        let mut s = dl_api::runtime::session(env, &dir.join("model.onnx"), threads, config.execution_provider)?;
+        let mut s = dl_api::runtime::configured_session(env, &config, &dir.join("model.onnx"), threads)?;
         model
             .run(&mut s, vec![ImageInput { pixels: vec![0.0; PIXELS_PER_IMAGE], rows: 1 }])
             .map_err(anyhow::Error::msg)?;

@@ -34,7 +34,7 @@ fn main() -> anyhow::Result<()> {
     let model_dir = dl_api::models::table::image_dir(&config);
     let model = ImageModel::load(&model_dir)?;
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let mut session = dl_api::runtime::session(env, &model_dir.join("model.onnx"), threads, config.execution_provider)?;
+    let mut session = dl_api::runtime::configured_session(env, &config, &model_dir.join("model.onnx"), threads)?;
     match &model.head {
         Some(h) => {
             println!("category head: {} (abstains below {:.2})", model_dir.join(head::FILE).display(), h.abstain_below)
@@ -144,7 +144,7 @@ fn crosslingual(config: &Config, env: &ort::environment::Environment) -> anyhow:
         .filter_map(|e| Some((e.name, e.serves_at_start(config)?.0)));
     for (name, dir) in served {
         let model = TextModel::load(&dir)?;
-        let mut session = dl_api::runtime::session(env, &dir.join("model.onnx"), 1, config.execution_provider)?;
+        let mut session = dl_api::runtime::configured_session(env, config, &dir.join("model.onnx"), 1)?;
         let ko: Vec<String> = pairs.iter().map(|p| p.0.clone()).collect();
         let en: Vec<String> = pairs.iter().map(|p| p.1.clone()).collect();
         let mut out = model.run(&mut session, vec![ko, en]).map_err(|e| anyhow::anyhow!("{e}"))?;

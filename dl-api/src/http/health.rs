@@ -7,6 +7,7 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::provider::Placement;
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -17,11 +18,16 @@ pub struct Liveness {
 
 #[derive(Serialize, ToSchema)]
 pub struct Readiness {
-    /// `ready`, or `loading` (with 503) until every model has loaded and run its warm-up.
+    /// `ready`; `loading` (with 503) until every model has loaded and run its warm-up; or
+    /// `unavailable` (503) when the models cannot run where configured — CUDA asked for and not
+    /// to be had, `reason` says why (set `DL_CPU_FALLBACK=true` to serve on CPU instead).
     /// A model unloaded later through the repository API shows `ready: false` in `models`; the
     /// server stays ready (an admin asked for it).
     #[schema(example = "ready")]
     pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "CUDA execution provider unavailable: libcuda.so.1: cannot open shared object file")]
+    pub reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub models: Option<Vec<ModelReadiness>>,
 }
@@ -31,6 +37,9 @@ pub struct ModelReadiness {
     #[schema(example = "efficientnet-lite0")]
     pub name: &'static str,
     pub ready: bool,
+    /// Where it runs (absent while unloaded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub placement: Option<Placement>,
 }
 
 /// Liveness
@@ -57,16 +66,22 @@ pub async fn healthz() -> Json<Liveness> {
 #[utoipa::path(get, path = "/readyz", operation_id = "readyz", tag = "operations",
     responses(
         (status = 200, description = "Every model is loaded and warm", body = Readiness),
-        (status = 503, description = "Still loading", body = Readiness),
+        (status = 503, description = "Still loading, or unavailable: CUDA asked for and not to be had (`reason`)", body = Readiness),
     ))]
 pub async fn ready(State(state): State<AppState>) -> Response {
-    match state.models.get() {
-        Some(m) => {
-            let models = m.readiness().into_iter().map(|(name, ready)| ModelReadiness { name, ready }).collect();
-            Json(Readiness { status: "ready", models: Some(models) }).into_response()
-        }
-        None => (StatusCode::SERVICE_UNAVAILABLE, Json(Readiness { status: "loading", models: None })).into_response(),
+    if let Some(m) = state.models.get() {
+        let models = m
+            .readiness()
+            .into_iter()
+            .map(|(name, ready, placement)| ModelReadiness { name, ready, placement })
+            .collect();
+        return Json(Readiness { status: "ready", reason: None, models: Some(models) }).into_response();
     }
+    let not_ready = match state.unavailable.get() {
+        Some(reason) => Readiness { status: "unavailable", reason: Some(reason.clone()), models: None },
+        None => Readiness { status: "loading", reason: None, models: None },
+    };
+    (StatusCode::SERVICE_UNAVAILABLE, Json(not_ready)).into_response()
 }
 
 /// Prometheus metrics

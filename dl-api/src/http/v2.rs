@@ -24,6 +24,7 @@ use crate::oip::tensor::{
 };
 use crate::oip::{InferRequest, InferResponse, ResponseOutput};
 use crate::preprocess::PIXELS_PER_IMAGE;
+use crate::provider::Placement;
 use crate::state::AppState;
 
 /// Rows one infer call may carry.
@@ -60,6 +61,9 @@ pub struct ModelMetadata {
     pub platform: &'static str,
     pub inputs: Vec<TensorSpec>,
     pub outputs: Vec<TensorSpec>,
+    /// Where the model runs, and why not where it was asked to (an extension of the protocol's
+    /// metadata; clients ignore fields they do not know).
+    pub placement: Placement,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -147,6 +151,7 @@ fn metadata(state: &AppState, name: &str, version: Option<&str>) -> Result<Json<
         platform: i.platform,
         inputs: i.inputs.clone(),
         outputs: i.outputs.clone(),
+        placement: i.placement.clone(),
     }))
 }
 

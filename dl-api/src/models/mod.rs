@@ -23,6 +23,7 @@ use crate::config::Config;
 use crate::error::DlError;
 use crate::metrics::Metrics;
 use crate::preprocess::PIXELS_PER_IMAGE;
+use crate::provider::Placement;
 use crate::runtime;
 
 use self::image::{ImageInput, ImageModel};
@@ -53,6 +54,10 @@ pub struct ModelInfo {
     #[schema(value_type = String)]
     pub path: PathBuf,
     pub sessions: usize,
+    /// Where its sessions run, and why not where `DL_EXECUTION_PROVIDER` asked.
+    pub placement: Placement,
+    /// On CUDA, the device each session is pinned to (`concurrency` per GPU); empty on CPU.
+    pub devices: Vec<i32>,
 }
 
 pub struct Loaded<B: crate::batcher::Backend> {
@@ -212,9 +217,15 @@ impl Models {
         self.slots.iter().filter_map(|s| s.by_ref().info()).collect()
     }
 
-    /// Each configured model and whether it serves (false: unloaded).
-    pub fn readiness(&self) -> Vec<(&'static str, bool)> {
-        self.slots.iter().filter_map(|s| Some((s.name(), s.by_ref().ready()?))).collect()
+    /// Each configured model, whether it serves (false: unloaded) and where it runs.
+    pub fn readiness(&self) -> Vec<(&'static str, bool, Option<Placement>)> {
+        self.slots
+            .iter()
+            .filter_map(|s| {
+                let slot = s.by_ref();
+                Some((s.name(), slot.ready()?, slot.info().map(|i| i.placement)))
+            })
+            .collect()
     }
 
     /// Every model name this server knows, in the table's order.
@@ -245,7 +256,7 @@ pub async fn load<B: ModelKind>(
     version: &str,
 ) -> anyhow::Result<Arc<Loaded<B>>> {
     let policy = BatchPolicy {
-        concurrency: config.concurrency.max(1),
+        concurrency: config.session_targets().len(),
         queue_capacity: config.queue_capacity,
         max_batch: config.max_batch.max(1),
         max_delay: Duration::from_millis(config.queue_delay_ms()),
@@ -253,7 +264,7 @@ pub async fn load<B: ModelKind>(
     let cfg = config.clone();
     let version = version.to_string();
     let (backend, sessions, info) = tokio::task::spawn_blocking(move || open::<B>(name, &cfg, &dir, version)).await??;
-    metrics.loaded(name, info.load_seconds);
+    metrics.loaded(name, info.load_seconds, &info.placement);
     Ok(Arc::new(Loaded {
         batcher: Batcher::start(name, backend.clone(), sessions, policy, metrics.model(name)),
         backend,
@@ -269,11 +280,16 @@ fn open<B: ModelKind>(name: &'static str, config: &Config, dir: &Path, version: 
     let path = dir.join("model.onnx");
     let model = Arc::new(B::open(dir)?);
     let mut sessions = Vec::new();
-    for _ in 0..config.concurrency.max(1) {
-        let mut s = runtime::session(env, &path, config.threads_per_session(), config.execution_provider)?;
+    let mut placement = None;
+    let targets = config.session_targets();
+    for target in &targets {
+        let (mut s, placed) =
+            runtime::session(env, &config.ort_library(), &path, config.threads_per_session(), *target)?;
         model.run(&mut s, vec![B::warm_up()]).map_err(|e| anyhow::anyhow!("warm-up of {}: {e}", path.display()))?;
         sessions.push(s);
+        placement.get_or_insert(placed);
     }
+    let placement = placement.expect("at least one session");
     let info = ModelInfo {
         name,
         version,
@@ -283,6 +299,11 @@ fn open<B: ModelKind>(name: &'static str, config: &Config, dir: &Path, version: 
         load_seconds: started.elapsed().as_secs_f64(),
         path,
         sessions: sessions.len(),
+        devices: match placement.provider {
+            crate::config::ExecutionProvider::Cuda => targets.iter().map(|t| t.device).collect(),
+            crate::config::ExecutionProvider::Cpu => Vec::new(),
+        },
+        placement,
     };
     tracing::info!(model = name, version = %info.version, seconds = info.load_seconds, sessions = info.sessions, "model loaded");
     Ok((model, sessions, info))

@@ -41,10 +41,17 @@ impl Server {
 
 /// Starts a server with `extra` flags on top of the defaults and waits for `/readyz`.
 pub async fn spawn(extra: &[&str]) -> Server {
+    let (server, ready) = spawn_unready(extra).await;
+    assert_eq!(ready["status"], "ready", "dl-api is not ready: {ready}");
+    server
+}
+
+/// Starts a server with `extra` flags and waits until `/readyz` says anything but `loading`;
+/// returns it with that answer (also for servers that never become ready).
+pub async fn spawn_unready(extra: &[&str]) -> (Server, Value) {
     let mut args = vec!["dl-api", "--api-keys", KEY, "--addr", "127.0.0.1:0"];
     args.extend_from_slice(extra);
-    let config = Config::parse_from(args);
-    let state = dl_api::startup::state(config).expect("state");
+    let state = dl_api::startup::state(Config::parse_from(args)).expect("state");
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -57,11 +64,12 @@ pub async fn spawn(extra: &[&str]) -> Server {
             panic!("dl-api failed: {e:#} — run `make models` (scripts/fetch-models.sh) first");
         }
     });
-    let client = reqwest::Client::new();
+    let server = Server { base, client: reqwest::Client::new(), shutdown: Some(tx) };
     for _ in 0..600 {
-        if let Ok(r) = client.get(format!("{base}/readyz")).send().await {
-            if r.status() == StatusCode::OK {
-                return Server { base, client, shutdown: Some(tx) };
+        if let Ok(r) = server.client.get(server.url("/readyz")).send().await {
+            let body: Value = r.json().await.unwrap_or_default();
+            if matches!(body["status"].as_str(), Some(status) if status != "loading") {
+                return (server, body);
             }
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -7,6 +7,7 @@ mod contract;
 mod helpers;
 mod limits;
 mod oip;
+mod provider;
 mod quality;
 mod repository;
 mod text;

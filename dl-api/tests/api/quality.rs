@@ -13,11 +13,11 @@ fn category_accuracy_and_retrieval_precision_hold() {
     let config = Config::parse_from(["dl-eval"]);
     let env = dl_api::runtime::environment(&config.ort_library()).unwrap();
     let model = ImageModel::load(&dl_api::models::table::image_dir(&config)).unwrap();
-    let mut session = dl_api::runtime::session(
+    let mut session = dl_api::runtime::configured_session(
         env,
+        &config,
         &dl_api::models::table::image_dir(&config).join("model.onnx"),
         2,
-        config.execution_provider,
     )
     .unwrap();
     let labels = eval::read_labels(&dir).unwrap();
@@ -52,11 +52,11 @@ async fn make_eval_measures_what_the_service_answers() {
     let env = dl_api::runtime::environment(&config.ort_library()).unwrap();
     let model = ImageModel::load(&dl_api::models::table::image_dir(&config)).unwrap();
     let head = model.head.as_ref().expect("the image model ships a category head");
-    let mut session = dl_api::runtime::session(
+    let mut session = dl_api::runtime::configured_session(
         env,
+        &config,
         &dl_api::models::table::image_dir(&config).join("model.onnx"),
         2,
-        config.execution_provider,
     )
     .unwrap();
     let labels: Vec<_> = eval::read_labels(&dir)

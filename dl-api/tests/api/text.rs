@@ -58,7 +58,7 @@ fn the_multilingual_encoder_puts_korean_next_to_its_english() {
     let dir = dl_api::config::Config::cache_dir().join("models/use-multilingual-v3/1");
     let env = dl_api::runtime::environment(&config.ort_library()).unwrap();
     let model = TextModel::load(&dir).expect("run `make models` (scripts/fetch-models.sh)");
-    let mut session = dl_api::runtime::session(env, &dir.join("model.onnx"), 1, config.execution_provider).unwrap();
+    let mut session = dl_api::runtime::configured_session(env, &config, &dir.join("model.onnx"), 1).unwrap();
     let texts = ["소파", "sofa", "침대", "bed"].map(String::from).to_vec();
     let out = model.run(&mut session, vec![texts, vec![]]).unwrap();
     assert!(out[1].is_empty());

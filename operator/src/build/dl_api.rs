@@ -10,8 +10,8 @@ use k8s_openapi::api::autoscaling::v2::{
 };
 use k8s_openapi::api::core::v1::{
     Capabilities, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, HTTPGetAction, KeyToPath,
-    PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec, Probe, SecretVolumeSource, SecurityContext, Service,
-    Volume, VolumeMount,
+    PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SecretVolumeSource,
+    SecurityContext, Service, Volume, VolumeMount,
 };
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
@@ -159,7 +159,7 @@ pub fn build(md: &ModelDeployment) -> Result<Children, SpecError> {
         ExecutionProvider::Cpu => "cpu",
         ExecutionProvider::Cuda => "cuda",
     };
-    let container = Container {
+    let mut container = Container {
         name: COMPONENT.into(),
         image: Some(spec.image.clone()),
         lifecycle: Some(availability::pre_stop()),
@@ -199,6 +199,17 @@ pub fn build(md: &ModelDeployment) -> Result<Children, SpecError> {
         security_context: Some(restricted()),
         ..Default::default()
     };
+    let envs = container.env.get_or_insert_with(Vec::new);
+    // Only when asked: an env var more would roll every existing dl-api on an operator upgrade.
+    if spec.cpu_fallback {
+        envs.push(env("DL_CPU_FALLBACK", true));
+    }
+    // `concurrency` is per GPU: dl-api runs that many sessions on each GPU the pod is given.
+    if spec.execution_provider == ExecutionProvider::Cuda {
+        if let Some(gpus) = gpu_limit(spec.resources.as_ref()) {
+            envs.push(env("DL_GPUS", gpus));
+        }
+    }
     let template = PodTemplateSpec {
         metadata: Some(ObjectMeta {
             labels: Some(labels(COMPONENT, &instance)),
@@ -307,4 +318,10 @@ pub(crate) fn restricted() -> SecurityContext {
         }),
         ..Default::default()
     }
+}
+
+/// The pod's `nvidia.com/gpu` limit (the device plugin's count), when it sets one.
+fn gpu_limit(resources: Option<&ResourceRequirements>) -> Option<u32> {
+    let quantity = resources?.limits.as_ref()?.get("nvidia.com/gpu")?;
+    quantity.0.parse().ok()
 }

@@ -54,8 +54,13 @@ pub struct ModelDeploymentSpec {
     pub tolerations: Option<Vec<Toleration>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub affinity: Option<Affinity>,
+    /// `cuda`: the GPU or not ready — dl-api reports why CUDA cannot be had in `/readyz`.
     #[serde(default)]
     pub execution_provider: ExecutionProvider,
+    /// With `cuda`: serve on CPU when CUDA cannot be had (`DL_CPU_FALLBACK`), reported as
+    /// such by dl-api, instead of staying not ready.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cpu_fallback: bool,
     /// RuntimeClass of the pods (e.g. `nvidia` on GPU nodes using the NVIDIA container runtime).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runtime_class_name: Option<String>,
