@@ -40,6 +40,13 @@ fn model_deployment_becomes_a_gpu_dl_api() {
     assert_eq!(env(envs, "DL_MAX_QUEUE_DELAY_MS"), Some("4"));
     assert_eq!(env(envs, "DL_EXECUTION_PROVIDER"), Some("cuda"));
     assert_eq!(env(envs, "DL_GPUS"), Some("1"), "concurrency is per GPU: the nvidia.com/gpu limit");
+    // Rollouts replace GPU pods in place: a surge pod would wait for the GPU the old one holds.
+    let rolling = spec.strategy.as_ref().unwrap().rolling_update.as_ref().unwrap();
+    use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+    assert_eq!(
+        (rolling.max_surge.clone(), rolling.max_unavailable.clone()),
+        (Some(IntOrString::Int(0)), Some(IntOrString::Int(1)))
+    );
     assert_eq!(env(envs, "DL_IMAGE_MODEL_DIR"), Some("/models/efficientnet-lite0/1"));
     assert_eq!(env(envs, "DL_IMAGE_MODEL_VERSION"), Some("1"), "the version the ModelDeployment names");
     let limits = ctr.resources.as_ref().unwrap().limits.as_ref().unwrap();
@@ -72,6 +79,11 @@ fn cpu_fallback_is_passed_only_when_asked() {
     md.spec.cpu_fallback = true;
     assert_eq!(env(&envs(&md), "DL_CPU_FALLBACK"), Some("true"));
     assert_eq!(env(&envs(&md), "DL_EXECUTION_PROVIDER"), Some("cuda"));
+    // Without GPUs: the default rolling update (surge first), and no DL_GPUS.
+    md.spec.resources = None;
+    let d = dl_api::build(&md).unwrap().deployment;
+    assert!(d.spec.as_ref().unwrap().strategy.is_none());
+    assert_eq!(env(&envs(&md), "DL_GPUS"), None);
 }
 
 #[test]
@@ -325,7 +337,10 @@ fn a_dl_api_admits_only_the_tenants_that_name_it_and_its_listed_peers() {
     assert_eq!(p["policyTypes"], serde_json::json!(["Ingress"]));
     assert_eq!(p["podSelector"]["matchLabels"]["app.kubernetes.io/name"], "dl-api");
     let from = p["ingress"][0]["from"].as_array().unwrap().clone();
-    assert_eq!(from.len(), 1);
+    assert_eq!(from.len(), 2);
+    // The operator's pods, in any namespace: it reads each replica's /readyz (the provider).
+    assert_eq!(from[1]["podSelector"]["matchLabels"]["app.kubernetes.io/name"], "gajyeogagu-operator");
+    assert_eq!(from[1]["namespaceSelector"], serde_json::json!({}));
     // Same namespace (no namespaceSelector): pods labelled with this model's name — the
     // crud-api pods of the tenants that name it.
     assert!(from[0].get("namespaceSelector").is_none());
@@ -342,9 +357,9 @@ fn a_dl_api_admits_only_the_tenants_that_name_it_and_its_listed_peers() {
         .unwrap(),
     );
     let p = policy_json(&dl_api::build(&md).unwrap().network_policy);
-    assert_eq!(p["ingress"][0]["from"].as_array().unwrap().len(), 2);
+    assert_eq!(p["ingress"][0]["from"].as_array().unwrap().len(), 3);
     assert_eq!(
-        p["ingress"][0]["from"][1]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"],
+        p["ingress"][0]["from"][2]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"],
         "monitoring"
     );
 }

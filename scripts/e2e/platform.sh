@@ -157,6 +157,45 @@ lap "dl-api pod $old_pod deleted → replaced; the tenant analysed another photo
 eventually 180 "two dl-api replicas Ready" sh -c "[ \"\$(kubectl -n $shop get md vision -o jsonpath='{.status.readyReplicas}')\" = 2 ]"
 lap "ModelDeployment scaled 1 → 2: two replicas Ready"
 
+# A GPU ModelDeployment: its GPU fields (nvidia.com/gpu limit, selector, toleration) place it on
+# the worker that advertises nvidia.com/gpu — and with no CUDA to be had there (no GPU, and this
+# image's ONNX Runtime is the CPU build) it is reported so, in dl-api's words, never "Ready on
+# GPU"; with cpuFallback it serves on CPU and says that instead. Its rollout replaces the pod in
+# place: the node's one GPU is the old pod's until it goes.
+"${K[@]}" apply -f - >/dev/null <<YAML
+apiVersion: gajyeogagu.io/v1alpha1
+kind: ModelDeployment
+metadata: { name: vision-gpu }
+spec:
+  image: $DL_API_IMAGE
+  model: { pvc: { name: models, path: efficientnet-lite0/1 }, version: "1" }
+  replicas: 1
+  concurrency: 1
+  executionProvider: cuda
+  resources: { limits: { nvidia.com/gpu: 1 } }
+  nodeSelector: { nvidia.com/gpu.present: "true" }
+  tolerations: [{ key: nvidia.com/gpu, operator: Exists, effect: NoSchedule }]
+  apiKeySecretRef: { name: vision-keys, key: keys }
+YAML
+eventually 180 "ProviderAsRequested=False, CudaUnavailable" has_condition md/vision-gpu ProviderAsRequested "False CudaUnavailable"
+why=$("${K[@]}" get md vision-gpu -o jsonpath='{.status.conditions[?(@.type=="ProviderAsRequested")].message}')
+[[ $why == *"cannot run on cuda: CUDA execution provider unavailable"*"CPU-only build"* ]] || fail "the GPU ModelDeployment's reason: $why"
+has_condition md/vision-gpu Ready "False CudaUnavailable" || fail "Ready does not say why: $(condition md/vision-gpu Ready)"
+gpu_node=$("${K[@]}" get pods -l app.kubernetes.io/instance=vision-gpu -o jsonpath='{.items[0].spec.nodeName}')
+[[ $gpu_node == gajyeogagu-worker2 ]] || fail "the GPU ModelDeployment's pod is on '$gpu_node'"
+[[ $("${K[@]}" get md vision-gpu --no-headers | awk '{print $2, $4}') == "False <none>" ]] ||
+  fail "kubectl get md vision-gpu: $("${K[@]}" get md vision-gpu --no-headers)"
+eventually 30 "a ProviderAsRequestedFalse event" sh -c \
+  "kubectl -n $shop get events --field-selector involvedObject.name=vision-gpu,reason=ProviderAsRequestedFalse -o name | grep -q ."
+lap "GPU ModelDeployment: on $gpu_node (nvidia.com/gpu), not ready and saying why — ${why#*: }"
+"${K[@]}" patch md vision-gpu --type merge -p '{"spec":{"cpuFallback":true}}' >/dev/null
+eventually 180 "ProviderAsRequested=False, CpuFallback" has_condition md/vision-gpu ProviderAsRequested "False CpuFallback"
+eventually 60 "Ready on CPU with cpuFallback" has_condition md/vision-gpu Ready "True MinimumReplicasAvailable"
+[[ $("${K[@]}" get md vision-gpu --no-headers | awk '{print $2, $4}') == "True cpu" ]] ||
+  fail "kubectl get md vision-gpu after cpuFallback: $("${K[@]}" get md vision-gpu --no-headers)"
+"${K[@]}" delete md vision-gpu --wait=true >/dev/null
+lap "cpuFallback: the pod replaced in place on the one GPU, Ready on CPU, Provider column 'cpu', ProviderAsRequested=False CpuFallback"
+
 "${K[@]}" patch md vision --type merge -p '{"spec":{"nodeSelector":{"gajyeogagu.io/pool":"gpu-a100"}}}' >/dev/null
 eventually 60 "Unschedulable in the ModelDeployment's status" has_condition md/vision Degraded "True Unschedulable"
 msg=$("${K[@]}" get md vision -o jsonpath='{.status.conditions[?(@.type=="Degraded")].message}')

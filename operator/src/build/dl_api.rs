@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment};
 use k8s_openapi::api::autoscaling::v2::{
     CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricIdentifier, MetricSpec,
     MetricTarget, PodsMetricSource,
@@ -239,6 +239,7 @@ pub fn build(md: &ModelDeployment) -> Result<Children, SpecError> {
             replicas,
             selector: LabelSelector { match_labels: Some(selector(COMPONENT, &instance)), ..Default::default() },
             template,
+            strategy: gpu_limit(spec.resources.as_ref()).map(|_| in_place()),
             ..Default::default()
         }),
         ..Default::default()
@@ -324,4 +325,18 @@ pub(crate) fn restricted() -> SecurityContext {
 fn gpu_limit(resources: Option<&ResourceRequirements>) -> Option<u32> {
     let quantity = resources?.limits.as_ref()?.get("nvidia.com/gpu")?;
     quantity.0.parse().ok()
+}
+
+/// Rollouts of pods that take GPUs replace them one at a time, in place: a surge pod would wait
+/// for a GPU only the pod it replaces frees — with every GPU of the pool taken (one replica on
+/// the only GPU, the common case) the default 25 % surge never finished a rollout. The cost is
+/// a replica fewer while one restarts: run two for no gap.
+fn in_place() -> DeploymentStrategy {
+    DeploymentStrategy {
+        type_: Some("RollingUpdate".into()),
+        rolling_update: Some(RollingUpdateDeployment {
+            max_surge: Some(IntOrString::Int(0)),
+            max_unavailable: Some(IntOrString::Int(1)),
+        }),
+    }
 }

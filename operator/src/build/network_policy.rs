@@ -3,8 +3,8 @@
 //! where an ingress controller runs) — not other tenants' pods, not other pods of its
 //! namespace; given `egress`, it connects only to cluster DNS, its ModelDeployment and those
 //! rules. A dl-api admits the crud-api pods of the tenants that name its ModelDeployment
-//! (labelled `gajyeogagu.io/model-deployment: <name>` by `crud_api::build`) and the peers
-//! its spec lists.
+//! (labelled `gajyeogagu.io/model-deployment: <name>` by `crud_api::build`), the operator (it
+//! reads each replica's `/readyz` for the provider it runs on) and the peers its spec lists.
 //!
 //! kubelet probes come from the pod's own node, which NetworkPolicy implementations admit;
 //! `kubectl port-forward` enters the pod's network namespace and is not filtered at all.
@@ -119,8 +119,10 @@ pub fn for_tenant(t: &ApiTenant, crud_api: Pods, model: Option<Pods>, meta: Obje
 /// The ModelDeployment's dl-api policy: pods of its namespace labelled with its name — the
 /// tenants' crud-api pods that name it — and the peers its spec lists.
 pub fn for_model(md: &ModelDeployment, dl_api: Pods, meta: ObjectMeta) -> NetworkPolicy {
-    let mut from =
-        vec![NetworkPolicyPeer { pod_selector: match_labels(&[(MODEL_LABEL, &md.name_any())]), ..Default::default() }];
+    let mut from = vec![
+        NetworkPolicyPeer { pod_selector: match_labels(&[(MODEL_LABEL, &md.name_any())]), ..Default::default() },
+        operator(),
+    ];
     from.extend(md.spec.network.clone().unwrap_or_default().ingress_from);
     policy(
         meta,

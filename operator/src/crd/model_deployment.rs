@@ -21,6 +21,7 @@ use super::network::ModelNetwork;
     status = "ModelDeploymentStatus",
     printcolumn = r#"{"name":"Ready","type":"string","jsonPath":".status.conditions[?(@.type==\"Ready\")].status"}"#,
     printcolumn = r#"{"name":"Replicas","type":"integer","jsonPath":".status.readyReplicas"}"#,
+    printcolumn = r#"{"name":"Provider","type":"string","jsonPath":".status.executionProvider"}"#,
     printcolumn = r#"{"name":"Endpoint","type":"string","jsonPath":".status.endpoint"}"#,
     printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
 )]
@@ -196,4 +197,9 @@ pub struct ModelDeploymentStatus {
     pub endpoint: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
+    /// Where inference runs (`cpu`, `cuda`, `mixed`), read from the replicas' `/readyz` — not
+    /// copied from the spec; absent while none runs. The `ProviderAsRequested` condition says
+    /// why it differs from `executionProvider`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution_provider: Option<String>,
 }

@@ -6,6 +6,7 @@ pub mod apply;
 pub mod caches;
 pub mod events;
 pub mod model_deployment;
+pub mod placement;
 pub mod pods;
 pub mod rollout;
 pub mod served;

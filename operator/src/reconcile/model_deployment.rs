@@ -14,10 +14,12 @@ use kube::{Api, Resource, ResourceExt};
 use serde_json::json;
 
 use super::apply::{apply, cached, remove};
+use super::placement;
 use super::pods::Observed;
 use super::status::{self, now, Problem};
 use super::{next_check, Context, Error};
 use crate::build::{dl_api, MANAGER};
+use crate::crd::model_deployment::ExecutionProvider;
 use crate::crd::{ModelDeployment, ModelDeploymentStatus};
 use crate::metrics::KindLabels;
 
@@ -58,16 +60,31 @@ pub async fn reconcile(md: Arc<ModelDeployment>, ctx: Arc<Context>) -> Result<Ac
     };
 
     let pods = Observed::list(&Api::<Pod>::namespaced(ctx.client.clone(), &ns), dl_api::COMPONENT, &name).await?;
-    let problem = problem.or_else(|| pods.problem());
-    let derived = status::derive(deployment.as_ref(), md.metadata.generation, problem.as_ref());
     let old = md.status.clone().unwrap_or_default();
+    // Where the replicas run, from their own /readyz (ready or not).
+    let running = pods.running_endpoints();
+    let answers = placement::read(&ctx.http, &running).await;
+    let requested = match md.spec.execution_provider {
+        ExecutionProvider::Cpu => "cpu",
+        ExecutionProvider::Cuda => "cuda",
+    };
+    let placed =
+        placement::judge(requested, &answers, running.len(), old.execution_provider.as_ref(), md.metadata.generation);
+    // CUDA that cannot be had is why the replicas are not ready: `Ready` and `Degraded` say so.
+    let cuda = placed
+        .unavailable()
+        .then(|| Problem { reason: placed.condition.reason.clone(), message: placed.condition.message.clone() });
+    let problem = problem.or_else(|| pods.problem()).or(cuda);
+    let derived = status::derive(deployment.as_ref(), md.metadata.generation, problem.as_ref());
     let mut conditions = derived.conditions;
+    conditions.push(placed.condition);
     status::carry_transitions(&mut conditions, &old.conditions, &now());
     let new = ModelDeploymentStatus {
         conditions,
         ready_replicas: derived.ready_replicas,
         endpoint: Some(dl_api::endpoint(&name, &ns)),
         observed_generation: md.metadata.generation,
+        execution_provider: placed.provider,
     };
     let next = next_check(&new.conditions);
     if new != old {

@@ -89,12 +89,22 @@ impl Observed {
 
     /// `ip:port` of each Ready pod's `http` port, in pod-name order.
     pub fn ready_endpoints(&self) -> Vec<String> {
+        self.endpoints(|p| {
+            let conds = p.status.as_ref().and_then(|s| s.conditions.as_ref());
+            conds.is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+        })
+    }
+
+    /// `ip:port` of each running pod's `http` port, ready or not (a dl-api that cannot have
+    /// CUDA runs, not ready, and says why in its `/readyz`).
+    pub fn running_endpoints(&self) -> Vec<String> {
+        self.endpoints(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running"))
+    }
+
+    fn endpoints(&self, which: impl Fn(&Pod) -> bool) -> Vec<String> {
         self.pods
             .iter()
-            .filter(|p| {
-                let conds = p.status.as_ref().and_then(|s| s.conditions.as_ref());
-                conds.is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
-            })
+            .filter(|p| which(p))
             .filter_map(|p| {
                 let ip = p.status.as_ref()?.pod_ip.clone()?;
                 let port = p
@@ -148,6 +158,7 @@ mod tests {
         assert_eq!(p.reason, "Unschedulable");
         assert_eq!(p.message, format!("1 of 2 pods can't be scheduled: {msg}"));
         assert_eq!(o.ready_endpoints(), vec!["10.244.0.5:8001"]);
+        assert!(o.running_endpoints().is_empty(), "no pod says Running");
     }
 
     #[test]

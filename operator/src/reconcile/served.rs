@@ -1,5 +1,5 @@
 //! The plugin digests a tenant's crud-api replicas actually serve, read from each ready
-//! replica's `/readyz` — so `status.pluginDigests` says what runs, and a module the host
+//! replica's `/readyz` (fetched the same way for dl-api's placement: `readyz`) — so `status.pluginDigests` says what runs, and a module the host
 //! refused (its bytes don't match the pinned sha256) shows as not current instead of being
 //! copied from the spec as if it were.
 
@@ -82,24 +82,28 @@ const RETRY_AFTER: Duration = Duration::from_millis(700);
 
 /// Asks every ready replica (`ip:port`) at once.
 pub async fn read(http: &reqwest::Client, endpoints: &[String]) -> Served {
-    let asks = endpoints.iter().map(|ep| async move {
-        let url = format!("http://{ep}/readyz");
-        let mut attempt = 1;
-        let resp = loop {
-            match http.get(&url).timeout(TIMEOUT).send().await {
-                Ok(resp) => break resp,
-                Err(e) if e.is_connect() && attempt < CONNECT_ATTEMPTS => {
-                    attempt += 1;
-                    tokio::time::sleep(RETRY_AFTER).await;
-                }
-                Err(_) => return None,
-            }
-        };
-        // A 503 body (database briefly unreachable) still says which modules are loaded.
-        parse(&body_capped(resp, MAX_BODY_BYTES).await?)
-    });
+    // A 503 body (database briefly unreachable) still says which modules are loaded.
+    let asks = endpoints.iter().map(|ep| async move { parse(&readyz(http, ep).await?) });
     let (replicas, candidates) = futures_util::future::join_all(asks).await.into_iter().flatten().unzip();
     Served { replicas, candidates, asked: endpoints.len() }
+}
+
+/// One replica's `/readyz` body, whatever its status code (a replica not ready says why), or
+/// `None` when it does not answer in time or answers too much. Shared with `placement`.
+pub async fn readyz(http: &reqwest::Client, endpoint: &str) -> Option<Vec<u8>> {
+    let url = format!("http://{endpoint}/readyz");
+    let mut attempt = 1;
+    let resp = loop {
+        match http.get(&url).timeout(TIMEOUT).send().await {
+            Ok(resp) => break resp,
+            Err(e) if e.is_connect() && attempt < CONNECT_ATTEMPTS => {
+                attempt += 1;
+                tokio::time::sleep(RETRY_AFTER).await;
+            }
+            Err(_) => return None,
+        }
+    };
+    body_capped(resp, MAX_BODY_BYTES).await
 }
 
 /// The body, or `None` once it passes `max` bytes (declared or streamed): the connection is
@@ -111,7 +115,7 @@ async fn body_capped(mut resp: reqwest::Response, max: usize) -> Option<Vec<u8>>
     let mut body = Vec::new();
     while let Some(chunk) = resp.chunk().await.ok()? {
         if body.len() + chunk.len() > max {
-            tracing::warn!(url = %resp.url(), max, "crud-api replica's /readyz answer too large; ignored");
+            tracing::warn!(url = %resp.url(), max, "a replica's /readyz answer too large; ignored");
             return None;
         }
         body.extend_from_slice(&chunk);
