@@ -5,17 +5,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::builder::TypedValueParser;
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ExecutionProvider {
-    Cpu,
-    /// Needs ONNX Runtime's GPU build, the NVIDIA libraries and a driver (the dl-api-gpu image
-    /// on a GPU node): without them the server stays not ready, saying why — unless
-    /// `DL_CPU_FALLBACK` allows CPU (`crate::provider`).
-    Cuda,
-}
+/// (Defined with what it means, in `crate::provider`.)
+pub use crate::provider::ExecutionProvider;
 
 #[derive(Debug, Clone, Parser)]
 #[command(name = "dl-api", version, about = "Gajyeogagu inference API")]
@@ -142,7 +135,7 @@ impl Config {
     }
 
     /// One target per session of a model: `concurrency` per GPU on CUDA (`crate::devices`).
-    pub fn session_targets(&self) -> Vec<crate::runtime::Target> {
+    pub fn session_targets(&self) -> Vec<crate::devices::Target> {
         let gpus = match self.execution_provider {
             ExecutionProvider::Cuda => {
                 self.gpus.unwrap_or_else(|| crate::devices::gpus_visible(std::path::Path::new("/dev")))

@@ -11,8 +11,16 @@
 
 use std::path::Path;
 
-use crate::config::ExecutionProvider;
-use crate::runtime::Target;
+use crate::provider::ExecutionProvider;
+
+/// Where one session is to run: the provider asked for, whether CPU may stand in for CUDA, and
+/// the CUDA device (an index among the devices the process sees).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target {
+    pub provider: ExecutionProvider,
+    pub cpu_fallback: bool,
+    pub device: i32,
+}
 
 /// The GPUs a process in this container may use: its `/dev/nvidiaN` device nodes (not
 /// `nvidiactl`, `nvidia-uvm` or `nvidia-modeset`).

@@ -15,8 +15,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
-use crate::config::ExecutionProvider;
-use crate::provider::Placement;
+use crate::provider::{ExecutionProvider, Placement};
 
 fn provider_name(p: ExecutionProvider) -> String {
     match p {

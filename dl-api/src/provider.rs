@@ -10,7 +10,15 @@ use std::path::Path;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::config::ExecutionProvider;
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExecutionProvider {
+    Cpu,
+    /// Needs ONNX Runtime's GPU build, the NVIDIA libraries and a driver (the dl-api-gpu image
+    /// on a GPU node): without them the server stays not ready, saying why — unless
+    /// `DL_CPU_FALLBACK` allows CPU (`crate::provider`).
+    Cuda,
+}
 
 /// Where a model's sessions run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]

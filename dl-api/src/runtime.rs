@@ -9,8 +9,9 @@ use ort::environment::Environment;
 use ort::session::builder::{GraphOptimizationLevel, SessionBuilder};
 use ort::session::Session;
 
-use crate::config::{Config, ExecutionProvider};
-use crate::provider::{CudaUnavailable, Placement};
+use crate::config::Config;
+use crate::devices::Target;
+use crate::provider::{CudaUnavailable, ExecutionProvider, Placement};
 
 static ENVIRONMENT: OnceLock<Environment> = OnceLock::new();
 
@@ -33,15 +34,6 @@ pub fn environment(path: &Path) -> anyhow::Result<&'static Environment> {
         .build()
         .map_err(|e| anyhow!("creating the ONNX Runtime environment: {e}"))?;
     Ok(ENVIRONMENT.get_or_init(|| env))
-}
-
-/// Where one session is to run: the provider asked for, whether CPU may stand in for CUDA, and
-/// the CUDA device (an index among the devices the process sees).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Target {
-    pub provider: ExecutionProvider,
-    pub cpu_fallback: bool,
-    pub device: i32,
 }
 
 /// A session for `model` with `threads` intra-op threads where `target` says, and where it

@@ -300,8 +300,8 @@ fn open<B: ModelKind>(name: &'static str, config: &Config, dir: &Path, version: 
         path,
         sessions: sessions.len(),
         devices: match placement.provider {
-            crate::config::ExecutionProvider::Cuda => targets.iter().map(|t| t.device).collect(),
-            crate::config::ExecutionProvider::Cpu => Vec::new(),
+            crate::provider::ExecutionProvider::Cuda => targets.iter().map(|t| t.device).collect(),
+            crate::provider::ExecutionProvider::Cpu => Vec::new(),
         },
         placement,
     };
