@@ -183,8 +183,10 @@ why=$("${K[@]}" get md vision-gpu -o jsonpath='{.status.conditions[?(@.type=="Pr
 has_condition md/vision-gpu Ready "False CudaUnavailable" || fail "Ready does not say why: $(condition md/vision-gpu Ready)"
 gpu_node=$("${K[@]}" get pods -l app.kubernetes.io/instance=vision-gpu -o jsonpath='{.items[0].spec.nodeName}')
 [[ $gpu_node == gajyeogagu-worker2 ]] || fail "the GPU ModelDeployment's pod is on '$gpu_node'"
-[[ $("${K[@]}" get md vision-gpu --no-headers | awk '{print $2, $4}') == "False <none>" ]] ||
-  fail "kubectl get md vision-gpu: $("${K[@]}" get md vision-gpu --no-headers)"
+# kubectl leaves a column blank when its field is absent: the header says PROVIDER, no value.
+[[ $("${K[@]}" get md vision-gpu | awk 'NR == 1 {print $4}') == PROVIDER &&
+  -z $("${K[@]}" get md vision-gpu -o jsonpath='{.status.executionProvider}') ]] ||
+  fail "kubectl get md vision-gpu: $("${K[@]}" get md vision-gpu)"
 eventually 30 "a ProviderAsRequestedFalse event" sh -c \
   "kubectl -n $shop get events --field-selector involvedObject.name=vision-gpu,reason=ProviderAsRequestedFalse -o name | grep -q ."
 lap "GPU ModelDeployment: on $gpu_node (nvidia.com/gpu), not ready and saying why — ${why#*: }"
