@@ -64,7 +64,7 @@ pub fn cuda_libraries_missing(ort_library: &Path) -> Option<String> {
     if !cuda.is_file() {
         return Some(format!(
             "the ONNX Runtime in {} is a CPU-only build (no {CUDA_PROVIDER_LIBRARY} beside it): \
-             serve CUDA from the dl-api-gpu image, or onnxruntime-gpu's library",
+             CUDA needs its GPU build (PyPI onnxruntime-gpu) and the NVIDIA libraries it loads",
             dir.display()
         ));
     }
