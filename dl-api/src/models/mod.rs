@@ -255,15 +255,16 @@ pub async fn load<B: ModelKind>(
     dir: PathBuf,
     version: &str,
 ) -> anyhow::Result<Arc<Loaded<B>>> {
+    let cfg = config.clone();
+    let version = version.to_string();
+    let (backend, sessions, info) = tokio::task::spawn_blocking(move || open::<B>(name, &cfg, &dir, version)).await??;
+    // One run at a time per session: as many as `open` laid out (concurrency per GPU on CUDA).
     let policy = BatchPolicy {
-        concurrency: config.session_targets().len(),
+        concurrency: sessions.len(),
         queue_capacity: config.queue_capacity,
         max_batch: config.max_batch.max(1),
         max_delay: Duration::from_millis(config.queue_delay_ms()),
     };
-    let cfg = config.clone();
-    let version = version.to_string();
-    let (backend, sessions, info) = tokio::task::spawn_blocking(move || open::<B>(name, &cfg, &dir, version)).await??;
     metrics.loaded(name, info.load_seconds, &info.placement);
     Ok(Arc::new(Loaded {
         batcher: Batcher::start(name, backend.clone(), sessions, policy, metrics.model(name)),
